@@ -1,0 +1,154 @@
+//! The one application factory that `serve` and every test use.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{Service, ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::middleware::{Compress, ErrorHandlerResponse, ErrorHandlers};
+use actix_web::{App, Error, HttpRequest, HttpResponse, web};
+use actix_web_prom::{PrometheusMetrics, PrometheusMetricsBuilder};
+use utoipa_actix_web::AppExt;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::config::Config;
+use crate::db::DbPool;
+use crate::error::{ApiError, PROBLEM_JSON, Problem, problem_response};
+use crate::page_views::ViewBuffer;
+use crate::{openapi, routes};
+
+/// State shared by every worker.
+#[derive(Clone)]
+pub struct AppState {
+    /// Database connections.
+    pub pool: DbPool,
+    /// Settings.
+    pub config: Arc<Config>,
+    /// Buffered view counts.
+    pub views: Arc<ViewBuffer>,
+    /// Request metrics (`/metrics`).
+    pub metrics: PrometheusMetrics,
+}
+
+impl AppState {
+    /// State over an open pool.
+    pub fn new(pool: DbPool, config: Config) -> anyhow::Result<Self> {
+        let metrics = PrometheusMetricsBuilder::new("newsdesk")
+            .registry(prometheus::Registry::new())
+            .mask_unmatched_patterns("UNMATCHED")
+            .build()
+            .map_err(|e| anyhow::anyhow!("metrics: {e}"))?;
+        Ok(Self { pool, config: Arc::new(config), views: Arc::new(ViewBuffer::default()), metrics })
+    }
+}
+
+/// The application: routes, error mapping, metrics, logging, compression.
+pub fn build(
+    state: AppState,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = Error,
+        InitError = (),
+    >,
+> {
+    let body_limit = state.config.body_limit;
+    let metrics = state.metrics.clone();
+    let (app, api) = App::new()
+        .into_utoipa_app()
+        .openapi(openapi::base())
+        .app_data(web::Data::new(state))
+        .app_data(web::PayloadConfig::new(body_limit))
+        .app_data(web::QueryConfig::default().error_handler(|e, _| query_error(e).into()))
+        .app_data(web::PathConfig::default().error_handler(|_, req| path_error(req).into()))
+        .configure(routes::configure)
+        .split_for_parts();
+    let known = web::Data::new(routes::KnownPaths::from_spec(&api));
+    app.app_data(known)
+        .service(web::redirect("/docs", "/docs/"))
+        .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", api))
+        .default_service(web::to(routes::fallback))
+        .wrap(ErrorHandlers::new().default_handler(problem_for_framework_errors))
+        .wrap(Compress::default())
+        .wrap(metrics)
+        .wrap_fn(|req, srv| {
+            let started = Instant::now();
+            let request_id = request_id(&req);
+            let method = req.method().clone();
+            let fut = srv.call(req);
+            async move {
+                let mut res = fut.await?;
+                let route = res.request().match_pattern().unwrap_or_else(|| "unmatched".into());
+                if let Ok(v) = HeaderValue::from_str(&request_id) {
+                    res.headers_mut().insert(HeaderName::from_static("x-request-id"), v);
+                }
+                tracing::info!(
+                    %method,
+                    route,
+                    status = res.status().as_u16(),
+                    latency_ms = started.elapsed().as_secs_f64() * 1000.0,
+                    request_id,
+                    "request"
+                );
+                Ok(res)
+            }
+        })
+}
+
+/// The caller's `X-Request-Id` when it is short visible ASCII, else a new UUIDv7.
+fn request_id(req: &ServiceRequest) -> String {
+    req.headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| !v.is_empty() && v.len() <= 64 && v.bytes().all(|b| b.is_ascii_graphic()))
+        .map_or_else(|| uuid::Uuid::now_v7().to_string(), str::to_owned)
+}
+
+fn query_error(e: actix_web::error::QueryPayloadError) -> ApiError {
+    let message = e.to_string();
+    let message = message.strip_prefix("Query deserialize error: ").unwrap_or(&message).to_string();
+    let field = message.split('`').nth(1).unwrap_or("query").to_string();
+    ApiError::BadRequest { detail: format!("A query parameter is invalid: {message}."), errors: vec![crate::error::FieldError::new(field, message)] }
+}
+
+fn path_error(req: &HttpRequest) -> ApiError {
+    ApiError::NotFound(format!("Nothing is at {}.", req.path()))
+}
+
+/// Rewrites any error response that is not yet a problem document (the framework's own:
+/// payload too large, unreadable body, …) into one, keeping status and headers.
+fn problem_for_framework_errors<B: MessageBody + 'static>(
+    res: ServiceResponse<B>,
+) -> actix_web::Result<ErrorHandlerResponse<B>> {
+    let is_problem = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
+    if is_problem {
+        return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
+    }
+    let status = res.status();
+    let detail = match status.as_u16() {
+        413 => "The request body is larger than this server accepts.".to_string(),
+        400 => "The request could not be read.".to_string(),
+        _ => status.canonical_reason().unwrap_or("Error").to_string(),
+    };
+    let problem = Problem {
+        kind: format!("/problems/http-{}", status.as_u16()),
+        title: status.canonical_reason().unwrap_or("Error").to_string(),
+        status: status.as_u16(),
+        detail,
+        errors: vec![],
+    };
+    let mut new: HttpResponse = problem_response(&problem);
+    for (name, value) in res.headers() {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH && name != header::CONTENT_ENCODING {
+            new.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    let (req, _) = res.into_parts();
+    Ok(ErrorHandlerResponse::Response(ServiceResponse::new(req, new).map_into_right_body()))
+}

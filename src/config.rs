@@ -1,0 +1,84 @@
+//! Configuration from the environment (and `.env`); every default lives here once and is
+//! mirrored in `.env.example`.
+
+use std::env;
+use std::str::FromStr;
+
+/// Everything a deployment can set.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// SQLite file path (`DATABASE_URL`).
+    pub database_url: String,
+    /// Address to listen on (`NEWSDESK_BIND`).
+    pub bind: String,
+    /// Absolute base URL for links (`NEWSDESK_PUBLIC_URL`), without a trailing slash.
+    pub public_url: String,
+    /// Largest accepted request body in bytes (`NEWSDESK_BODY_LIMIT`).
+    pub body_limit: usize,
+    /// Database connections in the pool (`NEWSDESK_POOL_SIZE`).
+    pub pool_size: u32,
+    /// Language of articles written without one (`NEWSDESK_DEFAULT_LANGUAGE`).
+    pub default_language: String,
+    /// `max-age` of public reads, seconds (`NEWSDESK_CACHE_MAX_AGE`).
+    pub cache_max_age: u32,
+    /// `stale-while-revalidate` of public reads, seconds (`NEWSDESK_CACHE_SWR`).
+    pub cache_swr: u32,
+    /// How often buffered view counts are written, milliseconds (`NEWSDESK_VIEW_FLUSH_MS`).
+    pub view_flush_ms: u64,
+    /// HTTP worker threads; 0 means one per core (`NEWSDESK_WORKERS`).
+    pub workers: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            database_url: "./data/newsdesk.db".into(),
+            bind: "127.0.0.1:8080".into(),
+            public_url: "http://127.0.0.1:8080".into(),
+            body_limit: 1_048_576,
+            pool_size: 8,
+            default_language: "en".into(),
+            cache_max_age: 60,
+            cache_swr: 300,
+            view_flush_ms: 1000,
+            workers: 0,
+        }
+    }
+}
+
+fn var<T: FromStr>(name: &str, default: T) -> anyhow::Result<T> {
+    match env::var(name) {
+        Ok(v) if !v.trim().is_empty() => {
+            v.trim().parse().map_err(|_| anyhow::anyhow!("{name}={v:?} is not a valid value"))
+        }
+        _ => Ok(default),
+    }
+}
+
+impl Config {
+    /// Reads the environment; a missing variable takes its default, a bad one is an error.
+    pub fn from_env() -> anyhow::Result<Self> {
+        let d = Self::default();
+        let bind: String = var("NEWSDESK_BIND", d.bind)?;
+        let public_url = match env::var("NEWSDESK_PUBLIC_URL") {
+            Ok(u) if !u.trim().is_empty() => u.trim().trim_end_matches('/').to_string(),
+            _ => format!("http://{bind}"),
+        };
+        anyhow::ensure!(
+            crate::domain::article::is_web_url(&public_url),
+            "NEWSDESK_PUBLIC_URL must be an absolute http(s) URL"
+        );
+        Ok(Self {
+            database_url: var("DATABASE_URL", d.database_url)?,
+            bind,
+            public_url,
+            body_limit: var("NEWSDESK_BODY_LIMIT", d.body_limit)?,
+            pool_size: var("NEWSDESK_POOL_SIZE", d.pool_size)?,
+            default_language: var("NEWSDESK_DEFAULT_LANGUAGE", d.default_language)?,
+            cache_max_age: var("NEWSDESK_CACHE_MAX_AGE", d.cache_max_age)?,
+            cache_swr: var("NEWSDESK_CACHE_SWR", d.cache_swr)?,
+            view_flush_ms: var("NEWSDESK_VIEW_FLUSH_MS", d.view_flush_ms)?,
+            workers: var("NEWSDESK_WORKERS", d.workers)?,
+        })
+    }
+}

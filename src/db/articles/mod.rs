@@ -1,0 +1,75 @@
+//! Articles in the store. Every read goes through [`visible_to`]: the one place that
+//! decides what a caller may see, so no query can forget it.
+
+mod read;
+mod write;
+
+pub use read::{ArticleRecord, Cursor, Found, Shelf, find, list, load_by_pk, pk_of};
+pub use write::{add_views, create, purge, restore, trash, update};
+
+use diesel::prelude::*;
+use diesel::sql_types::Bool;
+use diesel::sqlite::Sqlite;
+
+use super::schema::articles;
+use crate::domain::access::Caller;
+
+/// One row of `articles`, as stored.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = articles)]
+#[diesel(check_for_backend(Sqlite))]
+pub struct ArticleRow {
+    pub pk: i32,
+    pub id: String,
+    pub slug: String,
+    pub title: String,
+    pub subtitle: Option<String>,
+    pub excerpt: String,
+    pub excerpt_is_derived: bool,
+    pub body_markdown: String,
+    pub body_html: String,
+    pub body_text: String,
+    pub status: String,
+    pub published_at: Option<String>,
+    pub sort_at: String,
+    pub language: String,
+    pub translation_group: String,
+    pub feature_image_url: Option<String>,
+    pub feature_image_alt: Option<String>,
+    pub feature_image_caption: Option<String>,
+    pub canonical_url: Option<String>,
+    pub featured: bool,
+    pub view_count: i64,
+    pub word_count: i32,
+    pub reading_time_minutes: i32,
+    pub created_at: String,
+    pub updated_at: String,
+    pub deleted_at: Option<String>,
+    pub version: i32,
+}
+
+/// A boolean SQL condition usable in any query whose FROM clause includes `articles`.
+pub type Condition<QS> = Box<dyn BoxableExpression<QS, Sqlite, SqlType = Bool>>;
+
+/// The visibility rule: the public sees only published, untrashed articles whose
+/// `published_at` has passed (`now`, in the store's format); any key sees everything.
+pub fn visible_to<QS>(caller: &Caller, now: &str) -> Condition<QS>
+where
+    QS: 'static,
+    articles::pk: SelectableExpression<QS>,
+    articles::status: SelectableExpression<QS>,
+    articles::deleted_at: SelectableExpression<QS>,
+    articles::sort_at: SelectableExpression<QS>,
+{
+    if caller.sees_unpublished() {
+        Box::new(articles::pk.is_not_null())
+    } else {
+        Box::new(
+            articles::status
+                .eq("published")
+                .and(articles::deleted_at.is_null())
+                // A published article's sort_at is its published_at (always set).
+                .and(articles::sort_at.le(now.to_string())),
+        )
+    }
+}

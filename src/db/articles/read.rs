@@ -1,0 +1,193 @@
+//! Reading articles: one by id or slug, a page of them, with tags, authors and
+//! translations loaded for the whole page at once.
+
+use std::collections::HashMap;
+
+use diesel::prelude::*;
+
+use super::{ArticleRow, visible_to};
+use crate::db::schema::{article_authors, article_tags, articles, authors, former_slugs, tags};
+use crate::domain::access::Caller;
+use crate::error::ApiError;
+use crate::wire::article::{TermRef, Translation};
+
+/// An article row with everything listed on it.
+#[derive(Debug, Clone)]
+pub struct ArticleRecord {
+    /// The stored row.
+    pub row: ArticleRow,
+    /// Tags in order.
+    pub tags: Vec<TermRef>,
+    /// Authors in order.
+    pub authors: Vec<TermRef>,
+    /// Other-language versions the caller may see.
+    pub translations: Vec<Translation>,
+}
+
+/// What an id or slug leads to.
+#[derive(Debug)]
+pub enum Found {
+    /// The article itself.
+    Article(Box<ArticleRecord>),
+    /// A former slug: the article's current slug.
+    Moved(String),
+}
+
+/// A keyset position in the newest-first order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cursor {
+    /// `sort_at` of the last item seen.
+    pub sort_at: String,
+    /// `pk` of the last item seen.
+    pub pk: i32,
+}
+
+fn not_found(key: &str) -> ApiError {
+    ApiError::NotFound(format!("No article has the id or slug '{key}'."))
+}
+
+/// Finds an untrashed article by id, current slug or former slug, as `caller` may see it.
+pub fn find(conn: &mut SqliteConnection, caller: &Caller, key: &str, now: &str) -> Result<Found, ApiError> {
+    let row = articles::table
+        .filter(visible_to(caller, now))
+        .filter(articles::deleted_at.is_null())
+        .filter(articles::id.eq(key).or(articles::slug.eq(key)))
+        .select(ArticleRow::as_select())
+        .first(conn)
+        .optional()?;
+    if let Some(row) = row {
+        return Ok(Found::Article(Box::new(load(conn, caller, row, now)?)));
+    }
+    let moved: Option<String> = former_slugs::table
+        .inner_join(articles::table)
+        .filter(former_slugs::slug.eq(key))
+        .filter(visible_to(caller, now))
+        .filter(articles::deleted_at.is_null())
+        .select(articles::slug)
+        .first(conn)
+        .optional()?;
+    moved.map(Found::Moved).ok_or_else(|| not_found(key))
+}
+
+/// The primary key of the article with this id or current slug, whatever its state
+/// (for the write path, whose callers hold keys).
+pub fn pk_of(conn: &mut SqliteConnection, key: &str) -> Result<i32, ApiError> {
+    articles::table
+        .filter(articles::id.eq(key).or(articles::slug.eq(key)))
+        .select(articles::pk)
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| not_found(key))
+}
+
+/// Loads one article by primary key, whatever its state (for the write path and the
+/// trash, whose callers hold keys).
+pub fn load_by_pk(conn: &mut SqliteConnection, caller: &Caller, pk: i32, now: &str) -> Result<ArticleRecord, ApiError> {
+    let row = articles::table.find(pk).select(ArticleRow::as_select()).first(conn)?;
+    load(conn, caller, row, now)
+}
+
+fn load(conn: &mut SqliteConnection, caller: &Caller, row: ArticleRow, now: &str) -> Result<ArticleRecord, ApiError> {
+    let mut terms = terms_of(conn, &[row.pk])?;
+    let (tags, authors) = terms.remove(&row.pk).unwrap_or_default();
+    let translations = articles::table
+        .filter(visible_to(caller, now))
+        .filter(articles::translation_group.eq(&row.translation_group))
+        .filter(articles::pk.ne(row.pk))
+        .filter(articles::deleted_at.is_null())
+        .order(articles::language)
+        .select((articles::language, articles::id, articles::slug))
+        .load::<(String, String, String)>(conn)?
+        .into_iter()
+        .map(|(language, id, slug)| Translation { language, id, slug })
+        .collect();
+    Ok(ArticleRecord { row, tags, authors, translations })
+}
+
+type Terms = HashMap<i32, (Vec<TermRef>, Vec<TermRef>)>;
+
+/// Tags and authors of many articles in two queries.
+fn terms_of(conn: &mut SqliteConnection, pks: &[i32]) -> QueryResult<Terms> {
+    let mut out: Terms = HashMap::new();
+    let tag_rows: Vec<(i32, String, String)> = article_tags::table
+        .inner_join(tags::table)
+        .filter(article_tags::article_pk.eq_any(pks))
+        .order((article_tags::article_pk, article_tags::position))
+        .select((article_tags::article_pk, tags::slug, tags::name))
+        .load(conn)?;
+    for (pk, slug, name) in tag_rows {
+        out.entry(pk).or_default().0.push(TermRef { slug, name });
+    }
+    let author_rows: Vec<(i32, String, String)> = article_authors::table
+        .inner_join(authors::table)
+        .filter(article_authors::article_pk.eq_any(pks))
+        .order((article_authors::article_pk, article_authors::position))
+        .select((article_authors::article_pk, authors::slug, authors::name))
+        .load(conn)?;
+    for (pk, slug, name) in author_rows {
+        out.entry(pk).or_default().1.push(TermRef { slug, name });
+    }
+    Ok(out)
+}
+
+/// Live articles or the trash.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shelf {
+    /// Not trashed.
+    Live,
+    /// Trashed, restorable.
+    Trash,
+}
+
+impl Shelf {
+    fn condition(self) -> super::Condition<articles::table> {
+        match self {
+            Self::Live => Box::new(articles::deleted_at.is_null()),
+            Self::Trash => Box::new(articles::deleted_at.is_not_null()),
+        }
+    }
+}
+
+/// One page of the shelf's articles visible to `caller`, newest first, after `cursor`;
+/// returns the page, whether more follow, and the total.
+pub fn list(
+    conn: &mut SqliteConnection,
+    caller: &Caller,
+    shelf: Shelf,
+    limit: i64,
+    cursor: Option<&Cursor>,
+    now: &str,
+) -> Result<(Vec<ArticleRecord>, bool, i64), ApiError> {
+    let total: i64 = articles::table
+        .filter(visible_to(caller, now))
+        .filter(shelf.condition())
+        .count()
+        .get_result(conn)?;
+    let mut query = articles::table
+        .filter(visible_to(caller, now))
+        .filter(shelf.condition())
+        .order((articles::sort_at.desc(), articles::pk.desc()))
+        .limit(limit + 1)
+        .select(ArticleRow::as_select())
+        .into_boxed();
+    if let Some(c) = cursor {
+        query = query.filter(
+            articles::sort_at
+                .lt(c.sort_at.clone())
+                .or(articles::sort_at.eq(c.sort_at.clone()).and(articles::pk.lt(c.pk))),
+        );
+    }
+    let mut rows: Vec<ArticleRow> = query.load(conn)?;
+    let more = rows.len() as i64 > limit;
+    rows.truncate(limit as usize);
+    let pks: Vec<i32> = rows.iter().map(|r| r.pk).collect();
+    let mut terms = terms_of(conn, &pks)?;
+    let records = rows
+        .into_iter()
+        .map(|row| {
+            let (tags, authors) = terms.remove(&row.pk).unwrap_or_default();
+            ArticleRecord { row, tags, authors, translations: vec![] }
+        })
+        .collect();
+    Ok((records, more, total))
+}

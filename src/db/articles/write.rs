@@ -1,0 +1,349 @@
+//! Writing articles: each change in one immediate transaction, with its tags, authors,
+//! former slugs and translation links.
+
+use diesel::prelude::*;
+
+use super::ArticleRow;
+use crate::db::schema::{article_authors, article_tags, articles, authors, former_slugs, tags};
+use crate::domain::article::ArticleDraft;
+use crate::domain::time;
+use crate::error::{ApiError, FieldError};
+
+/// A check run inside the write transaction against the current row (`If-Match`).
+pub type Precondition<'a> = &'a dyn Fn(&mut SqliteConnection, &ArticleRow) -> Result<(), ApiError>;
+
+#[derive(Insertable, AsChangeset)]
+#[diesel(table_name = articles)]
+#[diesel(treat_none_as_null = true)]
+struct ArticleFields<'a> {
+    slug: &'a str,
+    title: &'a str,
+    subtitle: Option<&'a str>,
+    excerpt: &'a str,
+    excerpt_is_derived: bool,
+    body_markdown: &'a str,
+    body_html: &'a str,
+    body_text: &'a str,
+    status: &'a str,
+    published_at: Option<String>,
+    sort_at: String,
+    language: &'a str,
+    translation_group: String,
+    feature_image_url: Option<&'a str>,
+    feature_image_alt: Option<&'a str>,
+    feature_image_caption: Option<&'a str>,
+    canonical_url: Option<&'a str>,
+    featured: bool,
+    word_count: i32,
+    reading_time_minutes: i32,
+    updated_at: &'a str,
+}
+
+fn fields<'a>(d: &'a ArticleDraft, slug: &'a str, published_at: Option<String>, group: String, now: &'a str, created_at: &str) -> ArticleFields<'a> {
+    let img = d.feature_image.as_ref();
+    ArticleFields {
+        slug,
+        title: &d.title,
+        subtitle: d.subtitle.as_deref(),
+        excerpt: &d.excerpt,
+        excerpt_is_derived: d.excerpt_is_derived,
+        body_markdown: &d.body_markdown,
+        body_html: &d.rendered.html,
+        body_text: &d.rendered.text,
+        status: d.status,
+        sort_at: published_at.clone().unwrap_or_else(|| created_at.to_string()),
+        published_at,
+        language: &d.language,
+        translation_group: group,
+        feature_image_url: img.map(|i| i.url.as_str()),
+        feature_image_alt: img.and_then(|i| i.alt.as_deref()),
+        feature_image_caption: img.and_then(|i| i.caption.as_deref()),
+        canonical_url: d.canonical_url.as_deref(),
+        featured: d.featured,
+        word_count: d.rendered.word_count,
+        reading_time_minutes: d.rendered.reading_time_minutes,
+        updated_at: now,
+    }
+}
+
+/// Stores a new article; returns its primary key.
+pub fn create(conn: &mut SqliteConnection, draft: &ArticleDraft) -> Result<i32, ApiError> {
+    conn.immediate_transaction(|conn| {
+        let now = crate::db::now();
+        let id = uuid::Uuid::now_v7().to_string();
+        let slug = match &draft.slug {
+            Some(s) => {
+                ensure_slug_free(conn, s, None)?;
+                s.clone()
+            }
+            None => free_slug(conn, &draft.generated_slug)?,
+        };
+        let group = match &draft.translation_of {
+            Some(target) => translation_group(conn, target, &id, &draft.language)?,
+            None => id.clone(),
+        };
+        let published_at = publication_time(draft, None, &now);
+        let pk: i32 = diesel::insert_into(articles::table)
+            .values((
+                fields(draft, &slug, published_at, group, &now, &now),
+                articles::id.eq(&id),
+                articles::created_at.eq(&now),
+            ))
+            .returning(articles::pk)
+            .get_result(conn)
+            .map_err(on_unique)?;
+        set_terms(conn, pk, draft, &now)?;
+        Ok(pk)
+    })
+}
+
+/// Replaces an article with the draft `build` makes from its current row, all in one
+/// transaction (so a merge patch never applies to a stale base). `build` also checks
+/// `If-Match`.
+pub fn update<F>(conn: &mut SqliteConnection, pk: i32, build: F) -> Result<(), ApiError>
+where
+    F: FnOnce(&mut SqliteConnection, &ArticleRow) -> Result<ArticleDraft, ApiError>,
+{
+    conn.immediate_transaction(|conn| {
+        let row = current(conn, pk, &|_, _| Ok(()))?;
+        let draft = &build(conn, &row)?;
+        if row.deleted_at.is_some() {
+            return Err(in_trash());
+        }
+        let now = crate::db::now();
+        let slug = draft.slug.clone().unwrap_or_else(|| row.slug.clone());
+        if slug != row.slug {
+            ensure_slug_free(conn, &slug, Some(pk))?;
+            diesel::delete(former_slugs::table.filter(former_slugs::slug.eq(&slug))).execute(conn)?;
+            diesel::insert_into(former_slugs::table)
+                .values((former_slugs::slug.eq(&row.slug), former_slugs::article_pk.eq(pk)))
+                .execute(conn)?;
+        }
+        let group = match &draft.translation_of {
+            // Already in this group (its first article may since be trashed): stay.
+            Some(target) if *target == row.translation_group => row.translation_group.clone(),
+            Some(target) => translation_group(conn, target, &row.id, &draft.language)?,
+            // Without translation_of an article stands alone, or heads its own group.
+            None => row.id.clone(),
+        };
+        if group == row.translation_group {
+            ensure_language_free(conn, &group, &draft.language, &row.id)?;
+        }
+        let published_at = publication_time(draft, row.published_at.as_deref(), &now);
+        diesel::update(articles::table.find(pk))
+            .set((
+                fields(draft, &slug, published_at, group, &now, &row.created_at),
+                articles::version.eq(row.version + 1),
+            ))
+            .execute(conn)
+            .map_err(on_unique)?;
+        set_terms(conn, pk, draft, &now)
+    })
+}
+
+/// Moves an article to the trash.
+pub fn trash(conn: &mut SqliteConnection, pk: i32, check: Precondition) -> Result<(), ApiError> {
+    conn.immediate_transaction(|conn| {
+        let row = current(conn, pk, check)?;
+        if row.deleted_at.is_some() {
+            return Err(in_trash());
+        }
+        let now = crate::db::now();
+        diesel::update(articles::table.find(pk))
+            .set((articles::deleted_at.eq(&now), articles::updated_at.eq(&now), articles::version.eq(row.version + 1)))
+            .execute(conn)?;
+        Ok(())
+    })
+}
+
+/// Brings an article back from the trash.
+pub fn restore(conn: &mut SqliteConnection, pk: i32, check: Precondition) -> Result<(), ApiError> {
+    conn.immediate_transaction(|conn| {
+        let row = current(conn, pk, check)?;
+        if row.deleted_at.is_none() {
+            return Err(ApiError::Conflict { detail: "The article is not in the trash.".into(), errors: vec![] });
+        }
+        let now = crate::db::now();
+        diesel::update(articles::table.find(pk))
+            .set((
+                articles::deleted_at.eq(None::<String>),
+                articles::updated_at.eq(&now),
+                articles::version.eq(row.version + 1),
+            ))
+            .execute(conn)?;
+        Ok(())
+    })
+}
+
+/// Deletes an article for good, with its links and former slugs.
+pub fn purge(conn: &mut SqliteConnection, pk: i32, check: Precondition) -> Result<(), ApiError> {
+    conn.immediate_transaction(|conn| {
+        let row = current(conn, pk, check)?;
+        diesel::delete(articles::table.find(pk)).execute(conn)?;
+        // The group was named after this article: rename it after one still there.
+        let heir: Option<String> = articles::table
+            .filter(articles::translation_group.eq(&row.id))
+            .order(articles::pk)
+            .select(articles::id)
+            .first(conn)
+            .optional()?;
+        if let Some(heir) = heir {
+            diesel::update(articles::table.filter(articles::translation_group.eq(&row.id)))
+                .set(articles::translation_group.eq(heir))
+                .execute(conn)?;
+        }
+        Ok(())
+    })
+}
+
+/// Adds buffered view counts, all in one transaction; unknown ids are skipped.
+pub fn add_views(conn: &mut SqliteConnection, counts: &[(String, i64)]) -> QueryResult<()> {
+    conn.immediate_transaction(|conn| {
+        for (id, n) in counts {
+            diesel::update(articles::table.filter(articles::id.eq(id)))
+                .set(articles::view_count.eq(articles::view_count + n))
+                .execute(conn)?;
+        }
+        Ok(())
+    })
+}
+
+fn current(conn: &mut SqliteConnection, pk: i32, check: Precondition) -> Result<ArticleRow, ApiError> {
+    let row = articles::table
+        .find(pk)
+        .select(ArticleRow::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| ApiError::NotFound("The article no longer exists.".into()))?;
+    check(conn, &row)?;
+    Ok(row)
+}
+
+fn in_trash() -> ApiError {
+    ApiError::Conflict {
+        detail: "The article is in the trash; restore it first.".into(),
+        errors: vec![],
+    }
+}
+
+/// The stored publication time: the given one, else the current one, else now when
+/// publishing; drafts keep a planned date when given.
+fn publication_time(d: &ArticleDraft, current: Option<&str>, now: &str) -> Option<String> {
+    match (d.published_at, current) {
+        (Some(t), _) => Some(time::format(t)),
+        (None, Some(c)) if d.status != "draft" => Some(c.to_string()),
+        (None, _) if d.status == "published" => Some(now.to_string()),
+        _ => None,
+    }
+}
+
+fn slug_taken(conn: &mut SqliteConnection, slug: &str, except_pk: Option<i32>) -> QueryResult<bool> {
+    let current: Option<i32> =
+        articles::table.filter(articles::slug.eq(slug)).select(articles::pk).first(conn).optional()?;
+    let former: Option<i32> = former_slugs::table
+        .filter(former_slugs::slug.eq(slug))
+        .select(former_slugs::article_pk)
+        .first(conn)
+        .optional()?;
+    Ok([current, former].into_iter().flatten().any(|pk| Some(pk) != except_pk))
+}
+
+fn ensure_slug_free(conn: &mut SqliteConnection, slug: &str, except_pk: Option<i32>) -> Result<(), ApiError> {
+    if slug_taken(conn, slug, except_pk)? {
+        return Err(ApiError::taken("slug", format!("The slug '{slug}' is already used by another article.")));
+    }
+    Ok(())
+}
+
+/// `base`, or `base-2`, `base-3`, … whichever no article holds or held.
+fn free_slug(conn: &mut SqliteConnection, base: &str) -> Result<String, ApiError> {
+    let base: String = base.chars().take(crate::domain::slug::MAX_SLUG_LEN - 8).collect();
+    let base = base.trim_end_matches('-').to_string();
+    for n in 1..10_000 {
+        let candidate = if n == 1 { base.clone() } else { format!("{base}-{n}") };
+        if !slug_taken(conn, &candidate, None)? {
+            return Ok(candidate);
+        }
+    }
+    Err(ApiError::taken("slug", "No free slug could be derived from the title; give one."))
+}
+
+/// The translation group to join when translating `target`.
+fn translation_group(conn: &mut SqliteConnection, target: &str, own_id: &str, language: &str) -> Result<String, ApiError> {
+    if target == own_id {
+        return Err(ApiError::invalid_field("translation_of", "an article cannot translate itself"));
+    }
+    let group: String = articles::table
+        .filter(articles::id.eq(target))
+        .filter(articles::deleted_at.is_null())
+        .select(articles::translation_group)
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| ApiError::invalid_field("translation_of", "no article has this id"))?;
+    ensure_language_free(conn, &group, language, own_id)?;
+    Ok(group)
+}
+
+fn ensure_language_free(conn: &mut SqliteConnection, group: &str, language: &str, own_id: &str) -> Result<(), ApiError> {
+    let clash: Option<String> = articles::table
+        .filter(articles::translation_group.eq(group))
+        .filter(articles::language.eq(language))
+        .filter(articles::id.ne(own_id))
+        .select(articles::id)
+        .first(conn)
+        .optional()?;
+    match clash {
+        Some(other) => Err(ApiError::taken(
+            "language",
+            format!("The story already has a '{language}' version ({other})."),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// Replaces the article's tags (creating new ones) and authors (which must exist).
+fn set_terms(conn: &mut SqliteConnection, pk: i32, d: &ArticleDraft, now: &str) -> Result<(), ApiError> {
+    diesel::delete(article_tags::table.filter(article_tags::article_pk.eq(pk))).execute(conn)?;
+    diesel::delete(article_authors::table.filter(article_authors::article_pk.eq(pk))).execute(conn)?;
+    for (position, (slug, name)) in d.tags.iter().enumerate() {
+        diesel::insert_into(tags::table)
+            .values((tags::slug.eq(slug), tags::name.eq(name), tags::created_at.eq(now), tags::updated_at.eq(now)))
+            .on_conflict(tags::slug)
+            .do_nothing()
+            .execute(conn)?;
+        let tag_pk: i32 = tags::table.filter(tags::slug.eq(slug)).select(tags::pk).first(conn)?;
+        diesel::insert_into(article_tags::table)
+            .values((article_tags::article_pk.eq(pk), article_tags::tag_pk.eq(tag_pk), article_tags::position.eq(position as i32)))
+            .execute(conn)?;
+    }
+    let found: Vec<(String, i32)> =
+        authors::table.filter(authors::slug.eq_any(&d.authors)).select((authors::slug, authors::pk)).load(conn)?;
+    let mut unknown = Vec::new();
+    for (position, slug) in d.authors.iter().enumerate() {
+        match found.iter().find(|(s, _)| s == slug) {
+            Some((_, author_pk)) => {
+                diesel::insert_into(article_authors::table)
+                    .values((
+                        article_authors::article_pk.eq(pk),
+                        article_authors::author_pk.eq(author_pk),
+                        article_authors::position.eq(position as i32),
+                    ))
+                    .execute(conn)?;
+            }
+            None => unknown.push(FieldError::new(format!("authors[{position}]"), format!("no author has the slug '{slug}'"))),
+        }
+    }
+    if unknown.is_empty() { Ok(()) } else { Err(ApiError::invalid(unknown)) }
+}
+
+/// Turns a unique-constraint violation that slipped past the checks into a 409.
+fn on_unique(e: diesel::result::Error) -> ApiError {
+    use diesel::result::{DatabaseErrorKind, Error};
+    match &e {
+        Error::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
+            let field = if info.message().contains("language") { "language" } else { "slug" };
+            ApiError::taken(field, format!("Another article already has this {field}."))
+        }
+        _ => ApiError::from(e),
+    }
+}

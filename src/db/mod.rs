@@ -1,0 +1,85 @@
+//! The store: Diesel on SQLite. Everything that speaks SQL lives under this module.
+
+pub mod articles;
+pub mod keys;
+pub mod schema;
+pub mod terms;
+
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection;
+use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
+use diesel::sqlite::SqliteConnection;
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+use crate::error::ApiError;
+
+/// The migrations in `migrations/`, compiled into the binary.
+pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
+
+/// A pool of SQLite connections, each set up by [`ConnectionSetup`].
+pub type DbPool = Pool<ConnectionManager<SqliteConnection>>;
+/// One connection taken from the pool.
+pub type Conn = PooledConnection<ConnectionManager<SqliteConnection>>;
+
+/// Per-connection PRAGMAs: `busy_timeout` first, so the others wait instead of failing.
+#[derive(Debug, Clone, Copy)]
+struct ConnectionSetup;
+
+impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for ConnectionSetup {
+    fn on_acquire(&self, conn: &mut SqliteConnection) -> Result<(), diesel::r2d2::Error> {
+        conn.batch_execute(
+            "PRAGMA busy_timeout = 5000;
+             PRAGMA journal_mode = WAL;
+             PRAGMA synchronous = NORMAL;
+             PRAGMA foreign_keys = ON;",
+        )
+        .map_err(diesel::r2d2::Error::QueryError)
+    }
+}
+
+/// Opens (creating when absent) the database file and builds the pool.
+pub fn connect(database_url: &str, pool_size: u32) -> anyhow::Result<DbPool> {
+    let path = database_url.strip_prefix("sqlite://").unwrap_or(database_url);
+    if let Some(dir) = std::path::Path::new(path).parent()
+        && !dir.as_os_str().is_empty()
+    {
+        std::fs::create_dir_all(dir)?;
+    }
+    let manager = ConnectionManager::<SqliteConnection>::new(path);
+    let pool = Pool::builder()
+        .max_size(pool_size.max(1))
+        .connection_timeout(Duration::from_secs(10))
+        .connection_customizer(Box::new(ConnectionSetup))
+        .build(manager)?;
+    Ok(pool)
+}
+
+/// Applies every pending migration; returns how many ran.
+pub fn migrate(pool: &DbPool) -> anyhow::Result<usize> {
+    let mut conn = pool.get()?;
+    let applied = conn
+        .run_pending_migrations(MIGRATIONS)
+        .map_err(|e| anyhow::anyhow!("migration failed: {e}"))?;
+    Ok(applied.len())
+}
+
+/// Runs blocking Diesel work on actix's blocking thread pool, off the async workers.
+pub async fn run<T, F>(pool: &DbPool, work: F) -> Result<T, ApiError>
+where
+    F: FnOnce(&mut Conn) -> Result<T, ApiError> + Send + 'static,
+    T: Send + 'static,
+{
+    let pool = pool.clone();
+    actix_web::web::block(move || {
+        let mut conn = pool.get().map_err(ApiError::internal)?;
+        work(&mut conn)
+    })
+    .await
+    .map_err(ApiError::internal)?
+}
+
+/// Current time in the store's one timestamp format.
+pub fn now() -> String {
+    crate::domain::time::format(chrono::Utc::now())
+}

@@ -1,0 +1,107 @@
+// @generated shape of migrations/; keep in step with them (see `db::tests`).
+
+diesel::table! {
+    api_keys (pk) {
+        pk -> Integer,
+        name -> Text,
+        key_hash -> Text,
+        prefix -> Text,
+        scope -> Text,
+        created_at -> Text,
+        last_used_at -> Nullable<Text>,
+        revoked_at -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    article_authors (article_pk, author_pk) {
+        article_pk -> Integer,
+        author_pk -> Integer,
+        position -> Integer,
+    }
+}
+
+diesel::table! {
+    article_tags (article_pk, tag_pk) {
+        article_pk -> Integer,
+        tag_pk -> Integer,
+        position -> Integer,
+    }
+}
+
+diesel::table! {
+    articles (pk) {
+        pk -> Integer,
+        id -> Text,
+        slug -> Text,
+        title -> Text,
+        subtitle -> Nullable<Text>,
+        excerpt -> Text,
+        excerpt_is_derived -> Bool,
+        body_markdown -> Text,
+        body_html -> Text,
+        body_text -> Text,
+        status -> Text,
+        published_at -> Nullable<Text>,
+        sort_at -> Text,
+        language -> Text,
+        translation_group -> Text,
+        feature_image_url -> Nullable<Text>,
+        feature_image_alt -> Nullable<Text>,
+        feature_image_caption -> Nullable<Text>,
+        canonical_url -> Nullable<Text>,
+        featured -> Bool,
+        view_count -> BigInt,
+        word_count -> Integer,
+        reading_time_minutes -> Integer,
+        created_at -> Text,
+        updated_at -> Text,
+        deleted_at -> Nullable<Text>,
+        version -> Integer,
+    }
+}
+
+diesel::table! {
+    authors (pk) {
+        pk -> Integer,
+        slug -> Text,
+        name -> Text,
+        description -> Nullable<Text>,
+        created_at -> Text,
+        updated_at -> Text,
+    }
+}
+
+diesel::table! {
+    former_slugs (slug) {
+        slug -> Text,
+        article_pk -> Integer,
+    }
+}
+
+diesel::table! {
+    tags (pk) {
+        pk -> Integer,
+        slug -> Text,
+        name -> Text,
+        description -> Nullable<Text>,
+        created_at -> Text,
+        updated_at -> Text,
+    }
+}
+
+diesel::joinable!(article_authors -> articles (article_pk));
+diesel::joinable!(article_authors -> authors (author_pk));
+diesel::joinable!(article_tags -> articles (article_pk));
+diesel::joinable!(article_tags -> tags (tag_pk));
+diesel::joinable!(former_slugs -> articles (article_pk));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    api_keys,
+    article_authors,
+    article_tags,
+    articles,
+    authors,
+    former_slugs,
+    tags,
+);

@@ -1,0 +1,249 @@
+//! Tags and authors: both are (slug, name, description) resources linked to articles, so
+//! one set of queries serves both, instantiated per table by `term_store!`.
+
+use diesel::prelude::*;
+
+/// Which kind of term.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TermKind {
+    /// A hashtag-like topic.
+    Tag,
+    /// A person or organisation credited on articles.
+    Author,
+}
+
+impl TermKind {
+    /// The singular noun, for messages.
+    pub fn noun(self) -> &'static str {
+        match self {
+            Self::Tag => "tag",
+            Self::Author => "author",
+        }
+    }
+}
+
+/// A term with its count of public articles.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TermRecord {
+    /// URL-safe identifier.
+    pub slug: String,
+    /// Display name.
+    pub name: String,
+    /// Optional description.
+    pub description: Option<String>,
+    /// Public articles carrying it.
+    pub article_count: i64,
+    /// Creation time.
+    pub created_at: String,
+    /// Last change.
+    pub updated_at: String,
+}
+
+/// A change to a term; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct TermChange {
+    /// New slug.
+    pub slug: Option<String>,
+    /// New name.
+    pub name: Option<String>,
+    /// New description (`Some(None)` clears it).
+    pub description: Option<Option<String>>,
+}
+
+macro_rules! term_store {
+    ($module:ident, $table:ident, $links:ident, $fk:ident, $kind:expr) => {
+        /// Queries of one term table.
+        pub mod $module {
+            use super::*;
+            use crate::db::articles::visible_to;
+            use crate::db::schema::{$links, $table, articles};
+            use crate::domain::access::Caller;
+            use crate::error::ApiError;
+
+            type Row = (i32, String, String, Option<String>, String, String);
+            const COLUMNS: (
+                $table::pk,
+                $table::slug,
+                $table::name,
+                $table::description,
+                $table::created_at,
+                $table::updated_at,
+            ) = ($table::pk, $table::slug, $table::name, $table::description, $table::created_at, $table::updated_at);
+
+            fn not_found(slug: &str) -> ApiError {
+                ApiError::NotFound(format!("No {} has the slug '{slug}'.", $kind.noun()))
+            }
+
+            fn with_counts(conn: &mut SqliteConnection, rows: Vec<Row>) -> QueryResult<Vec<TermRecord>> {
+                let pks: Vec<i32> = rows.iter().map(|r| r.0).collect();
+                let now = crate::db::now();
+                let counts: Vec<(i32, i64)> = $links::table
+                    .inner_join(articles::table)
+                    .filter(visible_to(&Caller::Public, &now))
+                    .filter($links::$fk.eq_any(&pks))
+                    .group_by($links::$fk)
+                    .select(($links::$fk, diesel::dsl::count_star()))
+                    .load(conn)?;
+                Ok(rows
+                    .into_iter()
+                    .map(|(pk, slug, name, description, created_at, updated_at)| TermRecord {
+                        article_count: counts.iter().find(|c| c.0 == pk).map_or(0, |c| c.1),
+                        slug,
+                        name,
+                        description,
+                        created_at,
+                        updated_at,
+                    })
+                    .collect())
+            }
+
+            /// A page ordered by slug after `after`; returns it, whether more follow, the total.
+            pub fn list(conn: &mut SqliteConnection, limit: i64, after: Option<&str>) -> QueryResult<(Vec<TermRecord>, bool, i64)> {
+                let total: i64 = $table::table.count().get_result(conn)?;
+                let mut query = $table::table.order($table::slug).limit(limit + 1).select(COLUMNS).into_boxed();
+                if let Some(after) = after {
+                    query = query.filter($table::slug.gt(after.to_string()));
+                }
+                let mut rows: Vec<Row> = query.load(conn)?;
+                let more = rows.len() as i64 > limit;
+                rows.truncate(limit as usize);
+                Ok((with_counts(conn, rows)?, more, total))
+            }
+
+            /// One term by slug.
+            pub fn get(conn: &mut SqliteConnection, slug: &str) -> Result<TermRecord, ApiError> {
+                let row: Row = $table::table
+                    .filter($table::slug.eq(slug))
+                    .select(COLUMNS)
+                    .first(conn)
+                    .optional()?
+                    .ok_or_else(|| not_found(slug))?;
+                Ok(with_counts(conn, vec![row])?.remove(0))
+            }
+
+            fn ensure_free(conn: &mut SqliteConnection, slug: &str) -> Result<(), ApiError> {
+                let taken: i64 = $table::table.filter($table::slug.eq(slug)).count().get_result(conn)?;
+                if taken > 0 {
+                    return Err(ApiError::taken("slug", format!("The {} slug '{slug}' is already taken.", $kind.noun())));
+                }
+                Ok(())
+            }
+
+            /// Stores a new term.
+            pub fn create(conn: &mut SqliteConnection, slug: &str, name: &str, description: Option<&str>) -> Result<TermRecord, ApiError> {
+                conn.immediate_transaction(|conn| {
+                    ensure_free(conn, slug)?;
+                    let now = crate::db::now();
+                    diesel::insert_into($table::table)
+                        .values((
+                            $table::slug.eq(slug),
+                            $table::name.eq(name),
+                            $table::description.eq(description),
+                            $table::created_at.eq(&now),
+                            $table::updated_at.eq(&now),
+                        ))
+                        .execute(conn)?;
+                    get(conn, slug)
+                })
+            }
+
+            /// Changes a term after `check` passed on its current state.
+            pub fn update(
+                conn: &mut SqliteConnection,
+                slug: &str,
+                change: &TermChange,
+                check: &dyn Fn(&TermRecord) -> Result<(), ApiError>,
+            ) -> Result<TermRecord, ApiError> {
+                conn.immediate_transaction(|conn| {
+                    let current = get(conn, slug)?;
+                    check(&current)?;
+                    let new_slug = change.slug.clone().unwrap_or_else(|| current.slug.clone());
+                    if new_slug != current.slug {
+                        ensure_free(conn, &new_slug)?;
+                    }
+                    let description = change.description.clone().unwrap_or(current.description.clone());
+                    diesel::update($table::table.filter($table::slug.eq(slug)))
+                        .set((
+                            $table::slug.eq(&new_slug),
+                            $table::name.eq(change.name.as_ref().unwrap_or(&current.name)),
+                            $table::description.eq(description),
+                            $table::updated_at.eq(crate::db::now()),
+                        ))
+                        .execute(conn)?;
+                    get(conn, &new_slug)
+                })
+            }
+
+            /// Number of articles of any state linked to the term.
+            pub fn links(conn: &mut SqliteConnection, slug: &str) -> QueryResult<i64> {
+                $links::table.inner_join($table::table).filter($table::slug.eq(slug)).count().get_result(conn)
+            }
+
+            /// Removes a term after `check` passed; its article links go with it.
+            pub fn delete(
+                conn: &mut SqliteConnection,
+                slug: &str,
+                check: &dyn Fn(&mut SqliteConnection, &TermRecord) -> Result<(), ApiError>,
+            ) -> Result<(), ApiError> {
+                conn.immediate_transaction(|conn| {
+                    let current = get(conn, slug)?;
+                    check(conn, &current)?;
+                    let pk: i32 = $table::table.filter($table::slug.eq(slug)).select($table::pk).first(conn)?;
+                    diesel::delete($links::table.filter($links::$fk.eq(pk))).execute(conn)?;
+                    diesel::delete($table::table.find(pk)).execute(conn)?;
+                    Ok(())
+                })
+            }
+        }
+    };
+}
+
+term_store!(tags, tags, article_tags, tag_pk, TermKind::Tag);
+term_store!(authors, authors, article_authors, author_pk, TermKind::Author);
+
+type PageResult = QueryResult<(Vec<TermRecord>, bool, i64)>;
+type One = Result<TermRecord, crate::error::ApiError>;
+
+/// The queries of one kind of term, for code that serves both kinds.
+pub struct TermOps {
+    /// See `tags::list`.
+    pub list: fn(&mut SqliteConnection, i64, Option<&str>) -> PageResult,
+    /// See `tags::get`.
+    pub get: fn(&mut SqliteConnection, &str) -> One,
+    /// See `tags::create`.
+    pub create: fn(&mut SqliteConnection, &str, &str, Option<&str>) -> One,
+    /// See `tags::update`.
+    pub update: fn(&mut SqliteConnection, &str, &TermChange, &dyn Fn(&TermRecord) -> Result<(), crate::error::ApiError>) -> One,
+    /// See `tags::links`.
+    pub links: fn(&mut SqliteConnection, &str) -> QueryResult<i64>,
+    /// See `tags::delete`.
+    pub delete: fn(
+        &mut SqliteConnection,
+        &str,
+        &dyn Fn(&mut SqliteConnection, &TermRecord) -> Result<(), crate::error::ApiError>,
+    ) -> Result<(), crate::error::ApiError>,
+}
+
+impl TermKind {
+    /// The queries of this kind.
+    pub fn ops(self) -> TermOps {
+        match self {
+            Self::Tag => TermOps {
+                list: tags::list,
+                get: tags::get,
+                create: tags::create,
+                update: tags::update,
+                links: tags::links,
+                delete: tags::delete,
+            },
+            Self::Author => TermOps {
+                list: authors::list,
+                get: authors::get,
+                create: authors::create,
+                update: authors::update,
+                links: authors::links,
+                delete: authors::delete,
+            },
+        }
+    }
+}

@@ -1,0 +1,296 @@
+//! Article rules: status, field limits, and the fields derived at write time.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::markdown::{self, MAX_EXCERPT_CHARS};
+use super::slug;
+use crate::error::FieldError;
+use crate::wire::article::{ArticleInput, FeatureImage};
+
+/// Limits on written fields, in characters.
+pub const MAX_TITLE: usize = 300;
+/// Longest markdown body accepted, in characters.
+pub const MAX_BODY: usize = 200_000;
+/// Most tags on one article.
+pub const MAX_TAGS: usize = 50;
+/// Most authors on one article.
+pub const MAX_AUTHORS: usize = 20;
+/// Longest tag or author name.
+pub const MAX_TERM_NAME: usize = 100;
+/// Longest URL accepted.
+pub const MAX_URL: usize = 2000;
+
+/// Fields a client may never set: the server owns them.
+pub const SERVER_OWNED: &[&str] = &[
+    "id",
+    "version",
+    "view_count",
+    "body_html",
+    "body_text",
+    "word_count",
+    "reading_time_minutes",
+    "translations",
+    "created_at",
+    "updated_at",
+    "trashed_at",
+];
+
+/// Publication state. Stored as draft, published or archived; `scheduled` is how a
+/// published article with a future `published_at` is shown (and may be written).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// Being written; never public.
+    Draft,
+    /// Published with a future date; public from `published_at` on, no cron needed.
+    Scheduled,
+    /// Public once `published_at` has passed.
+    Published,
+    /// Withdrawn from the public, kept.
+    Archived,
+}
+
+impl Status {
+    /// The stored form: `scheduled` is stored as `published`.
+    pub fn stored(self) -> &'static str {
+        match self {
+            Self::Draft => "draft",
+            Self::Scheduled | Self::Published => "published",
+            Self::Archived => "archived",
+        }
+    }
+
+    /// The status shown for a stored status and publication time at `now`.
+    pub fn shown(stored: &str, published_at: Option<&str>, now: &str) -> Self {
+        match stored {
+            "published" if published_at.is_some_and(|p| p > now) => Self::Scheduled,
+            "published" => Self::Published,
+            "archived" => Self::Archived,
+            _ => Self::Draft,
+        }
+    }
+}
+
+/// A validated article with everything derived from it, ready to store.
+#[derive(Debug, Clone)]
+pub struct ArticleDraft {
+    /// Trimmed headline.
+    pub title: String,
+    /// Secondary headline.
+    pub subtitle: Option<String>,
+    /// Given slug, or `None` to keep or generate one.
+    pub slug: Option<String>,
+    /// Slug to start from when one must be generated.
+    pub generated_slug: String,
+    /// Excerpt, given or derived.
+    pub excerpt: String,
+    /// True when the excerpt was derived (and follows the body).
+    pub excerpt_is_derived: bool,
+    /// Markdown source.
+    pub body_markdown: String,
+    /// Rendered HTML, text and counts.
+    pub rendered: markdown::Rendered,
+    /// Stored status: draft, published or archived.
+    pub status: &'static str,
+    /// Publication time, when given.
+    pub published_at: Option<DateTime<Utc>>,
+    /// Language tag.
+    pub language: String,
+    /// Article this one translates.
+    pub translation_of: Option<String>,
+    /// Tags as (slug, name), de-duplicated by slug.
+    pub tags: Vec<(String, String)>,
+    /// Author slugs, de-duplicated.
+    pub authors: Vec<String>,
+    /// Feature image.
+    pub feature_image: Option<FeatureImage>,
+    /// Canonical URL.
+    pub canonical_url: Option<String>,
+    /// Editor's pick.
+    pub featured: bool,
+}
+
+fn check_len(errors: &mut Vec<FieldError>, field: &str, value: &str, min: usize, max: usize) {
+    let n = value.chars().count();
+    if n < min || n > max {
+        errors.push(FieldError::new(field, format!("must be {min} to {max} characters")));
+    } else if value.chars().any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t') {
+        errors.push(FieldError::new(field, "must not contain control characters"));
+    }
+}
+
+/// True for an absolute http(s) URL of acceptable length.
+pub fn is_web_url(s: &str) -> bool {
+    s.len() <= MAX_URL
+        && url::Url::parse(s).is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.has_host())
+}
+
+/// True for a plausible BCP 47 tag: a 2–3 letter language, then 2–8 character subtags.
+pub fn is_language_tag(s: &str) -> bool {
+    let mut parts = s.split('-');
+    let lang_ok = parts
+        .next()
+        .is_some_and(|p| (2..=3).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_lowercase()));
+    lang_ok && parts.all(|p| (2..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric()))
+}
+
+/// A term (tag or author) name checked and turned into (slug, name).
+pub fn term_from_name(name: &str) -> Result<(String, String), String> {
+    let name = name.trim();
+    let n = name.chars().count();
+    if n == 0 || n > MAX_TERM_NAME || name.chars().any(char::is_control) {
+        return Err(format!("must be 1 to {MAX_TERM_NAME} characters without control characters"));
+    }
+    let s = slug::slugify(name);
+    if s.is_empty() {
+        return Err("must contain a letter or digit".into());
+    }
+    Ok((s, name.to_string()))
+}
+
+fn optional_text(errors: &mut Vec<FieldError>, field: &str, v: Option<String>, max: usize) -> Option<String> {
+    let v = v.map(|s| s.trim().to_string()).filter(|s| !s.is_empty())?;
+    check_len(errors, field, &v, 1, max);
+    Some(v)
+}
+
+/// Checks an article body against every rule, reporting one error per field.
+pub fn validate(input: ArticleInput, default_language: &str, now: DateTime<Utc>) -> Result<ArticleDraft, Vec<FieldError>> {
+    let mut errors = Vec::new();
+    let title = input.title.trim().to_string();
+    check_len(&mut errors, "title", &title, 1, MAX_TITLE);
+    let subtitle = optional_text(&mut errors, "subtitle", input.subtitle, MAX_TITLE);
+    let given_excerpt = optional_text(&mut errors, "excerpt", input.excerpt, MAX_EXCERPT_CHARS);
+    if let Some(s) = &input.slug
+        && !slug::is_valid_slug(s)
+    {
+        errors.push(FieldError::new("slug", "must be lowercase a-z, 0-9 and single hyphens, at most 120 characters"));
+    }
+    if input.body_markdown.chars().count() > MAX_BODY {
+        errors.push(FieldError::new("body_markdown", format!("must be at most {MAX_BODY} characters")));
+    }
+    let status = input.status.unwrap_or(Status::Draft);
+    if status == Status::Scheduled && !input.published_at.is_some_and(|p| p > now) {
+        errors.push(FieldError::new("published_at", "a scheduled article needs a future published_at"));
+    }
+    let language = input.language.unwrap_or_else(|| default_language.to_string());
+    if !is_language_tag(&language) {
+        errors.push(FieldError::new("language", "must be a BCP 47 language tag such as 'en' or 'uk'"));
+    }
+    let tags = collect_tags(&mut errors, input.tags);
+    let authors = collect_authors(&mut errors, input.authors);
+    if let Some(img) = &input.feature_image {
+        if !is_web_url(&img.url) {
+            errors.push(FieldError::new("feature_image.url", "must be an absolute http(s) URL"));
+        }
+        for (field, v) in [("feature_image.alt", &img.alt), ("feature_image.caption", &img.caption)] {
+            if let Some(v) = v {
+                check_len(&mut errors, field, v, 0, 500);
+            }
+        }
+    }
+    if let Some(u) = &input.canonical_url
+        && !is_web_url(u)
+    {
+        errors.push(FieldError::new("canonical_url", "must be an absolute http(s) URL"));
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let rendered = markdown::render(&input.body_markdown);
+    let excerpt_is_derived = given_excerpt.is_none();
+    let excerpt = given_excerpt.unwrap_or_else(|| markdown::derive_excerpt(&input.body_markdown));
+    let mut generated_slug = slug::slugify(&title);
+    if generated_slug.is_empty() {
+        generated_slug = "article".into();
+    }
+    Ok(ArticleDraft {
+        title,
+        subtitle,
+        slug: input.slug,
+        generated_slug,
+        excerpt,
+        excerpt_is_derived,
+        body_markdown: input.body_markdown,
+        rendered,
+        status: status.stored(),
+        published_at: input.published_at,
+        language,
+        translation_of: input.translation_of,
+        tags,
+        authors,
+        feature_image: input.feature_image,
+        canonical_url: input.canonical_url,
+        featured: input.featured,
+    })
+}
+
+fn collect_tags(errors: &mut Vec<FieldError>, names: Vec<String>) -> Vec<(String, String)> {
+    if names.len() > MAX_TAGS {
+        errors.push(FieldError::new("tags", format!("at most {MAX_TAGS} tags")));
+        return vec![];
+    }
+    let mut out: Vec<(String, String)> = Vec::new();
+    for (i, name) in names.iter().enumerate() {
+        match term_from_name(name) {
+            Ok(t) if out.iter().any(|(s, _)| *s == t.0) => {}
+            Ok(t) => out.push(t),
+            Err(m) => errors.push(FieldError::new(format!("tags[{i}]"), m)),
+        }
+    }
+    out
+}
+
+fn collect_authors(errors: &mut Vec<FieldError>, slugs: Vec<String>) -> Vec<String> {
+    if slugs.len() > MAX_AUTHORS {
+        errors.push(FieldError::new("authors", format!("at most {MAX_AUTHORS} authors")));
+        return vec![];
+    }
+    let mut out: Vec<String> = Vec::new();
+    for (i, s) in slugs.into_iter().enumerate() {
+        if !slug::is_valid_slug(&s) {
+            errors.push(FieldError::new(format!("authors[{i}]"), "must be an author slug"));
+        } else if !out.contains(&s) {
+            out.push(s);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn input(title: &str) -> ArticleInput {
+        ArticleInput { title: title.into(), ..Default::default() }
+    }
+
+    #[test]
+    fn every_invalid_field_is_reported() {
+        let mut a = input("");
+        a.language = Some("English".into());
+        a.canonical_url = Some("javascript:alert(1)".into());
+        a.tags = vec!["   ".into()];
+        let errs = validate(a, "en", Utc::now()).unwrap_err();
+        let fields: Vec<_> = errs.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["title", "language", "tags[0]", "canonical_url"]);
+    }
+
+    #[test]
+    fn tags_are_deduplicated_by_slug_and_keep_their_names() {
+        let mut a = input("Київ");
+        a.tags = vec!["#StandWithUkraine".into(), "standwithukraine".into()];
+        let d = validate(a, "uk", Utc::now()).unwrap();
+        assert_eq!(d.tags, vec![("standwithukraine".to_string(), "#StandWithUkraine".to_string())]);
+        assert_eq!(d.generated_slug, "kyiv");
+        assert_eq!(d.status, "draft");
+    }
+
+    #[test]
+    fn shown_status_turns_future_published_into_scheduled() {
+        assert_eq!(Status::shown("published", Some("2099-01-01T00:00:00.000000Z"), "2026-01-01"), Status::Scheduled);
+        assert_eq!(Status::shown("published", Some("2020-01-01T00:00:00.000000Z"), "2026-01-01"), Status::Published);
+    }
+}

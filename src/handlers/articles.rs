@@ -1,0 +1,454 @@
+//! Article endpoints: read (list, one, trash) and write (create, replace, patch, trash,
+//! restore, purge), plus the view counter.
+
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, put, web};
+use chrono::Utc;
+use serde::Deserialize;
+use serde_json::Value;
+use utoipa::IntoParams;
+
+use crate::app::AppState;
+use crate::db::{self, articles::{ArticleRecord, Cursor, Found, Shelf}};
+use crate::domain::access::{Caller, Scope};
+use crate::domain::article::{self as rules, SERVER_OWNED};
+use crate::error::{ApiError, Problem};
+use crate::http::auth::Auth;
+use crate::http::conditional::{self, IfMatch, Validators};
+use crate::http::{body, cursor};
+use crate::wire::article::{Article, ArticleInput, ArticlePage, ArticleSummary, PageMeta};
+
+/// Paging of article lists.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ListParams {
+    /// Page size, 1–100 (default 20).
+    #[param(minimum = 1, maximum = 100, example = 20)]
+    pub limit: Option<i64>,
+    /// Opaque token from `meta.next_cursor` of the previous page.
+    #[param(example = "MjAyNi0wMS0yMlQwOTowMDowMC4wMDAwMDBaCjQy")]
+    pub cursor: Option<String>,
+}
+
+/// Options of DELETE.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct DeleteParams {
+    /// `true` deletes for good instead of moving to the trash; needs an admin key.
+    pub permanent: Option<bool>,
+}
+
+fn now() -> String {
+    db::now()
+}
+
+fn location(state: &AppState, id: &str) -> String {
+    format!("{}/v1/articles/{id}", state.config.public_url)
+}
+
+fn page(
+    req: &HttpRequest,
+    state: &AppState,
+    caller: &Caller,
+    shelf: Shelf,
+    params: ListParams,
+) -> Result<impl std::future::Future<Output = Result<HttpResponse, ApiError>>, ApiError> {
+    let limit = params.limit.unwrap_or(20);
+    if !(1..=100).contains(&limit) {
+        return Err(ApiError::bad_param("limit", "must be between 1 and 100"));
+    }
+    let after = match params.cursor.as_deref() {
+        Some(token) => {
+            let parts = cursor::decode(token, 2)?;
+            let pk = parts[1].parse().map_err(|_| ApiError::bad_param("cursor", "not a cursor this server issued"))?;
+            Some(Cursor { sort_at: parts[0].clone(), pk })
+        }
+        None => None,
+    };
+    let (req, state, caller) = (req.clone(), state.clone(), caller.clone());
+    Ok(async move {
+        let c = caller.clone();
+        let (records, more, total) =
+            db::run(&state.pool, move |conn| db::articles::list(conn, &c, shelf, limit, after.as_ref(), &now())).await?;
+        let next_cursor = if more {
+            records.last().map(|r| cursor::encode(&[&r.row.sort_at, &r.row.pk.to_string()]))
+        } else {
+            None
+        };
+        let now = now();
+        let data: Vec<ArticleSummary> =
+            records.into_iter().map(|r| Article::from_record(r, &now).into()).collect();
+        let body = ArticlePage { data, meta: PageMeta { limit, next_cursor, total } };
+        let bytes = serde_json::to_vec(&body).map_err(ApiError::internal)?;
+        let v = Validators { etag: conditional::hashed_etag(&bytes), last_modified: None };
+        let cache = conditional::cache_control(&caller, state.config.cache_max_age, state.config.cache_swr);
+        let mut res = conditional::respond(&req, &v, &cache, &body);
+        if let Some(next) = &body.meta.next_cursor {
+            let link = format!("<{}{}?limit={limit}&cursor={next}>; rel=\"next\"", state.config.public_url, req.path());
+            if let Ok(v) = header::HeaderValue::from_str(&link) {
+                res.headers_mut().insert(header::LINK, v);
+            }
+        }
+        Ok(res)
+    })
+}
+
+/// List articles, newest first.
+///
+/// The public sees published articles whose `published_at` has passed; a key with scope
+/// `read` sees every status. Items omit the three bodies. Pages are keyset cursors: a
+/// deep page costs what the first costs.
+#[utoipa::path(
+    tag = "articles",
+    params(ListParams, ("If-None-Match" = Option<String>, Header, description = "ETag of a cached copy; 304 when current.")),
+    security((), ("bearer" = [])),
+    responses(
+        (status = 200, description = "A page of articles.", body = ArticlePage,
+            headers(("ETag" = String, description = "Strong validator of this page."),
+                    ("Link" = String, description = "RFC 8288 `rel=\"next\"` link when more pages follow."))),
+        (status = 304, description = "The cached copy is current."),
+        (status = 400, description = "A query parameter is invalid.", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "The key is unknown or revoked.", body = Problem, content_type = "application/problem+json")
+    )
+)]
+#[get("/articles")]
+pub async fn list_articles(req: HttpRequest, state: web::Data<AppState>, auth: Auth, params: web::Query<ListParams>) -> Result<HttpResponse, ApiError> {
+    page(&req, &state, &auth.0, Shelf::Live, params.into_inner())?.await
+}
+
+/// List the trash: articles deleted without `permanent`, restorable.
+#[utoipa::path(
+    tag = "articles",
+    params(ListParams, ("If-None-Match" = Option<String>, Header, description = "ETag of a cached copy; 304 when current.")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "A page of trashed articles.", body = ArticlePage,
+            headers(("ETag" = String, description = "Strong validator of this page."))),
+        (status = 304, description = "The cached copy is current."),
+        (status = 400, description = "A query parameter is invalid.", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No key, or an unknown or revoked one.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The key's scope is too small.", body = Problem, content_type = "application/problem+json")
+    )
+)]
+#[get("/trash")]
+pub async fn list_trash(req: HttpRequest, state: web::Data<AppState>, auth: Auth, params: web::Query<ListParams>) -> Result<HttpResponse, ApiError> {
+    auth.require(Scope::Read)?;
+    page(&req, &state, &auth.0, Shelf::Trash, params.into_inner())?.await
+}
+
+fn respond_article(req: &HttpRequest, state: &AppState, caller: &Caller, rec: ArticleRecord) -> HttpResponse {
+    let article = Article::from_record(rec, &now());
+    let cache = conditional::cache_control(caller, state.config.cache_max_age, state.config.cache_swr);
+    conditional::respond(req, &article.validators(), &cache, &article)
+}
+
+/// Get one article by id or slug.
+///
+/// A former slug answers 301 to the current one. Trashed articles are not here (see
+/// `/v1/trash/{id}`); unpublished ones need a key with scope `read`.
+#[utoipa::path(
+    tag = "articles",
+    params(
+        ("id" = String, Path, description = "The article's id, current slug or a former slug.", example = "ukrainian-world-congress-marks-unity-day"),
+        ("If-None-Match" = Option<String>, Header, description = "ETag of a cached copy; 304 when current."),
+        ("If-Modified-Since" = Option<String>, Header, description = "HTTP date of a cached copy; 304 when not modified since.")
+    ),
+    security((), ("bearer" = [])),
+    responses(
+        (status = 200, description = "The article.", body = Article,
+            headers(("ETag" = String, description = "`\"v{version}-{hash}\"`; send it as If-Match when writing."),
+                    ("Last-Modified" = String, description = "`updated_at` as an HTTP date."),
+                    ("Cache-Control" = String, description = "`public, max-age, stale-while-revalidate` without a key, `private` with one."))),
+        (status = 301, description = "A former slug; `Location` holds the current address.",
+            headers(("Location" = String, description = "The article's current URL."))),
+        (status = 304, description = "The cached copy is current."),
+        (status = 401, description = "The key is unknown or revoked.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No article the caller may see has this id or slug.", body = Problem, content_type = "application/problem+json")
+    )
+)]
+#[get("/articles/{id}")]
+pub async fn get_article(req: HttpRequest, state: web::Data<AppState>, auth: Auth, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let caller = auth.0.clone();
+    let key = id.into_inner();
+    match db::run(&state.pool, move |conn| db::articles::find(conn, &caller, &key, &now())).await? {
+        Found::Moved(slug) => Ok(HttpResponse::MovedPermanently()
+            .insert_header((header::LOCATION, location(&state, &slug)))
+            .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
+            .finish()),
+        Found::Article(rec) => Ok(respond_article(&req, &state, &auth.0, *rec)),
+    }
+}
+
+/// Get one trashed article by id or slug.
+#[utoipa::path(
+    tag = "articles",
+    params(("id" = String, Path, description = "The article's id or slug.")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The trashed article.", body = Article,
+            headers(("ETag" = String, description = "Validator; send it as If-Match to restore."))),
+        (status = 401, description = "No key, or an unknown or revoked one.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The key's scope is too small.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No trashed article has this id or slug.", body = Problem, content_type = "application/problem+json")
+    )
+)]
+#[get("/trash/{id}")]
+pub async fn get_trashed_article(req: HttpRequest, state: web::Data<AppState>, auth: Auth, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    auth.require(Scope::Read)?;
+    let caller = auth.0.clone();
+    let key = id.into_inner();
+    let rec = db::run(&state.pool, move |conn| {
+        let pk = db::articles::pk_of(conn, &key)?;
+        let rec = db::articles::load_by_pk(conn, &caller, pk, &now())?;
+        match rec.row.deleted_at {
+            Some(_) => Ok(rec),
+            None => Err(ApiError::NotFound(format!("The article '{key}' is not in the trash."))),
+        }
+    })
+    .await?;
+    Ok(respond_article(&req, &state, &auth.0, rec))
+}
+
+fn parse_input(req: &HttpRequest, bytes: &[u8], state: &AppState) -> Result<rules::ArticleDraft, ApiError> {
+    let map = body::object(req, bytes, body::JSON)?;
+    body::reject_server_owned(&map, SERVER_OWNED)?;
+    let input: ArticleInput = body::typed(Value::Object(map))?;
+    rules::validate(input, &state.config.default_language, Utc::now()).map_err(ApiError::invalid)
+}
+
+fn written(status: StatusCode, rec: ArticleRecord) -> HttpResponse {
+    let article = Article::from_record(rec, &now());
+    conditional::written(status, &article.validators()).json(article)
+}
+
+/// Checks `If-Match` against the stored article, inside the write transaction.
+fn precondition(if_match: &IfMatch, conn: &mut diesel::SqliteConnection, caller: &Caller, pk: i32) -> Result<(), ApiError> {
+    if !if_match.is_present() {
+        return Ok(());
+    }
+    let current = db::articles::load_by_pk(conn, caller, pk, &now())?;
+    if_match.check(&Article::from_record(current, &now()).validators().etag)
+}
+
+/// Create an article.
+///
+/// Tags are given by name (new names create tags), authors by slug (each must exist).
+/// The slug is generated from the title when absent (Ukrainian КМУ 2010
+/// transliteration), with `-2`, `-3`… when taken.
+#[utoipa::path(
+    tag = "articles",
+    request_body(content = ArticleInput, content_type = "application/json"),
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Created.", body = Article,
+            headers(("Location" = String, description = "URL of the new article."),
+                    ("ETag" = String, description = "Validator of the new version."))),
+        (status = 400, description = "The body is not valid JSON.", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No key, or an unknown or revoked one.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The key's scope is too small.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The slug, or the story's version in this language, exists.", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is larger than the limit.", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not `application/json`.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields, one entry each; server-owned fields named.", body = Problem, content_type = "application/problem+json")
+    )
+)]
+#[post("/articles")]
+pub async fn create_article(req: HttpRequest, state: web::Data<AppState>, auth: Auth, bytes: web::Bytes) -> Result<HttpResponse, ApiError> {
+    auth.require(Scope::Write)?;
+    let draft = parse_input(&req, &bytes, &state)?;
+    let caller = auth.0.clone();
+    let rec = db::run(&state.pool, move |conn| {
+        let pk = db::articles::create(conn, &draft)?;
+        db::articles::load_by_pk(conn, &caller, pk, &now())
+    })
+    .await?;
+    let loc = location(&state, &rec.row.id);
+    let mut res = written(StatusCode::CREATED, rec);
+    if let Ok(v) = header::HeaderValue::from_str(&loc) {
+        res.headers_mut().insert(header::LOCATION, v);
+    }
+    Ok(res)
+}
+
+/// Replace an article (PUT): every writable field; absent optional ones are cleared,
+/// an absent `slug` keeps the current one.
+#[utoipa::path(
+    tag = "articles",
+    params(
+        ("id" = String, Path, description = "The article's id or current slug."),
+        ("If-Match" = Option<String>, Header, description = "ETag the change is based on; 412 when stale.")
+    ),
+    request_body(content = ArticleInput, content_type = "application/json"),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Replaced.", body = Article, headers(("ETag" = String, description = "Validator of the new version."))),
+        (status = 400, description = "The body is not valid JSON.", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No key, or an unknown or revoked one.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The key's scope is too small.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No article has this id or slug.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Slug or language taken, or the article is in the trash.", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "`If-Match` names a stale version.", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is larger than the limit.", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not `application/json`.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields, one entry each.", body = Problem, content_type = "application/problem+json")
+    )
+)]
+#[put("/articles/{id}")]
+pub async fn replace_article(req: HttpRequest, state: web::Data<AppState>, auth: Auth, id: web::Path<String>, bytes: web::Bytes) -> Result<HttpResponse, ApiError> {
+    auth.require(Scope::Write)?;
+    let draft = parse_input(&req, &bytes, &state)?;
+    let (caller, key, if_match) = (auth.0.clone(), id.into_inner(), IfMatch::from_request(&req));
+    let rec = db::run(&state.pool, move |conn| {
+        let pk = db::articles::pk_of(conn, &key)?;
+        db::articles::update(conn, pk, |conn, row| {
+            precondition(&if_match, conn, &caller, row.pk)?;
+            Ok(draft)
+        })?;
+        db::articles::load_by_pk(conn, &caller, pk, &now())
+    })
+    .await?;
+    Ok(written(StatusCode::OK, rec))
+}
+
+/// Change some fields of an article (JSON Merge Patch, RFC 7396).
+///
+/// Send only what changes; `null` clears an optional field. The patch is applied to the
+/// stored article and the result validated as a whole, in one transaction.
+#[utoipa::path(
+    tag = "articles",
+    params(
+        ("id" = String, Path, description = "The article's id or current slug."),
+        ("If-Match" = Option<String>, Header, description = "ETag the change is based on; 412 when stale.")
+    ),
+    request_body(description = "Any subset of the article's writable fields.",
+        content(
+            (ArticleInput = "application/merge-patch+json", example = json!({"title": "Unity Day: communities in 40 countries", "featured": false})),
+            (ArticleInput = "application/json")
+        )),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Changed.", body = Article, headers(("ETag" = String, description = "Validator of the new version."))),
+        (status = 400, description = "The body is not valid JSON.", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No key, or an unknown or revoked one.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The key's scope is too small.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No article has this id or slug.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Slug or language taken, or the article is in the trash.", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "`If-Match` names a stale version.", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is larger than the limit.", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not merge-patch JSON.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The patched article is invalid, one entry per field.", body = Problem, content_type = "application/problem+json")
+    )
+)]
+#[patch("/articles/{id}")]
+pub async fn update_article(req: HttpRequest, state: web::Data<AppState>, auth: Auth, id: web::Path<String>, bytes: web::Bytes) -> Result<HttpResponse, ApiError> {
+    auth.require(Scope::Write)?;
+    let patch = body::object(&req, &bytes, body::MERGE_PATCH)?;
+    body::reject_server_owned(&patch, SERVER_OWNED)?;
+    let (caller, key, if_match) = (auth.0.clone(), id.into_inner(), IfMatch::from_request(&req));
+    let language = state.config.default_language.clone();
+    let rec = db::run(&state.pool, move |conn| {
+        let pk = db::articles::pk_of(conn, &key)?;
+        db::articles::update(conn, pk, |conn, row| {
+            let current = db::articles::load_by_pk(conn, &caller, row.pk, &now())?;
+            if_match.check(&Article::from_record(current.clone(), &now()).validators().etag)?;
+            let mut doc = serde_json::to_value(ArticleInput::from_record(&current)).map_err(ApiError::internal)?;
+            json_patch::merge(&mut doc, &Value::Object(patch));
+            let input: ArticleInput = body::typed(doc)?;
+            rules::validate(input, &language, Utc::now()).map_err(ApiError::invalid)
+        })?;
+        db::articles::load_by_pk(conn, &caller, pk, &now())
+    })
+    .await?;
+    Ok(written(StatusCode::OK, rec))
+}
+
+/// Delete an article: to the trash (restorable), or for good with `permanent=true`
+/// (admin scope).
+#[utoipa::path(
+    tag = "articles",
+    params(
+        ("id" = String, Path, description = "The article's id or current slug."),
+        DeleteParams,
+        ("If-Match" = Option<String>, Header, description = "ETag the deletion is based on; 412 when stale.")
+    ),
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Moved to the trash, or deleted for good."),
+        (status = 400, description = "A query parameter is invalid.", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No key, or an unknown or revoked one.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The key's scope is too small (`permanent` needs admin).", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No article has this id or slug.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Already in the trash (delete with `permanent=true` to purge).", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "`If-Match` names a stale version.", body = Problem, content_type = "application/problem+json")
+    )
+)]
+#[delete("/articles/{id}")]
+pub async fn delete_article(req: HttpRequest, state: web::Data<AppState>, auth: Auth, id: web::Path<String>, params: web::Query<DeleteParams>) -> Result<HttpResponse, ApiError> {
+    let permanent = params.permanent.unwrap_or(false);
+    auth.require(if permanent { Scope::Admin } else { Scope::Write })?;
+    let (caller, key, if_match) = (auth.0.clone(), id.into_inner(), IfMatch::from_request(&req));
+    db::run(&state.pool, move |conn| {
+        let pk = db::articles::pk_of(conn, &key)?;
+        let check = |conn: &mut diesel::SqliteConnection, row: &db::articles::ArticleRow| precondition(&if_match, conn, &caller, row.pk);
+        if permanent { db::articles::purge(conn, pk, &check) } else { db::articles::trash(conn, pk, &check) }
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Restore an article from the trash.
+#[utoipa::path(
+    tag = "articles",
+    params(
+        ("id" = String, Path, description = "The article's id or current slug."),
+        ("If-Match" = Option<String>, Header, description = "ETag of the trashed article; 412 when stale.")
+    ),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Restored, with its former status.", body = Article, headers(("ETag" = String, description = "Validator of the new version."))),
+        (status = 401, description = "No key, or an unknown or revoked one.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The key's scope is too small.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No article has this id or slug.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The article is not in the trash.", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "`If-Match` names a stale version.", body = Problem, content_type = "application/problem+json")
+    )
+)]
+#[post("/articles/{id}/restore")]
+pub async fn restore_article(req: HttpRequest, state: web::Data<AppState>, auth: Auth, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    auth.require(Scope::Write)?;
+    let (caller, key, if_match) = (auth.0.clone(), id.into_inner(), IfMatch::from_request(&req));
+    let rec = db::run(&state.pool, move |conn| {
+        let pk = db::articles::pk_of(conn, &key)?;
+        db::articles::restore(conn, pk, &|conn, row| precondition(&if_match, conn, &caller, row.pk))?;
+        db::articles::load_by_pk(conn, &caller, pk, &now())
+    })
+    .await?;
+    Ok(written(StatusCode::OK, rec))
+}
+
+/// Count one view of an article.
+///
+/// Views are buffered in memory and written in batches (about once a second), so
+/// `view_count` catches up within seconds; none is lost on a clean shutdown.
+#[utoipa::path(
+    tag = "articles",
+    params(("id" = String, Path, description = "The article's id or current slug.")),
+    security((), ("bearer" = [])),
+    responses(
+        (status = 204, description = "Counted."),
+        (status = 401, description = "The key is unknown or revoked.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No article the caller may see has this id or slug.", body = Problem, content_type = "application/problem+json")
+    )
+)]
+#[post("/articles/{id}/views")]
+pub async fn count_article_view(state: web::Data<AppState>, auth: Auth, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let (caller, key) = (auth.0.clone(), id.into_inner());
+    let found = db::run(&state.pool, move |conn| db::articles::find(conn, &caller, &key, &now())).await?;
+    match found {
+        Found::Article(rec) => state.views.record(&rec.row.id),
+        Found::Moved(_) => return Err(ApiError::NotFound("Count views at the article's current slug or id.".into())),
+    }
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,65 @@
+//! Operations endpoints: liveness, readiness, metrics.
+
+use actix_web::{HttpResponse, get, web};
+use diesel::RunQueryDsl;
+use prometheus::Encoder;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::app::AppState;
+use crate::db;
+use crate::error::{ApiError, Problem};
+
+/// Health of the process or its database.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Health {
+    /// Always `ok` when answered with 200.
+    #[schema(example = "ok")]
+    pub status: String,
+}
+
+/// Liveness: the process answers.
+#[utoipa::path(
+    tag = "operations",
+    responses((status = 200, description = "The process is alive.", body = Health))
+)]
+#[get("/healthz")]
+pub async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).json(Health { status: "ok".into() })
+}
+
+/// Readiness: the database answers a query.
+#[utoipa::path(
+    tag = "operations",
+    responses(
+        (status = 200, description = "The database is reachable.", body = Health),
+        (status = 503, description = "The database is not reachable.", body = Problem, content_type = "application/problem+json")
+    )
+)]
+#[get("/readyz")]
+pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    db::run(&state.pool, |conn| {
+        diesel::sql_query("SELECT 1").execute(conn).map_err(|_| ApiError::Unavailable("The database is not reachable.".into()))
+    })
+    .await
+    .map_err(|e| match e {
+        ApiError::Internal(_) => ApiError::Unavailable("The database is not reachable.".into()),
+        other => other,
+    })?;
+    Ok(HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).json(Health { status: "ok".into() }))
+}
+
+/// Prometheus metrics: requests by route and status, latency histogram.
+#[utoipa::path(
+    tag = "operations",
+    responses((status = 200, description = "Prometheus text exposition format.", body = String, content_type = "text/plain"))
+)]
+#[get("/metrics")]
+pub async fn metrics(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let mut buf = Vec::new();
+    prometheus::TextEncoder::new().encode(&state.metrics.registry.gather(), &mut buf).map_err(ApiError::internal)?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .content_type("text/plain; version=0.0.4; charset=utf-8")
+        .body(buf))
+}

@@ -1,0 +1,269 @@
+//! Tag and author endpoints. Both kinds behave the same, so the handlers are written
+//! once (`list`, `create`, …) and stamped out per kind, with their OpenAPI docs, by
+//! `term_handlers!`.
+
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
+use serde_json::Value;
+
+use crate::app::AppState;
+use crate::db::{self, terms::{TermChange, TermKind, TermRecord}};
+use crate::domain::access::Scope;
+use crate::domain::{article::term_from_name, slug::is_valid_slug};
+use crate::error::{ApiError, FieldError};
+use crate::handlers::articles::ListParams;
+use crate::http::auth::Auth;
+use crate::http::conditional::{self, IfMatch, Validators};
+use crate::http::{body, cursor};
+use crate::wire::article::PageMeta;
+use crate::wire::term::{Term, TermInput, TermPage, TermPatch};
+
+const MAX_DESCRIPTION: usize = 2000;
+
+fn validators(term: &Term) -> Validators {
+    let bytes = serde_json::to_vec(term).unwrap_or_default();
+    Validators { etag: conditional::hashed_etag(&bytes), last_modified: Some(term.updated_at.format("%a, %d %b %Y %H:%M:%S GMT").to_string()) }
+}
+
+fn etag_of(rec: &TermRecord) -> String {
+    validators(&Term::from(rec.clone())).etag
+}
+
+fn check_description(errors: &mut Vec<FieldError>, d: Option<&str>) {
+    if d.is_some_and(|d| d.chars().count() > MAX_DESCRIPTION) {
+        errors.push(FieldError::new("description", format!("must be at most {MAX_DESCRIPTION} characters")));
+    }
+}
+
+async fn list(kind: TermKind, req: HttpRequest, state: web::Data<AppState>, auth: Auth, params: ListParams) -> Result<HttpResponse, ApiError> {
+    let limit = params.limit.unwrap_or(20);
+    if !(1..=100).contains(&limit) {
+        return Err(ApiError::bad_param("limit", "must be between 1 and 100"));
+    }
+    let after = params.cursor.map(|c| cursor::decode(&c, 1)).transpose()?.map(|mut p| p.remove(0));
+    let (records, more, total) = db::run(&state.pool, move |conn| Ok((kind.ops().list)(conn, limit, after.as_deref())?)).await?;
+    let next_cursor = if more { records.last().map(|r| cursor::encode(&[&r.slug])) } else { None };
+    let body = TermPage { data: records.into_iter().map(Term::from).collect(), meta: PageMeta { limit, next_cursor, total } };
+    let bytes = serde_json::to_vec(&body).map_err(ApiError::internal)?;
+    let v = Validators { etag: conditional::hashed_etag(&bytes), last_modified: None };
+    let cache = conditional::cache_control(&auth.0, state.config.cache_max_age, state.config.cache_swr);
+    Ok(conditional::respond(&req, &v, &cache, &body))
+}
+
+async fn fetch(kind: TermKind, req: HttpRequest, state: web::Data<AppState>, auth: Auth, slug: String) -> Result<HttpResponse, ApiError> {
+    let rec = db::run(&state.pool, move |conn| (kind.ops().get)(conn, &slug)).await?;
+    let term = Term::from(rec);
+    let cache = conditional::cache_control(&auth.0, state.config.cache_max_age, state.config.cache_swr);
+    Ok(conditional::respond(&req, &validators(&term), &cache, &term))
+}
+
+fn written(status: StatusCode, rec: TermRecord) -> HttpResponse {
+    let term = Term::from(rec);
+    conditional::written(status, &validators(&term)).json(term)
+}
+
+async fn create(kind: TermKind, req: HttpRequest, state: web::Data<AppState>, auth: Auth, bytes: web::Bytes) -> Result<HttpResponse, ApiError> {
+    auth.require(Scope::Write)?;
+    let input: TermInput = body::typed(Value::Object(body::object(&req, &bytes, body::JSON)?))?;
+    let mut errors = Vec::new();
+    let (derived, name) = term_from_name(&input.name).unwrap_or_else(|m| {
+        errors.push(FieldError::new("name", m));
+        Default::default()
+    });
+    let slug = input.slug.unwrap_or(derived);
+    if !errors.iter().any(|e| e.field == "name") && !is_valid_slug(&slug) {
+        errors.push(FieldError::new("slug", "must be lowercase a-z, 0-9 and single hyphens, at most 120 characters"));
+    }
+    check_description(&mut errors, input.description.as_deref());
+    if !errors.is_empty() {
+        return Err(ApiError::invalid(errors));
+    }
+    let description = input.description;
+    let rec = db::run(&state.pool, move |conn| (kind.ops().create)(conn, &slug, &name, description.as_deref())).await?;
+    let loc = format!("{}/v1/{}s/{}", state.config.public_url, kind.noun(), rec.slug);
+    let mut res = written(StatusCode::CREATED, rec);
+    if let Ok(v) = header::HeaderValue::from_str(&loc) {
+        res.headers_mut().insert(header::LOCATION, v);
+    }
+    Ok(res)
+}
+
+fn change_from(patch: TermPatch) -> Result<TermChange, ApiError> {
+    let mut errors = Vec::new();
+    let name = match patch.name {
+        None => None,
+        Some(None) => {
+            errors.push(FieldError::new("name", "cannot be removed"));
+            None
+        }
+        Some(Some(n)) => term_from_name(&n).map(|t| t.1).map_err(|m| errors.push(FieldError::new("name", m))).ok(),
+    };
+    let slug = match patch.slug {
+        None => None,
+        Some(Some(s)) if is_valid_slug(&s) => Some(s),
+        Some(_) => {
+            errors.push(FieldError::new("slug", "must be lowercase a-z, 0-9 and single hyphens, at most 120 characters"));
+            None
+        }
+    };
+    check_description(&mut errors, patch.description.as_ref().and_then(|d| d.as_deref()));
+    if !errors.is_empty() {
+        return Err(ApiError::invalid(errors));
+    }
+    Ok(TermChange { slug, name, description: patch.description })
+}
+
+async fn update(kind: TermKind, req: HttpRequest, state: web::Data<AppState>, auth: Auth, slug: String, bytes: web::Bytes) -> Result<HttpResponse, ApiError> {
+    auth.require(Scope::Write)?;
+    let patch: TermPatch = body::typed(Value::Object(body::object(&req, &bytes, body::MERGE_PATCH)?))?;
+    let change = change_from(patch)?;
+    let if_match = IfMatch::from_request(&req);
+    let rec = db::run(&state.pool, move |conn| (kind.ops().update)(conn, &slug, &change, &|cur| if_match.check(&etag_of(cur)))).await?;
+    Ok(written(StatusCode::OK, rec))
+}
+
+async fn remove(kind: TermKind, req: HttpRequest, state: web::Data<AppState>, auth: Auth, slug: String) -> Result<HttpResponse, ApiError> {
+    auth.require(Scope::Write)?;
+    let if_match = IfMatch::from_request(&req);
+    db::run(&state.pool, move |conn| {
+        (kind.ops().delete)(conn, &slug, &|conn, cur| {
+            if_match.check(&etag_of(cur))?;
+            let linked = (kind.ops().links)(conn, &cur.slug)?;
+            if kind == TermKind::Author && linked > 0 {
+                return Err(ApiError::Conflict {
+                    detail: format!("The author is credited on {linked} article(s); remove them from those first."),
+                    errors: vec![],
+                });
+            }
+            Ok(())
+        })
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+macro_rules! term_handlers {
+    (
+        kind: $kind:expr, tag: $tag:literal, noun: $noun:literal,
+        collection: $collection:literal, item: $item:literal,
+        list: $list:ident, create: $create:ident, get: $get:ident, update: $update:ident, delete: $delete:ident,
+        delete_note: $delete_note:literal
+    ) => {
+        #[doc = concat!("List ", $tag, " by slug, with their counts of public articles.")]
+        #[utoipa::path(
+            tag = $tag,
+            params(ListParams, ("If-None-Match" = Option<String>, Header, description = "ETag of a cached copy; 304 when current.")),
+            security((), ("bearer" = [])),
+            responses(
+                (status = 200, description = "A page.", body = TermPage, headers(("ETag" = String, description = "Strong validator of this page."))),
+                (status = 304, description = "The cached copy is current."),
+                (status = 400, description = "A query parameter is invalid.", body = crate::error::Problem, content_type = "application/problem+json"),
+                (status = 401, description = "The key is unknown or revoked.", body = crate::error::Problem, content_type = "application/problem+json")
+            )
+        )]
+        #[get($collection)]
+        pub async fn $list(req: HttpRequest, state: web::Data<AppState>, auth: Auth, params: web::Query<ListParams>) -> Result<HttpResponse, ApiError> {
+            list($kind, req, state, auth, params.into_inner()).await
+        }
+
+        #[doc = concat!("Create a", $noun, ".")]
+        #[utoipa::path(
+            tag = $tag,
+            request_body(content = TermInput, content_type = "application/json"),
+            security(("bearer" = [])),
+            responses(
+                (status = 201, description = "Created.", body = Term,
+                    headers(("Location" = String, description = "URL of the new resource."), ("ETag" = String, description = "Validator."))),
+                (status = 400, description = "The body is not valid JSON.", body = crate::error::Problem, content_type = "application/problem+json"),
+                (status = 401, description = "No key, or an unknown or revoked one.", body = crate::error::Problem, content_type = "application/problem+json"),
+                (status = 403, description = "The key's scope is too small.", body = crate::error::Problem, content_type = "application/problem+json"),
+                (status = 409, description = "The slug is taken.", body = crate::error::Problem, content_type = "application/problem+json"),
+                (status = 413, description = "The body is larger than the limit.", body = crate::error::Problem, content_type = "application/problem+json"),
+                (status = 415, description = "The body is not `application/json`.", body = crate::error::Problem, content_type = "application/problem+json"),
+                (status = 422, description = "Invalid fields, one entry each.", body = crate::error::Problem, content_type = "application/problem+json")
+            )
+        )]
+        #[post($collection)]
+        pub async fn $create(req: HttpRequest, state: web::Data<AppState>, auth: Auth, bytes: web::Bytes) -> Result<HttpResponse, ApiError> {
+            create($kind, req, state, auth, bytes).await
+        }
+
+        #[doc = concat!("Get one of the ", $tag, " by slug, with its count of public articles.")]
+        #[utoipa::path(
+            tag = $tag,
+            params(("slug" = String, Path, description = "The slug."), ("If-None-Match" = Option<String>, Header, description = "ETag of a cached copy; 304 when current.")),
+            security((), ("bearer" = [])),
+            responses(
+                (status = 200, description = "Found.", body = Term,
+                    headers(("ETag" = String, description = "Validator; send it as If-Match when writing."), ("Last-Modified" = String, description = "HTTP date of the last change."))),
+                (status = 304, description = "The cached copy is current."),
+                (status = 401, description = "The key is unknown or revoked.", body = crate::error::Problem, content_type = "application/problem+json"),
+                (status = 404, description = "Nothing has this slug.", body = crate::error::Problem, content_type = "application/problem+json")
+            )
+        )]
+        #[get($item)]
+        pub async fn $get(req: HttpRequest, state: web::Data<AppState>, auth: Auth, slug: web::Path<String>) -> Result<HttpResponse, ApiError> {
+            fetch($kind, req, state, auth, slug.into_inner()).await
+        }
+
+        #[doc = concat!("Change a", $noun, " (JSON Merge Patch); a new slug replaces the old one.")]
+        #[utoipa::path(
+            tag = $tag,
+            params(("slug" = String, Path, description = "The current slug."), ("If-Match" = Option<String>, Header, description = "ETag the change is based on; 412 when stale.")),
+            request_body(content(
+                (TermPatch = "application/merge-patch+json"),
+                (TermPatch = "application/json")
+            )),
+            security(("bearer" = [])),
+            responses(
+                (status = 200, description = "Changed.", body = Term, headers(("ETag" = String, description = "Validator."))),
+                (status = 400, description = "The body is not valid JSON.", body = crate::error::Problem, content_type = "application/problem+json"),
+                (status = 401, description = "No key, or an unknown or revoked one.", body = crate::error::Problem, content_type = "application/problem+json"),
+                (status = 403, description = "The key's scope is too small.", body = crate::error::Problem, content_type = "application/problem+json"),
+                (status = 404, description = "Nothing has this slug.", body = crate::error::Problem, content_type = "application/problem+json"),
+                (status = 409, description = "The new slug is taken.", body = crate::error::Problem, content_type = "application/problem+json"),
+                (status = 412, description = "`If-Match` names a stale version.", body = crate::error::Problem, content_type = "application/problem+json"),
+                (status = 413, description = "The body is larger than the limit.", body = crate::error::Problem, content_type = "application/problem+json"),
+                (status = 415, description = "The body is not merge-patch JSON.", body = crate::error::Problem, content_type = "application/problem+json"),
+                (status = 422, description = "Invalid fields, one entry each.", body = crate::error::Problem, content_type = "application/problem+json")
+            )
+        )]
+        #[patch($item)]
+        pub async fn $update(req: HttpRequest, state: web::Data<AppState>, auth: Auth, slug: web::Path<String>, bytes: web::Bytes) -> Result<HttpResponse, ApiError> {
+            update($kind, req, state, auth, slug.into_inner(), bytes).await
+        }
+
+        #[doc = concat!("Delete a", $noun, ". ", $delete_note)]
+        #[utoipa::path(
+            tag = $tag,
+            params(("slug" = String, Path, description = "The slug."), ("If-Match" = Option<String>, Header, description = "ETag the deletion is based on; 412 when stale.")),
+            security(("bearer" = [])),
+            responses(
+                (status = 204, description = "Deleted."),
+                (status = 401, description = "No key, or an unknown or revoked one.", body = crate::error::Problem, content_type = "application/problem+json"),
+                (status = 403, description = "The key's scope is too small.", body = crate::error::Problem, content_type = "application/problem+json"),
+                (status = 404, description = "Nothing has this slug.", body = crate::error::Problem, content_type = "application/problem+json"),
+                (status = 409, description = "Still in use (authors credited on articles).", body = crate::error::Problem, content_type = "application/problem+json"),
+                (status = 412, description = "`If-Match` names a stale version.", body = crate::error::Problem, content_type = "application/problem+json")
+            )
+        )]
+        #[delete($item)]
+        pub async fn $delete(req: HttpRequest, state: web::Data<AppState>, auth: Auth, slug: web::Path<String>) -> Result<HttpResponse, ApiError> {
+            remove($kind, req, state, auth, slug.into_inner()).await
+        }
+    };
+}
+
+term_handlers!(
+    kind: TermKind::Tag, tag: "tags", noun: " tag",
+    collection: "/tags", item: "/tags/{slug}",
+    list: list_tags, create: create_tag, get: get_tag, update: update_tag, delete: delete_tag,
+    delete_note: "Articles lose the tag."
+);
+
+term_handlers!(
+    kind: TermKind::Author, tag: "authors", noun: "n author",
+    collection: "/authors", item: "/authors/{slug}",
+    list: list_authors, create: create_author, get: get_author, update: update_author, delete: delete_author,
+    delete_note: "Refused with 409 while the author is credited on any article."
+);

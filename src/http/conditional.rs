@@ -1,0 +1,106 @@
+//! Conditional requests and caching headers: ETag, Last-Modified, If-None-Match,
+//! If-Modified-Since (304), If-Match (412), Cache-Control by caller.
+
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::domain::access::Caller;
+use crate::error::ApiError;
+
+/// The validators of one representation.
+#[derive(Debug, Clone)]
+pub struct Validators {
+    /// A strong entity tag, quotes included.
+    pub etag: String,
+    /// An HTTP date, when the resource has a modification time.
+    pub last_modified: Option<String>,
+}
+
+/// A strong ETag from a hash of some bytes.
+pub fn hashed_etag(bytes: &[u8]) -> String {
+    format!("\"{}\"", &hex::encode(Sha256::digest(bytes))[..20])
+}
+
+fn tags_in(value: &str) -> impl Iterator<Item = &str> {
+    value.split(',').map(str::trim).filter(|t| !t.is_empty())
+}
+
+/// True when `If-None-Match` (weak comparison) or else `If-Modified-Since` says the
+/// client's copy is current.
+pub fn is_fresh(req: &HttpRequest, v: &Validators) -> bool {
+    let headers = req.headers();
+    if let Some(inm) = headers.get(header::IF_NONE_MATCH).and_then(|h| h.to_str().ok()) {
+        let ours = v.etag.trim_start_matches("W/");
+        return tags_in(inm).any(|t| t == "*" || t.trim_start_matches("W/") == ours);
+    }
+    let since = headers.get(header::IF_MODIFIED_SINCE).and_then(|h| h.to_str().ok());
+    match (since.and_then(parse_http_date), v.last_modified.as_deref().and_then(parse_http_date)) {
+        (Some(since), Some(modified)) => modified <= since,
+        _ => false,
+    }
+}
+
+fn parse_http_date(s: &str) -> Option<chrono::DateTime<chrono::Utc>> {
+    chrono::DateTime::parse_from_rfc2822(s).ok().map(|t| t.to_utc())
+}
+
+/// The `If-Match` header of a write, if any.
+#[derive(Debug, Clone, Default)]
+pub struct IfMatch(Option<String>);
+
+impl IfMatch {
+    /// Reads `If-Match` from the request.
+    pub fn from_request(req: &HttpRequest) -> Self {
+        Self(req.headers().get(header::IF_MATCH).map(|h| h.to_str().unwrap_or("\u{0}").to_string()))
+    }
+
+    /// True when the request carries `If-Match`.
+    pub fn is_present(&self) -> bool {
+        self.0.is_some()
+    }
+
+    /// 412 unless the header is absent, `*`, or names `current` (strong comparison).
+    pub fn check(&self, current: &str) -> Result<(), ApiError> {
+        match &self.0 {
+            None => Ok(()),
+            Some(v) if tags_in(v).any(|t| t == "*" || t == current) => Ok(()),
+            Some(_) => Err(ApiError::PreconditionFailed(format!(
+                "The resource has changed; its current ETag is {current}. Fetch it again and retry."
+            ))),
+        }
+    }
+}
+
+/// Cache-Control for a read by `caller`: shared caches may keep public reads only.
+pub fn cache_control(caller: &Caller, max_age: u32, swr: u32) -> String {
+    if caller.sees_unpublished() {
+        "private, no-cache".to_string()
+    } else {
+        format!("public, max-age={max_age}, stale-while-revalidate={swr}")
+    }
+}
+
+fn with_validators(mut b: HttpResponseBuilder, v: &Validators, cache: &str) -> HttpResponseBuilder {
+    b.insert_header((header::ETAG, v.etag.as_str()))
+        .insert_header((header::CACHE_CONTROL, cache))
+        .insert_header((header::VARY, "Authorization, Accept-Encoding"));
+    if let Some(lm) = &v.last_modified {
+        b.insert_header((header::LAST_MODIFIED, lm.as_str()));
+    }
+    b
+}
+
+/// 200 with `body` and its validators, or 304 when the client's copy is current.
+pub fn respond<T: Serialize>(req: &HttpRequest, v: &Validators, cache: &str, body: &T) -> HttpResponse {
+    if is_fresh(req, v) {
+        return with_validators(HttpResponse::NotModified(), v, cache).finish();
+    }
+    with_validators(HttpResponse::Ok(), v, cache).json(body)
+}
+
+/// A write's response (200 or 201) carrying the new validators; never cached.
+pub fn written(status: StatusCode, v: &Validators) -> HttpResponseBuilder {
+    with_validators(HttpResponse::build(status), v, "no-store")
+}

@@ -1,0 +1,7 @@
+//! HTTP plumbing shared by the handlers: who is calling, request bodies, conditional
+//! requests and caching, paging tokens.
+
+pub mod auth;
+pub mod body;
+pub mod conditional;
+pub mod cursor;

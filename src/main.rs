@@ -1,0 +1,68 @@
+//! Entry point: parse the command line, dispatch.
+
+use std::io::IsTerminal;
+
+use clap::Parser;
+use newsdesk::cli::{Cli, Command, KeysAction};
+use newsdesk::config::Config;
+use newsdesk::domain::access::Scope;
+use newsdesk::{db, openapi, serve};
+
+fn main() -> anyhow::Result<()> {
+    dotenvy::dotenv().ok();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let config = Config::from_env()?;
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => actix_web::rt::System::new().block_on(serve::run(config)),
+        Command::Migrate => {
+            let pool = db::connect(&config.database_url, 1)?;
+            eprintln!("applied {} migration(s)", db::migrate(&pool)?);
+            Ok(())
+        }
+        Command::Openapi => {
+            print!("{}", openapi::spec_json());
+            Ok(())
+        }
+        Command::Keys { action } => keys(&config, action),
+    }
+}
+
+fn keys(config: &Config, action: KeysAction) -> anyhow::Result<()> {
+    let pool = db::connect(&config.database_url, 1)?;
+    db::migrate(&pool)?;
+    let mut conn = pool.get()?;
+    match action {
+        KeysAction::Create { name, scope } => {
+            let scope: Scope = scope.parse().map_err(anyhow::Error::msg)?;
+            let key = db::keys::create(&mut conn, &name, scope)?;
+            eprintln!("created key '{name}' with scope {scope}; it is shown only once:");
+            println!("{key}");
+        }
+        KeysAction::List => {
+            println!("{:<24} {:<10} {:<6} {:<28} {:<28} revoked", "name", "prefix", "scope", "created", "last used");
+            for k in db::keys::list(&mut conn)? {
+                println!(
+                    "{:<24} {:<10} {:<6} {:<28} {:<28} {}",
+                    k.name,
+                    k.prefix,
+                    k.scope,
+                    k.created_at,
+                    k.last_used_at.unwrap_or_else(|| "-".into()),
+                    k.revoked_at.unwrap_or_else(|| "-".into())
+                );
+            }
+        }
+        KeysAction::Revoke { name } => {
+            anyhow::ensure!(db::keys::revoke(&mut conn, &name)?, "no active key is named '{name}'");
+            eprintln!("revoked key '{name}'");
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,66 @@
+//! The OpenAPI 3.1 document: the frame (info, tags, security, shared schemas) here, the
+//! operations from the handlers registered in [`crate::routes`].
+
+use actix_web::App;
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_actix_web::AppExt;
+
+use crate::error::{FieldError, Problem};
+
+/// The document's frame.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "newsdesk",
+        description = "A headless JSON API for news articles in English and Ukrainian: \
+            articles with tags, authors and translations, for frontends, partner sites and \
+            editors' tools.\n\n\
+            **Visibility.** Without a key you see published articles whose `published_at` \
+            has passed. A key with scope `read` also sees drafts, scheduled and archived \
+            articles and the trash; `write` adds changes; `admin` adds permanent deletion.\n\n\
+            **Errors** are RFC 9457 `application/problem+json` documents.\n\n\
+            **Caching.** Every GET carries a strong `ETag`; send `If-None-Match` for a 304. \
+            Writes honour `If-Match` (412 when stale).",
+        license(name = "MIT")
+    ),
+    tags(
+        (name = "articles", description = "News articles: read, write, trash, views."),
+        (name = "tags", description = "Hashtag-like topics (`#StandWithUkraine`)."),
+        (name = "authors", description = "People and organisations credited on articles."),
+        (name = "operations", description = "Health, readiness and metrics.")
+    ),
+    components(schemas(Problem, FieldError)),
+    modifiers(&BearerScheme)
+)]
+struct ApiDoc;
+
+struct BearerScheme;
+
+impl Modify for BearerScheme {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        let mut http = Http::new(HttpAuthScheme::Bearer);
+        http.description = Some(
+            "An API key made with `newsdesk keys create --name NAME --scope read|write|admin`.".into(),
+        );
+        components.add_security_scheme("bearer", SecurityScheme::Http(http));
+    }
+}
+
+/// The frame the routes are added to.
+pub fn base() -> utoipa::openapi::OpenApi {
+    ApiDoc::openapi()
+}
+
+/// The whole document, as `/openapi.json` serves it.
+pub fn spec() -> utoipa::openapi::OpenApi {
+    App::new().into_utoipa_app().openapi(base()).configure(crate::routes::configure).split_for_parts().1
+}
+
+/// The document as pretty JSON with a final newline (the committed form).
+pub fn spec_json() -> String {
+    let mut s = spec().to_pretty_json().unwrap_or_default();
+    s.push('\n');
+    s
+}

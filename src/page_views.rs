@@ -1,0 +1,63 @@
+//! The view counter's buffer: views are counted in memory and written in one batch per
+//! flush, so a burst of views is not a burst of writes; the server flushes once more on
+//! shutdown so no counted view is lost.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use crate::db::{self, DbPool};
+
+/// Views counted since the last flush, by article id.
+#[derive(Debug, Default)]
+pub struct ViewBuffer {
+    pending: Mutex<HashMap<String, i64>>,
+    batches: AtomicU64,
+}
+
+impl ViewBuffer {
+    /// Counts one view of the article `id`.
+    pub fn record(&self, id: &str) {
+        let mut pending = self.pending.lock().unwrap_or_else(|p| p.into_inner());
+        *pending.entry(id.to_string()).or_insert(0) += 1;
+    }
+
+    /// Views waiting to be written.
+    pub fn pending(&self) -> i64 {
+        self.pending.lock().unwrap_or_else(|p| p.into_inner()).values().sum()
+    }
+
+    /// Batches written so far (each one transaction).
+    pub fn batches(&self) -> u64 {
+        self.batches.load(Ordering::Relaxed)
+    }
+
+    /// Writes every pending count in one transaction (blocking); on failure the counts
+    /// go back into the buffer for the next flush.
+    pub fn flush(&self, pool: &DbPool) -> anyhow::Result<()> {
+        let taken: Vec<(String, i64)> = {
+            let mut pending = self.pending.lock().unwrap_or_else(|p| p.into_inner());
+            pending.drain().collect()
+        };
+        if taken.is_empty() {
+            return Ok(());
+        }
+        let result = pool
+            .get()
+            .map_err(anyhow::Error::from)
+            .and_then(|mut conn| db::articles::add_views(&mut conn, &taken).map_err(anyhow::Error::from));
+        match result {
+            Ok(()) => {
+                self.batches.fetch_add(1, Ordering::Relaxed);
+                Ok(())
+            }
+            Err(e) => {
+                let mut pending = self.pending.lock().unwrap_or_else(|p| p.into_inner());
+                for (id, n) in taken {
+                    *pending.entry(id).or_insert(0) += n;
+                }
+                Err(e)
+            }
+        }
+    }
+}

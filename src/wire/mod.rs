@@ -1,0 +1,15 @@
+//! Wire types: the JSON shapes clients send and receive, with their OpenAPI schemas.
+
+pub mod article;
+pub mod term;
+
+use serde::{Deserialize, Deserializer};
+
+/// For `Option<Option<T>>` patch fields: absent → `None`, `null` → `Some(None)`.
+pub fn present<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(d).map(Some)
+}

@@ -112,19 +112,54 @@ pub struct ArticleDraft {
     pub featured: bool,
 }
 
-fn check_len(errors: &mut Vec<FieldError>, field: &str, value: &str, min: usize, max: usize) {
-    let n = value.chars().count();
-    if n < min || n > max {
-        errors.push(FieldError::new(field, format!("must be {min} to {max} characters")));
-    } else if value.chars().any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t') {
-        errors.push(FieldError::new(field, "must not contain control characters"));
+/// Schema pattern of a one-line text: no control characters.
+pub const LINE_PATTERN: &str = r"^[^\x00-\x1f\x7f]*$";
+/// Schema pattern of a name: one line with at least one visible character.
+pub const NAME_PATTERN: &str = r"^[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f][^\x00-\x1f\x7f]*$";
+/// Schema pattern of a multi-line text: tabs and line breaks allowed.
+pub const TEXT_PATTERN: &str = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$";
+
+/// How a text field is checked; each mirrors one of the patterns above.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TextRule {
+    /// [`LINE_PATTERN`].
+    Line,
+    /// [`NAME_PATTERN`].
+    Name,
+    /// [`TEXT_PATTERN`].
+    Text,
+}
+
+/// Checks a text against a rule and a length in characters; `Err` says why.
+pub fn check_text(value: &str, rule: TextRule, max: usize) -> Result<(), String> {
+    let bad = |c: char| match rule {
+        TextRule::Text => (c < ' ' && !matches!(c, '\t' | '\n' | '\r')) || c == '\x7f',
+        _ => c < ' ' || c == '\x7f',
+    };
+    if value.chars().count() > max {
+        return Err(format!("must be at most {max} characters"));
+    }
+    if value.chars().any(bad) {
+        return Err("must not contain control characters".into());
+    }
+    if rule == TextRule::Name && value.chars().all(char::is_whitespace) {
+        return Err("must contain a visible character".into());
+    }
+    Ok(())
+}
+
+fn check(errors: &mut Vec<FieldError>, field: &str, value: &str, rule: TextRule, max: usize) {
+    if let Err(m) = check_text(value, rule, max) {
+        errors.push(FieldError::new(field, m));
     }
 }
 
 /// True for an absolute http(s) URL of acceptable length.
 pub fn is_web_url(s: &str) -> bool {
     s.len() <= MAX_URL
-        && url::Url::parse(s).is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.has_host())
+        && (s.starts_with("http://") || s.starts_with("https://"))
+        && !s.chars().any(char::is_whitespace)
+        && url::Url::parse(s).is_ok_and(|u| u.has_host())
 }
 
 /// True for a plausible BCP 47 tag: a 2–3 letter language, then 2–8 character subtags.
@@ -138,29 +173,28 @@ pub fn is_language_tag(s: &str) -> bool {
 
 /// A term (tag or author) name checked and turned into (slug, name).
 pub fn term_from_name(name: &str) -> Result<(String, String), String> {
+    check_text(name, TextRule::Name, MAX_TERM_NAME)?;
     let name = name.trim();
-    let n = name.chars().count();
-    if n == 0 || n > MAX_TERM_NAME || name.chars().any(char::is_control) {
-        return Err(format!("must be 1 to {MAX_TERM_NAME} characters without control characters"));
-    }
-    let s = slug::slugify(name);
+    let mut s = slug::slugify(name);
     if s.is_empty() {
-        return Err("must contain a letter or digit".into());
+        // Only symbols or emoji ("🇺🇦"): a stable slug from the name itself.
+        use sha2::{Digest, Sha256};
+        s = format!("t-{}", &hex::encode(Sha256::digest(name.as_bytes()))[..10]);
     }
     Ok((s, name.to_string()))
 }
 
 fn optional_text(errors: &mut Vec<FieldError>, field: &str, v: Option<String>, max: usize) -> Option<String> {
-    let v = v.map(|s| s.trim().to_string()).filter(|s| !s.is_empty())?;
-    check_len(errors, field, &v, 1, max);
-    Some(v)
+    let v = v?;
+    check(errors, field, &v, TextRule::Line, max);
+    Some(v.trim().to_string()).filter(|s| !s.is_empty())
 }
 
 /// Checks an article body against every rule, reporting one error per field.
 pub fn validate(input: ArticleInput, default_language: &str, now: DateTime<Utc>) -> Result<ArticleDraft, Vec<FieldError>> {
     let mut errors = Vec::new();
+    check(&mut errors, "title", &input.title, TextRule::Name, MAX_TITLE);
     let title = input.title.trim().to_string();
-    check_len(&mut errors, "title", &title, 1, MAX_TITLE);
     let subtitle = optional_text(&mut errors, "subtitle", input.subtitle, MAX_TITLE);
     let given_excerpt = optional_text(&mut errors, "excerpt", input.excerpt, MAX_EXCERPT_CHARS);
     if let Some(s) = &input.slug
@@ -187,7 +221,7 @@ pub fn validate(input: ArticleInput, default_language: &str, now: DateTime<Utc>)
         }
         for (field, v) in [("feature_image.alt", &img.alt), ("feature_image.caption", &img.caption)] {
             if let Some(v) = v {
-                check_len(&mut errors, field, v, 0, 500);
+                check(&mut errors, field, v, TextRule::Line, 500);
             }
         }
     }

@@ -9,7 +9,8 @@ use serde_json::Value;
 use crate::app::AppState;
 use crate::db::{self, terms::{TermChange, TermKind, TermRecord}};
 use crate::domain::access::Scope;
-use crate::domain::{article::term_from_name, slug::is_valid_slug};
+use crate::domain::article::{TextRule, check_text, term_from_name};
+use crate::domain::slug::is_valid_slug;
 use crate::error::{ApiError, FieldError};
 use crate::handlers::articles::ListParams;
 use crate::http::auth::Auth;
@@ -30,8 +31,8 @@ fn etag_of(rec: &TermRecord) -> String {
 }
 
 fn check_description(errors: &mut Vec<FieldError>, d: Option<&str>) {
-    if d.is_some_and(|d| d.chars().count() > MAX_DESCRIPTION) {
-        errors.push(FieldError::new("description", format!("must be at most {MAX_DESCRIPTION} characters")));
+    if let Some(Err(m)) = d.map(|d| check_text(d, TextRule::Text, MAX_DESCRIPTION)) {
+        errors.push(FieldError::new("description", m));
     }
 }
 

@@ -14,14 +14,14 @@ use crate::http::conditional::{Validators, hashed_etag};
 #[serde(deny_unknown_fields)]
 pub struct FeatureImage {
     /// Absolute http(s) URL of the image.
-    #[schema(example = "https://example.org/media/kyiv-vigil.jpg", max_length = 2000)]
+    #[schema(example = "https://example.org/media/kyiv-vigil.jpg", max_length = 2000, pattern = r"^https?://[^\s/?#]+[^\s]*$")]
     pub url: String,
     /// Text alternative for screen readers.
-    #[schema(example = "Candles at a vigil in Kyiv", max_length = 500)]
+    #[schema(example = "Candles at a vigil in Kyiv", max_length = 500, pattern = r"^[^\x00-\x1f\x7f]*$")]
     #[serde(default)]
     pub alt: Option<String>,
     /// Caption shown under the image.
-    #[schema(example = "Photo: UWC", max_length = 500)]
+    #[schema(example = "Photo: UWC", max_length = 500, pattern = r"^[^\x00-\x1f\x7f]*$")]
     #[serde(default)]
     pub caption: Option<String>,
 }
@@ -69,11 +69,11 @@ pub struct Translation {
 }))]
 pub struct ArticleInput {
     /// Headline, 1–300 characters.
-    #[schema(min_length = 1, max_length = 300, example = "Ukrainian World Congress marks Unity Day")]
+    #[schema(min_length = 1, max_length = 300, pattern = r"^[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f][^\x00-\x1f\x7f]*$", example = "Ukrainian World Congress marks Unity Day")]
     pub title: String,
     /// Secondary headline.
     #[serde(default)]
-    #[schema(max_length = 300)]
+    #[schema(max_length = 300, pattern = r"^[^\x00-\x1f\x7f]*$")]
     pub subtitle: Option<String>,
     /// URL slug; generated from the title on create when absent (Ukrainian КМУ 2010
     /// transliteration), kept on update when absent.
@@ -82,7 +82,7 @@ pub struct ArticleInput {
     pub slug: Option<String>,
     /// Summary; derived from the body's first paragraph when absent.
     #[serde(default)]
-    #[schema(max_length = 300)]
+    #[schema(max_length = 300, pattern = r"^[^\x00-\x1f\x7f]*$")]
     pub excerpt: Option<String>,
     /// The body, CommonMark with tables and footnotes.
     #[serde(default)]
@@ -114,7 +114,7 @@ pub struct ArticleInput {
     pub feature_image: Option<FeatureImage>,
     /// Absolute URL of the original, for syndicated copies.
     #[serde(default)]
-    #[schema(max_length = 2000)]
+    #[schema(max_length = 2000, pattern = r"^https?://[^\s/?#]+[^\s]*$")]
     pub canonical_url: Option<String>,
     /// Pinned / editor's pick.
     #[serde(default)]

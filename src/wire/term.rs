@@ -61,7 +61,7 @@ pub struct TermPage {
 #[schema(example = json!({"name": "Ukrainian World Congress", "description": "The international umbrella of Ukrainian communities"}))]
 pub struct TermInput {
     /// Display name, 1–100 characters.
-    #[schema(min_length = 1, max_length = 100)]
+    #[schema(min_length = 1, max_length = 100, pattern = r"^[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f][^\x00-\x1f\x7f]*$")]
     pub name: String,
     /// Slug; derived from the name when absent.
     #[serde(default)]
@@ -69,7 +69,7 @@ pub struct TermInput {
     pub slug: Option<String>,
     /// What it is about.
     #[serde(default)]
-    #[schema(max_length = 2000)]
+    #[schema(max_length = 2000, pattern = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$")]
     pub description: Option<String>,
 }
 
@@ -80,7 +80,7 @@ pub struct TermInput {
 pub struct TermPatch {
     /// New display name.
     #[serde(default, deserialize_with = "super::present")]
-    #[schema(min_length = 1, max_length = 100, value_type = String)]
+    #[schema(min_length = 1, max_length = 100, value_type = String, pattern = r"^[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f][^\x00-\x1f\x7f]*$")]
     pub name: Option<Option<String>>,
     /// New slug; the old one stops answering.
     #[serde(default, deserialize_with = "super::present")]
@@ -88,6 +88,6 @@ pub struct TermPatch {
     pub slug: Option<Option<String>>,
     /// New description; `null` clears it.
     #[serde(default, deserialize_with = "super::present")]
-    #[schema(max_length = 2000, value_type = Option<String>)]
+    #[schema(max_length = 2000, value_type = Option<String>, pattern = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$")]
     pub description: Option<Option<String>>,
 }

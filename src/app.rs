@@ -39,7 +39,12 @@ impl AppState {
             .mask_unmatched_patterns("UNMATCHED")
             .build()
             .map_err(|e| anyhow::anyhow!("metrics: {e}"))?;
-        Ok(Self { pool, config: Arc::new(config), views: Arc::new(ViewBuffer::default()), metrics })
+        Ok(Self {
+            pool,
+            config: Arc::new(config),
+            views: Arc::new(ViewBuffer::default()),
+            metrics,
+        })
     }
 }
 
@@ -81,9 +86,13 @@ pub fn build(
             let fut = srv.call(req);
             async move {
                 let mut res = fut.await?;
-                let route = res.request().match_pattern().unwrap_or_else(|| "unmatched".into());
+                let route = res
+                    .request()
+                    .match_pattern()
+                    .unwrap_or_else(|| "unmatched".into());
                 if let Ok(v) = HeaderValue::from_str(&request_id) {
-                    res.headers_mut().insert(HeaderName::from_static("x-request-id"), v);
+                    res.headers_mut()
+                        .insert(HeaderName::from_static("x-request-id"), v);
                 }
                 tracing::info!(
                     %method,
@@ -109,9 +118,15 @@ fn request_id(req: &ServiceRequest) -> String {
 
 fn query_error(e: actix_web::error::QueryPayloadError) -> ApiError {
     let message = e.to_string();
-    let message = message.strip_prefix("Query deserialize error: ").unwrap_or(&message).to_string();
+    let message = message
+        .strip_prefix("Query deserialize error: ")
+        .unwrap_or(&message)
+        .to_string();
     let field = message.split('`').nth(1).unwrap_or("query").to_string();
-    ApiError::BadRequest { detail: format!("A query parameter is invalid: {message}."), errors: vec![crate::error::FieldError::new(field, message)] }
+    ApiError::BadRequest {
+        detail: format!("A query parameter is invalid: {message}."),
+        errors: vec![crate::error::FieldError::new(field, message)],
+    }
 }
 
 fn path_error(req: &HttpRequest) -> ApiError {
@@ -145,10 +160,15 @@ fn problem_for_framework_errors<B: MessageBody + 'static>(
     };
     let mut new: HttpResponse = problem_response(&problem);
     for (name, value) in res.headers() {
-        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH && name != header::CONTENT_ENCODING {
+        if name != header::CONTENT_TYPE
+            && name != header::CONTENT_LENGTH
+            && name != header::CONTENT_ENCODING
+        {
             new.headers_mut().insert(name.clone(), value.clone());
         }
     }
     let (req, _) = res.into_parts();
-    Ok(ErrorHandlerResponse::Response(ServiceResponse::new(req, new).map_into_right_body()))
+    Ok(ErrorHandlerResponse::Response(
+        ServiceResponse::new(req, new).map_into_right_body(),
+    ))
 }

@@ -48,9 +48,10 @@ impl Default for Config {
 
 fn var<T: FromStr>(name: &str, default: T) -> anyhow::Result<T> {
     match env::var(name) {
-        Ok(v) if !v.trim().is_empty() => {
-            v.trim().parse().map_err(|_| anyhow::anyhow!("{name}={v:?} is not a valid value"))
-        }
+        Ok(v) if !v.trim().is_empty() => v
+            .trim()
+            .parse()
+            .map_err(|_| anyhow::anyhow!("{name}={v:?} is not a valid value")),
         _ => Ok(default),
     }
 }

@@ -24,7 +24,10 @@ pub struct FieldError {
 impl FieldError {
     /// A new field error.
     pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self { field: field.into(), message: message.into() }
+        Self {
+            field: field.into(),
+            message: message.into(),
+        }
     }
 }
 
@@ -61,7 +64,10 @@ pub struct Problem {
 pub enum ApiError {
     /// 400: a malformed body or query parameter.
     #[error("{detail}")]
-    BadRequest { detail: String, errors: Vec<FieldError> },
+    BadRequest {
+        detail: String,
+        errors: Vec<FieldError>,
+    },
     /// 401: no key, or a key that is unknown or revoked.
     #[error("{0}")]
     Unauthorized(String),
@@ -76,7 +82,10 @@ pub enum ApiError {
     MethodNotAllowed { allow: Vec<String> },
     /// 409: a uniqueness or state conflict.
     #[error("{detail}")]
-    Conflict { detail: String, errors: Vec<FieldError> },
+    Conflict {
+        detail: String,
+        errors: Vec<FieldError>,
+    },
     /// 412: `If-Match` names a stale version.
     #[error("{0}")]
     PreconditionFailed(String),
@@ -88,7 +97,10 @@ pub enum ApiError {
     UnsupportedMediaType(String),
     /// 422: well-formed input that breaks a rule, one entry per field.
     #[error("{detail}")]
-    Unprocessable { detail: String, errors: Vec<FieldError> },
+    Unprocessable {
+        detail: String,
+        errors: Vec<FieldError>,
+    },
     /// 500: a fault of ours; the cause is logged, the client sees a generic text.
     #[error("internal error: {0}")]
     Internal(String),
@@ -121,7 +133,10 @@ impl ApiError {
     pub fn invalid(errors: Vec<FieldError>) -> Self {
         let n = errors.len();
         let noun = if n == 1 { "field" } else { "fields" };
-        Self::Unprocessable { detail: format!("The request has {n} invalid {noun}."), errors }
+        Self::Unprocessable {
+            detail: format!("The request has {n} invalid {noun}."),
+            errors,
+        }
     }
 
     /// 409 naming the field whose value is taken.
@@ -156,10 +171,14 @@ impl ApiError {
             Self::BadRequest { detail, errors }
             | Self::Conflict { detail, errors }
             | Self::Unprocessable { detail, errors } => (detail.clone(), errors.clone()),
-            Self::MethodNotAllowed { allow } => {
-                (format!("This resource allows only {}.", allow.join(", ")), vec![])
-            }
-            Self::Internal(_) => ("The server failed to answer; it has been logged.".into(), vec![]),
+            Self::MethodNotAllowed { allow } => (
+                format!("This resource allows only {}.", allow.join(", ")),
+                vec![],
+            ),
+            Self::Internal(_) => (
+                "The server failed to answer; it has been logged.".into(),
+                vec![],
+            ),
             other => (other.to_string(), vec![]),
         };
         Problem {

@@ -46,7 +46,10 @@ fn keys(config: &Config, action: KeysAction) -> anyhow::Result<()> {
             println!("{key}");
         }
         KeysAction::List => {
-            println!("{:<24} {:<10} {:<6} {:<28} {:<28} revoked", "name", "prefix", "scope", "created", "last used");
+            println!(
+                "{:<24} {:<10} {:<6} {:<28} {:<28} revoked",
+                "name", "prefix", "scope", "created", "last used"
+            );
             for k in db::keys::list(&mut conn)? {
                 println!(
                     "{:<24} {:<10} {:<6} {:<28} {:<28} {}",
@@ -60,7 +63,10 @@ fn keys(config: &Config, action: KeysAction) -> anyhow::Result<()> {
             }
         }
         KeysAction::Revoke { name } => {
-            anyhow::ensure!(db::keys::revoke(&mut conn, &name)?, "no active key is named '{name}'");
+            anyhow::ensure!(
+                db::keys::revoke(&mut conn, &name)?,
+                "no active key is named '{name}'"
+            );
             eprintln!("revoked key '{name}'");
         }
     }

@@ -42,7 +42,8 @@ impl Modify for BearerScheme {
         let components = openapi.components.get_or_insert_with(Default::default);
         let mut http = Http::new(HttpAuthScheme::Bearer);
         http.description = Some(
-            "An API key made with `newsdesk keys create --name NAME --scope read|write|admin`.".into(),
+            "An API key made with `newsdesk keys create --name NAME --scope read|write|admin`."
+                .into(),
         );
         components.add_security_scheme("bearer", SecurityScheme::Http(http));
     }
@@ -55,7 +56,12 @@ pub fn base() -> utoipa::openapi::OpenApi {
 
 /// The whole document, as `/openapi.json` serves it.
 pub fn spec() -> utoipa::openapi::OpenApi {
-    App::new().into_utoipa_app().openapi(base()).configure(crate::routes::configure).split_for_parts().1
+    App::new()
+        .into_utoipa_app()
+        .openapi(base())
+        .configure(crate::routes::configure)
+        .split_for_parts()
+        .1
 }
 
 /// The document as pretty JSON with a final newline (the committed form).

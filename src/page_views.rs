@@ -24,7 +24,11 @@ impl ViewBuffer {
 
     /// Views waiting to be written.
     pub fn pending(&self) -> i64 {
-        self.pending.lock().unwrap_or_else(|p| p.into_inner()).values().sum()
+        self.pending
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .values()
+            .sum()
     }
 
     /// Batches written so far (each one transaction).
@@ -45,7 +49,9 @@ impl ViewBuffer {
         let result = pool
             .get()
             .map_err(anyhow::Error::from)
-            .and_then(|mut conn| db::articles::add_views(&mut conn, &taken).map_err(anyhow::Error::from));
+            .and_then(|mut conn| {
+                db::articles::add_views(&mut conn, &taken).map_err(anyhow::Error::from)
+            });
         match result {
             Ok(()) => {
                 self.batches.fetch_add(1, Ordering::Relaxed);

@@ -8,29 +8,32 @@ use crate::handlers::{articles, ops, terms};
 
 /// Every documented route; registering a handler here is what documents it.
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(ops::healthz).service(ops::readyz).service(ops::metrics).service(
-        scope::scope("/v1")
-            .service(articles::list_articles)
-            .service(articles::create_article)
-            .service(articles::get_article)
-            .service(articles::replace_article)
-            .service(articles::update_article)
-            .service(articles::delete_article)
-            .service(articles::restore_article)
-            .service(articles::count_article_view)
-            .service(articles::list_trash)
-            .service(articles::get_trashed_article)
-            .service(terms::list_tags)
-            .service(terms::create_tag)
-            .service(terms::get_tag)
-            .service(terms::update_tag)
-            .service(terms::delete_tag)
-            .service(terms::list_authors)
-            .service(terms::create_author)
-            .service(terms::get_author)
-            .service(terms::update_author)
-            .service(terms::delete_author),
-    );
+    cfg.service(ops::healthz)
+        .service(ops::readyz)
+        .service(ops::metrics)
+        .service(
+            scope::scope("/v1")
+                .service(articles::list_articles)
+                .service(articles::create_article)
+                .service(articles::get_article)
+                .service(articles::replace_article)
+                .service(articles::update_article)
+                .service(articles::delete_article)
+                .service(articles::restore_article)
+                .service(articles::count_article_view)
+                .service(articles::list_trash)
+                .service(articles::get_trashed_article)
+                .service(terms::list_tags)
+                .service(terms::create_tag)
+                .service(terms::get_tag)
+                .service(terms::update_tag)
+                .service(terms::delete_tag)
+                .service(terms::list_authors)
+                .service(terms::create_author)
+                .service(terms::get_author)
+                .service(terms::update_author)
+                .service(terms::delete_author),
+        );
 }
 
 /// The documented paths and their methods, taken from the OpenAPI document, so the
@@ -43,12 +46,21 @@ impl KnownPaths {
     pub fn from_spec(api: &utoipa::openapi::OpenApi) -> Self {
         let mut known: Vec<(Vec<String>, Vec<String>)> = Vec::new();
         let value = serde_json::to_value(&api.paths).unwrap_or_default();
-        if let Some(paths) = value.get("paths").and_then(|p| p.as_object()).or(value.as_object()) {
+        if let Some(paths) = value
+            .get("paths")
+            .and_then(|p| p.as_object())
+            .or(value.as_object())
+        {
             for (path, item) in paths {
                 let segments = path.split('/').map(str::to_owned).collect();
                 let mut methods: Vec<String> = item
                     .as_object()
-                    .map(|o| o.keys().map(|m| m.to_ascii_uppercase()).filter(|m| Method::from_bytes(m.as_bytes()).is_ok()).collect())
+                    .map(|o| {
+                        o.keys()
+                            .map(|m| m.to_ascii_uppercase())
+                            .filter(|m| Method::from_bytes(m.as_bytes()).is_ok())
+                            .collect()
+                    })
                     .unwrap_or_default();
                 methods.sort();
                 known.push((segments, methods));
@@ -64,17 +76,19 @@ impl KnownPaths {
             .iter()
             .find(|(segments, _)| {
                 segments.len() == parts.len()
-                    && segments
-                        .iter()
-                        .zip(&parts)
-                        .all(|(s, p)| s == p || (s.starts_with('{') && s.ends_with('}') && !p.is_empty()))
+                    && segments.iter().zip(&parts).all(|(s, p)| {
+                        s == p || (s.starts_with('{') && s.ends_with('}') && !p.is_empty())
+                    })
             })
             .map(|(_, methods)| methods.clone())
     }
 }
 
 /// Answers every request no route took: 405 with `Allow` on a known path, else 404.
-pub async fn fallback(req: HttpRequest, known: actix_web::web::Data<KnownPaths>) -> Result<HttpResponse, ApiError> {
+pub async fn fallback(
+    req: HttpRequest,
+    known: actix_web::web::Data<KnownPaths>,
+) -> Result<HttpResponse, ApiError> {
     Err(match known.allowed(req.path()) {
         Some(allow) => ApiError::MethodNotAllowed { allow },
         None => ApiError::NotFound(format!("Nothing is at {}.", req.path())),

@@ -35,7 +35,10 @@ pub fn create(conn: &mut SqliteConnection, name: &str, scope: Scope) -> anyhow::
     let mut bytes = [0u8; 24];
     rand::rng().fill_bytes(&mut bytes);
     let key = format!("nd_{}", hex::encode(bytes));
-    let taken: i64 = api_keys::table.filter(api_keys::name.eq(name)).count().get_result(conn)?;
+    let taken: i64 = api_keys::table
+        .filter(api_keys::name.eq(name))
+        .count()
+        .get_result(conn)?;
     anyhow::ensure!(taken == 0, "a key named '{name}' already exists");
     diesel::insert_into(api_keys::table)
         .values((
@@ -66,25 +69,41 @@ pub fn list(conn: &mut SqliteConnection) -> QueryResult<Vec<KeyInfo>> {
 
 /// Revokes a key by name; false when no active key has that name.
 pub fn revoke(conn: &mut SqliteConnection, name: &str) -> QueryResult<bool> {
-    let n = diesel::update(api_keys::table.filter(api_keys::name.eq(name)).filter(api_keys::revoked_at.is_null()))
-        .set(api_keys::revoked_at.eq(super::now()))
-        .execute(conn)?;
+    let n = diesel::update(
+        api_keys::table
+            .filter(api_keys::name.eq(name))
+            .filter(api_keys::revoked_at.is_null()),
+    )
+    .set(api_keys::revoked_at.eq(super::now()))
+    .execute(conn)?;
     Ok(n > 0)
 }
 
 /// The name and scope of an active key, looked up by its hash; notes the use at most
 /// once a minute so reads do not become writes.
-pub fn authenticate(conn: &mut SqliteConnection, key: &str) -> QueryResult<Option<(String, Scope)>> {
+pub fn authenticate(
+    conn: &mut SqliteConnection,
+    key: &str,
+) -> QueryResult<Option<(String, Scope)>> {
     let found: Option<(i32, String, String, Option<String>)> = api_keys::table
         .filter(api_keys::key_hash.eq(hash(key)))
         .filter(api_keys::revoked_at.is_null())
-        .select((api_keys::pk, api_keys::name, api_keys::scope, api_keys::last_used_at))
+        .select((
+            api_keys::pk,
+            api_keys::name,
+            api_keys::scope,
+            api_keys::last_used_at,
+        ))
         .first(conn)
         .optional()?;
-    let Some((pk, name, scope, last_used)) = found else { return Ok(None) };
+    let Some((pk, name, scope, last_used)) = found else {
+        return Ok(None);
+    };
     let now = super::now();
     if last_used.is_none_or(|t| t[..16] != now[..16]) {
-        diesel::update(api_keys::table.find(pk)).set(api_keys::last_used_at.eq(&now)).execute(conn)?;
+        diesel::update(api_keys::table.find(pk))
+            .set(api_keys::last_used_at.eq(&now))
+            .execute(conn)?;
     }
     Ok(scope.parse().ok().map(|s| (name, s)))
 }

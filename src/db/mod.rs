@@ -40,7 +40,9 @@ impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for ConnectionSe
 
 /// Opens (creating when absent) the database file and builds the pool.
 pub fn connect(database_url: &str, pool_size: u32) -> anyhow::Result<DbPool> {
-    let path = database_url.strip_prefix("sqlite://").unwrap_or(database_url);
+    let path = database_url
+        .strip_prefix("sqlite://")
+        .unwrap_or(database_url);
     if let Some(dir) = std::path::Path::new(path).parent()
         && !dir.as_os_str().is_empty()
     {

@@ -56,7 +56,7 @@ macro_rules! term_store {
         pub mod $module {
             use super::*;
             use crate::db::articles::visible_to;
-            use crate::db::schema::{$links, $table, articles};
+            use crate::db::schema::{articles, $links, $table};
             use crate::domain::access::Caller;
             use crate::error::ApiError;
 
@@ -68,13 +68,23 @@ macro_rules! term_store {
                 $table::description,
                 $table::created_at,
                 $table::updated_at,
-            ) = ($table::pk, $table::slug, $table::name, $table::description, $table::created_at, $table::updated_at);
+            ) = (
+                $table::pk,
+                $table::slug,
+                $table::name,
+                $table::description,
+                $table::created_at,
+                $table::updated_at,
+            );
 
             fn not_found(slug: &str) -> ApiError {
                 ApiError::NotFound(format!("No {} has the slug '{slug}'.", $kind.noun()))
             }
 
-            fn with_counts(conn: &mut SqliteConnection, rows: Vec<Row>) -> QueryResult<Vec<TermRecord>> {
+            fn with_counts(
+                conn: &mut SqliteConnection,
+                rows: Vec<Row>,
+            ) -> QueryResult<Vec<TermRecord>> {
                 let pks: Vec<i32> = rows.iter().map(|r| r.0).collect();
                 let now = crate::db::now();
                 let counts: Vec<(i32, i64)> = $links::table
@@ -86,21 +96,31 @@ macro_rules! term_store {
                     .load(conn)?;
                 Ok(rows
                     .into_iter()
-                    .map(|(pk, slug, name, description, created_at, updated_at)| TermRecord {
-                        article_count: counts.iter().find(|c| c.0 == pk).map_or(0, |c| c.1),
-                        slug,
-                        name,
-                        description,
-                        created_at,
-                        updated_at,
-                    })
+                    .map(
+                        |(pk, slug, name, description, created_at, updated_at)| TermRecord {
+                            article_count: counts.iter().find(|c| c.0 == pk).map_or(0, |c| c.1),
+                            slug,
+                            name,
+                            description,
+                            created_at,
+                            updated_at,
+                        },
+                    )
                     .collect())
             }
 
             /// A page ordered by slug after `after`; returns it, whether more follow, the total.
-            pub fn list(conn: &mut SqliteConnection, limit: i64, after: Option<&str>) -> QueryResult<(Vec<TermRecord>, bool, i64)> {
+            pub fn list(
+                conn: &mut SqliteConnection,
+                limit: i64,
+                after: Option<&str>,
+            ) -> QueryResult<(Vec<TermRecord>, bool, i64)> {
                 let total: i64 = $table::table.count().get_result(conn)?;
-                let mut query = $table::table.order($table::slug).limit(limit + 1).select(COLUMNS).into_boxed();
+                let mut query = $table::table
+                    .order($table::slug)
+                    .limit(limit + 1)
+                    .select(COLUMNS)
+                    .into_boxed();
                 if let Some(after) = after {
                     query = query.filter($table::slug.gt(after.to_string()));
                 }
@@ -122,15 +142,26 @@ macro_rules! term_store {
             }
 
             fn ensure_free(conn: &mut SqliteConnection, slug: &str) -> Result<(), ApiError> {
-                let taken: i64 = $table::table.filter($table::slug.eq(slug)).count().get_result(conn)?;
+                let taken: i64 = $table::table
+                    .filter($table::slug.eq(slug))
+                    .count()
+                    .get_result(conn)?;
                 if taken > 0 {
-                    return Err(ApiError::taken("slug", format!("The {} slug '{slug}' is already taken.", $kind.noun())));
+                    return Err(ApiError::taken(
+                        "slug",
+                        format!("The {} slug '{slug}' is already taken.", $kind.noun()),
+                    ));
                 }
                 Ok(())
             }
 
             /// Stores a new term.
-            pub fn create(conn: &mut SqliteConnection, slug: &str, name: &str, description: Option<&str>) -> Result<TermRecord, ApiError> {
+            pub fn create(
+                conn: &mut SqliteConnection,
+                slug: &str,
+                name: &str,
+                description: Option<&str>,
+            ) -> Result<TermRecord, ApiError> {
                 conn.immediate_transaction(|conn| {
                     ensure_free(conn, slug)?;
                     let now = crate::db::now();
@@ -161,7 +192,10 @@ macro_rules! term_store {
                     if new_slug != current.slug {
                         ensure_free(conn, &new_slug)?;
                     }
-                    let description = change.description.clone().unwrap_or(current.description.clone());
+                    let description = change
+                        .description
+                        .clone()
+                        .unwrap_or(current.description.clone());
                     diesel::update($table::table.filter($table::slug.eq(slug)))
                         .set((
                             $table::slug.eq(&new_slug),
@@ -176,7 +210,11 @@ macro_rules! term_store {
 
             /// Number of articles of any state linked to the term.
             pub fn links(conn: &mut SqliteConnection, slug: &str) -> QueryResult<i64> {
-                $links::table.inner_join($table::table).filter($table::slug.eq(slug)).count().get_result(conn)
+                $links::table
+                    .inner_join($table::table)
+                    .filter($table::slug.eq(slug))
+                    .count()
+                    .get_result(conn)
             }
 
             /// Removes a term after `check` passed; its article links go with it.
@@ -188,7 +226,10 @@ macro_rules! term_store {
                 conn.immediate_transaction(|conn| {
                     let current = get(conn, slug)?;
                     check(conn, &current)?;
-                    let pk: i32 = $table::table.filter($table::slug.eq(slug)).select($table::pk).first(conn)?;
+                    let pk: i32 = $table::table
+                        .filter($table::slug.eq(slug))
+                        .select($table::pk)
+                        .first(conn)?;
                     diesel::delete($links::table.filter($links::$fk.eq(pk))).execute(conn)?;
                     diesel::delete($table::table.find(pk)).execute(conn)?;
                     Ok(())
@@ -199,7 +240,13 @@ macro_rules! term_store {
 }
 
 term_store!(tags, tags, article_tags, tag_pk, TermKind::Tag);
-term_store!(authors, authors, article_authors, author_pk, TermKind::Author);
+term_store!(
+    authors,
+    authors,
+    article_authors,
+    author_pk,
+    TermKind::Author
+);
 
 type PageResult = QueryResult<(Vec<TermRecord>, bool, i64)>;
 type One = Result<TermRecord, crate::error::ApiError>;
@@ -213,7 +260,12 @@ pub struct TermOps {
     /// See `tags::create`.
     pub create: fn(&mut SqliteConnection, &str, &str, Option<&str>) -> One,
     /// See `tags::update`.
-    pub update: fn(&mut SqliteConnection, &str, &TermChange, &dyn Fn(&TermRecord) -> Result<(), crate::error::ApiError>) -> One,
+    pub update: fn(
+        &mut SqliteConnection,
+        &str,
+        &TermChange,
+        &dyn Fn(&TermRecord) -> Result<(), crate::error::ApiError>,
+    ) -> One,
     /// See `tags::links`.
     pub links: fn(&mut SqliteConnection, &str) -> QueryResult<i64>,
     /// See `tags::delete`.

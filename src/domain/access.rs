@@ -76,7 +76,10 @@ mod tests {
 
     #[test]
     fn scopes_are_ordered() {
-        let w = Caller::Key { name: "k".into(), scope: Scope::Write };
+        let w = Caller::Key {
+            name: "k".into(),
+            scope: Scope::Write,
+        };
         assert!(w.has(Scope::Read) && w.has(Scope::Write) && !w.has(Scope::Admin));
         assert!(!Caller::Public.sees_unpublished());
         assert_eq!("admin".parse::<Scope>(), Ok(Scope::Admin));

@@ -168,7 +168,8 @@ pub fn is_language_tag(s: &str) -> bool {
     let lang_ok = parts
         .next()
         .is_some_and(|p| (2..=3).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_lowercase()));
-    lang_ok && parts.all(|p| (2..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric()))
+    lang_ok
+        && parts.all(|p| (2..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric()))
 }
 
 /// A term (tag or author) name checked and turned into (slug, name).
@@ -184,42 +185,77 @@ pub fn term_from_name(name: &str) -> Result<(String, String), String> {
     Ok((s, name.to_string()))
 }
 
-fn optional_text(errors: &mut Vec<FieldError>, field: &str, v: Option<String>, max: usize) -> Option<String> {
+fn optional_text(
+    errors: &mut Vec<FieldError>,
+    field: &str,
+    v: Option<String>,
+    max: usize,
+) -> Option<String> {
     let v = v?;
     check(errors, field, &v, TextRule::Line, max);
     Some(v.trim().to_string()).filter(|s| !s.is_empty())
 }
 
 /// Checks an article body against every rule, reporting one error per field.
-pub fn validate(input: ArticleInput, default_language: &str, now: DateTime<Utc>) -> Result<ArticleDraft, Vec<FieldError>> {
+pub fn validate(
+    input: ArticleInput,
+    default_language: &str,
+    now: DateTime<Utc>,
+) -> Result<ArticleDraft, Vec<FieldError>> {
     let mut errors = Vec::new();
-    check(&mut errors, "title", &input.title, TextRule::Name, MAX_TITLE);
+    check(
+        &mut errors,
+        "title",
+        &input.title,
+        TextRule::Name,
+        MAX_TITLE,
+    );
     let title = input.title.trim().to_string();
     let subtitle = optional_text(&mut errors, "subtitle", input.subtitle, MAX_TITLE);
     let given_excerpt = optional_text(&mut errors, "excerpt", input.excerpt, MAX_EXCERPT_CHARS);
     if let Some(s) = &input.slug
         && !slug::is_valid_slug(s)
     {
-        errors.push(FieldError::new("slug", "must be lowercase a-z, 0-9 and single hyphens, at most 120 characters"));
+        errors.push(FieldError::new(
+            "slug",
+            "must be lowercase a-z, 0-9 and single hyphens, at most 120 characters",
+        ));
     }
     if input.body_markdown.chars().count() > MAX_BODY {
-        errors.push(FieldError::new("body_markdown", format!("must be at most {MAX_BODY} characters")));
+        errors.push(FieldError::new(
+            "body_markdown",
+            format!("must be at most {MAX_BODY} characters"),
+        ));
     }
     let status = input.status.unwrap_or(Status::Draft);
     if status == Status::Scheduled && !input.published_at.is_some_and(|p| p > now) {
-        errors.push(FieldError::new("published_at", "a scheduled article needs a future published_at"));
+        errors.push(FieldError::new(
+            "published_at",
+            "a scheduled article needs a future published_at",
+        ));
     }
-    let language = input.language.unwrap_or_else(|| default_language.to_string());
+    let language = input
+        .language
+        .unwrap_or_else(|| default_language.to_string());
     if !is_language_tag(&language) {
-        errors.push(FieldError::new("language", "must be a BCP 47 language tag such as 'en' or 'uk'"));
+        errors.push(FieldError::new(
+            "language",
+            "must be a BCP 47 language tag such as 'en' or 'uk'",
+        ));
     }
     let tags = collect_tags(&mut errors, input.tags);
     let authors = collect_authors(&mut errors, input.authors);
     if let Some(img) = &input.feature_image {
         if !is_web_url(&img.url) {
-            errors.push(FieldError::new("feature_image.url", "must be an absolute http(s) URL"));
+            errors.push(FieldError::new(
+                "feature_image.url",
+                "must be an absolute http(s) URL",
+            ));
         }
-        for (field, v) in [("feature_image.alt", &img.alt), ("feature_image.caption", &img.caption)] {
+        for (field, v) in [
+            ("feature_image.alt", &img.alt),
+            ("feature_image.caption", &img.caption),
+        ] {
             if let Some(v) = v {
                 check(&mut errors, field, v, TextRule::Line, 500);
             }
@@ -228,7 +264,10 @@ pub fn validate(input: ArticleInput, default_language: &str, now: DateTime<Utc>)
     if let Some(u) = &input.canonical_url
         && !is_web_url(u)
     {
-        errors.push(FieldError::new("canonical_url", "must be an absolute http(s) URL"));
+        errors.push(FieldError::new(
+            "canonical_url",
+            "must be an absolute http(s) URL",
+        ));
     }
     if !errors.is_empty() {
         return Err(errors);
@@ -279,13 +318,19 @@ fn collect_tags(errors: &mut Vec<FieldError>, names: Vec<String>) -> Vec<(String
 
 fn collect_authors(errors: &mut Vec<FieldError>, slugs: Vec<String>) -> Vec<String> {
     if slugs.len() > MAX_AUTHORS {
-        errors.push(FieldError::new("authors", format!("at most {MAX_AUTHORS} authors")));
+        errors.push(FieldError::new(
+            "authors",
+            format!("at most {MAX_AUTHORS} authors"),
+        ));
         return vec![];
     }
     let mut out: Vec<String> = Vec::new();
     for (i, s) in slugs.into_iter().enumerate() {
         if !slug::is_valid_slug(&s) {
-            errors.push(FieldError::new(format!("authors[{i}]"), "must be an author slug"));
+            errors.push(FieldError::new(
+                format!("authors[{i}]"),
+                "must be an author slug",
+            ));
         } else if !out.contains(&s) {
             out.push(s);
         }
@@ -298,7 +343,10 @@ mod tests {
     use super::*;
 
     fn input(title: &str) -> ArticleInput {
-        ArticleInput { title: title.into(), ..Default::default() }
+        ArticleInput {
+            title: title.into(),
+            ..Default::default()
+        }
     }
 
     #[test]
@@ -317,14 +365,34 @@ mod tests {
         let mut a = input("Київ");
         a.tags = vec!["#StandWithUkraine".into(), "standwithukraine".into()];
         let d = validate(a, "uk", Utc::now()).unwrap();
-        assert_eq!(d.tags, vec![("standwithukraine".to_string(), "#StandWithUkraine".to_string())]);
+        assert_eq!(
+            d.tags,
+            vec![(
+                "standwithukraine".to_string(),
+                "#StandWithUkraine".to_string()
+            )]
+        );
         assert_eq!(d.generated_slug, "kyiv");
         assert_eq!(d.status, "draft");
     }
 
     #[test]
     fn shown_status_turns_future_published_into_scheduled() {
-        assert_eq!(Status::shown("published", Some("2099-01-01T00:00:00.000000Z"), "2026-01-01"), Status::Scheduled);
-        assert_eq!(Status::shown("published", Some("2020-01-01T00:00:00.000000Z"), "2026-01-01"), Status::Published);
+        assert_eq!(
+            Status::shown(
+                "published",
+                Some("2099-01-01T00:00:00.000000Z"),
+                "2026-01-01"
+            ),
+            Status::Scheduled
+        );
+        assert_eq!(
+            Status::shown(
+                "published",
+                Some("2020-01-01T00:00:00.000000Z"),
+                "2026-01-01"
+            ),
+            Status::Published
+        );
     }
 }

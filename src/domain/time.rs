@@ -10,7 +10,9 @@ pub fn format(t: DateTime<Utc>) -> String {
 
 /// Parses a stored timestamp; `None` for anything not in the store's format.
 pub fn parse(s: &str) -> Option<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(s).ok().map(|t| t.with_timezone(&Utc))
+    DateTime::parse_from_rfc3339(s)
+        .ok()
+        .map(|t| t.with_timezone(&Utc))
 }
 
 /// An HTTP date (`Last-Modified`) for a stored timestamp, to the second.
@@ -24,7 +26,9 @@ mod tests {
 
     #[test]
     fn stored_format_is_fixed_width_and_round_trips() {
-        let t = DateTime::parse_from_rfc3339("2026-03-01T08:00:00+02:00").unwrap().with_timezone(&Utc);
+        let t = DateTime::parse_from_rfc3339("2026-03-01T08:00:00+02:00")
+            .unwrap()
+            .with_timezone(&Utc);
         let s = format(t);
         assert_eq!(s, "2026-03-01T06:00:00.000000Z");
         assert_eq!(parse(&s), Some(t));

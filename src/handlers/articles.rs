@@ -9,7 +9,10 @@ use serde_json::Value;
 use utoipa::IntoParams;
 
 use crate::app::AppState;
-use crate::db::{self, articles::{ArticleRecord, Cursor, Found, Shelf}};
+use crate::db::{
+    self,
+    articles::{ArticleRecord, Cursor, Found, Shelf},
+};
 use crate::domain::access::{Caller, Scope};
 use crate::domain::article::{self as rules, SERVER_OWNED};
 use crate::error::{ApiError, Problem};
@@ -62,31 +65,57 @@ fn page(
     let after = match params.cursor.as_deref() {
         Some(token) => {
             let parts = cursor::decode(token, 2)?;
-            let pk = parts[1].parse().map_err(|_| ApiError::bad_param("cursor", "not a cursor this server issued"))?;
-            Some(Cursor { sort_at: parts[0].clone(), pk })
+            let pk = parts[1]
+                .parse()
+                .map_err(|_| ApiError::bad_param("cursor", "not a cursor this server issued"))?;
+            Some(Cursor {
+                sort_at: parts[0].clone(),
+                pk,
+            })
         }
         None => None,
     };
     let (req, state, caller) = (req.clone(), state.clone(), caller.clone());
     Ok(async move {
         let c = caller.clone();
-        let (records, more, total) =
-            db::run(&state.pool, move |conn| db::articles::list(conn, &c, shelf, limit, after.as_ref(), &now())).await?;
+        let (records, more, total) = db::run(&state.pool, move |conn| {
+            db::articles::list(conn, &c, shelf, limit, after.as_ref(), &now())
+        })
+        .await?;
         let next_cursor = if more {
-            records.last().map(|r| cursor::encode(&[&r.row.sort_at, &r.row.pk.to_string()]))
+            records
+                .last()
+                .map(|r| cursor::encode(&[&r.row.sort_at, &r.row.pk.to_string()]))
         } else {
             None
         };
         let now = now();
-        let data: Vec<ArticleSummary> =
-            records.into_iter().map(|r| Article::from_record(r, &now).into()).collect();
-        let body = ArticlePage { data, meta: PageMeta { limit, next_cursor, total } };
+        let data: Vec<ArticleSummary> = records
+            .into_iter()
+            .map(|r| Article::from_record(r, &now).into())
+            .collect();
+        let body = ArticlePage {
+            data,
+            meta: PageMeta {
+                limit,
+                next_cursor,
+                total,
+            },
+        };
         let bytes = serde_json::to_vec(&body).map_err(ApiError::internal)?;
-        let v = Validators { etag: conditional::hashed_etag(&bytes), last_modified: None };
-        let cache = conditional::cache_control(&caller, state.config.cache_max_age, state.config.cache_swr);
+        let v = Validators {
+            etag: conditional::hashed_etag(&bytes),
+            last_modified: None,
+        };
+        let cache =
+            conditional::cache_control(&caller, state.config.cache_max_age, state.config.cache_swr);
         let mut res = conditional::respond(&req, &v, &cache, &body);
         if let Some(next) = &body.meta.next_cursor {
-            let link = format!("<{}{}?limit={limit}&cursor={next}>; rel=\"next\"", state.config.public_url, req.path());
+            let link = format!(
+                "<{}{}?limit={limit}&cursor={next}>; rel=\"next\"",
+                state.config.public_url,
+                req.path()
+            );
             if let Ok(v) = header::HeaderValue::from_str(&link) {
                 res.headers_mut().insert(header::LINK, v);
             }
@@ -114,7 +143,12 @@ fn page(
     )
 )]
 #[get("/articles")]
-pub async fn list_articles(req: HttpRequest, state: web::Data<AppState>, auth: Auth, params: web::Query<ListParams>) -> Result<HttpResponse, ApiError> {
+pub async fn list_articles(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    auth: Auth,
+    params: web::Query<ListParams>,
+) -> Result<HttpResponse, ApiError> {
     page(&req, &state, &auth.0, Shelf::Live, params.into_inner())?.await
 }
 
@@ -133,14 +167,25 @@ pub async fn list_articles(req: HttpRequest, state: web::Data<AppState>, auth: A
     )
 )]
 #[get("/trash")]
-pub async fn list_trash(req: HttpRequest, state: web::Data<AppState>, auth: Auth, params: web::Query<ListParams>) -> Result<HttpResponse, ApiError> {
+pub async fn list_trash(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    auth: Auth,
+    params: web::Query<ListParams>,
+) -> Result<HttpResponse, ApiError> {
     auth.require(Scope::Read)?;
     page(&req, &state, &auth.0, Shelf::Trash, params.into_inner())?.await
 }
 
-fn respond_article(req: &HttpRequest, state: &AppState, caller: &Caller, rec: ArticleRecord) -> HttpResponse {
+fn respond_article(
+    req: &HttpRequest,
+    state: &AppState,
+    caller: &Caller,
+    rec: ArticleRecord,
+) -> HttpResponse {
     let article = Article::from_record(rec, &now());
-    let cache = conditional::cache_control(caller, state.config.cache_max_age, state.config.cache_swr);
+    let cache =
+        conditional::cache_control(caller, state.config.cache_max_age, state.config.cache_swr);
     conditional::respond(req, &article.validators(), &cache, &article)
 }
 
@@ -169,10 +214,19 @@ fn respond_article(req: &HttpRequest, state: &AppState, caller: &Caller, rec: Ar
     )
 )]
 #[get("/articles/{id}")]
-pub async fn get_article(req: HttpRequest, state: web::Data<AppState>, auth: Auth, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+pub async fn get_article(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    auth: Auth,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     let caller = auth.0.clone();
     let key = id.into_inner();
-    match db::run(&state.pool, move |conn| db::articles::find(conn, &caller, &key, &now())).await? {
+    match db::run(&state.pool, move |conn| {
+        db::articles::find(conn, &caller, &key, &now())
+    })
+    .await?
+    {
         Found::Moved(slug) => Ok(HttpResponse::MovedPermanently()
             .insert_header((header::LOCATION, location(&state, &slug)))
             .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
@@ -195,7 +249,12 @@ pub async fn get_article(req: HttpRequest, state: web::Data<AppState>, auth: Aut
     )
 )]
 #[get("/trash/{id}")]
-pub async fn get_trashed_article(req: HttpRequest, state: web::Data<AppState>, auth: Auth, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+pub async fn get_trashed_article(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    auth: Auth,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     auth.require(Scope::Read)?;
     let caller = auth.0.clone();
     let key = id.into_inner();
@@ -204,14 +263,20 @@ pub async fn get_trashed_article(req: HttpRequest, state: web::Data<AppState>, a
         let rec = db::articles::load_by_pk(conn, &caller, pk, &now())?;
         match rec.row.deleted_at {
             Some(_) => Ok(rec),
-            None => Err(ApiError::NotFound(format!("The article '{key}' is not in the trash."))),
+            None => Err(ApiError::NotFound(format!(
+                "The article '{key}' is not in the trash."
+            ))),
         }
     })
     .await?;
     Ok(respond_article(&req, &state, &auth.0, rec))
 }
 
-fn parse_input(req: &HttpRequest, bytes: &[u8], state: &AppState) -> Result<rules::ArticleDraft, ApiError> {
+fn parse_input(
+    req: &HttpRequest,
+    bytes: &[u8],
+    state: &AppState,
+) -> Result<rules::ArticleDraft, ApiError> {
     let map = body::object(req, bytes, body::JSON)?;
     body::reject_server_owned(&map, SERVER_OWNED)?;
     let input: ArticleInput = body::typed(Value::Object(map))?;
@@ -224,7 +289,12 @@ fn written(status: StatusCode, rec: ArticleRecord) -> HttpResponse {
 }
 
 /// Checks `If-Match` against the stored article, inside the write transaction.
-fn precondition(if_match: &IfMatch, conn: &mut diesel::SqliteConnection, caller: &Caller, pk: i32) -> Result<(), ApiError> {
+fn precondition(
+    if_match: &IfMatch,
+    conn: &mut diesel::SqliteConnection,
+    caller: &Caller,
+    pk: i32,
+) -> Result<(), ApiError> {
     if !if_match.is_present() {
         return Ok(());
     }
@@ -255,7 +325,12 @@ fn precondition(if_match: &IfMatch, conn: &mut diesel::SqliteConnection, caller:
     )
 )]
 #[post("/articles")]
-pub async fn create_article(req: HttpRequest, state: web::Data<AppState>, auth: Auth, bytes: web::Bytes) -> Result<HttpResponse, ApiError> {
+pub async fn create_article(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    auth: Auth,
+    bytes: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
     auth.require(Scope::Write)?;
     let draft = parse_input(&req, &bytes, &state)?;
     let caller = auth.0.clone();
@@ -296,7 +371,13 @@ pub async fn create_article(req: HttpRequest, state: web::Data<AppState>, auth: 
     )
 )]
 #[put("/articles/{id}")]
-pub async fn replace_article(req: HttpRequest, state: web::Data<AppState>, auth: Auth, id: web::Path<String>, bytes: web::Bytes) -> Result<HttpResponse, ApiError> {
+pub async fn replace_article(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    auth: Auth,
+    id: web::Path<String>,
+    bytes: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
     auth.require(Scope::Write)?;
     let draft = parse_input(&req, &bytes, &state)?;
     let (caller, key, if_match) = (auth.0.clone(), id.into_inner(), IfMatch::from_request(&req));
@@ -342,7 +423,13 @@ pub async fn replace_article(req: HttpRequest, state: web::Data<AppState>, auth:
     )
 )]
 #[patch("/articles/{id}")]
-pub async fn update_article(req: HttpRequest, state: web::Data<AppState>, auth: Auth, id: web::Path<String>, bytes: web::Bytes) -> Result<HttpResponse, ApiError> {
+pub async fn update_article(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    auth: Auth,
+    id: web::Path<String>,
+    bytes: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
     auth.require(Scope::Write)?;
     let patch = body::object(&req, &bytes, body::MERGE_PATCH)?;
     body::reject_server_owned(&patch, SERVER_OWNED)?;
@@ -352,8 +439,13 @@ pub async fn update_article(req: HttpRequest, state: web::Data<AppState>, auth: 
         let pk = db::articles::pk_of(conn, &key)?;
         db::articles::update(conn, pk, |conn, row| {
             let current = db::articles::load_by_pk(conn, &caller, row.pk, &now())?;
-            if_match.check(&Article::from_record(current.clone(), &now()).validators().etag)?;
-            let mut doc = serde_json::to_value(ArticleInput::from_record(&current)).map_err(ApiError::internal)?;
+            if_match.check(
+                &Article::from_record(current.clone(), &now())
+                    .validators()
+                    .etag,
+            )?;
+            let mut doc = serde_json::to_value(ArticleInput::from_record(&current))
+                .map_err(ApiError::internal)?;
             json_patch::merge(&mut doc, &Value::Object(patch));
             let input: ArticleInput = body::typed(doc)?;
             rules::validate(input, &language, Utc::now()).map_err(ApiError::invalid)
@@ -385,14 +477,30 @@ pub async fn update_article(req: HttpRequest, state: web::Data<AppState>, auth: 
     )
 )]
 #[delete("/articles/{id}")]
-pub async fn delete_article(req: HttpRequest, state: web::Data<AppState>, auth: Auth, id: web::Path<String>, params: web::Query<DeleteParams>) -> Result<HttpResponse, ApiError> {
+pub async fn delete_article(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    auth: Auth,
+    id: web::Path<String>,
+    params: web::Query<DeleteParams>,
+) -> Result<HttpResponse, ApiError> {
     let permanent = params.permanent.unwrap_or(false);
-    auth.require(if permanent { Scope::Admin } else { Scope::Write })?;
+    auth.require(if permanent {
+        Scope::Admin
+    } else {
+        Scope::Write
+    })?;
     let (caller, key, if_match) = (auth.0.clone(), id.into_inner(), IfMatch::from_request(&req));
     db::run(&state.pool, move |conn| {
         let pk = db::articles::pk_of(conn, &key)?;
-        let check = |conn: &mut diesel::SqliteConnection, row: &db::articles::ArticleRow| precondition(&if_match, conn, &caller, row.pk);
-        if permanent { db::articles::purge(conn, pk, &check) } else { db::articles::trash(conn, pk, &check) }
+        let check = |conn: &mut diesel::SqliteConnection, row: &db::articles::ArticleRow| {
+            precondition(&if_match, conn, &caller, row.pk)
+        };
+        if permanent {
+            db::articles::purge(conn, pk, &check)
+        } else {
+            db::articles::trash(conn, pk, &check)
+        }
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())
@@ -416,12 +524,19 @@ pub async fn delete_article(req: HttpRequest, state: web::Data<AppState>, auth: 
     )
 )]
 #[post("/articles/{id}/restore")]
-pub async fn restore_article(req: HttpRequest, state: web::Data<AppState>, auth: Auth, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+pub async fn restore_article(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    auth: Auth,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     auth.require(Scope::Write)?;
     let (caller, key, if_match) = (auth.0.clone(), id.into_inner(), IfMatch::from_request(&req));
     let rec = db::run(&state.pool, move |conn| {
         let pk = db::articles::pk_of(conn, &key)?;
-        db::articles::restore(conn, pk, &|conn, row| precondition(&if_match, conn, &caller, row.pk))?;
+        db::articles::restore(conn, pk, &|conn, row| {
+            precondition(&if_match, conn, &caller, row.pk)
+        })?;
         db::articles::load_by_pk(conn, &caller, pk, &now())
     })
     .await?;
@@ -443,12 +558,23 @@ pub async fn restore_article(req: HttpRequest, state: web::Data<AppState>, auth:
     )
 )]
 #[post("/articles/{id}/views")]
-pub async fn count_article_view(state: web::Data<AppState>, auth: Auth, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+pub async fn count_article_view(
+    state: web::Data<AppState>,
+    auth: Auth,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     let (caller, key) = (auth.0.clone(), id.into_inner());
-    let found = db::run(&state.pool, move |conn| db::articles::find(conn, &caller, &key, &now())).await?;
+    let found = db::run(&state.pool, move |conn| {
+        db::articles::find(conn, &caller, &key, &now())
+    })
+    .await?;
     match found {
         Found::Article(rec) => state.views.record(&rec.row.id),
-        Found::Moved(_) => return Err(ApiError::NotFound("Count views at the article's current slug or id.".into())),
+        Found::Moved(_) => {
+            return Err(ApiError::NotFound(
+                "Count views at the article's current slug or id.".into(),
+            ));
+        }
     }
     Ok(HttpResponse::NoContent().finish())
 }

@@ -25,7 +25,11 @@ pub struct Health {
 )]
 #[get("/healthz")]
 pub async fn healthz() -> HttpResponse {
-    HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).json(Health { status: "ok".into() })
+    HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(Health {
+            status: "ok".into(),
+        })
 }
 
 /// Readiness: the database answers a query.
@@ -39,14 +43,20 @@ pub async fn healthz() -> HttpResponse {
 #[get("/readyz")]
 pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     db::run(&state.pool, |conn| {
-        diesel::sql_query("SELECT 1").execute(conn).map_err(|_| ApiError::Unavailable("The database is not reachable.".into()))
+        diesel::sql_query("SELECT 1")
+            .execute(conn)
+            .map_err(|_| ApiError::Unavailable("The database is not reachable.".into()))
     })
     .await
     .map_err(|e| match e {
         ApiError::Internal(_) => ApiError::Unavailable("The database is not reachable.".into()),
         other => other,
     })?;
-    Ok(HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).json(Health { status: "ok".into() }))
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(Health {
+            status: "ok".into(),
+        }))
 }
 
 /// Prometheus metrics: requests by route and status, latency histogram.
@@ -57,7 +67,9 @@ pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError
 #[get("/metrics")]
 pub async fn metrics(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let mut buf = Vec::new();
-    prometheus::TextEncoder::new().encode(&state.metrics.registry.gather(), &mut buf).map_err(ApiError::internal)?;
+    prometheus::TextEncoder::new()
+        .encode(&state.metrics.registry.gather(), &mut buf)
+        .map_err(ApiError::internal)?;
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
         .content_type("text/plain; version=0.0.4; charset=utf-8")

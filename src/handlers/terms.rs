@@ -7,7 +7,10 @@ use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use serde_json::Value;
 
 use crate::app::AppState;
-use crate::db::{self, terms::{TermChange, TermKind, TermRecord}};
+use crate::db::{
+    self,
+    terms::{TermChange, TermKind, TermRecord},
+};
 use crate::domain::access::Scope;
 use crate::domain::article::{TextRule, check_text, term_from_name};
 use crate::domain::slug::is_valid_slug;
@@ -23,7 +26,14 @@ const MAX_DESCRIPTION: usize = 2000;
 
 fn validators(term: &Term) -> Validators {
     let bytes = serde_json::to_vec(term).unwrap_or_default();
-    Validators { etag: conditional::hashed_etag(&bytes), last_modified: Some(term.updated_at.format("%a, %d %b %Y %H:%M:%S GMT").to_string()) }
+    Validators {
+        etag: conditional::hashed_etag(&bytes),
+        last_modified: Some(
+            term.updated_at
+                .format("%a, %d %b %Y %H:%M:%S GMT")
+                .to_string(),
+        ),
+    }
 }
 
 fn etag_of(rec: &TermRecord) -> String {
@@ -36,26 +46,66 @@ fn check_description(errors: &mut Vec<FieldError>, d: Option<&str>) {
     }
 }
 
-async fn list(kind: TermKind, req: HttpRequest, state: web::Data<AppState>, auth: Auth, params: ListParams) -> Result<HttpResponse, ApiError> {
+async fn list(
+    kind: TermKind,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    auth: Auth,
+    params: ListParams,
+) -> Result<HttpResponse, ApiError> {
     let limit = params.limit.unwrap_or(20);
     if !(1..=100).contains(&limit) {
         return Err(ApiError::bad_param("limit", "must be between 1 and 100"));
     }
-    let after = params.cursor.map(|c| cursor::decode(&c, 1)).transpose()?.map(|mut p| p.remove(0));
-    let (records, more, total) = db::run(&state.pool, move |conn| Ok((kind.ops().list)(conn, limit, after.as_deref())?)).await?;
-    let next_cursor = if more { records.last().map(|r| cursor::encode(&[&r.slug])) } else { None };
-    let body = TermPage { data: records.into_iter().map(Term::from).collect(), meta: PageMeta { limit, next_cursor, total } };
+    let after = params
+        .cursor
+        .map(|c| cursor::decode(&c, 1))
+        .transpose()?
+        .map(|mut p| p.remove(0));
+    let (records, more, total) = db::run(&state.pool, move |conn| {
+        Ok((kind.ops().list)(conn, limit, after.as_deref())?)
+    })
+    .await?;
+    let next_cursor = if more {
+        records.last().map(|r| cursor::encode(&[&r.slug]))
+    } else {
+        None
+    };
+    let body = TermPage {
+        data: records.into_iter().map(Term::from).collect(),
+        meta: PageMeta {
+            limit,
+            next_cursor,
+            total,
+        },
+    };
     let bytes = serde_json::to_vec(&body).map_err(ApiError::internal)?;
-    let v = Validators { etag: conditional::hashed_etag(&bytes), last_modified: None };
-    let cache = conditional::cache_control(&auth.0, state.config.cache_max_age, state.config.cache_swr);
+    let v = Validators {
+        etag: conditional::hashed_etag(&bytes),
+        last_modified: None,
+    };
+    let cache =
+        conditional::cache_control(&auth.0, state.config.cache_max_age, state.config.cache_swr);
     Ok(conditional::respond(&req, &v, &cache, &body))
 }
 
-async fn fetch(kind: TermKind, req: HttpRequest, state: web::Data<AppState>, auth: Auth, slug: String) -> Result<HttpResponse, ApiError> {
+async fn fetch(
+    kind: TermKind,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    auth: Auth,
+    slug: String,
+) -> Result<HttpResponse, ApiError> {
     let rec = db::run(&state.pool, move |conn| (kind.ops().get)(conn, &slug)).await?;
     let term = Term::from(rec);
-    let cache = conditional::cache_control(&auth.0, state.config.cache_max_age, state.config.cache_swr);
-    Ok(conditional::respond(&req, &validators(&term), &cache, &term))
+    let cache =
+        conditional::cache_control(&auth.0, state.config.cache_max_age, state.config.cache_swr);
+    Ok(conditional::respond(
+        &req,
+        &validators(&term),
+        &cache,
+        &term,
+    ))
 }
 
 fn written(status: StatusCode, rec: TermRecord) -> HttpResponse {
@@ -63,7 +113,13 @@ fn written(status: StatusCode, rec: TermRecord) -> HttpResponse {
     conditional::written(status, &validators(&term)).json(term)
 }
 
-async fn create(kind: TermKind, req: HttpRequest, state: web::Data<AppState>, auth: Auth, bytes: web::Bytes) -> Result<HttpResponse, ApiError> {
+async fn create(
+    kind: TermKind,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    auth: Auth,
+    bytes: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
     auth.require(Scope::Write)?;
     let input: TermInput = body::typed(Value::Object(body::object(&req, &bytes, body::JSON)?))?;
     let mut errors = Vec::new();
@@ -73,15 +129,26 @@ async fn create(kind: TermKind, req: HttpRequest, state: web::Data<AppState>, au
     });
     let slug = input.slug.unwrap_or(derived);
     if !errors.iter().any(|e| e.field == "name") && !is_valid_slug(&slug) {
-        errors.push(FieldError::new("slug", "must be lowercase a-z, 0-9 and single hyphens, at most 120 characters"));
+        errors.push(FieldError::new(
+            "slug",
+            "must be lowercase a-z, 0-9 and single hyphens, at most 120 characters",
+        ));
     }
     check_description(&mut errors, input.description.as_deref());
     if !errors.is_empty() {
         return Err(ApiError::invalid(errors));
     }
     let description = input.description;
-    let rec = db::run(&state.pool, move |conn| (kind.ops().create)(conn, &slug, &name, description.as_deref())).await?;
-    let loc = format!("{}/v1/{}s/{}", state.config.public_url, kind.noun(), rec.slug);
+    let rec = db::run(&state.pool, move |conn| {
+        (kind.ops().create)(conn, &slug, &name, description.as_deref())
+    })
+    .await?;
+    let loc = format!(
+        "{}/v1/{}s/{}",
+        state.config.public_url,
+        kind.noun(),
+        rec.slug
+    );
     let mut res = written(StatusCode::CREATED, rec);
     if let Ok(v) = header::HeaderValue::from_str(&loc) {
         res.headers_mut().insert(header::LOCATION, v);
@@ -97,33 +164,66 @@ fn change_from(patch: TermPatch) -> Result<TermChange, ApiError> {
             errors.push(FieldError::new("name", "cannot be removed"));
             None
         }
-        Some(Some(n)) => term_from_name(&n).map(|t| t.1).map_err(|m| errors.push(FieldError::new("name", m))).ok(),
+        Some(Some(n)) => term_from_name(&n)
+            .map(|t| t.1)
+            .map_err(|m| errors.push(FieldError::new("name", m)))
+            .ok(),
     };
     let slug = match patch.slug {
         None => None,
         Some(Some(s)) if is_valid_slug(&s) => Some(s),
         Some(_) => {
-            errors.push(FieldError::new("slug", "must be lowercase a-z, 0-9 and single hyphens, at most 120 characters"));
+            errors.push(FieldError::new(
+                "slug",
+                "must be lowercase a-z, 0-9 and single hyphens, at most 120 characters",
+            ));
             None
         }
     };
-    check_description(&mut errors, patch.description.as_ref().and_then(|d| d.as_deref()));
+    check_description(
+        &mut errors,
+        patch.description.as_ref().and_then(|d| d.as_deref()),
+    );
     if !errors.is_empty() {
         return Err(ApiError::invalid(errors));
     }
-    Ok(TermChange { slug, name, description: patch.description })
+    Ok(TermChange {
+        slug,
+        name,
+        description: patch.description,
+    })
 }
 
-async fn update(kind: TermKind, req: HttpRequest, state: web::Data<AppState>, auth: Auth, slug: String, bytes: web::Bytes) -> Result<HttpResponse, ApiError> {
+async fn update(
+    kind: TermKind,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    auth: Auth,
+    slug: String,
+    bytes: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
     auth.require(Scope::Write)?;
-    let patch: TermPatch = body::typed(Value::Object(body::object(&req, &bytes, body::MERGE_PATCH)?))?;
+    let patch: TermPatch = body::typed(Value::Object(body::object(
+        &req,
+        &bytes,
+        body::MERGE_PATCH,
+    )?))?;
     let change = change_from(patch)?;
     let if_match = IfMatch::from_request(&req);
-    let rec = db::run(&state.pool, move |conn| (kind.ops().update)(conn, &slug, &change, &|cur| if_match.check(&etag_of(cur)))).await?;
+    let rec = db::run(&state.pool, move |conn| {
+        (kind.ops().update)(conn, &slug, &change, &|cur| if_match.check(&etag_of(cur)))
+    })
+    .await?;
     Ok(written(StatusCode::OK, rec))
 }
 
-async fn remove(kind: TermKind, req: HttpRequest, state: web::Data<AppState>, auth: Auth, slug: String) -> Result<HttpResponse, ApiError> {
+async fn remove(
+    kind: TermKind,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    auth: Auth,
+    slug: String,
+) -> Result<HttpResponse, ApiError> {
     auth.require(Scope::Write)?;
     let if_match = IfMatch::from_request(&req);
     db::run(&state.pool, move |conn| {

@@ -13,7 +13,11 @@ pub const JSON: &[&str] = &["application/json"];
 pub const MERGE_PATCH: &[&str] = &["application/merge-patch+json", "application/json"];
 
 /// Checks the media type and syntax; the body must be a JSON object.
-pub fn object(req: &HttpRequest, body: &[u8], accepted: &[&str]) -> Result<Map<String, Value>, ApiError> {
+pub fn object(
+    req: &HttpRequest,
+    body: &[u8],
+    accepted: &[&str],
+) -> Result<Map<String, Value>, ApiError> {
     let mime = req.mime_type().ok().flatten();
     let essence = mime.as_ref().map(|m| m.essence_str().to_ascii_lowercase());
     if !essence.as_deref().is_some_and(|e| accepted.contains(&e)) {
@@ -40,14 +44,22 @@ pub fn reject_server_owned(map: &Map<String, Value>, owned: &[&str]) -> Result<(
         .filter(|f| map.contains_key(**f))
         .map(|f| FieldError::new(*f, "is set by the server and cannot be written"))
         .collect();
-    if errors.is_empty() { Ok(()) } else { Err(ApiError::invalid(errors)) }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::invalid(errors))
+    }
 }
 
 /// Deserializes into `T`, naming the offending field on failure.
 pub fn typed<T: DeserializeOwned>(value: Value) -> Result<T, ApiError> {
     serde_path_to_error::deserialize(value).map_err(|e| {
         let path = e.path().to_string();
-        let field = if path == "." { "body".to_string() } else { path };
+        let field = if path == "." {
+            "body".to_string()
+        } else {
+            path
+        };
         ApiError::invalid_field(&field, e.into_inner().to_string())
     })
 }

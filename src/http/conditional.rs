@@ -31,19 +31,29 @@ fn tags_in(value: &str) -> impl Iterator<Item = &str> {
 /// client's copy is current.
 pub fn is_fresh(req: &HttpRequest, v: &Validators) -> bool {
     let headers = req.headers();
-    if let Some(inm) = headers.get(header::IF_NONE_MATCH).and_then(|h| h.to_str().ok()) {
+    if let Some(inm) = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|h| h.to_str().ok())
+    {
         let ours = v.etag.trim_start_matches("W/");
         return tags_in(inm).any(|t| t == "*" || t.trim_start_matches("W/") == ours);
     }
-    let since = headers.get(header::IF_MODIFIED_SINCE).and_then(|h| h.to_str().ok());
-    match (since.and_then(parse_http_date), v.last_modified.as_deref().and_then(parse_http_date)) {
+    let since = headers
+        .get(header::IF_MODIFIED_SINCE)
+        .and_then(|h| h.to_str().ok());
+    match (
+        since.and_then(parse_http_date),
+        v.last_modified.as_deref().and_then(parse_http_date),
+    ) {
         (Some(since), Some(modified)) => modified <= since,
         _ => false,
     }
 }
 
 fn parse_http_date(s: &str) -> Option<chrono::DateTime<chrono::Utc>> {
-    chrono::DateTime::parse_from_rfc2822(s).ok().map(|t| t.to_utc())
+    chrono::DateTime::parse_from_rfc2822(s)
+        .ok()
+        .map(|t| t.to_utc())
 }
 
 /// The `If-Match` header of a write, if any.
@@ -53,7 +63,11 @@ pub struct IfMatch(Option<String>);
 impl IfMatch {
     /// Reads `If-Match` from the request.
     pub fn from_request(req: &HttpRequest) -> Self {
-        Self(req.headers().get(header::IF_MATCH).map(|h| h.to_str().unwrap_or("\u{0}").to_string()))
+        Self(
+            req.headers()
+                .get(header::IF_MATCH)
+                .map(|h| h.to_str().unwrap_or("\u{0}").to_string()),
+        )
     }
 
     /// True when the request carries `If-Match`.
@@ -93,7 +107,12 @@ fn with_validators(mut b: HttpResponseBuilder, v: &Validators, cache: &str) -> H
 }
 
 /// 200 with `body` and its validators, or 304 when the client's copy is current.
-pub fn respond<T: Serialize>(req: &HttpRequest, v: &Validators, cache: &str, body: &T) -> HttpResponse {
+pub fn respond<T: Serialize>(
+    req: &HttpRequest,
+    v: &Validators,
+    cache: &str,
+    body: &T,
+) -> HttpResponse {
     if is_fresh(req, v) {
         return with_validators(HttpResponse::NotModified(), v, cache).finish();
     }

@@ -29,7 +29,10 @@ mod tests {
     #[test]
     fn round_trips_and_rejects_garbage() {
         let t = encode(&["2026-01-01T00:00:00.000000Z", "42"]);
-        assert_eq!(decode(&t, 2).unwrap(), ["2026-01-01T00:00:00.000000Z", "42"]);
+        assert_eq!(
+            decode(&t, 2).unwrap(),
+            ["2026-01-01T00:00:00.000000Z", "42"]
+        );
         assert!(decode("%%%", 2).is_err());
         assert!(decode(&t, 3).is_err());
     }

@@ -14,14 +14,26 @@ use crate::http::conditional::{Validators, hashed_etag};
 #[serde(deny_unknown_fields)]
 pub struct FeatureImage {
     /// Absolute http(s) URL of the image.
-    #[schema(example = "https://example.org/media/kyiv-vigil.jpg", max_length = 2000, pattern = r"^https?://[^\s/?#]+[^\s]*$")]
+    #[schema(
+        example = "https://example.org/media/kyiv-vigil.jpg",
+        max_length = 2000,
+        pattern = r"^https?://[^\s/?#]+[^\s]*$"
+    )]
     pub url: String,
     /// Text alternative for screen readers.
-    #[schema(example = "Candles at a vigil in Kyiv", max_length = 500, pattern = r"^[^\x00-\x1f\x7f]*$")]
+    #[schema(
+        example = "Candles at a vigil in Kyiv",
+        max_length = 500,
+        pattern = r"^[^\x00-\x1f\x7f]*$"
+    )]
     #[serde(default)]
     pub alt: Option<String>,
     /// Caption shown under the image.
-    #[schema(example = "Photo: UWC", max_length = 500, pattern = r"^[^\x00-\x1f\x7f]*$")]
+    #[schema(
+        example = "Photo: UWC",
+        max_length = 500,
+        pattern = r"^[^\x00-\x1f\x7f]*$"
+    )]
     #[serde(default)]
     pub caption: Option<String>,
 }
@@ -69,7 +81,12 @@ pub struct Translation {
 }))]
 pub struct ArticleInput {
     /// Headline, 1–300 characters.
-    #[schema(min_length = 1, max_length = 300, pattern = r"^[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f][^\x00-\x1f\x7f]*$", example = "Ukrainian World Congress marks Unity Day")]
+    #[schema(
+        min_length = 1,
+        max_length = 300,
+        pattern = r"^[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f][^\x00-\x1f\x7f]*$",
+        example = "Ukrainian World Congress marks Unity Day"
+    )]
     pub title: String,
     /// Secondary headline.
     #[serde(default)]
@@ -78,7 +95,11 @@ pub struct ArticleInput {
     /// URL slug; generated from the title on create when absent (Ukrainian КМУ 2010
     /// transliteration), kept on update when absent.
     #[serde(default)]
-    #[schema(pattern = "^[a-z0-9]+(-[a-z0-9]+)*$", max_length = 120, example = "unity-day-2026")]
+    #[schema(
+        pattern = "^[a-z0-9]+(-[a-z0-9]+)*$",
+        max_length = 120,
+        example = "unity-day-2026"
+    )]
     pub slug: Option<String>,
     /// Summary; derived from the body's first paragraph when absent.
     #[serde(default)]
@@ -331,7 +352,11 @@ impl Article {
         let hash = hashed_etag(linked.as_bytes());
         Validators {
             etag: format!("\"v{}-{}", self.version, &hash[1..9]) + "\"",
-            last_modified: Some(self.updated_at.format("%a, %d %b %Y %H:%M:%S GMT").to_string()),
+            last_modified: Some(
+                self.updated_at
+                    .format("%a, %d %b %Y %H:%M:%S GMT")
+                    .to_string(),
+            ),
         }
     }
 }

@@ -61,7 +61,11 @@ pub struct TermPage {
 #[schema(example = json!({"name": "Ukrainian World Congress", "description": "The international umbrella of Ukrainian communities"}))]
 pub struct TermInput {
     /// Display name, 1–100 characters.
-    #[schema(min_length = 1, max_length = 100, pattern = r"^[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f][^\x00-\x1f\x7f]*$")]
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f][^\x00-\x1f\x7f]*$"
+    )]
     pub name: String,
     /// Slug; derived from the name when absent.
     #[serde(default)]

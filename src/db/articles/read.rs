@@ -47,7 +47,12 @@ fn not_found(key: &str) -> ApiError {
 }
 
 /// Finds an untrashed article by id, current slug or former slug, as `caller` may see it.
-pub fn find(conn: &mut SqliteConnection, caller: &Caller, key: &str, now: &str) -> Result<Found, ApiError> {
+pub fn find(
+    conn: &mut SqliteConnection,
+    caller: &Caller,
+    key: &str,
+    now: &str,
+) -> Result<Found, ApiError> {
     let row = articles::table
         .filter(visible_to(caller, now))
         .filter(articles::deleted_at.is_null())
@@ -82,12 +87,25 @@ pub fn pk_of(conn: &mut SqliteConnection, key: &str) -> Result<i32, ApiError> {
 
 /// Loads one article by primary key, whatever its state (for the write path and the
 /// trash, whose callers hold keys).
-pub fn load_by_pk(conn: &mut SqliteConnection, caller: &Caller, pk: i32, now: &str) -> Result<ArticleRecord, ApiError> {
-    let row = articles::table.find(pk).select(ArticleRow::as_select()).first(conn)?;
+pub fn load_by_pk(
+    conn: &mut SqliteConnection,
+    caller: &Caller,
+    pk: i32,
+    now: &str,
+) -> Result<ArticleRecord, ApiError> {
+    let row = articles::table
+        .find(pk)
+        .select(ArticleRow::as_select())
+        .first(conn)?;
     load(conn, caller, row, now)
 }
 
-fn load(conn: &mut SqliteConnection, caller: &Caller, row: ArticleRow, now: &str) -> Result<ArticleRecord, ApiError> {
+fn load(
+    conn: &mut SqliteConnection,
+    caller: &Caller,
+    row: ArticleRow,
+    now: &str,
+) -> Result<ArticleRecord, ApiError> {
     let mut terms = terms_of(conn, &[row.pk])?;
     let (tags, authors) = terms.remove(&row.pk).unwrap_or_default();
     let translations = articles::table
@@ -101,7 +119,12 @@ fn load(conn: &mut SqliteConnection, caller: &Caller, row: ArticleRow, now: &str
         .into_iter()
         .map(|(language, id, slug)| Translation { language, id, slug })
         .collect();
-    Ok(ArticleRecord { row, tags, authors, translations })
+    Ok(ArticleRecord {
+        row,
+        tags,
+        authors,
+        translations,
+    })
 }
 
 type Terms = HashMap<i32, (Vec<TermRef>, Vec<TermRef>)>;
@@ -172,9 +195,9 @@ pub fn list(
         .into_boxed();
     if let Some(c) = cursor {
         query = query.filter(
-            articles::sort_at
-                .lt(c.sort_at.clone())
-                .or(articles::sort_at.eq(c.sort_at.clone()).and(articles::pk.lt(c.pk))),
+            articles::sort_at.lt(c.sort_at.clone()).or(articles::sort_at
+                .eq(c.sort_at.clone())
+                .and(articles::pk.lt(c.pk))),
         );
     }
     let mut rows: Vec<ArticleRow> = query.load(conn)?;
@@ -186,7 +209,12 @@ pub fn list(
         .into_iter()
         .map(|row| {
             let (tags, authors) = terms.remove(&row.pk).unwrap_or_default();
-            ArticleRecord { row, tags, authors, translations: vec![] }
+            ArticleRecord {
+                row,
+                tags,
+                authors,
+                translations: vec![],
+            }
         })
         .collect();
     Ok((records, more, total))

@@ -39,7 +39,14 @@ struct ArticleFields<'a> {
     updated_at: &'a str,
 }
 
-fn fields<'a>(d: &'a ArticleDraft, slug: &'a str, published_at: Option<String>, group: String, now: &'a str, created_at: &str) -> ArticleFields<'a> {
+fn fields<'a>(
+    d: &'a ArticleDraft,
+    slug: &'a str,
+    published_at: Option<String>,
+    group: String,
+    now: &'a str,
+    created_at: &str,
+) -> ArticleFields<'a> {
     let img = d.feature_image.as_ref();
     ArticleFields {
         slug,
@@ -51,7 +58,9 @@ fn fields<'a>(d: &'a ArticleDraft, slug: &'a str, published_at: Option<String>, 
         body_html: &d.rendered.html,
         body_text: &d.rendered.text,
         status: d.status,
-        sort_at: published_at.clone().unwrap_or_else(|| created_at.to_string()),
+        sort_at: published_at
+            .clone()
+            .unwrap_or_else(|| created_at.to_string()),
         published_at,
         language: &d.language,
         translation_group: group,
@@ -114,9 +123,13 @@ where
         let slug = draft.slug.clone().unwrap_or_else(|| row.slug.clone());
         if slug != row.slug {
             ensure_slug_free(conn, &slug, Some(pk))?;
-            diesel::delete(former_slugs::table.filter(former_slugs::slug.eq(&slug))).execute(conn)?;
+            diesel::delete(former_slugs::table.filter(former_slugs::slug.eq(&slug)))
+                .execute(conn)?;
             diesel::insert_into(former_slugs::table)
-                .values((former_slugs::slug.eq(&row.slug), former_slugs::article_pk.eq(pk)))
+                .values((
+                    former_slugs::slug.eq(&row.slug),
+                    former_slugs::article_pk.eq(pk),
+                ))
                 .execute(conn)?;
         }
         let group = match &draft.translation_of {
@@ -150,7 +163,11 @@ pub fn trash(conn: &mut SqliteConnection, pk: i32, check: Precondition) -> Resul
         }
         let now = crate::db::now();
         diesel::update(articles::table.find(pk))
-            .set((articles::deleted_at.eq(&now), articles::updated_at.eq(&now), articles::version.eq(row.version + 1)))
+            .set((
+                articles::deleted_at.eq(&now),
+                articles::updated_at.eq(&now),
+                articles::version.eq(row.version + 1),
+            ))
             .execute(conn)?;
         Ok(())
     })
@@ -161,7 +178,10 @@ pub fn restore(conn: &mut SqliteConnection, pk: i32, check: Precondition) -> Res
     conn.immediate_transaction(|conn| {
         let row = current(conn, pk, check)?;
         if row.deleted_at.is_none() {
-            return Err(ApiError::Conflict { detail: "The article is not in the trash.".into(), errors: vec![] });
+            return Err(ApiError::Conflict {
+                detail: "The article is not in the trash.".into(),
+                errors: vec![],
+            });
         }
         let now = crate::db::now();
         diesel::update(articles::table.find(pk))
@@ -208,7 +228,11 @@ pub fn add_views(conn: &mut SqliteConnection, counts: &[(String, i64)]) -> Query
     })
 }
 
-fn current(conn: &mut SqliteConnection, pk: i32, check: Precondition) -> Result<ArticleRow, ApiError> {
+fn current(
+    conn: &mut SqliteConnection,
+    pk: i32,
+    check: Precondition,
+) -> Result<ArticleRow, ApiError> {
     let row = articles::table
         .find(pk)
         .select(ArticleRow::as_select())
@@ -237,41 +261,76 @@ fn publication_time(d: &ArticleDraft, current: Option<&str>, now: &str) -> Optio
     }
 }
 
-fn slug_taken(conn: &mut SqliteConnection, slug: &str, except_pk: Option<i32>) -> QueryResult<bool> {
-    let current: Option<i32> =
-        articles::table.filter(articles::slug.eq(slug)).select(articles::pk).first(conn).optional()?;
+fn slug_taken(
+    conn: &mut SqliteConnection,
+    slug: &str,
+    except_pk: Option<i32>,
+) -> QueryResult<bool> {
+    let current: Option<i32> = articles::table
+        .filter(articles::slug.eq(slug))
+        .select(articles::pk)
+        .first(conn)
+        .optional()?;
     let former: Option<i32> = former_slugs::table
         .filter(former_slugs::slug.eq(slug))
         .select(former_slugs::article_pk)
         .first(conn)
         .optional()?;
-    Ok([current, former].into_iter().flatten().any(|pk| Some(pk) != except_pk))
+    Ok([current, former]
+        .into_iter()
+        .flatten()
+        .any(|pk| Some(pk) != except_pk))
 }
 
-fn ensure_slug_free(conn: &mut SqliteConnection, slug: &str, except_pk: Option<i32>) -> Result<(), ApiError> {
+fn ensure_slug_free(
+    conn: &mut SqliteConnection,
+    slug: &str,
+    except_pk: Option<i32>,
+) -> Result<(), ApiError> {
     if slug_taken(conn, slug, except_pk)? {
-        return Err(ApiError::taken("slug", format!("The slug '{slug}' is already used by another article.")));
+        return Err(ApiError::taken(
+            "slug",
+            format!("The slug '{slug}' is already used by another article."),
+        ));
     }
     Ok(())
 }
 
 /// `base`, or `base-2`, `base-3`, … whichever no article holds or held.
 fn free_slug(conn: &mut SqliteConnection, base: &str) -> Result<String, ApiError> {
-    let base: String = base.chars().take(crate::domain::slug::MAX_SLUG_LEN - 8).collect();
+    let base: String = base
+        .chars()
+        .take(crate::domain::slug::MAX_SLUG_LEN - 8)
+        .collect();
     let base = base.trim_end_matches('-').to_string();
     for n in 1..10_000 {
-        let candidate = if n == 1 { base.clone() } else { format!("{base}-{n}") };
+        let candidate = if n == 1 {
+            base.clone()
+        } else {
+            format!("{base}-{n}")
+        };
         if !slug_taken(conn, &candidate, None)? {
             return Ok(candidate);
         }
     }
-    Err(ApiError::taken("slug", "No free slug could be derived from the title; give one."))
+    Err(ApiError::taken(
+        "slug",
+        "No free slug could be derived from the title; give one.",
+    ))
 }
 
 /// The translation group to join when translating `target`.
-fn translation_group(conn: &mut SqliteConnection, target: &str, own_id: &str, language: &str) -> Result<String, ApiError> {
+fn translation_group(
+    conn: &mut SqliteConnection,
+    target: &str,
+    own_id: &str,
+    language: &str,
+) -> Result<String, ApiError> {
     if target == own_id {
-        return Err(ApiError::invalid_field("translation_of", "an article cannot translate itself"));
+        return Err(ApiError::invalid_field(
+            "translation_of",
+            "an article cannot translate itself",
+        ));
     }
     let group: String = articles::table
         .filter(articles::id.eq(target))
@@ -284,7 +343,12 @@ fn translation_group(conn: &mut SqliteConnection, target: &str, own_id: &str, la
     Ok(group)
 }
 
-fn ensure_language_free(conn: &mut SqliteConnection, group: &str, language: &str, own_id: &str) -> Result<(), ApiError> {
+fn ensure_language_free(
+    conn: &mut SqliteConnection,
+    group: &str,
+    language: &str,
+    own_id: &str,
+) -> Result<(), ApiError> {
     let clash: Option<String> = articles::table
         .filter(articles::translation_group.eq(group))
         .filter(articles::language.eq(language))
@@ -302,22 +366,42 @@ fn ensure_language_free(conn: &mut SqliteConnection, group: &str, language: &str
 }
 
 /// Replaces the article's tags (creating new ones) and authors (which must exist).
-fn set_terms(conn: &mut SqliteConnection, pk: i32, d: &ArticleDraft, now: &str) -> Result<(), ApiError> {
+fn set_terms(
+    conn: &mut SqliteConnection,
+    pk: i32,
+    d: &ArticleDraft,
+    now: &str,
+) -> Result<(), ApiError> {
     diesel::delete(article_tags::table.filter(article_tags::article_pk.eq(pk))).execute(conn)?;
-    diesel::delete(article_authors::table.filter(article_authors::article_pk.eq(pk))).execute(conn)?;
+    diesel::delete(article_authors::table.filter(article_authors::article_pk.eq(pk)))
+        .execute(conn)?;
     for (position, (slug, name)) in d.tags.iter().enumerate() {
         diesel::insert_into(tags::table)
-            .values((tags::slug.eq(slug), tags::name.eq(name), tags::created_at.eq(now), tags::updated_at.eq(now)))
+            .values((
+                tags::slug.eq(slug),
+                tags::name.eq(name),
+                tags::created_at.eq(now),
+                tags::updated_at.eq(now),
+            ))
             .on_conflict(tags::slug)
             .do_nothing()
             .execute(conn)?;
-        let tag_pk: i32 = tags::table.filter(tags::slug.eq(slug)).select(tags::pk).first(conn)?;
+        let tag_pk: i32 = tags::table
+            .filter(tags::slug.eq(slug))
+            .select(tags::pk)
+            .first(conn)?;
         diesel::insert_into(article_tags::table)
-            .values((article_tags::article_pk.eq(pk), article_tags::tag_pk.eq(tag_pk), article_tags::position.eq(position as i32)))
+            .values((
+                article_tags::article_pk.eq(pk),
+                article_tags::tag_pk.eq(tag_pk),
+                article_tags::position.eq(position as i32),
+            ))
             .execute(conn)?;
     }
-    let found: Vec<(String, i32)> =
-        authors::table.filter(authors::slug.eq_any(&d.authors)).select((authors::slug, authors::pk)).load(conn)?;
+    let found: Vec<(String, i32)> = authors::table
+        .filter(authors::slug.eq_any(&d.authors))
+        .select((authors::slug, authors::pk))
+        .load(conn)?;
     let mut unknown = Vec::new();
     for (position, slug) in d.authors.iter().enumerate() {
         match found.iter().find(|(s, _)| s == slug) {
@@ -330,10 +414,17 @@ fn set_terms(conn: &mut SqliteConnection, pk: i32, d: &ArticleDraft, now: &str) 
                     ))
                     .execute(conn)?;
             }
-            None => unknown.push(FieldError::new(format!("authors[{position}]"), format!("no author has the slug '{slug}'"))),
+            None => unknown.push(FieldError::new(
+                format!("authors[{position}]"),
+                format!("no author has the slug '{slug}'"),
+            )),
         }
     }
-    if unknown.is_empty() { Ok(()) } else { Err(ApiError::invalid(unknown)) }
+    if unknown.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::invalid(unknown))
+    }
 }
 
 /// Turns a unique-constraint violation that slipped past the checks into a 409.
@@ -341,7 +432,11 @@ fn on_unique(e: diesel::result::Error) -> ApiError {
     use diesel::result::{DatabaseErrorKind, Error};
     match &e {
         Error::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
-            let field = if info.message().contains("language") { "language" } else { "slug" };
+            let field = if info.message().contains("language") {
+                "language"
+            } else {
+                "slug"
+            };
             ApiError::taken(field, format!("Another article already has this {field}."))
         }
         _ => ApiError::from(e),

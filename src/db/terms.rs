@@ -183,7 +183,7 @@ macro_rules! term_store {
                 conn: &mut SqliteConnection,
                 slug: &str,
                 change: &TermChange,
-                check: &dyn Fn(&TermRecord) -> Result<(), ApiError>,
+                check: UpdateCheck,
             ) -> Result<TermRecord, ApiError> {
                 conn.immediate_transaction(|conn| {
                     let current = get(conn, slug)?;
@@ -221,7 +221,7 @@ macro_rules! term_store {
             pub fn delete(
                 conn: &mut SqliteConnection,
                 slug: &str,
-                check: &dyn Fn(&mut SqliteConnection, &TermRecord) -> Result<(), ApiError>,
+                check: DeleteCheck,
             ) -> Result<(), ApiError> {
                 conn.immediate_transaction(|conn| {
                     let current = get(conn, slug)?;
@@ -250,6 +250,11 @@ term_store!(
 
 type PageResult = QueryResult<(Vec<TermRecord>, bool, i64)>;
 type One = Result<TermRecord, crate::error::ApiError>;
+/// A check on the current term, run inside the update transaction.
+pub type UpdateCheck<'a> = &'a dyn Fn(&TermRecord) -> Result<(), crate::error::ApiError>;
+/// A check on the current term, run inside the delete transaction.
+pub type DeleteCheck<'a> =
+    &'a dyn Fn(&mut SqliteConnection, &TermRecord) -> Result<(), crate::error::ApiError>;
 
 /// The queries of one kind of term, for code that serves both kinds.
 pub struct TermOps {
@@ -260,20 +265,11 @@ pub struct TermOps {
     /// See `tags::create`.
     pub create: fn(&mut SqliteConnection, &str, &str, Option<&str>) -> One,
     /// See `tags::update`.
-    pub update: fn(
-        &mut SqliteConnection,
-        &str,
-        &TermChange,
-        &dyn Fn(&TermRecord) -> Result<(), crate::error::ApiError>,
-    ) -> One,
+    pub update: fn(&mut SqliteConnection, &str, &TermChange, UpdateCheck) -> One,
     /// See `tags::links`.
     pub links: fn(&mut SqliteConnection, &str) -> QueryResult<i64>,
     /// See `tags::delete`.
-    pub delete: fn(
-        &mut SqliteConnection,
-        &str,
-        &dyn Fn(&mut SqliteConnection, &TermRecord) -> Result<(), crate::error::ApiError>,
-    ) -> Result<(), crate::error::ApiError>,
+    pub delete: fn(&mut SqliteConnection, &str, DeleteCheck) -> Result<(), crate::error::ApiError>,
 }
 
 impl TermKind {

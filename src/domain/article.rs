@@ -228,7 +228,7 @@ pub fn validate(
         ));
     }
     let status = input.status.unwrap_or(Status::Draft);
-    if status == Status::Scheduled && !input.published_at.is_some_and(|p| p > now) {
+    if status == Status::Scheduled && input.published_at.is_none_or(|p| p <= now) {
         errors.push(FieldError::new(
             "published_at",
             "a scheduled article needs a future published_at",

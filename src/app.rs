@@ -71,6 +71,7 @@ pub fn build(
         .app_data(web::PathConfig::default().error_handler(|_, req| path_error(req).into()))
         .configure(routes::configure)
         .split_for_parts();
+    let api = openapi::finish(api);
     let known = web::Data::new(routes::KnownPaths::from_spec(&api));
     app.app_data(known)
         .service(web::redirect("/docs", "/docs/"))

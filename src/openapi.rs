@@ -56,12 +56,46 @@ pub fn base() -> utoipa::openapi::OpenApi {
 
 /// The whole document, as `/openapi.json` serves it.
 pub fn spec() -> utoipa::openapi::OpenApi {
-    App::new()
+    let api = App::new()
         .into_utoipa_app()
         .openapi(base())
         .configure(crate::routes::configure)
         .split_for_parts()
-        .1
+        .1;
+    finish(api)
+}
+
+/// Completes the generated document: every operation can fail with 500 (a fault of
+/// ours, answered with a problem document and logged), documented once and referenced.
+pub fn finish(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+    use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+    let problem = ContentBuilder::new()
+        .schema(Some(Ref::from_schema_name("Problem")))
+        .build();
+    let internal = ResponseBuilder::new()
+        .description("A fault of the server; the cause is logged, never shown.")
+        .content(crate::error::PROBLEM_JSON, problem)
+        .build();
+    api.components
+        .get_or_insert_with(Default::default)
+        .responses
+        .insert("InternalError".into(), RefOr::T(internal));
+    for item in api.paths.paths.values_mut() {
+        let ops = [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+        ];
+        for op in ops.into_iter().flatten() {
+            op.responses
+                .responses
+                .entry("500".into())
+                .or_insert_with(|| RefOr::Ref(Ref::from_response_name("InternalError")));
+        }
+    }
+    api
 }
 
 /// The document as pretty JSON with a final newline (the committed form).

@@ -223,6 +223,25 @@ pub struct Article {
 
 /// An article in a list: every field but the three bodies.
 #[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(example = json!({
+        "id": "01936b2e-7c4a-7d3e-9f10-2b8c4d5e6f70",
+        "slug": "ukrainian-world-congress-marks-unity-day",
+        "title": "Ukrainian World Congress marks Unity Day",
+        "subtitle": "Communities on five continents join in",
+        "excerpt": "Communities gathered in 40 countries.",
+        "status": "published",
+        "published_at": "2026-01-22T09:00:00Z",
+        "language": "en",
+        "tags": [{"slug": "standwithukraine", "name": "#StandWithUkraine"}],
+        "authors": [{"slug": "ukrainian-world-congress", "name": "Ukrainian World Congress"}],
+        "feature_image": null,
+        "featured": true,
+        "view_count": 330,
+        "word_count": 11,
+        "reading_time_minutes": 1,
+        "updated_at": "2026-01-22T09:00:00Z",
+        "version": 3
+    }))]
 pub struct ArticleSummary {
     /// Stable, opaque id.
     pub id: String,
@@ -286,6 +305,28 @@ impl From<Article> for ArticleSummary {
 
 /// A page of articles, newest first.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "data": [{
+        "id": "01936b2e-7c4a-7d3e-9f10-2b8c4d5e6f70",
+        "slug": "ukrainian-world-congress-marks-unity-day",
+        "title": "Ukrainian World Congress marks Unity Day",
+        "subtitle": "Communities on five continents join in",
+        "excerpt": "Communities gathered in 40 countries.",
+        "status": "published",
+        "published_at": "2026-01-22T09:00:00Z",
+        "language": "en",
+        "tags": [{"slug": "standwithukraine", "name": "#StandWithUkraine"}],
+        "authors": [{"slug": "ukrainian-world-congress", "name": "Ukrainian World Congress"}],
+        "feature_image": null,
+        "featured": true,
+        "view_count": 330,
+        "word_count": 11,
+        "reading_time_minutes": 1,
+        "updated_at": "2026-01-22T09:00:00Z",
+        "version": 3
+    }],
+    "meta": {"limit": 20, "next_cursor": "MjAyNi0wMS0yMlQwOTowMDowMC4wMDAwMDBaCjQy", "total": 1234}
+}))]
 pub struct ArticlePage {
     /// The articles of this page.
     pub data: Vec<ArticleSummary>,

@@ -1,0 +1,150 @@
+//! Bearer keys: 401 without or with a bad key, 403 for a short scope, hashes at rest.
+
+use actix_web::http::Method;
+use diesel::RunQueryDsl;
+use diesel::sql_types::Text;
+use newsdesk::db;
+use newsdesk::domain::access::Scope;
+
+use crate::helpers::{TestApp, published};
+
+#[actix_web::test]
+async fn writing_without_a_key_is_401_with_a_bearer_challenge() {
+    let app = TestApp::spawn().await;
+    let res = app
+        .post_json("/v1/articles", None, &published("Anonymous"))
+        .await;
+    res.assert_status(401);
+    let challenge = res.header("www-authenticate").expect("WWW-Authenticate");
+    assert!(challenge.starts_with("Bearer"), "{challenge}");
+}
+
+#[actix_web::test]
+async fn an_unknown_or_malformed_key_is_401_even_on_public_reads() {
+    let app = TestApp::spawn().await;
+    app.published("Public").await;
+    let res = app
+        .get(
+            "/v1/articles",
+            Some("nd_000000000000000000000000000000000000000000000000"),
+        )
+        .await;
+    res.assert_status(401);
+    assert!(res.header("www-authenticate").is_some());
+    for header in ["Basic dXNlcjpwYXNz", "Bearer ", "nd_justthekey"] {
+        app.request(Method::GET, "/v1/articles")
+            .header("authorization", header)
+            .send()
+            .await
+            .assert_status(401);
+    }
+}
+
+#[actix_web::test]
+async fn a_read_key_cannot_write() {
+    let app = TestApp::spawn().await;
+    let res = app
+        .post_json("/v1/articles", Some(app.read_key()), &published("Nope"))
+        .await;
+    res.assert_status(403);
+    assert_eq!(res.json()["type"], "/problems/forbidden");
+    app.post_json(
+        "/v1/tags",
+        Some(app.read_key()),
+        &serde_json::json!({"name": "x"}),
+    )
+    .await
+    .assert_status(403);
+}
+
+#[actix_web::test]
+async fn a_write_key_can_create() {
+    let app = TestApp::spawn().await;
+    let res = app
+        .post_json("/v1/articles", Some(app.write_key()), &published("Allowed"))
+        .await;
+    res.assert_status(201);
+    app.get("/v1/articles/allowed", None)
+        .await
+        .assert_status(200);
+}
+
+#[actix_web::test]
+async fn a_revoked_key_is_refused_on_its_next_request() {
+    let app = TestApp::spawn().await;
+    let key = {
+        let mut conn = app.state.pool.get().unwrap();
+        db::keys::create(&mut conn, "temp", Scope::Write).unwrap()
+    };
+    app.post_json("/v1/articles", Some(&key), &published("Before"))
+        .await
+        .assert_status(201);
+    {
+        let mut conn = app.state.pool.get().unwrap();
+        assert!(db::keys::revoke(&mut conn, "temp").unwrap());
+    }
+    app.post_json("/v1/articles", Some(&key), &published("After"))
+        .await
+        .assert_status(401);
+    app.get("/v1/articles", Some(&key)).await.assert_status(401);
+}
+
+#[derive(diesel::QueryableByName)]
+struct StoredKey {
+    #[diesel(sql_type = Text)]
+    name: String,
+    #[diesel(sql_type = Text)]
+    key_hash: String,
+    #[diesel(sql_type = Text)]
+    prefix: String,
+}
+
+#[actix_web::test]
+async fn keys_are_stored_only_as_hashes() {
+    let app = TestApp::spawn().await;
+    // Use the key once so last_used_at is written too.
+    app.get("/v1/articles", Some(app.admin_key()))
+        .await
+        .assert_status(200);
+    let mut conn = app.state.pool.get().unwrap();
+    let rows: Vec<StoredKey> = diesel::sql_query("SELECT name, key_hash, prefix FROM api_keys")
+        .load(&mut *conn)
+        .unwrap();
+    assert_eq!(rows.len(), 3);
+    let keys = [app.read_key(), app.write_key(), app.admin_key()];
+    for row in &rows {
+        assert!(
+            keys.iter().any(|k| db::keys::hash(k) == row.key_hash),
+            "{}",
+            row.name
+        );
+        assert_eq!(row.key_hash.len(), 64);
+        for k in keys {
+            assert_ne!(row.key_hash, *k);
+            assert!(
+                k.len() > row.prefix.len() + 20,
+                "the prefix is a small part"
+            );
+        }
+    }
+    let listed = db::keys::list(&mut conn).unwrap();
+    let shown = format!("{listed:?}");
+    drop(conn);
+    // Nowhere in the database files, WAL included, does a key appear in plain text.
+    let mut stored = Vec::new();
+    for suffix in ["", "-wal"] {
+        let mut path = app.db_path.clone().into_os_string();
+        path.push(suffix);
+        stored.extend(std::fs::read(&path).unwrap_or_default());
+    }
+    assert!(!stored.is_empty());
+    let stored = String::from_utf8_lossy(&stored);
+    for k in keys {
+        assert!(!shown.contains(k), "keys list shows a key");
+        assert!(!stored.contains(k), "a key is stored in plain text");
+        assert!(
+            stored.contains(&db::keys::hash(k)),
+            "the hash is what is stored"
+        );
+    }
+}

@@ -1,0 +1,123 @@
+//! The served OpenAPI document is the committed one, and the docs page works offline.
+
+use serde_json::Value;
+
+use crate::helpers::TestApp;
+
+const METHODS: [&str; 5] = ["get", "post", "put", "patch", "delete"];
+
+async fn served_spec(app: &TestApp) -> Value {
+    let res = app.get("/openapi.json", None).await;
+    res.assert_status(200);
+    res.json()
+}
+
+#[actix_web::test]
+async fn the_served_spec_equals_the_committed_file() {
+    let app = TestApp::spawn().await;
+    let served = served_spec(&app).await;
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/openapi/openapi.json");
+    let committed: Value =
+        serde_json::from_str(&std::fs::read_to_string(path).expect("openapi/openapi.json"))
+            .expect("committed spec is JSON");
+    assert!(
+        served == committed,
+        "openapi/openapi.json is out of date: run `cargo run -- openapi > openapi/openapi.json`"
+    );
+    let generated: Value = serde_json::from_str(&newsdesk::openapi::spec_json()).unwrap();
+    assert_eq!(
+        generated, served,
+        "`newsdesk openapi` prints what is served"
+    );
+}
+
+#[actix_web::test]
+async fn the_spec_is_openapi_3_1() {
+    let app = TestApp::spawn().await;
+    let spec = served_spec(&app).await;
+    let version = spec["openapi"].as_str().unwrap_or_default();
+    assert!(version.starts_with("3.1"), "{version}");
+    assert!(spec["components"]["schemas"]["Problem"].is_object());
+    assert!(spec["components"]["securitySchemes"]["bearer"].is_object());
+}
+
+#[actix_web::test]
+async fn every_operation_has_an_id_tags_and_responses() {
+    let app = TestApp::spawn().await;
+    let spec = served_spec(&app).await;
+    let mut ids = Vec::new();
+    for (path, item) in spec["paths"].as_object().expect("paths") {
+        for method in METHODS {
+            let Some(op) = item.get(method) else { continue };
+            let at = format!("{} {path}", method.to_uppercase());
+            let id = op["operationId"].as_str().unwrap_or_default();
+            assert!(!id.is_empty(), "{at}: no operationId");
+            ids.push(id.to_string());
+            assert!(
+                op["tags"].as_array().is_some_and(|t| !t.is_empty()),
+                "{at}: no tags"
+            );
+            assert!(
+                op["responses"].as_object().is_some_and(|r| !r.is_empty()),
+                "{at}: no responses"
+            );
+        }
+    }
+    let count = ids.len();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), count, "operation ids are unique");
+    for id in [
+        "list_articles",
+        "get_article",
+        "create_article",
+        "update_article",
+        "delete_tag",
+    ] {
+        assert!(ids.iter().any(|i| i == id), "{id} missing from {ids:?}");
+    }
+}
+
+#[actix_web::test]
+async fn docs_redirect_to_a_swagger_ui_that_needs_no_other_host() {
+    let app = TestApp::spawn().await;
+    let res = app.get("/docs", None).await;
+    assert!(res.status.is_redirection(), "{}", res.status);
+    assert_eq!(res.header("location").as_deref(), Some("/docs/"));
+    let page = app.get("/docs/", None).await;
+    page.assert_status(200);
+    let html = page.text();
+    assert!(html.to_lowercase().contains("swagger"), "{html}");
+    for external in [
+        "src=\"http://",
+        "src=\"https://",
+        "src='http",
+        "href=\"https://",
+        "href=\"http://",
+    ] {
+        assert!(!html.contains(external), "docs load {external}…: {html}");
+    }
+    // The initializer points at the local spec.
+    let init = app.get("/docs/swagger-initializer.js", None).await;
+    init.assert_status(200);
+    assert!(init.text().contains("/openapi.json"), "{}", init.text());
+    assert!(!init.text().contains("https://"), "{}", init.text());
+}
+
+#[actix_web::test]
+#[ignore = "BUG: the 10 tag and author operations have no summary: utoipa ignores #[doc = concat!(..)] (src/handlers/terms.rs, term_handlers!)"]
+async fn every_operation_has_a_summary() {
+    let app = TestApp::spawn().await;
+    let spec = served_spec(&app).await;
+    let mut missing = Vec::new();
+    for (path, item) in spec["paths"].as_object().expect("paths") {
+        for method in METHODS {
+            if let Some(op) = item.get(method)
+                && op["summary"].as_str().unwrap_or_default().is_empty()
+            {
+                missing.push(format!("{} {path}", method.to_uppercase()));
+            }
+        }
+    }
+    assert!(missing.is_empty(), "no summary: {missing:?}");
+}

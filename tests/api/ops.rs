@@ -1,0 +1,149 @@
+//! Operations: health, readiness, metrics, request ids, connection settings, migrations.
+
+use actix_web::http::Method;
+use diesel::RunQueryDsl;
+use diesel::sql_types::{BigInt, Text};
+use diesel_migrations::MigrationHarness;
+use newsdesk::db;
+
+use crate::helpers::TestApp;
+
+#[actix_web::test]
+async fn healthz_and_readyz_answer_200() {
+    let app = TestApp::spawn().await;
+    for path in ["/healthz", "/readyz"] {
+        let res = app.get(path, None).await;
+        res.assert_status(200);
+        assert_eq!(res.json()["status"], "ok");
+        assert_eq!(res.header("cache-control").as_deref(), Some("no-store"));
+    }
+}
+
+#[actix_web::test]
+async fn metrics_count_requests_by_route() {
+    let app = TestApp::spawn().await;
+    app.get("/v1/articles", None).await.assert_status(200);
+    app.get("/nope", None).await.assert_status(404);
+    let res = app.get("/metrics", None).await;
+    res.assert_status(200);
+    assert!(
+        res.header("content-type")
+            .unwrap_or_default()
+            .starts_with("text/plain"),
+        "{:?}",
+        res.header("content-type")
+    );
+    let text = res.text();
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("newsdesk_http_requests_total") && l.contains("/v1/articles"))
+        .unwrap_or_else(|| panic!("no request counter for /v1/articles:\n{text}"));
+    assert!(line.contains("status=\"200\""), "{line}");
+    assert!(line.ends_with(" 1"), "{line}");
+}
+
+#[actix_web::test]
+async fn a_request_id_is_echoed_or_generated() {
+    let app = TestApp::spawn().await;
+    let res = app
+        .request(Method::GET, "/healthz")
+        .header("x-request-id", "abc-123")
+        .send()
+        .await;
+    assert_eq!(res.header("x-request-id").as_deref(), Some("abc-123"));
+    let one = app.get("/healthz", None).await.header("x-request-id");
+    let two = app.get("/nope", None).await.header("x-request-id");
+    let (one, two) = (one.expect("generated"), two.expect("on errors too"));
+    assert!(!one.is_empty() && one != two, "{one} / {two}");
+    let unsafe_id = app
+        .request(Method::GET, "/healthz")
+        .header("x-request-id", &"x".repeat(200))
+        .send()
+        .await
+        .header("x-request-id")
+        .unwrap();
+    assert_ne!(unsafe_id, "x".repeat(200), "an oversized id is replaced");
+}
+
+#[derive(diesel::QueryableByName)]
+struct JournalMode {
+    #[diesel(sql_type = Text)]
+    journal_mode: String,
+}
+
+#[derive(diesel::QueryableByName)]
+struct ForeignKeys {
+    #[diesel(sql_type = BigInt)]
+    foreign_keys: i64,
+}
+
+#[actix_web::test]
+async fn pooled_connections_use_wal_and_enforce_foreign_keys() {
+    let app = TestApp::spawn().await;
+    // Take every connection of the pool, so each one's setup is checked.
+    let mut conns: Vec<_> = (0..4).map(|_| app.state.pool.get().unwrap()).collect();
+    for conn in &mut conns {
+        let mode: JournalMode = diesel::sql_query("PRAGMA journal_mode")
+            .get_result(&mut **conn)
+            .unwrap();
+        assert_eq!(mode.journal_mode, "wal");
+        let fk: ForeignKeys = diesel::sql_query("PRAGMA foreign_keys")
+            .get_result(&mut **conn)
+            .unwrap();
+        assert_eq!(fk.foreign_keys, 1);
+    }
+    let orphan =
+        diesel::sql_query("INSERT INTO former_slugs (slug, article_pk) VALUES ('orphan', 424242)")
+            .execute(&mut *conns[0]);
+    assert!(orphan.is_err(), "a link to no article must be refused");
+}
+
+#[derive(diesel::QueryableByName)]
+struct Count {
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+fn tables(conn: &mut diesel::SqliteConnection) -> i64 {
+    diesel::sql_query(
+        "SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' \
+         AND name NOT LIKE 'sqlite_%' AND name != '__diesel_schema_migrations'",
+    )
+    .get_result::<Count>(conn)
+    .unwrap()
+    .n
+}
+
+#[actix_web::test]
+async fn migrations_run_down_and_up_again() {
+    let app = TestApp::spawn().await;
+    let mut conn = app.state.pool.get().unwrap();
+    assert_eq!(tables(&mut conn), 7);
+    let reverted = conn.revert_all_migrations(db::MIGRATIONS).unwrap().len();
+    assert!(reverted > 0);
+    assert_eq!(tables(&mut conn), 0, "down.sql drops every table");
+    let applied = conn.run_pending_migrations(db::MIGRATIONS).unwrap();
+    assert_eq!(applied.len(), reverted);
+    assert_eq!(tables(&mut conn), 7);
+    drop(conn);
+    // Keys went with the tables; the app still answers on the fresh schema.
+    app.get("/v1/articles", None).await.assert_status(200);
+}
+
+#[actix_web::test]
+async fn responses_are_compressed_when_asked() {
+    let app = TestApp::spawn().await;
+    for (accept, want) in [
+        ("gzip", Some("gzip")),
+        ("br", Some("br")),
+        ("identity", None),
+    ] {
+        let res = app
+            .request(Method::GET, "/openapi.json")
+            .header("accept-encoding", accept)
+            .send()
+            .await;
+        res.assert_status(200);
+        assert_eq!(res.header("content-encoding").as_deref(), want, "{accept}");
+    }
+}

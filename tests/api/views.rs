@@ -1,0 +1,80 @@
+//! The view counter: buffered in memory, written in one transaction per flush.
+
+use actix_web::http::Method;
+
+use crate::helpers::{TestApp, published};
+
+async fn count_view(app: &TestApp, id: &str) -> u16 {
+    app.request(Method::POST, &format!("/v1/articles/{id}/views"))
+        .send()
+        .await
+        .status
+        .as_u16()
+}
+
+#[actix_web::test]
+async fn a_burst_of_views_is_buffered_then_written_in_one_batch() {
+    let app = TestApp::spawn().await;
+    let a = app.published("Most read").await;
+    let id = a["id"].as_str().unwrap();
+    for _ in 0..50 {
+        assert_eq!(count_view(&app, id).await, 204);
+    }
+    assert_eq!(app.state.views.pending(), 50);
+    assert_eq!(app.state.views.batches(), 0);
+    let before = app.get(&format!("/v1/articles/{id}"), None).await;
+    assert_eq!(
+        before.json()["view_count"],
+        0,
+        "nothing is written before a flush"
+    );
+
+    // `serve` runs this flush on a timer and once more on shutdown, so no counted view
+    // is lost; here the test drives it.
+    app.state.views.flush(&app.state.pool).unwrap();
+    assert_eq!(app.state.views.pending(), 0);
+    assert_eq!(
+        app.state.views.batches(),
+        1,
+        "one write transaction for the burst"
+    );
+    let after = app.get(&format!("/v1/articles/{id}"), None).await;
+    assert_eq!(after.json()["view_count"], 50);
+    assert_eq!(
+        after.etag(),
+        before.etag(),
+        "views never make an editor's If-Match stale"
+    );
+    // An empty flush writes nothing.
+    app.state.views.flush(&app.state.pool).unwrap();
+    assert_eq!(app.state.views.batches(), 1);
+}
+
+#[actix_web::test]
+async fn views_of_several_articles_and_slugs_share_one_batch() {
+    let app = TestApp::spawn().await;
+    let a = app.published("First read").await;
+    let b = app.published("Second read").await;
+    for key in [a["id"].as_str().unwrap(), "first-read", "second-read"] {
+        assert_eq!(count_view(&app, key).await, 204);
+    }
+    app.state.views.flush(&app.state.pool).unwrap();
+    assert_eq!(app.state.views.batches(), 1);
+    assert_eq!(app.article("first-read").await["view_count"], 2);
+    assert_eq!(
+        app.article(b["id"].as_str().unwrap()).await["view_count"],
+        1
+    );
+}
+
+#[actix_web::test]
+async fn views_of_an_unpublished_or_unknown_article_are_404_for_the_public() {
+    let app = TestApp::spawn().await;
+    let mut body = published("Unfinished");
+    body["status"] = serde_json::json!("draft");
+    let draft = app.create_article(&body).await;
+    let id = draft["id"].as_str().unwrap();
+    assert_eq!(count_view(&app, id).await, 404);
+    assert_eq!(count_view(&app, "no-such-article").await, 404);
+    assert_eq!(app.state.views.pending(), 0);
+}

@@ -3,8 +3,9 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use actix_web::body::MessageBody;
+use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{Service, ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::http::Method;
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::middleware::{Compress, ErrorHandlerResponse, ErrorHandlers};
 use actix_web::{App, Error, HttpRequest, HttpResponse, web};
@@ -67,7 +68,6 @@ pub fn build(
         .openapi(openapi::base())
         .app_data(web::Data::new(state))
         .app_data(web::PayloadConfig::new(body_limit))
-        .app_data(web::QueryConfig::default().error_handler(|e, _| query_error(e).into()))
         .app_data(web::PathConfig::default().error_handler(|_, req| path_error(req).into()))
         .configure(routes::configure)
         .split_for_parts();
@@ -80,13 +80,20 @@ pub fn build(
         .wrap(ErrorHandlers::new().default_handler(problem_for_framework_errors))
         .wrap(Compress::default())
         .wrap(metrics)
-        .wrap_fn(|req, srv| {
+        .wrap_fn(|mut req, srv| {
             let started = Instant::now();
             let request_id = request_id(&req);
             let method = req.method().clone();
+            // HEAD is answered as GET without the body (RFC 9110 §9.3.2).
+            if method == Method::HEAD {
+                req.head_mut().method = Method::GET;
+            }
             let fut = srv.call(req);
             async move {
-                let mut res = fut.await?;
+                let mut res = fut.await?.map_into_boxed_body();
+                if method == Method::HEAD {
+                    res = res.map_body(|_, _| BoxBody::new(actix_web::body::None::new()));
+                }
                 let route = res
                     .request()
                     .match_pattern()
@@ -115,19 +122,6 @@ fn request_id(req: &ServiceRequest) -> String {
         .and_then(|v| v.to_str().ok())
         .filter(|v| !v.is_empty() && v.len() <= 64 && v.bytes().all(|b| b.is_ascii_graphic()))
         .map_or_else(|| uuid::Uuid::now_v7().to_string(), str::to_owned)
-}
-
-fn query_error(e: actix_web::error::QueryPayloadError) -> ApiError {
-    let message = e.to_string();
-    let message = message
-        .strip_prefix("Query deserialize error: ")
-        .unwrap_or(&message)
-        .to_string();
-    let field = message.split('`').nth(1).unwrap_or("query").to_string();
-    ApiError::BadRequest {
-        detail: format!("A query parameter is invalid: {message}."),
-        errors: vec![crate::error::FieldError::new(field, message)],
-    }
 }
 
 fn path_error(req: &HttpRequest) -> ApiError {

@@ -62,6 +62,9 @@ impl KnownPaths {
                             .collect()
                     })
                     .unwrap_or_default();
+                if methods.iter().any(|m| m == "GET") {
+                    methods.push("HEAD".into());
+                }
                 methods.sort();
                 known.push((segments, methods));
             }

@@ -85,3 +85,24 @@ where
 pub fn now() -> String {
     crate::domain::time::format(chrono::Utc::now())
 }
+
+/// The time of the latest change any list could show: an article, tag or author
+/// updated, or a scheduled article whose time has come (at `now`).
+pub fn last_change(conn: &mut SqliteConnection, now: &str) -> diesel::QueryResult<Option<String>> {
+    use diesel::prelude::*;
+    use schema::{articles, authors, tags};
+    let article: Option<String> = articles::table
+        .select(diesel::dsl::max(articles::updated_at))
+        .first(conn)?;
+    let live: Option<String> = articles::table
+        .filter(articles::sort_at.le(now))
+        .select(diesel::dsl::max(articles::sort_at))
+        .first(conn)?;
+    let tag: Option<String> = tags::table
+        .select(diesel::dsl::max(tags::updated_at))
+        .first(conn)?;
+    let author: Option<String> = authors::table
+        .select(diesel::dsl::max(authors::updated_at))
+        .first(conn)?;
+    Ok([article, live, tag, author].into_iter().flatten().max())
+}

@@ -15,9 +15,11 @@ use crate::db::{
 };
 use crate::domain::access::{Caller, Scope};
 use crate::domain::article::{self as rules, SERVER_OWNED};
+use crate::domain::time;
 use crate::error::{ApiError, Problem};
 use crate::http::auth::Auth;
 use crate::http::conditional::{self, IfMatch, Validators};
+use crate::http::query::Query;
 use crate::http::{body, cursor};
 use crate::wire::article::{Article, ArticleInput, ArticlePage, ArticleSummary, PageMeta};
 
@@ -78,8 +80,11 @@ fn page(
     let (req, state, caller) = (req.clone(), state.clone(), caller.clone());
     Ok(async move {
         let c = caller.clone();
-        let (records, more, total) = db::run(&state.pool, move |conn| {
-            db::articles::list(conn, &c, shelf, limit, after.as_ref(), &now())
+        let (records, more, total, changed) = db::run(&state.pool, move |conn| {
+            let now = now();
+            let (records, more, total) =
+                db::articles::list(conn, &c, shelf, limit, after.as_ref(), &now)?;
+            Ok((records, more, total, db::last_change(conn, &now)?))
         })
         .await?;
         let next_cursor = if more {
@@ -105,7 +110,7 @@ fn page(
         let bytes = serde_json::to_vec(&body).map_err(ApiError::internal)?;
         let v = Validators {
             etag: conditional::hashed_etag(&bytes),
-            last_modified: None,
+            last_modified: changed.as_deref().and_then(time::http_date),
         };
         let cache =
             conditional::cache_control(&caller, state.config.cache_max_age, state.config.cache_swr);
@@ -147,12 +152,14 @@ pub async fn list_articles(
     req: HttpRequest,
     state: web::Data<AppState>,
     auth: Auth,
-    params: web::Query<ListParams>,
+    params: Query<ListParams>,
 ) -> Result<HttpResponse, ApiError> {
     page(&req, &state, &auth.0, Shelf::Live, params.into_inner())?.await
 }
 
-/// List the trash: articles deleted without `permanent`, restorable.
+/// List the trash.
+///
+/// Articles deleted without `permanent`, restorable; newest first.
 #[utoipa::path(
     tag = "articles",
     params(ListParams, ("If-None-Match" = Option<String>, Header, description = "ETag of a cached copy; 304 when current.")),
@@ -171,7 +178,7 @@ pub async fn list_trash(
     req: HttpRequest,
     state: web::Data<AppState>,
     auth: Auth,
-    params: web::Query<ListParams>,
+    params: Query<ListParams>,
 ) -> Result<HttpResponse, ApiError> {
     auth.require(Scope::Read)?;
     page(&req, &state, &auth.0, Shelf::Trash, params.into_inner())?.await
@@ -347,8 +354,10 @@ pub async fn create_article(
     Ok(res)
 }
 
-/// Replace an article (PUT): every writable field; absent optional ones are cleared,
-/// an absent `slug` keeps the current one.
+/// Replace an article.
+///
+/// A full replacement (PUT): absent optional fields are cleared; an absent `slug` keeps
+/// the current one, and an absent `published_at` keeps the current publication time.
 #[utoipa::path(
     tag = "articles",
     params(
@@ -456,8 +465,10 @@ pub async fn update_article(
     Ok(written(StatusCode::OK, rec))
 }
 
-/// Delete an article: to the trash (restorable), or for good with `permanent=true`
-/// (admin scope).
+/// Delete an article.
+///
+/// Moves it to the trash (restorable, listed at `/v1/trash`), or deletes it for good
+/// with `permanent=true` (admin scope).
 #[utoipa::path(
     tag = "articles",
     params(
@@ -482,7 +493,7 @@ pub async fn delete_article(
     state: web::Data<AppState>,
     auth: Auth,
     id: web::Path<String>,
-    params: web::Query<DeleteParams>,
+    params: Query<DeleteParams>,
 ) -> Result<HttpResponse, ApiError> {
     let permanent = params.permanent.unwrap_or(false);
     auth.require(if permanent {

@@ -18,6 +18,7 @@ use crate::error::{ApiError, FieldError};
 use crate::handlers::articles::ListParams;
 use crate::http::auth::Auth;
 use crate::http::conditional::{self, IfMatch, Validators};
+use crate::http::query::Query;
 use crate::http::{body, cursor};
 use crate::wire::article::PageMeta;
 use crate::wire::term::{Term, TermInput, TermPage, TermPatch};
@@ -62,8 +63,9 @@ async fn list(
         .map(|c| cursor::decode(&c, 1))
         .transpose()?
         .map(|mut p| p.remove(0));
-    let (records, more, total) = db::run(&state.pool, move |conn| {
-        Ok((kind.ops().list)(conn, limit, after.as_deref())?)
+    let (records, more, total, changed) = db::run(&state.pool, move |conn| {
+        let (records, more, total) = (kind.ops().list)(conn, limit, after.as_deref())?;
+        Ok((records, more, total, db::last_change(conn, &db::now())?))
     })
     .await?;
     let next_cursor = if more {
@@ -82,7 +84,7 @@ async fn list(
     let bytes = serde_json::to_vec(&body).map_err(ApiError::internal)?;
     let v = Validators {
         etag: conditional::hashed_etag(&bytes),
-        last_modified: None,
+        last_modified: changed.as_deref().and_then(crate::domain::time::http_date),
     };
     let cache =
         conditional::cache_control(&auth.0, state.config.cache_max_age, state.config.cache_swr);
@@ -253,6 +255,7 @@ macro_rules! term_handlers {
         #[doc = concat!("List ", $tag, " by slug, with their counts of public articles.")]
         #[utoipa::path(
             tag = $tag,
+            summary = concat!("List ", $tag, " by slug, with their counts of public articles."),
             params(ListParams, ("If-None-Match" = Option<String>, Header, description = "ETag of a cached copy; 304 when current.")),
             security((), ("bearer" = [])),
             responses(
@@ -263,13 +266,14 @@ macro_rules! term_handlers {
             )
         )]
         #[get($collection)]
-        pub async fn $list(req: HttpRequest, state: web::Data<AppState>, auth: Auth, params: web::Query<ListParams>) -> Result<HttpResponse, ApiError> {
+        pub async fn $list(req: HttpRequest, state: web::Data<AppState>, auth: Auth, params: Query<ListParams>) -> Result<HttpResponse, ApiError> {
             list($kind, req, state, auth, params.into_inner()).await
         }
 
         #[doc = concat!("Create a", $noun, ".")]
         #[utoipa::path(
             tag = $tag,
+            summary = concat!("Create a", $noun, "."),
             request_body(content = TermInput, content_type = "application/json"),
             security(("bearer" = [])),
             responses(
@@ -292,6 +296,7 @@ macro_rules! term_handlers {
         #[doc = concat!("Get one of the ", $tag, " by slug, with its count of public articles.")]
         #[utoipa::path(
             tag = $tag,
+            summary = concat!("Get one of the ", $tag, " by slug, with its count of public articles."),
             params(("slug" = String, Path, description = "The slug."), ("If-None-Match" = Option<String>, Header, description = "ETag of a cached copy; 304 when current.")),
             security((), ("bearer" = [])),
             responses(
@@ -310,6 +315,7 @@ macro_rules! term_handlers {
         #[doc = concat!("Change a", $noun, " (JSON Merge Patch); a new slug replaces the old one.")]
         #[utoipa::path(
             tag = $tag,
+            summary = concat!("Change a", $noun, " (JSON Merge Patch); a new slug replaces the old one."),
             params(("slug" = String, Path, description = "The current slug."), ("If-Match" = Option<String>, Header, description = "ETag the change is based on; 412 when stale.")),
             request_body(content(
                 (TermPatch = "application/merge-patch+json"),
@@ -337,6 +343,7 @@ macro_rules! term_handlers {
         #[doc = concat!("Delete a", $noun, ". ", $delete_note)]
         #[utoipa::path(
             tag = $tag,
+            summary = concat!("Delete a", $noun, ". ", $delete_note),
             params(("slug" = String, Path, description = "The slug."), ("If-Match" = Option<String>, Header, description = "ETag the deletion is based on; 412 when stale.")),
             security(("bearer" = [])),
             responses(

@@ -5,3 +5,4 @@ pub mod auth;
 pub mod body;
 pub mod conditional;
 pub mod cursor;
+pub mod query;

@@ -386,18 +386,22 @@ impl Article {
     }
 
     /// ETag `"v{version}-{hash}"`: the version, plus a hash of what can change without
-    /// one (tag and author names, translations). `view_count` is left out on purpose, so
+    /// one (the shown status, tag and author names, translations). `view_count` is left out on purpose, so
     /// views never make an editor's `If-Match` stale.
     pub fn validators(&self) -> Validators {
-        let linked = format!("{:?}{:?}{:?}", self.tags, self.authors, self.translations);
+        let linked = format!(
+            "{:?}{:?}{:?}{:?}",
+            self.status, self.tags, self.authors, self.translations
+        );
         let hash = hashed_etag(linked.as_bytes());
+        // A scheduled article changes when its time comes, without an update.
+        let modified = match (self.status, self.published_at) {
+            (Status::Published, Some(p)) if p > self.updated_at => p,
+            _ => self.updated_at,
+        };
         Validators {
-            etag: format!("\"v{}-{}", self.version, &hash[1..9]) + "\"",
-            last_modified: Some(
-                self.updated_at
-                    .format("%a, %d %b %Y %H:%M:%S GMT")
-                    .to_string(),
-            ),
+            etag: format!("\"v{}-{}\"", self.version, &hash[1..9]),
+            last_modified: Some(modified.format("%a, %d %b %Y %H:%M:%S GMT").to_string()),
         }
     }
 }

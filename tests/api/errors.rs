@@ -71,14 +71,14 @@ async fn an_unknown_route_is_404() {
 async fn a_wrong_method_is_405_with_allow() {
     let app = TestApp::spawn().await;
     let cases = [
-        (Method::PUT, "/v1/articles", "GET, POST"),
+        (Method::PUT, "/v1/articles", "GET, HEAD, POST"),
         (
             Method::POST,
             "/v1/articles/some-id",
-            "DELETE, GET, PATCH, PUT",
+            "DELETE, GET, HEAD, PATCH, PUT",
         ),
-        (Method::DELETE, "/v1/tags", "GET, POST"),
-        (Method::POST, "/healthz", "GET"),
+        (Method::DELETE, "/v1/tags", "GET, HEAD, POST"),
+        (Method::POST, "/healthz", "GET, HEAD"),
     ];
     for (method, path, allow) in cases {
         let res = app
@@ -115,7 +115,6 @@ async fn bad_query_parameters_are_400_naming_the_parameter() {
 }
 
 #[actix_web::test]
-#[ignore = "BUG: a query value that does not parse (limit=abc) is 400 naming `query`, not the parameter `limit` (src/app.rs query_error)"]
 async fn a_query_value_of_the_wrong_type_is_400_naming_the_parameter() {
     let app = TestApp::spawn().await;
     for path in ["/v1/articles?limit=abc", "/v1/tags?limit=abc"] {
@@ -156,7 +155,6 @@ async fn a_tampered_cursor_is_400() {
 }
 
 #[actix_web::test]
-#[ignore = "BUG: a cursor whose position is not a timestamp (base64 of \"hello\\n1\") is accepted with 200 instead of 400 (src/handlers/articles.rs page(): sort_at is never checked)"]
 async fn a_cursor_with_a_position_the_server_never_issued_is_400() {
     let app = TestApp::spawn().await;
     app.published("Paged").await;

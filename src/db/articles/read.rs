@@ -57,6 +57,8 @@ pub fn find(
         .filter(visible_to(caller, now))
         .filter(articles::deleted_at.is_null())
         .filter(articles::id.eq(key).or(articles::slug.eq(key)))
+        // an id wins over a slug that happens to equal it
+        .order(articles::id.eq(key).desc())
         .select(ArticleRow::as_select())
         .first(conn)
         .optional()?;
@@ -79,6 +81,8 @@ pub fn find(
 pub fn pk_of(conn: &mut SqliteConnection, key: &str) -> Result<i32, ApiError> {
     articles::table
         .filter(articles::id.eq(key).or(articles::slug.eq(key)))
+        // an id wins over a slug that happens to equal it
+        .order(articles::id.eq(key).desc())
         .select(articles::pk)
         .first(conn)
         .optional()?

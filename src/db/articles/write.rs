@@ -266,19 +266,18 @@ fn slug_taken(
     slug: &str,
     except_pk: Option<i32>,
 ) -> QueryResult<bool> {
-    let current: Option<i32> = articles::table
-        .filter(articles::slug.eq(slug))
+    // An id counts too: ids and slugs share the `/v1/articles/{id}` address space.
+    let current: Vec<i32> = articles::table
+        .filter(articles::slug.eq(slug).or(articles::id.eq(slug)))
         .select(articles::pk)
-        .first(conn)
-        .optional()?;
-    let former: Option<i32> = former_slugs::table
+        .load(conn)?;
+    let former: Vec<i32> = former_slugs::table
         .filter(former_slugs::slug.eq(slug))
         .select(former_slugs::article_pk)
-        .first(conn)
-        .optional()?;
-    Ok([current, former]
+        .load(conn)?;
+    Ok(current
         .into_iter()
-        .flatten()
+        .chain(former)
         .any(|pk| Some(pk) != except_pk))
 }
 

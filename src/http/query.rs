@@ -1,0 +1,50 @@
+//! Query strings: parsed strictly (unknown parameters refused) and every failure a 400
+//! naming the parameter, not just "the query".
+
+use actix_web::{FromRequest, HttpRequest, dev::Payload};
+use serde::de::DeserializeOwned;
+
+use crate::error::ApiError;
+
+/// Query parameters of type `T`, or a 400 problem naming the bad one.
+#[derive(Debug)]
+pub struct Query<T>(pub T);
+
+impl<T> Query<T> {
+    /// The parsed parameters.
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T> std::ops::Deref for Query<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+/// Parses a query string into `T`.
+pub fn parse<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
+    let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        let message = e.into_inner().to_string();
+        let param = if path == "." {
+            // Unknown parameters are reported by name inside serde's message.
+            message.split('`').nth(1).unwrap_or("query").to_string()
+        } else {
+            path
+        };
+        ApiError::bad_param(&param, message)
+    })
+}
+
+impl<T: DeserializeOwned> FromRequest for Query<T> {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        std::future::ready(parse(req.query_string()).map(Query))
+    }
+}

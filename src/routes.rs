@@ -4,7 +4,7 @@ use actix_web::{HttpRequest, HttpResponse, http::Method};
 use utoipa_actix_web::{scope, service_config::ServiceConfig};
 
 use crate::error::ApiError;
-use crate::handlers::{articles, ops, terms};
+use crate::handlers::{articles, listing, ops, terms};
 
 /// Every documented route; registering a handler here is what documents it.
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -13,7 +13,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(ops::metrics)
         .service(
             scope::scope("/v1")
-                .service(articles::list_articles)
+                .service(listing::list_articles)
                 .service(articles::create_article)
                 .service(articles::get_article)
                 .service(articles::replace_article)
@@ -21,7 +21,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(articles::delete_article)
                 .service(articles::restore_article)
                 .service(articles::count_article_view)
-                .service(articles::list_trash)
+                .service(listing::list_trash)
                 .service(articles::get_trashed_article)
                 .service(terms::list_tags)
                 .service(terms::create_tag)

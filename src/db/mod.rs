@@ -3,6 +3,7 @@
 pub mod articles;
 pub mod keys;
 pub mod schema;
+pub mod search;
 pub mod terms;
 
 use std::time::Duration;
@@ -62,8 +63,13 @@ pub fn migrate(pool: &DbPool) -> anyhow::Result<usize> {
     let mut conn = pool.get()?;
     let applied = conn
         .run_pending_migrations(MIGRATIONS)
-        .map_err(|e| anyhow::anyhow!("migration failed: {e}"))?;
-    Ok(applied.len())
+        .map_err(|e| anyhow::anyhow!("migration failed: {e}"))?
+        .len();
+    let indexed = search::index_missing(&mut conn)?;
+    if indexed > 0 {
+        tracing::info!(indexed, "articles added to the search index");
+    }
+    Ok(applied)
 }
 
 /// Runs blocking Diesel work on actix's blocking thread pool, off the async workers.

@@ -98,6 +98,8 @@ diesel::joinable!(former_slugs -> articles (article_pk));
 
 diesel::allow_tables_to_appear_in_same_query!(
     api_keys,
+    article_search,
+    article_views_daily,
     article_authors,
     article_tags,
     articles,
@@ -105,3 +107,25 @@ diesel::allow_tables_to_appear_in_same_query!(
     former_slugs,
     tags,
 );
+
+diesel::table! {
+    /// Contentless FTS5 index of articles (declared by hand: print-schema cannot).
+    article_search (rowid) {
+        rowid -> Integer,
+        title -> Text,
+        subtitle -> Text,
+        excerpt -> Text,
+        tags -> Text,
+        body -> Text,
+    }
+}
+
+diesel::table! {
+    article_views_daily (article_pk, day) {
+        article_pk -> Integer,
+        day -> Text,
+        views -> BigInt,
+    }
+}
+
+diesel::joinable!(article_views_daily -> articles (article_pk));

@@ -204,8 +204,28 @@ macro_rules! term_store {
                             $table::updated_at.eq(crate::db::now()),
                         ))
                         .execute(conn)?;
+                    reindex_linked(conn, &new_slug, None)?;
                     get(conn, &new_slug)
                 })
+            }
+
+            /// Rewrites the search rows of the articles linked to the term (or of `pks`),
+            /// since tag names are part of what search matches.
+            fn reindex_linked(
+                conn: &mut SqliteConnection,
+                slug: &str,
+                pks: Option<Vec<i32>>,
+            ) -> QueryResult<()> {
+                let pks = match pks {
+                    Some(pks) => pks,
+                    None => $links::table
+                        .inner_join($table::table)
+                        .filter($table::slug.eq(slug))
+                        .select($links::article_pk)
+                        .load(conn)?,
+                };
+                pks.into_iter()
+                    .try_for_each(|pk| crate::db::search::index_article(conn, pk))
             }
 
             /// Number of articles of any state linked to the term.
@@ -230,8 +250,13 @@ macro_rules! term_store {
                         .filter($table::slug.eq(slug))
                         .select($table::pk)
                         .first(conn)?;
+                    let linked: Vec<i32> = $links::table
+                        .filter($links::$fk.eq(pk))
+                        .select($links::article_pk)
+                        .load(conn)?;
                     diesel::delete($links::table.filter($links::$fk.eq(pk))).execute(conn)?;
                     diesel::delete($table::table.find(pk)).execute(conn)?;
+                    reindex_linked(conn, slug, Some(linked))?;
                     Ok(())
                 })
             }

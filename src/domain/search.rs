@@ -48,7 +48,10 @@ fn word_spans(text: &str) -> Vec<(usize, usize)> {
 
 /// A word lowercased with its apostrophes removed.
 fn normalize(word: &str) -> String {
-    word.chars().filter(|c| !is_apostrophe(*c)).flat_map(char::to_lowercase).collect()
+    word.chars()
+        .filter(|c| !is_apostrophe(*c))
+        .flat_map(char::to_lowercase)
+        .collect()
 }
 
 fn english() -> &'static Stemmer {
@@ -60,10 +63,10 @@ fn english() -> &'static Stemmer {
 /// nouns, adjectives and verbs.
 const UK_ENDINGS: &[&str] = &[
     "ями", "ами", "ові", "еві", "ого", "ому", "ими", "іми", "ими", "ати", "яти", "ити", "іти",
-    "уть", "ють", "ать", "ять", "ить", "ала", "ало", "али", "ила", "ило", "или", "ою", "ею",
-    "єю", "ям", "ам", "ах", "ях", "ів", "їв", "ей", "ий", "ій", "ої", "ої", "их", "іх", "ім",
-    "им", "ом", "ем", "єм", "ти", "ла", "ло", "ли", "ть", "ав", "ив", "ує", "ює", "а", "я",
-    "у", "ю", "і", "ї", "е", "є", "о", "и", "ь", "й",
+    "уть", "ють", "ать", "ять", "ить", "ала", "ало", "али", "ила", "ило", "или", "ою", "ею", "єю",
+    "ям", "ам", "ах", "ях", "ів", "їв", "ей", "ий", "ій", "ої", "ої", "их", "іх", "ім", "им", "ом",
+    "ем", "єм", "ти", "ла", "ло", "ли", "ть", "ав", "ив", "ує", "ює", "а", "я", "у", "ю", "і", "ї",
+    "е", "є", "о", "и", "ь", "й",
 ];
 
 /// A light Ukrainian stemmer: strips the reflexive particle and the longest known ending
@@ -125,7 +128,9 @@ impl Term {
     fn matches(&self, normalized: &str) -> bool {
         match self {
             Self::Word(s) => stem(normalized) == *s,
-            Self::Prefix(p) => normalized.starts_with(p.as_str()) || stem(normalized).starts_with(p.as_str()),
+            Self::Prefix(p) => {
+                normalized.starts_with(p.as_str()) || stem(normalized).starts_with(p.as_str())
+            }
             Self::Phrase(words) => words.contains(&stem(normalized)),
         }
     }
@@ -137,8 +142,10 @@ pub fn parse_query(q: &str) -> Vec<Term> {
     let mut terms = Vec::new();
     for (i, part) in q.split('"').enumerate() {
         if i % 2 == 1 {
-            let words: Vec<String> =
-                word_spans(part).into_iter().map(|(s, e)| stem(&normalize(&part[s..e]))).collect();
+            let words: Vec<String> = word_spans(part)
+                .into_iter()
+                .map(|(s, e)| stem(&normalize(&part[s..e])))
+                .collect();
             match words.len() {
                 0 => {}
                 1 => terms.push(Term::Word(words[0].clone())),
@@ -191,7 +198,10 @@ fn escape(s: &str, out: &mut String) {
 /// matches wrapped in `<mark>`; `None` when no word matches.
 pub fn snippet(text: &str, terms: &[Term], width: usize) -> Option<String> {
     let spans = word_spans(text);
-    let hits: Vec<bool> = spans.iter().map(|&(s, e)| terms.iter().any(|t| t.matches(&normalize(&text[s..e])))).collect();
+    let hits: Vec<bool> = spans
+        .iter()
+        .map(|&(s, e)| terms.iter().any(|t| t.matches(&normalize(&text[s..e]))))
+        .collect();
     let first = hits.iter().position(|h| *h)?;
     let from = first.saturating_sub(width / 3);
     let to = (from + width).min(spans.len());
@@ -251,7 +261,15 @@ mod tests {
 
     #[test]
     fn hostile_queries_become_quoted_terms() {
-        for q in ["\"", "AND OR NOT (", "*", "NEAR(", "col:x", "\"unbalanced", "a\"b\"c"] {
+        for q in [
+            "\"",
+            "AND OR NOT (",
+            "*",
+            "NEAR(",
+            "col:x",
+            "\"unbalanced",
+            "a\"b\"c",
+        ] {
             let expr = match_expression(&parse_query(q));
             if let Some(e) = expr {
                 assert!(e.starts_with('"'), "{q} → {e}");
@@ -267,13 +285,29 @@ mod tests {
         let t = parse_query("\"Stand with\" Ukr* київ");
         assert_eq!(t[0], Term::Phrase(vec![stem("stand"), stem("with")]));
         assert_eq!(t[1], Term::Prefix("ukr".into()));
-        assert_eq!(match_expression(&t).unwrap(), format!("\"{} {}\" AND \"ukr\"* AND \"{}\"", stem("stand"), stem("with"), stem("київ")));
+        assert_eq!(
+            match_expression(&t).unwrap(),
+            format!(
+                "\"{} {}\" AND \"ukr\"* AND \"{}\"",
+                stem("stand"),
+                stem("with"),
+                stem("київ")
+            )
+        );
     }
 
     #[test]
     fn snippets_mark_inflected_matches_and_escape_html() {
-        let s = snippet("Підтримка <b>України</b> триває", &parse_query("україна"), 10).unwrap();
-        assert_eq!(s, "Підтримка &lt;b&gt;<mark>України</mark>&lt;/b&gt; триває");
+        let s = snippet(
+            "Підтримка <b>України</b> триває",
+            &parse_query("україна"),
+            10,
+        )
+        .unwrap();
+        assert_eq!(
+            s,
+            "Підтримка &lt;b&gt;<mark>України</mark>&lt;/b&gt; триває"
+        );
         assert_eq!(snippet("nothing here", &parse_query("україна"), 10), None);
     }
 }

@@ -11,30 +11,16 @@ use utoipa::IntoParams;
 use crate::app::AppState;
 use crate::db::{
     self,
-    articles::{ArticleRecord, Cursor, Found, Shelf},
+    articles::{ArticleRecord, Found},
 };
 use crate::domain::access::{Caller, Scope};
 use crate::domain::article::{self as rules, SERVER_OWNED};
-use crate::domain::time;
 use crate::error::{ApiError, Problem};
 use crate::http::auth::Auth;
-use crate::http::conditional::{self, IfMatch, Validators};
+use crate::http::body;
+use crate::http::conditional::{self, IfMatch};
 use crate::http::query::Query;
-use crate::http::{body, cursor};
-use crate::wire::article::{Article, ArticleInput, ArticlePage, ArticleSummary, PageMeta};
-
-/// Paging of article lists.
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct ListParams {
-    /// Page size, 1–100 (default 20).
-    #[param(minimum = 1, maximum = 100, example = 20)]
-    pub limit: Option<i64>,
-    /// Opaque token from `meta.next_cursor` of the previous page.
-    #[param(example = "MjAyNi0wMS0yMlQwOTowMDowMC4wMDAwMDBaCjQy")]
-    pub cursor: Option<String>,
-}
+use crate::wire::article::{Article, ArticleInput};
 
 /// Options of DELETE.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -53,138 +39,7 @@ fn location(state: &AppState, id: &str) -> String {
     format!("{}/v1/articles/{id}", state.config.public_url)
 }
 
-fn page(
-    req: &HttpRequest,
-    state: &AppState,
-    caller: &Caller,
-    shelf: Shelf,
-    params: ListParams,
-) -> Result<impl std::future::Future<Output = Result<HttpResponse, ApiError>>, ApiError> {
-    let limit = params.limit.unwrap_or(20);
-    if !(1..=100).contains(&limit) {
-        return Err(ApiError::bad_param("limit", "must be between 1 and 100"));
-    }
-    let after = match params.cursor.as_deref() {
-        Some(token) => {
-            let parts = cursor::decode(token, 2)?;
-            let pk = parts[1]
-                .parse()
-                .map_err(|_| ApiError::bad_param("cursor", "not a cursor this server issued"))?;
-            Some(Cursor {
-                sort_at: parts[0].clone(),
-                pk,
-            })
-        }
-        None => None,
-    };
-    let (req, state, caller) = (req.clone(), state.clone(), caller.clone());
-    Ok(async move {
-        let c = caller.clone();
-        let (records, more, total, changed) = db::run(&state.pool, move |conn| {
-            let now = now();
-            let (records, more, total) =
-                db::articles::list(conn, &c, shelf, limit, after.as_ref(), &now)?;
-            Ok((records, more, total, db::last_change(conn, &now)?))
-        })
-        .await?;
-        let next_cursor = if more {
-            records
-                .last()
-                .map(|r| cursor::encode(&[&r.row.sort_at, &r.row.pk.to_string()]))
-        } else {
-            None
-        };
-        let now = now();
-        let data: Vec<ArticleSummary> = records
-            .into_iter()
-            .map(|r| Article::from_record(r, &now).into())
-            .collect();
-        let body = ArticlePage {
-            data,
-            meta: PageMeta {
-                limit,
-                next_cursor,
-                total,
-            },
-        };
-        let bytes = serde_json::to_vec(&body).map_err(ApiError::internal)?;
-        let v = Validators {
-            etag: conditional::hashed_etag(&bytes),
-            last_modified: changed.as_deref().and_then(time::http_date),
-        };
-        let cache =
-            conditional::cache_control(&caller, state.config.cache_max_age, state.config.cache_swr);
-        let mut res = conditional::respond(&req, &v, &cache, &body);
-        if let Some(next) = &body.meta.next_cursor {
-            let link = format!(
-                "<{}{}?limit={limit}&cursor={next}>; rel=\"next\"",
-                state.config.public_url,
-                req.path()
-            );
-            if let Ok(v) = header::HeaderValue::from_str(&link) {
-                res.headers_mut().insert(header::LINK, v);
-            }
-        }
-        Ok(res)
-    })
-}
-
-/// List articles, newest first.
-///
-/// The public sees published articles whose `published_at` has passed; a key with scope
-/// `read` sees every status. Items omit the three bodies. Pages are keyset cursors: a
-/// deep page costs what the first costs.
-#[utoipa::path(
-    tag = "articles",
-    params(ListParams, ("If-None-Match" = Option<String>, Header, description = "ETag of a cached copy; 304 when current.")),
-    security((), ("bearer" = [])),
-    responses(
-        (status = 200, description = "A page of articles.", body = ArticlePage,
-            headers(("ETag" = String, description = "Strong validator of this page."),
-                    ("Link" = String, description = "RFC 8288 `rel=\"next\"` link when more pages follow."))),
-        (status = 304, description = "The cached copy is current."),
-        (status = 400, description = "A query parameter is invalid.", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "The key is unknown or revoked.", body = Problem, content_type = "application/problem+json")
-    )
-)]
-#[get("/articles")]
-pub async fn list_articles(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    auth: Auth,
-    params: Query<ListParams>,
-) -> Result<HttpResponse, ApiError> {
-    page(&req, &state, &auth.0, Shelf::Live, params.into_inner())?.await
-}
-
-/// List the trash.
-///
-/// Articles deleted without `permanent`, restorable; newest first.
-#[utoipa::path(
-    tag = "articles",
-    params(ListParams, ("If-None-Match" = Option<String>, Header, description = "ETag of a cached copy; 304 when current.")),
-    security(("bearer" = [])),
-    responses(
-        (status = 200, description = "A page of trashed articles.", body = ArticlePage,
-            headers(("ETag" = String, description = "Strong validator of this page."))),
-        (status = 304, description = "The cached copy is current."),
-        (status = 400, description = "A query parameter is invalid.", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No key, or an unknown or revoked one.", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The key's scope is too small.", body = Problem, content_type = "application/problem+json")
-    )
-)]
-#[get("/trash")]
-pub async fn list_trash(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    auth: Auth,
-    params: Query<ListParams>,
-) -> Result<HttpResponse, ApiError> {
-    auth.require(Scope::Read)?;
-    page(&req, &state, &auth.0, Shelf::Trash, params.into_inner())?.await
-}
-
-fn respond_article(
+pub(super) fn respond_article(
     req: &HttpRequest,
     state: &AppState,
     caller: &Caller,

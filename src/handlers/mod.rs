@@ -1,5 +1,6 @@
 //! HTTP handlers, one file per resource: extract → parse (domain) → store → wire → respond.
 
 pub mod articles;
+pub mod listing;
 pub mod ops;
 pub mod terms;

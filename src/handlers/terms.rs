@@ -15,7 +15,7 @@ use crate::domain::access::Scope;
 use crate::domain::article::{TextRule, check_text, term_from_name};
 use crate::domain::slug::is_valid_slug;
 use crate::error::{ApiError, FieldError};
-use crate::handlers::articles::ListParams;
+use crate::handlers::listing::PageParams as ListParams;
 use crate::http::auth::Auth;
 use crate::http::conditional::{self, IfMatch, Validators};
 use crate::http::query::Query;
@@ -79,6 +79,7 @@ async fn list(
             limit,
             next_cursor,
             total,
+            page: None,
         },
     };
     let bytes = serde_json::to_vec(&body).map_err(ApiError::internal)?;

@@ -221,115 +221,93 @@ pub struct Article {
     pub version: i32,
 }
 
-/// An article in a list: every field but the three bodies.
+/// An article in a list. Carries the fields asked for with `fields` (always `id`), by
+/// default every field but the three bodies; with `q`, also a `snippet`.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[schema(example = json!({
-        "id": "01936b2e-7c4a-7d3e-9f10-2b8c4d5e6f70",
-        "slug": "ukrainian-world-congress-marks-unity-day",
-        "title": "Ukrainian World Congress marks Unity Day",
-        "subtitle": "Communities on five continents join in",
-        "excerpt": "Communities gathered in 40 countries.",
-        "status": "published",
-        "published_at": "2026-01-22T09:00:00Z",
-        "language": "en",
-        "tags": [{"slug": "standwithukraine", "name": "#StandWithUkraine"}],
-        "authors": [{"slug": "ukrainian-world-congress", "name": "Ukrainian World Congress"}],
-        "feature_image": null,
-        "featured": true,
-        "view_count": 330,
-        "word_count": 11,
-        "reading_time_minutes": 1,
-        "updated_at": "2026-01-22T09:00:00Z",
-        "version": 3
-    }))]
-pub struct ArticleSummary {
+    "id": "01936b2e-7c4a-7d3e-9f10-2b8c4d5e6f70",
+    "slug": "ukrainian-world-congress-marks-unity-day",
+    "title": "Ukrainian World Congress marks Unity Day",
+    "excerpt": "Communities gathered in 40 countries.",
+    "status": "published",
+    "published_at": "2026-01-22T09:00:00Z",
+    "language": "en",
+    "tags": [{"slug": "standwithukraine", "name": "#StandWithUkraine"}],
+    "view_count": 330,
+    "snippet": "Communities in <mark>Ukraine</mark> and abroad…"
+}))]
+pub struct ArticleListItem {
     /// Stable, opaque id.
     pub id: String,
     /// Current URL slug.
-    pub slug: String,
+    pub slug: Option<String>,
     /// Headline.
-    pub title: String,
+    pub title: Option<String>,
     /// Secondary headline.
     pub subtitle: Option<String>,
     /// Summary.
-    pub excerpt: String,
+    pub excerpt: Option<String>,
+    /// Markdown source (only when asked for).
+    pub body_markdown: Option<String>,
+    /// Sanitized HTML (only when asked for).
+    pub body_html: Option<String>,
+    /// Plain text (only when asked for).
+    pub body_text: Option<String>,
     /// Publication state as the caller sees it now.
-    pub status: Status,
+    pub status: Option<Status>,
     /// When it is (or will be) public.
     pub published_at: Option<DateTime<Utc>>,
     /// BCP 47 language tag.
-    pub language: String,
+    pub language: Option<String>,
+    /// Other-language versions the caller may see.
+    pub translations: Option<Vec<Translation>>,
     /// Tags.
-    pub tags: Vec<TermRef>,
+    pub tags: Option<Vec<TermRef>>,
     /// Authors.
-    pub authors: Vec<TermRef>,
+    pub authors: Option<Vec<TermRef>>,
     /// Image shown with the article.
     pub feature_image: Option<FeatureImage>,
-    /// Pinned / editor's pick.
-    pub featured: bool,
+    /// URL of the original.
+    pub canonical_url: Option<String>,
+    /// Editor's pick.
+    pub featured: Option<bool>,
     /// Counted views.
-    pub view_count: i64,
+    pub view_count: Option<i64>,
     /// Words in the body.
-    pub word_count: i32,
+    pub word_count: Option<i32>,
     /// Minutes to read.
-    pub reading_time_minutes: i32,
+    pub reading_time_minutes: Option<i32>,
+    /// Creation time.
+    pub created_at: Option<DateTime<Utc>>,
     /// Time of the last change.
-    pub updated_at: DateTime<Utc>,
+    pub updated_at: Option<DateTime<Utc>>,
+    /// When it was trashed.
+    pub trashed_at: Option<DateTime<Utc>>,
     /// Increments on every change.
-    pub version: i32,
+    pub version: Option<i32>,
+    /// With `q`: HTML-escaped text around the first match, matches in `<mark>`; `null`
+    /// when the match is only in the tags.
+    pub snippet: Option<String>,
 }
 
-impl From<Article> for ArticleSummary {
-    fn from(a: Article) -> Self {
-        Self {
-            id: a.id,
-            slug: a.slug,
-            title: a.title,
-            subtitle: a.subtitle,
-            excerpt: a.excerpt,
-            status: a.status,
-            published_at: a.published_at,
-            language: a.language,
-            tags: a.tags,
-            authors: a.authors,
-            feature_image: a.feature_image,
-            featured: a.featured,
-            view_count: a.view_count,
-            word_count: a.word_count,
-            reading_time_minutes: a.reading_time_minutes,
-            updated_at: a.updated_at,
-            version: a.version,
-        }
-    }
-}
-
-/// A page of articles, newest first.
+/// A page of articles.
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({
     "data": [{
         "id": "01936b2e-7c4a-7d3e-9f10-2b8c4d5e6f70",
         "slug": "ukrainian-world-congress-marks-unity-day",
         "title": "Ukrainian World Congress marks Unity Day",
-        "subtitle": "Communities on five continents join in",
         "excerpt": "Communities gathered in 40 countries.",
         "status": "published",
         "published_at": "2026-01-22T09:00:00Z",
-        "language": "en",
-        "tags": [{"slug": "standwithukraine", "name": "#StandWithUkraine"}],
-        "authors": [{"slug": "ukrainian-world-congress", "name": "Ukrainian World Congress"}],
-        "feature_image": null,
-        "featured": true,
-        "view_count": 330,
-        "word_count": 11,
-        "reading_time_minutes": 1,
-        "updated_at": "2026-01-22T09:00:00Z",
-        "version": 3
+        "language": "en"
     }],
     "meta": {"limit": 20, "next_cursor": "MjAyNi0wMS0yMlQwOTowMDowMC4wMDAwMDBaCjQy", "total": 1234}
 }))]
-pub struct ArticlePage {
+pub struct ArticleList {
     /// The articles of this page.
-    pub data: Vec<ArticleSummary>,
+    #[schema(value_type = Vec<ArticleListItem>)]
+    pub data: Vec<serde_json::Map<String, serde_json::Value>>,
     /// Paging facts.
     pub meta: PageMeta,
 }
@@ -346,6 +324,9 @@ pub struct PageMeta {
     /// Number of items matching the request.
     #[schema(example = 1234)]
     pub total: i64,
+    /// The page number, when numbered pages were asked for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub page: Option<i64>,
 }
 
 impl Article {

@@ -1,10 +1,12 @@
 //! Articles in the store. Every read goes through [`visible_to`]: the one place that
 //! decides what a caller may see, so no query can forget it.
 
+mod list;
 mod read;
 mod write;
 
-pub use read::{ArticleRecord, Cursor, Found, Shelf, find, list, load_by_pk, pk_of};
+pub use list::{Filter, ListPage, ListQuery, Position, Shelf, list};
+pub use read::{ArticleRecord, Found, find, load_by_pk, pk_of};
 pub use write::{add_views, create, purge, restore, trash, update};
 
 use diesel::prelude::*;

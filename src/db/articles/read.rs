@@ -33,15 +33,6 @@ pub enum Found {
     Moved(String),
 }
 
-/// A keyset position in the newest-first order.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Cursor {
-    /// `sort_at` of the last item seen.
-    pub sort_at: String,
-    /// `pk` of the last item seen.
-    pub pk: i32,
-}
-
 fn not_found(key: &str) -> ApiError {
     ApiError::NotFound(format!("No article has the id or slug '{key}'."))
 }
@@ -112,17 +103,16 @@ fn load(
 ) -> Result<ArticleRecord, ApiError> {
     let mut terms = terms_of(conn, &[row.pk])?;
     let (tags, authors) = terms.remove(&row.pk).unwrap_or_default();
-    let translations = articles::table
-        .filter(visible_to(caller, now))
-        .filter(articles::translation_group.eq(&row.translation_group))
-        .filter(articles::pk.ne(row.pk))
-        .filter(articles::deleted_at.is_null())
-        .order(articles::language)
-        .select((articles::language, articles::id, articles::slug))
-        .load::<(String, String, String)>(conn)?
-        .into_iter()
-        .map(|(language, id, slug)| Translation { language, id, slug })
-        .collect();
+    let translations = translations_of(
+        conn,
+        caller,
+        std::slice::from_ref(&row.translation_group),
+        now,
+    )?
+    .into_iter()
+    .filter(|(_, pk, _)| *pk != row.pk)
+    .map(|(_, _, t)| t)
+    .collect();
     Ok(ArticleRecord {
         row,
         tags,
@@ -134,7 +124,7 @@ fn load(
 type Terms = HashMap<i32, (Vec<TermRef>, Vec<TermRef>)>;
 
 /// Tags and authors of many articles in two queries.
-fn terms_of(conn: &mut SqliteConnection, pks: &[i32]) -> QueryResult<Terms> {
+pub(super) fn terms_of(conn: &mut SqliteConnection, pks: &[i32]) -> QueryResult<Terms> {
     let mut out: Terms = HashMap::new();
     let tag_rows: Vec<(i32, String, String)> = article_tags::table
         .inner_join(tags::table)
@@ -157,69 +147,28 @@ fn terms_of(conn: &mut SqliteConnection, pks: &[i32]) -> QueryResult<Terms> {
     Ok(out)
 }
 
-/// Live articles or the trash.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Shelf {
-    /// Not trashed.
-    Live,
-    /// Trashed, restorable.
-    Trash,
-}
-
-impl Shelf {
-    fn condition(self) -> super::Condition<articles::table> {
-        match self {
-            Self::Live => Box::new(articles::deleted_at.is_null()),
-            Self::Trash => Box::new(articles::deleted_at.is_not_null()),
-        }
-    }
-}
-
-/// One page of the shelf's articles visible to `caller`, newest first, after `cursor`;
-/// returns the page, whether more follow, and the total.
-pub fn list(
+/// Untrashed members of these translation groups that `caller` may see, as
+/// (group, pk, translation).
+pub(super) fn translations_of(
     conn: &mut SqliteConnection,
     caller: &Caller,
-    shelf: Shelf,
-    limit: i64,
-    cursor: Option<&Cursor>,
+    groups: &[String],
     now: &str,
-) -> Result<(Vec<ArticleRecord>, bool, i64), ApiError> {
-    let total: i64 = articles::table
+) -> QueryResult<Vec<(String, i32, Translation)>> {
+    Ok(articles::table
         .filter(visible_to(caller, now))
-        .filter(shelf.condition())
-        .count()
-        .get_result(conn)?;
-    let mut query = articles::table
-        .filter(visible_to(caller, now))
-        .filter(shelf.condition())
-        .order((articles::sort_at.desc(), articles::pk.desc()))
-        .limit(limit + 1)
-        .select(ArticleRow::as_select())
-        .into_boxed();
-    if let Some(c) = cursor {
-        query = query.filter(
-            articles::sort_at.lt(c.sort_at.clone()).or(articles::sort_at
-                .eq(c.sort_at.clone())
-                .and(articles::pk.lt(c.pk))),
-        );
-    }
-    let mut rows: Vec<ArticleRow> = query.load(conn)?;
-    let more = rows.len() as i64 > limit;
-    rows.truncate(limit as usize);
-    let pks: Vec<i32> = rows.iter().map(|r| r.pk).collect();
-    let mut terms = terms_of(conn, &pks)?;
-    let records = rows
+        .filter(articles::translation_group.eq_any(groups))
+        .filter(articles::deleted_at.is_null())
+        .order(articles::language)
+        .select((
+            articles::translation_group,
+            articles::pk,
+            articles::language,
+            articles::id,
+            articles::slug,
+        ))
+        .load::<(String, i32, String, String, String)>(conn)?
         .into_iter()
-        .map(|row| {
-            let (tags, authors) = terms.remove(&row.pk).unwrap_or_default();
-            ArticleRecord {
-                row,
-                tags,
-                authors,
-                translations: vec![],
-            }
-        })
-        .collect();
-    Ok((records, more, total))
+        .map(|(group, pk, language, id, slug)| (group, pk, Translation { language, id, slug }))
+        .collect())
 }

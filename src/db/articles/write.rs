@@ -5,6 +5,7 @@ use diesel::prelude::*;
 
 use super::ArticleRow;
 use crate::db::schema::{article_authors, article_tags, articles, authors, former_slugs, tags};
+use crate::db::search;
 use crate::domain::article::ArticleDraft;
 use crate::domain::time;
 use crate::error::{ApiError, FieldError};
@@ -102,6 +103,7 @@ pub fn create(conn: &mut SqliteConnection, draft: &ArticleDraft) -> Result<i32, 
             .get_result(conn)
             .map_err(on_unique)?;
         set_terms(conn, pk, draft, &now)?;
+        search::index_article(conn, pk)?;
         Ok(pk)
     })
 }
@@ -150,7 +152,8 @@ where
             ))
             .execute(conn)
             .map_err(on_unique)?;
-        set_terms(conn, pk, draft, &now)
+        set_terms(conn, pk, draft, &now)?;
+        Ok(search::index_article(conn, pk)?)
     })
 }
 
@@ -199,6 +202,7 @@ pub fn restore(conn: &mut SqliteConnection, pk: i32, check: Precondition) -> Res
 pub fn purge(conn: &mut SqliteConnection, pk: i32, check: Precondition) -> Result<(), ApiError> {
     conn.immediate_transaction(|conn| {
         let row = current(conn, pk, check)?;
+        search::remove(conn, pk)?;
         diesel::delete(articles::table.find(pk)).execute(conn)?;
         // The group was named after this article: rename it after one still there.
         let heir: Option<String> = articles::table

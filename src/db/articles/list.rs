@@ -1,0 +1,282 @@
+//! Article lists: filters, full-text search, every sort order with keyset cursors or
+//! numbered pages, and the total — each as one query over indexed columns.
+
+use diesel::dsl::sql;
+use diesel::prelude::*;
+use diesel::sql_types::{Bool, Double, Text};
+
+use super::read::{ArticleRecord, terms_of, translations_of};
+use super::{ArticleRow, Condition, visible_to};
+use crate::db::schema::{article_authors, article_search, article_tags, articles, authors, tags};
+use crate::db::search::RANK;
+use crate::domain::access::Caller;
+use crate::domain::article::Status;
+use crate::domain::listing::Sort;
+use crate::error::ApiError;
+
+/// Live articles or the trash.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shelf {
+    /// Not trashed.
+    Live,
+    /// Trashed, restorable.
+    Trash,
+}
+
+impl Shelf {
+    fn condition<QS: 'static>(self) -> Condition<QS>
+    where
+        articles::deleted_at: SelectableExpression<QS>,
+    {
+        match self {
+            Self::Live => Box::new(articles::deleted_at.is_null()),
+            Self::Trash => Box::new(articles::deleted_at.is_not_null()),
+        }
+    }
+}
+
+/// What a list is restricted to; every field narrows it.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    /// An FTS5 MATCH expression made by `domain::search::match_expression`.
+    pub search: Option<String>,
+    /// Any of these tag slugs.
+    pub tags: Vec<String>,
+    /// Any of these author slugs.
+    pub authors: Vec<String>,
+    /// This language.
+    pub language: Option<String>,
+    /// This shown status.
+    pub status: Option<Status>,
+    /// Featured or not.
+    pub featured: Option<bool>,
+    /// `published_at >=` this (store format).
+    pub published_after: Option<String>,
+    /// `published_at <=` this (store format).
+    pub published_before: Option<String>,
+}
+
+/// Where a page starts.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Position {
+    /// The first page.
+    Start,
+    /// After the item with this sort key and primary key (a cursor).
+    After(String, i32),
+    /// Numbered page, from 1.
+    Page(i64),
+}
+
+/// A list request as the store runs it.
+#[derive(Debug, Clone)]
+pub struct ListQuery {
+    /// Restrictions.
+    pub filter: Filter,
+    /// Order.
+    pub sort: Sort,
+    /// Page size.
+    pub limit: i64,
+    /// Start.
+    pub position: Position,
+    /// Live articles or the trash.
+    pub shelf: Shelf,
+}
+
+/// One page of a list.
+#[derive(Debug)]
+pub struct ListPage {
+    /// The articles with their search rank (0 without `q`).
+    pub items: Vec<(ArticleRecord, f64)>,
+    /// True when another page follows.
+    pub more: bool,
+    /// Articles matching the query.
+    pub total: i64,
+}
+
+impl ListPage {
+    /// The sort key of an item, as a cursor stores it.
+    pub fn key(sort: Sort, rec: &ArticleRecord, rank: f64) -> String {
+        match sort {
+            Sort::Newest | Sort::Oldest => rec.row.sort_at.clone(),
+            Sort::Updated => rec.row.updated_at.clone(),
+            Sort::MostViewed => rec.row.view_count.to_string(),
+            Sort::Relevance => format!("{rank:?}"),
+        }
+    }
+}
+
+/// Applies the visibility rule, the shelf and the filter to a boxed query of any FROM
+/// clause that includes `articles`.
+macro_rules! restricted {
+    ($query:expr, $caller:expr, $q:expr, $now:expr) => {{
+        let f = &$q.filter;
+        let mut query = $query
+            .filter(visible_to($caller, $now))
+            .filter($q.shelf.condition());
+        if let Some(expr) = &f.search {
+            query =
+                query.filter(sql::<Bool>("article_search MATCH ").bind::<Text, _>(expr.clone()));
+        }
+        if !f.tags.is_empty() {
+            query = query.filter(
+                articles::pk.eq_any(
+                    article_tags::table
+                        .inner_join(tags::table)
+                        .filter(tags::slug.eq_any(f.tags.clone()))
+                        .select(article_tags::article_pk),
+                ),
+            );
+        }
+        if !f.authors.is_empty() {
+            query = query.filter(
+                articles::pk.eq_any(
+                    article_authors::table
+                        .inner_join(authors::table)
+                        .filter(authors::slug.eq_any(f.authors.clone()))
+                        .select(article_authors::article_pk),
+                ),
+            );
+        }
+        if let Some(l) = &f.language {
+            query = query.filter(articles::language.eq(l.clone()));
+        }
+        if let Some(featured) = f.featured {
+            query = query.filter(articles::featured.eq(featured));
+        }
+        if let Some(a) = &f.published_after {
+            query = query.filter(articles::published_at.ge(a.clone()));
+        }
+        if let Some(b) = &f.published_before {
+            query = query.filter(articles::published_at.le(b.clone()));
+        }
+        match f.status {
+            None => {}
+            Some(Status::Published) => {
+                query = query
+                    .filter(articles::status.eq("published"))
+                    .filter(articles::sort_at.le($now.to_string()))
+            }
+            Some(Status::Scheduled) => {
+                query = query
+                    .filter(articles::status.eq("published"))
+                    .filter(articles::sort_at.gt($now.to_string()))
+            }
+            Some(s) => query = query.filter(articles::status.eq(s.stored())),
+        }
+        query
+    }};
+}
+
+/// Orders a restricted query and positions it.
+macro_rules! paged {
+    ($query:expr, $q:expr) => {{
+        let mut query = $query;
+        let rank = || sql::<Double>(RANK);
+        query = match $q.sort {
+            Sort::Newest => query.order((articles::sort_at.desc(), articles::pk.desc())),
+            Sort::Oldest => query.order((articles::sort_at.asc(), articles::pk.asc())),
+            Sort::Updated => query.order((articles::updated_at.desc(), articles::pk.desc())),
+            Sort::MostViewed => query.order((articles::view_count.desc(), articles::pk.desc())),
+            Sort::Relevance => query.order((rank().asc(), articles::pk.asc())),
+        };
+        match &$q.position {
+            Position::Start => {}
+            Position::Page(n) => query = query.offset((n - 1) * $q.limit),
+            Position::After(key, pk) => {
+                let (key, pk) = (key.clone(), *pk);
+                query = match $q.sort {
+                    Sort::Newest => query.filter(
+                        articles::sort_at
+                            .lt(key.clone())
+                            .or(articles::sort_at.eq(key).and(articles::pk.lt(pk))),
+                    ),
+                    Sort::Oldest => query.filter(
+                        articles::sort_at
+                            .gt(key.clone())
+                            .or(articles::sort_at.eq(key).and(articles::pk.gt(pk))),
+                    ),
+                    Sort::Updated => query.filter(
+                        articles::updated_at
+                            .lt(key.clone())
+                            .or(articles::updated_at.eq(key).and(articles::pk.lt(pk))),
+                    ),
+                    Sort::MostViewed => {
+                        let views: i64 = key.parse().map_err(|_| bad_cursor())?;
+                        query.filter(
+                            articles::view_count
+                                .lt(views)
+                                .or(articles::view_count.eq(views).and(articles::pk.lt(pk))),
+                        )
+                    }
+                    Sort::Relevance => {
+                        let r: f64 = key.parse().map_err(|_| bad_cursor())?;
+                        query.filter(rank().gt(r).or(rank().eq(r).and(articles::pk.gt(pk))))
+                    }
+                };
+            }
+        }
+        query.limit($q.limit + 1)
+    }};
+}
+
+fn bad_cursor() -> ApiError {
+    ApiError::bad_param("cursor", "not a cursor this server issued")
+}
+
+/// Runs a list query for `caller`.
+pub fn list(
+    conn: &mut SqliteConnection,
+    caller: &Caller,
+    q: &ListQuery,
+    now: &str,
+) -> Result<ListPage, ApiError> {
+    let (rows, total): (Vec<(ArticleRow, f64)>, i64) = if q.filter.search.is_some() {
+        let from = || {
+            articles::table
+                .inner_join(article_search::table.on(article_search::rowid.eq(articles::pk)))
+        };
+        let total = restricted!(from().into_boxed(), caller, q, now)
+            .count()
+            .get_result(conn)?;
+        let query = restricted!(from().into_boxed(), caller, q, now)
+            .select((ArticleRow::as_select(), sql::<Double>(RANK)));
+        (paged!(query, q).load(conn)?, total)
+    } else {
+        let total = restricted!(articles::table.into_boxed(), caller, q, now)
+            .count()
+            .get_result(conn)?;
+        let query = restricted!(articles::table.into_boxed(), caller, q, now)
+            .select((ArticleRow::as_select(), sql::<Double>("0.0")));
+        (paged!(query, q).load(conn)?, total)
+    };
+    let more = rows.len() as i64 > q.limit;
+    let rows: Vec<(ArticleRow, f64)> = rows.into_iter().take(q.limit as usize).collect();
+    let pks: Vec<i32> = rows.iter().map(|(r, _)| r.pk).collect();
+    let mut terms = terms_of(conn, &pks)?;
+    let groups: Vec<String> = rows
+        .iter()
+        .map(|(r, _)| r.translation_group.clone())
+        .collect();
+    let members = translations_of(conn, caller, &groups, now)?;
+    let items = rows
+        .into_iter()
+        .map(|(row, rank)| {
+            let (tags, authors) = terms.remove(&row.pk).unwrap_or_default();
+            let translations = members
+                .iter()
+                .filter(|(group, pk, _)| *group == row.translation_group && *pk != row.pk)
+                .map(|(_, _, t)| t.clone())
+                .collect();
+            (
+                ArticleRecord {
+                    row,
+                    tags,
+                    authors,
+                    translations,
+                },
+                rank,
+            )
+        })
+        .collect();
+    Ok(ListPage { items, more, total })
+}

@@ -1,0 +1,417 @@
+//! Article lists: filters, bilingual full-text search, sorts, cursor and numbered pages,
+//! sparse fieldsets, `Link` headers; and the trash.
+
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpRequest, HttpResponse, get, web};
+use serde::Deserialize;
+use serde_json::{Map, Value};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::app::AppState;
+use crate::db::{
+    self,
+    articles::{Filter, ListQuery, Position, Shelf},
+};
+use crate::domain::access::{Caller, Scope};
+use crate::domain::article::{Status, is_language_tag};
+use crate::domain::listing::{self, Sort};
+use crate::domain::search::{self, MAX_QUERY_CHARS, Term};
+use crate::domain::time;
+use crate::error::{ApiError, Problem};
+use crate::http::auth::Auth;
+use crate::http::conditional::{self, Validators};
+use crate::http::cursor;
+use crate::http::query::Query;
+use crate::wire::article::{Article, ArticleList, PageMeta};
+
+/// Paging of a list ordered by slug (tags, authors) or of the trash.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct PageParams {
+    /// Page size, 1–100 (default 20).
+    #[param(minimum = 1, maximum = 100, example = 20)]
+    pub limit: Option<i64>,
+    /// Opaque token from `meta.next_cursor` of the previous page.
+    #[param(example = "MjAyNi0wMS0yMlQwOTowMDowMC4wMDAwMDBaCjQy")]
+    pub cursor: Option<String>,
+}
+
+/// Orders of `GET /v1/articles`.
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+pub enum ArticleSort {
+    /// Newest first (default without `q`).
+    #[serde(rename = "-published_at")]
+    NewestFirst,
+    /// Oldest first.
+    #[serde(rename = "published_at")]
+    OldestFirst,
+    /// Most recently changed first.
+    #[serde(rename = "-updated_at")]
+    RecentlyUpdated,
+    /// Most read first.
+    #[serde(rename = "-view_count")]
+    MostViewed,
+    /// Best match first (default with `q`; needs `q`).
+    #[serde(rename = "relevance")]
+    Relevance,
+}
+
+impl From<ArticleSort> for Sort {
+    fn from(s: ArticleSort) -> Self {
+        match s {
+            ArticleSort::NewestFirst => Sort::Newest,
+            ArticleSort::OldestFirst => Sort::Oldest,
+            ArticleSort::RecentlyUpdated => Sort::Updated,
+            ArticleSort::MostViewed => Sort::MostViewed,
+            ArticleSort::Relevance => Sort::Relevance,
+        }
+    }
+}
+
+/// Query parameters of `GET /v1/articles`. Unknown parameters are a 400.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ArticleListParams {
+    /// Full-text search over title, subtitle, excerpt, tags and body, in English and
+    /// Ukrainian (inflected forms match: "Україна" finds "України"). Words are ANDed,
+    /// `"quoted phrases"` match exactly, `word*` matches a prefix. At most 256 characters.
+    #[param(max_length = 256, example = "Україна")]
+    pub q: Option<String>,
+    /// Tag slugs, comma-separated: articles with any of them.
+    #[param(example = "standwithukraine,diaspora")]
+    pub tag: Option<String>,
+    /// Author slugs, comma-separated: articles by any of them.
+    #[param(example = "ukrainian-world-congress")]
+    pub author: Option<String>,
+    /// BCP 47 language tag.
+    #[param(pattern = "^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$", example = "uk")]
+    pub language: Option<String>,
+    /// Publication state; anything but `published` needs a key with scope `read`.
+    #[param(inline)]
+    pub status: Option<Status>,
+    /// Only editor's picks (`true`) or only the others (`false`).
+    pub featured: Option<bool>,
+    /// Published at or after: an RFC 3339 timestamp (inclusive, exact to the
+    /// microsecond) or a date `YYYY-MM-DD` (from 00:00:00 UTC that day).
+    #[param(example = "2026-01-01")]
+    pub published_after: Option<String>,
+    /// Published at or before: an RFC 3339 timestamp (inclusive) or a date `YYYY-MM-DD`
+    /// (until the end of that day, UTC).
+    #[param(example = "2026-01-31T23:59:59Z")]
+    pub published_before: Option<String>,
+    /// Order; `-published_at` by default, `relevance` by default with `q`.
+    #[param(inline)]
+    pub sort: Option<ArticleSort>,
+    /// Page size, 1–100 (default 20).
+    #[param(minimum = 1, maximum = 100, example = 20)]
+    pub limit: Option<i64>,
+    /// Opaque token from `meta.next_cursor` (or the `Link` header) of the previous page.
+    pub cursor: Option<String>,
+    /// Numbered page from 1, for frontends that show page numbers (not with `cursor`).
+    #[param(minimum = 1, maximum = 10000, example = 2)]
+    pub page: Option<i64>,
+    /// Sparse fieldset: the fields each item carries, comma-separated (`id` always).
+    /// Without it items carry every field but `body_markdown`, `body_html`, `body_text`.
+    #[param(example = "id,slug,title,excerpt")]
+    pub fields: Option<String>,
+}
+
+/// A parsed list request.
+struct Plan {
+    query: ListQuery,
+    terms: Vec<Term>,
+    fields: Vec<String>,
+}
+
+fn bad(param: &str) -> impl Fn(String) -> ApiError + '_ {
+    move |m| ApiError::bad_param(param, m)
+}
+
+fn limit_of(limit: Option<i64>) -> Result<i64, ApiError> {
+    let limit = limit.unwrap_or(20);
+    if !(1..=100).contains(&limit) {
+        return Err(ApiError::bad_param("limit", "must be between 1 and 100"));
+    }
+    Ok(limit)
+}
+
+fn plan(p: ArticleListParams, caller: &Caller, shelf: Shelf) -> Result<Plan, ApiError> {
+    let limit = limit_of(p.limit)?;
+    let mut filter = Filter::default();
+    let mut terms = Vec::new();
+    if let Some(q) = &p.q {
+        if q.chars().count() > MAX_QUERY_CHARS {
+            return Err(ApiError::bad_param(
+                "q",
+                format!("must be at most {MAX_QUERY_CHARS} characters"),
+            ));
+        }
+        terms = search::parse_query(q);
+        // Text with no searchable word matches nothing rather than everything.
+        filter.search = Some(search::match_expression(&terms).unwrap_or_else(|| "\"\"".into()));
+    }
+    filter.tags = p
+        .tag
+        .as_deref()
+        .map(listing::parse_slugs)
+        .transpose()
+        .map_err(bad("tag"))?
+        .unwrap_or_default();
+    filter.authors = p
+        .author
+        .as_deref()
+        .map(listing::parse_slugs)
+        .transpose()
+        .map_err(bad("author"))?
+        .unwrap_or_default();
+    if let Some(l) = &p.language
+        && !is_language_tag(l)
+    {
+        return Err(ApiError::bad_param(
+            "language",
+            "must be a BCP 47 language tag such as 'en' or 'uk'",
+        ));
+    }
+    filter.language = p.language;
+    if let Some(s) = p.status
+        && s != Status::Published
+        && !caller.sees_unpublished()
+    {
+        return Err(ApiError::Unauthorized(format!(
+            "Listing '{s:?}' articles needs a key with scope 'read'."
+        )));
+    }
+    filter.status = p.status;
+    filter.featured = p.featured;
+    let bound = |v: &Option<String>, upper: bool, name: &'static str| {
+        v.as_deref()
+            .map(|s| listing::parse_bound(s, upper).map(time::format))
+            .transpose()
+            .map_err(bad(name))
+    };
+    filter.published_after = bound(&p.published_after, false, "published_after")?;
+    filter.published_before = bound(&p.published_before, true, "published_before")?;
+    let sort = match (p.sort.map(Sort::from), p.q.is_some()) {
+        (Some(Sort::Relevance), false) => {
+            return Err(ApiError::bad_param("sort", "relevance needs q"));
+        }
+        (Some(s), _) => s,
+        (None, true) => Sort::Relevance,
+        (None, false) => Sort::Newest,
+    };
+    let position = match (p.cursor, p.page) {
+        (Some(_), Some(_)) => {
+            return Err(ApiError::bad_param("page", "give either page or cursor"));
+        }
+        (Some(c), None) => {
+            let parts = cursor::decode(&c, 3)?;
+            let pk = parts[2]
+                .parse()
+                .map_err(|_| ApiError::bad_param("cursor", "not a cursor this server issued"))?;
+            if parts[0] != sort.as_str() {
+                return Err(ApiError::bad_param(
+                    "cursor",
+                    "was issued for another sort order",
+                ));
+            }
+            Position::After(parts[1].clone(), pk)
+        }
+        (None, Some(n)) if (1..=10_000).contains(&n) => Position::Page(n),
+        (None, Some(_)) => return Err(ApiError::bad_param("page", "must be between 1 and 10000")),
+        (None, None) => Position::Start,
+    };
+    let fields = match p.fields.as_deref() {
+        Some(f) => listing::parse_fields(f).map_err(bad("fields"))?,
+        None => listing::default_fields(),
+    };
+    Ok(Plan {
+        query: ListQuery {
+            filter,
+            sort,
+            limit,
+            position,
+            shelf,
+        },
+        terms,
+        fields,
+    })
+}
+
+/// The request's query string with `cursor` and `page` replaced.
+fn link(state: &AppState, req: &HttpRequest, set: (&str, &str)) -> String {
+    let mut out = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in form_urlencoded::parse(req.query_string().as_bytes()) {
+        if k != "cursor" && k != "page" {
+            out.append_pair(&k, &v);
+        }
+    }
+    out.append_pair(set.0, set.1);
+    format!("{}{}?{}", state.config.public_url, req.path(), out.finish())
+}
+
+/// One list item: the requested fields of the article, plus a highlighted snippet when
+/// searching.
+fn item(article: Article, fields: &[String], terms: &[Term]) -> Map<String, Value> {
+    let snippet = (!terms.is_empty()).then(|| {
+        search::snippet(&article.body_text, terms, 30)
+            .or_else(|| search::snippet(&article.excerpt, terms, 30))
+            .or_else(|| search::snippet(&article.title, terms, 30))
+    });
+    let Ok(Value::Object(mut map)) = serde_json::to_value(article) else {
+        return Map::new();
+    };
+    if let Some(s) = snippet {
+        map.insert("snippet".into(), s.map_or(Value::Null, Value::String));
+    }
+    map.retain(|k, _| fields.iter().any(|f| f == k));
+    map
+}
+
+async fn respond(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: Caller,
+    plan: Plan,
+) -> Result<HttpResponse, ApiError> {
+    let (query, c) = (plan.query.clone(), caller.clone());
+    let (page, changed) = db::run(&state.pool, move |conn| {
+        let now = db::now();
+        Ok((
+            db::articles::list(conn, &c, &query, &now)?,
+            db::last_change(conn, &now)?,
+        ))
+    })
+    .await?;
+    let q = &plan.query;
+    let next_cursor = page
+        .more
+        .then(|| page.items.last())
+        .flatten()
+        .map(|(rec, rank)| {
+            let key = db::articles::ListPage::key(q.sort, rec, *rank);
+            cursor::encode(&[q.sort.as_str(), &key, &rec.row.pk.to_string()])
+        });
+    let now = db::now();
+    let data = page
+        .items
+        .into_iter()
+        .map(|(rec, _)| item(Article::from_record(rec, &now), &plan.fields, &plan.terms))
+        .collect();
+    let page_number = match q.position {
+        Position::Page(n) => Some(n),
+        _ => None,
+    };
+    let body = ArticleList {
+        data,
+        meta: PageMeta {
+            limit: q.limit,
+            next_cursor,
+            total: page.total,
+            page: page_number,
+        },
+    };
+    let bytes = serde_json::to_vec(&body).map_err(ApiError::internal)?;
+    let v = Validators {
+        etag: conditional::hashed_etag(&bytes),
+        last_modified: changed.as_deref().and_then(time::http_date),
+    };
+    let cache =
+        conditional::cache_control(&caller, state.config.cache_max_age, state.config.cache_swr);
+    let mut res = conditional::respond(&req, &v, &cache, &body);
+    let mut links = Vec::new();
+    match (page_number, &body.meta.next_cursor) {
+        (Some(n), _) => {
+            if page.more {
+                links.push(format!(
+                    "<{}>; rel=\"next\"",
+                    link(&state, &req, ("page", &(n + 1).to_string()))
+                ));
+            }
+            if n > 1 {
+                links.push(format!(
+                    "<{}>; rel=\"prev\"",
+                    link(&state, &req, ("page", &(n - 1).to_string()))
+                ));
+            }
+        }
+        (None, Some(next)) => links.push(format!(
+            "<{}>; rel=\"next\"",
+            link(&state, &req, ("cursor", next))
+        )),
+        (None, None) => {}
+    }
+    if !links.is_empty()
+        && let Ok(v) = HeaderValue::from_str(&links.join(", "))
+    {
+        res.headers_mut().insert(header::LINK, v);
+    }
+    Ok(res)
+}
+
+/// List, filter and search articles.
+///
+/// Without a key: published articles whose `published_at` has passed. A key with scope
+/// `read` sees every status (`status` filters). Filters combine with AND; `tag` and
+/// `author` take several slugs (any of them). Pages are keyset cursors (a deep page costs
+/// what the first costs) or numbered `page`s. With `q`, items carry a `snippet` with
+/// matches wrapped in `<mark>`.
+#[utoipa::path(
+    tag = "articles",
+    params(ArticleListParams, ("If-None-Match" = Option<String>, Header, description = "ETag of a cached copy; 304 when current.")),
+    security((), ("bearer" = [])),
+    responses(
+        (status = 200, description = "A page of articles.", body = ArticleList,
+            headers(("ETag" = String, description = "Strong validator of this page."),
+                    ("Last-Modified" = String, description = "Time of the latest change in the store."),
+                    ("Link" = String, description = "RFC 8288 links: `rel=\"next\"`, and `rel=\"prev\"` for numbered pages."))),
+        (status = 304, description = "The cached copy is current."),
+        (status = 400, description = "A query parameter is invalid (named in `errors`).", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "The key is unknown or revoked, or a non-public `status` without a key.", body = Problem, content_type = "application/problem+json")
+    )
+)]
+#[get("/articles")]
+pub async fn list_articles(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    auth: Auth,
+    params: Query<ArticleListParams>,
+) -> Result<HttpResponse, ApiError> {
+    let plan = plan(params.into_inner(), &auth.0, Shelf::Live)?;
+    respond(req, state, auth.0, plan).await
+}
+
+/// List the trash.
+///
+/// Articles deleted without `permanent`, restorable; newest first.
+#[utoipa::path(
+    tag = "articles",
+    params(PageParams, ("If-None-Match" = Option<String>, Header, description = "ETag of a cached copy; 304 when current.")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "A page of trashed articles.", body = ArticleList,
+            headers(("ETag" = String, description = "Strong validator of this page."))),
+        (status = 304, description = "The cached copy is current."),
+        (status = 400, description = "A query parameter is invalid.", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No key, or an unknown or revoked one.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The key's scope is too small.", body = Problem, content_type = "application/problem+json")
+    )
+)]
+#[get("/trash")]
+pub async fn list_trash(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    auth: Auth,
+    params: Query<PageParams>,
+) -> Result<HttpResponse, ApiError> {
+    auth.require(Scope::Read)?;
+    let p = params.into_inner();
+    let params = ArticleListParams {
+        limit: p.limit,
+        cursor: p.cursor,
+        ..Default::default()
+    };
+    let plan = plan(params, &auth.0, Shelf::Trash)?;
+    respond(req, state, auth.0, plan).await
+}

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 use std::time::Instant;
 
+use actix_cors::Cors;
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{Service, ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::http::Method;
@@ -62,6 +63,7 @@ pub fn build(
     >,
 > {
     let body_limit = state.config.body_limit;
+    let cors = cors(state.config.cors_origins.clone());
     let metrics = state.metrics.clone();
     let (app, api) = App::new()
         .into_utoipa_app()
@@ -77,6 +79,7 @@ pub fn build(
         .service(web::redirect("/docs", "/docs/"))
         .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", api))
         .default_service(web::to(routes::fallback))
+        .wrap(cors)
         .wrap(ErrorHandlers::new().default_handler(problem_for_framework_errors))
         .wrap(Compress::default())
         .wrap(metrics)
@@ -113,6 +116,42 @@ pub fn build(
                 Ok(res)
             }
         })
+}
+
+/// CORS: anonymous requests from any origin; requests carrying a key (or preflights
+/// asking to send `Authorization`) only from the configured origins. Error responses
+/// carry the headers too; ETag, Link and the rate-limit headers are exposed.
+fn cors(origins: Vec<String>) -> Cors {
+    Cors::default()
+        .allowed_origin_fn(move |origin, head| {
+            let asks_for_key = head.headers().contains_key(header::AUTHORIZATION)
+                || head
+                    .headers()
+                    .get(header::ACCESS_CONTROL_REQUEST_HEADERS)
+                    .and_then(|v| v.to_str().ok())
+                    .is_some_and(|v| v.to_ascii_lowercase().contains("authorization"));
+            !asks_for_key || origins.iter().any(|o| o.as_bytes() == origin.as_bytes())
+        })
+        .allowed_methods(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"])
+        .allowed_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::IF_MATCH,
+            header::IF_NONE_MATCH,
+            header::IF_MODIFIED_SINCE,
+            HeaderName::from_static("x-request-id"),
+        ])
+        .expose_headers([
+            header::ETAG,
+            header::LINK,
+            header::LOCATION,
+            header::LAST_MODIFIED,
+            header::RETRY_AFTER,
+            HeaderName::from_static("x-request-id"),
+            HeaderName::from_static("ratelimit"),
+            HeaderName::from_static("ratelimit-policy"),
+        ])
+        .max_age(3600)
 }
 
 /// The caller's `X-Request-Id` when it is short visible ASCII, else a new UUIDv7.

@@ -27,6 +27,9 @@ pub struct Config {
     pub view_flush_ms: u64,
     /// HTTP worker threads; 0 means one per core (`NEWSDESK_WORKERS`).
     pub workers: usize,
+    /// Browser origins allowed to send keyed requests (`NEWSDESK_CORS_ORIGINS`, comma
+    /// separated); anonymous requests are allowed from any origin.
+    pub cors_origins: Vec<String>,
 }
 
 impl Default for Config {
@@ -42,6 +45,7 @@ impl Default for Config {
             cache_swr: 300,
             view_flush_ms: 1000,
             workers: 0,
+            cors_origins: Vec::new(),
         }
     }
 }
@@ -80,6 +84,12 @@ impl Config {
             cache_swr: var("NEWSDESK_CACHE_SWR", d.cache_swr)?,
             view_flush_ms: var("NEWSDESK_VIEW_FLUSH_MS", d.view_flush_ms)?,
             workers: var("NEWSDESK_WORKERS", d.workers)?,
+            cors_origins: env::var("NEWSDESK_CORS_ORIGINS")
+                .unwrap_or_default()
+                .split(',')
+                .map(|o| o.trim().trim_end_matches('/').to_string())
+                .filter(|o| !o.is_empty())
+                .collect(),
         })
     }
 }

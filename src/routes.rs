@@ -4,7 +4,7 @@ use actix_web::{HttpRequest, HttpResponse, http::Method};
 use utoipa_actix_web::{scope, service_config::ServiceConfig};
 
 use crate::error::ApiError;
-use crate::handlers::{articles, listing, ops, terms};
+use crate::handlers::{articles, listing, ops, rankings, terms};
 
 /// Every documented route; registering a handler here is what documents it.
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -15,12 +15,15 @@ pub fn configure(cfg: &mut ServiceConfig) {
             scope::scope("/v1")
                 .service(listing::list_articles)
                 .service(articles::create_article)
+                // before /articles/{id}, which would take "popular" for a slug
+                .service(rankings::list_popular_articles)
                 .service(articles::get_article)
                 .service(articles::replace_article)
                 .service(articles::update_article)
                 .service(articles::delete_article)
                 .service(articles::restore_article)
                 .service(articles::count_article_view)
+                .service(rankings::list_related_articles)
                 .service(listing::list_trash)
                 .service(articles::get_trashed_article)
                 .service(terms::list_tags)

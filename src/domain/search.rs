@@ -182,6 +182,23 @@ pub fn match_expression(terms: &[Term]) -> Option<String> {
     (!parts.is_empty()).then(|| parts.join(" AND "))
 }
 
+/// An FTS5 expression matching any of a text's distinct stems of three or more
+/// characters (at most 12): "more like this" for related articles.
+pub fn any_word(text: &str) -> Option<String> {
+    let mut stems: Vec<String> = Vec::new();
+    for (s, e) in word_spans(text) {
+        let st = stem(&normalize(&text[s..e]));
+        if st.chars().count() >= 3 && !stems.contains(&st) && stems.len() < 12 {
+            stems.push(st);
+        }
+    }
+    let parts: Vec<String> = stems
+        .iter()
+        .map(|w| format!("\"{}\"", w.replace('"', "\"\"")))
+        .collect();
+    (!parts.is_empty()).then(|| parts.join(" OR "))
+}
+
 fn escape(s: &str, out: &mut String) {
     for c in s.chars() {
         match c {

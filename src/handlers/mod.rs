@@ -3,4 +3,5 @@
 pub mod articles;
 pub mod listing;
 pub mod ops;
+pub mod rankings;
 pub mod terms;

@@ -5,7 +5,7 @@ use diesel::dsl::sql;
 use diesel::prelude::*;
 use diesel::sql_types::{Bool, Double, Text};
 
-use super::read::{ArticleRecord, terms_of, translations_of};
+use super::read::{ArticleRecord, load_many};
 use super::{ArticleRow, Condition, visible_to};
 use crate::db::schema::{article_authors, article_search, article_tags, articles, authors, tags};
 use crate::db::search::RANK;
@@ -252,31 +252,11 @@ pub fn list(
     let more = rows.len() as i64 > q.limit;
     let rows: Vec<(ArticleRow, f64)> = rows.into_iter().take(q.limit as usize).collect();
     let pks: Vec<i32> = rows.iter().map(|(r, _)| r.pk).collect();
-    let mut terms = terms_of(conn, &pks)?;
-    let groups: Vec<String> = rows
-        .iter()
-        .map(|(r, _)| r.translation_group.clone())
-        .collect();
-    let members = translations_of(conn, caller, &groups, now)?;
-    let items = rows
+    let records = load_many(conn, caller, &pks, now)?;
+    let items = records
         .into_iter()
-        .map(|(row, rank)| {
-            let (tags, authors) = terms.remove(&row.pk).unwrap_or_default();
-            let translations = members
-                .iter()
-                .filter(|(group, pk, _)| *group == row.translation_group && *pk != row.pk)
-                .map(|(_, _, t)| t.clone())
-                .collect();
-            (
-                ArticleRecord {
-                    row,
-                    tags,
-                    authors,
-                    translations,
-                },
-                rank,
-            )
-        })
+        .zip(rows)
+        .map(|(rec, (_, rank))| (rec, rank))
         .collect();
     Ok(ListPage { items, more, total })
 }

@@ -2,10 +2,12 @@
 //! decides what a caller may see, so no query can forget it.
 
 mod list;
+mod rankings;
 mod read;
 mod write;
 
 pub use list::{Filter, ListPage, ListQuery, Position, Shelf, list};
+pub use rankings::{popular, related};
 pub use read::{ArticleRecord, Found, find, load_by_pk, pk_of};
 pub use write::{add_views, create, purge, restore, trash, update};
 

@@ -80,6 +80,42 @@ pub fn pk_of(conn: &mut SqliteConnection, key: &str) -> Result<i32, ApiError> {
         .ok_or_else(|| not_found(key))
 }
 
+/// Loads several articles by primary key, in the order given, with their tags, authors
+/// and translations in three queries.
+pub fn load_many(
+    conn: &mut SqliteConnection,
+    caller: &Caller,
+    pks: &[i32],
+    now: &str,
+) -> Result<Vec<ArticleRecord>, ApiError> {
+    let rows: Vec<ArticleRow> = articles::table
+        .filter(articles::pk.eq_any(pks))
+        .select(ArticleRow::as_select())
+        .load(conn)?;
+    let mut terms = terms_of(conn, pks)?;
+    let groups: Vec<String> = rows.iter().map(|r| r.translation_group.clone()).collect();
+    let members = translations_of(conn, caller, &groups, now)?;
+    let mut out: Vec<ArticleRecord> = rows
+        .into_iter()
+        .map(|row| {
+            let (tags, authors) = terms.remove(&row.pk).unwrap_or_default();
+            let translations = members
+                .iter()
+                .filter(|(group, pk, _)| *group == row.translation_group && *pk != row.pk)
+                .map(|(_, _, t)| t.clone())
+                .collect();
+            ArticleRecord {
+                row,
+                tags,
+                authors,
+                translations,
+            }
+        })
+        .collect();
+    out.sort_by_key(|r| pks.iter().position(|p| *p == r.row.pk));
+    Ok(out)
+}
+
 /// Loads one article by primary key, whatever its state (for the write path and the
 /// trash, whose callers hold keys).
 pub fn load_by_pk(

@@ -221,12 +221,24 @@ pub fn purge(conn: &mut SqliteConnection, pk: i32, check: Precondition) -> Resul
 }
 
 /// Adds buffered view counts, all in one transaction; unknown ids are skipped.
+/// Each count also goes to today's row of `article_views_daily` (for "most read").
 pub fn add_views(conn: &mut SqliteConnection, counts: &[(String, i64)]) -> QueryResult<()> {
+    use diesel::sql_types::{BigInt, Text};
+    let today = crate::db::now()[..10].to_string();
     conn.immediate_transaction(|conn| {
         for (id, n) in counts {
             diesel::update(articles::table.filter(articles::id.eq(id)))
                 .set(articles::view_count.eq(articles::view_count + n))
                 .execute(conn)?;
+            diesel::sql_query(
+                "INSERT INTO article_views_daily (article_pk, day, views) \
+                 SELECT pk, ?, ? FROM articles WHERE id = ? \
+                 ON CONFLICT (article_pk, day) DO UPDATE SET views = views + excluded.views",
+            )
+            .bind::<Text, _>(&today)
+            .bind::<BigInt, _>(*n)
+            .bind::<Text, _>(id)
+            .execute(conn)?;
         }
         Ok(())
     })
@@ -270,6 +282,9 @@ fn slug_taken(
     slug: &str,
     except_pk: Option<i32>,
 ) -> QueryResult<bool> {
+    if RESERVED_SLUGS.contains(&slug) {
+        return Ok(true);
+    }
     // An id counts too: ids and slugs share the `/v1/articles/{id}` address space.
     let current: Vec<i32> = articles::table
         .filter(articles::slug.eq(slug).or(articles::id.eq(slug)))
@@ -285,6 +300,9 @@ fn slug_taken(
         .any(|pk| Some(pk) != except_pk))
 }
 
+/// Slugs that name routes under `/v1/articles/`.
+const RESERVED_SLUGS: [&str; 1] = ["popular"];
+
 fn ensure_slug_free(
     conn: &mut SqliteConnection,
     slug: &str,
@@ -293,7 +311,7 @@ fn ensure_slug_free(
     if slug_taken(conn, slug, except_pk)? {
         return Err(ApiError::taken(
             "slug",
-            format!("The slug '{slug}' is already used by another article."),
+            format!("The slug '{slug}' is taken by another article or reserved."),
         ));
     }
     Ok(())

@@ -1,0 +1,195 @@
+//! "Most read" and "related": public articles only, whoever asks.
+
+use actix_web::{HttpRequest, HttpResponse, get, web};
+use chrono::{Duration, Utc};
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+
+use crate::app::AppState;
+use crate::db::{self, articles::ArticleRecord};
+use crate::domain::access::Caller;
+use crate::domain::listing::default_fields;
+use crate::domain::search;
+use crate::error::{ApiError, Problem};
+use crate::http::auth::Auth;
+use crate::http::conditional::{self, Validators};
+use crate::http::query::Query;
+use crate::wire::article::{Article, ArticleList, PageMeta};
+
+/// Time windows of "most read".
+#[derive(Debug, Clone, Copy, Default, Deserialize, ToSchema)]
+pub enum Window {
+    /// Today and yesterday (UTC days touching the last 24 hours).
+    #[serde(rename = "24h")]
+    Day,
+    /// The last 7 UTC days, today included.
+    #[default]
+    #[serde(rename = "7d")]
+    Week,
+    /// The last 30 UTC days, today included.
+    #[serde(rename = "30d")]
+    Month,
+}
+
+/// Parameters of `GET /v1/articles/popular`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct PopularParams {
+    /// The window views are counted over (default `7d`).
+    #[param(inline)]
+    pub window: Option<Window>,
+    /// How many, 1–100 (default 10).
+    #[param(minimum = 1, maximum = 100, example = 10)]
+    pub limit: Option<i64>,
+}
+
+/// Parameters of `GET /v1/articles/{id}/related`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct RelatedParams {
+    /// How many, 1–20 (default 5).
+    #[param(minimum = 1, maximum = 20, example = 5)]
+    pub limit: Option<i64>,
+}
+
+fn limit_in(limit: Option<i64>, default: i64, max: i64) -> Result<i64, ApiError> {
+    let limit = limit.unwrap_or(default);
+    if !(1..=max).contains(&limit) {
+        return Err(ApiError::bad_param(
+            "limit",
+            format!("must be between 1 and {max}"),
+        ));
+    }
+    Ok(limit)
+}
+
+fn respond(
+    req: &HttpRequest,
+    state: &AppState,
+    records: Vec<ArticleRecord>,
+    limit: i64,
+) -> Result<HttpResponse, ApiError> {
+    let now = db::now();
+    let fields = default_fields();
+    let data: Vec<_> = records
+        .into_iter()
+        .filter_map(
+            |r| match serde_json::to_value(Article::from_record(r, &now)) {
+                Ok(serde_json::Value::Object(mut m)) => {
+                    m.retain(|k, _| fields.iter().any(|f| f == k));
+                    Some(m)
+                }
+                _ => None,
+            },
+        )
+        .collect();
+    let total = data.len() as i64;
+    let body = ArticleList {
+        data,
+        meta: PageMeta {
+            limit,
+            next_cursor: None,
+            total,
+            page: None,
+        },
+    };
+    let bytes = serde_json::to_vec(&body).map_err(ApiError::internal)?;
+    let v = Validators {
+        etag: conditional::hashed_etag(&bytes),
+        last_modified: None,
+    };
+    let cache = conditional::cache_control(
+        &Caller::Public,
+        state.config.cache_max_age,
+        state.config.cache_swr,
+    );
+    Ok(conditional::respond(req, &v, &cache, &body))
+}
+
+/// Most read articles over a window.
+///
+/// Ranked by views counted per UTC day (`POST /v1/articles/{id}/views`) within the
+/// window; published articles only. For all-time "most read" use
+/// `GET /v1/articles?sort=-view_count`.
+#[utoipa::path(
+    tag = "articles",
+    params(PopularParams, ("If-None-Match" = Option<String>, Header, description = "ETag of a cached copy; 304 when current.")),
+    security((), ("bearer" = [])),
+    responses(
+        (status = 200, description = "Most read first.", body = ArticleList, headers(("ETag" = String, description = "Strong validator."))),
+        (status = 304, description = "The cached copy is current."),
+        (status = 400, description = "A query parameter is invalid.", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "The key is unknown or revoked.", body = Problem, content_type = "application/problem+json")
+    )
+)]
+#[get("/articles/popular")]
+pub async fn list_popular_articles(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    _auth: Auth,
+    params: Query<PopularParams>,
+) -> Result<HttpResponse, ApiError> {
+    let limit = limit_in(params.limit, 10, 100)?;
+    let today = Utc::now();
+    let since = match params.window.unwrap_or_default() {
+        Window::Day => today - Duration::hours(24),
+        Window::Week => today - Duration::days(6),
+        Window::Month => today - Duration::days(29),
+    }
+    .format("%Y-%m-%d")
+    .to_string();
+    let ranked = db::run(&state.pool, move |conn| {
+        db::articles::popular(conn, &since, limit, &db::now())
+    })
+    .await?;
+    respond(
+        &req,
+        &state,
+        ranked.into_iter().map(|(r, _)| r).collect(),
+        limit,
+    )
+}
+
+/// Articles related to one article.
+///
+/// Published articles sharing the most tags with it first, then those whose text is
+/// most like its title. The article itself must be visible to the caller.
+#[utoipa::path(
+    tag = "articles",
+    params(("id" = String, Path, description = "The article's id or current slug."), RelatedParams,
+        ("If-None-Match" = Option<String>, Header, description = "ETag of a cached copy; 304 when current.")),
+    security((), ("bearer" = [])),
+    responses(
+        (status = 200, description = "Related articles, closest first.", body = ArticleList, headers(("ETag" = String, description = "Strong validator."))),
+        (status = 304, description = "The cached copy is current."),
+        (status = 400, description = "A query parameter is invalid.", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "The key is unknown or revoked.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No article the caller may see has this id or slug.", body = Problem, content_type = "application/problem+json")
+    )
+)]
+#[get("/articles/{id}/related")]
+pub async fn list_related_articles(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    auth: Auth,
+    id: web::Path<String>,
+    params: Query<RelatedParams>,
+) -> Result<HttpResponse, ApiError> {
+    let limit = limit_in(params.limit, 5, 20)?;
+    let (caller, key) = (auth.0, id.into_inner());
+    let records = db::run(&state.pool, move |conn| {
+        let now = db::now();
+        let db::articles::Found::Article(rec) = db::articles::find(conn, &caller, &key, &now)?
+        else {
+            return Err(ApiError::NotFound(format!(
+                "No article has the id or slug '{key}'."
+            )));
+        };
+        let similar = search::any_word(&rec.row.title);
+        db::articles::related(conn, rec.row.pk, similar, limit, &now)
+    })
+    .await?;
+    respond(&req, &state, records, limit)
+}

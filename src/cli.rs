@@ -26,6 +26,15 @@ pub enum Command {
     },
     /// Print the OpenAPI document.
     Openapi,
+    /// Fill the database with realistic demo articles (for trying and benchmarking).
+    SeedDemo {
+        /// How many articles to create.
+        #[arg(long, default_value_t = 1000)]
+        articles: usize,
+        /// Random seed; the same seed gives the same articles.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
 }
 
 /// `keys` subcommands.

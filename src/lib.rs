@@ -17,5 +17,6 @@ pub mod http;
 pub mod openapi;
 pub mod page_views;
 pub mod routes;
+pub mod seed;
 pub mod serve;
 pub mod wire;

@@ -31,6 +31,18 @@ fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Keys { action } => keys(&config, action),
+        Command::SeedDemo { articles, seed } => {
+            let pool = db::connect(&config.database_url, 1)?;
+            db::migrate(&pool)?;
+            let started = std::time::Instant::now();
+            let n = newsdesk::seed::seed(&pool, articles, seed)?;
+            let secs = started.elapsed().as_secs_f64();
+            eprintln!(
+                "created {n} articles in {secs:.1} s ({:.0}/s)",
+                n as f64 / secs
+            );
+            Ok(())
+        }
     }
 }
 

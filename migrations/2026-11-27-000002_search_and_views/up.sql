@@ -14,9 +14,9 @@ CREATE TABLE article_views_daily (
     article_pk INTEGER NOT NULL REFERENCES articles (pk) ON DELETE CASCADE,
     day        TEXT    NOT NULL,
     views      BIGINT  NOT NULL,
-    PRIMARY KEY (article_pk, day)
+    PRIMARY KEY (day, article_pk)
 ) WITHOUT ROWID;
-CREATE INDEX article_views_daily_by_day ON article_views_daily (day, article_pk);
+CREATE INDEX article_views_daily_by_article ON article_views_daily (article_pk);
 
 -- The other list orders and filters.
 CREATE INDEX articles_updated ON articles (updated_at DESC, pk DESC);

@@ -6,9 +6,11 @@ pub mod schema;
 pub mod search;
 pub mod terms;
 
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use diesel::connection::SimpleConnection;
+use diesel::Connection;
+use diesel::connection::{InstrumentationEvent, SimpleConnection};
 use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
 use diesel::sqlite::SqliteConnection;
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
@@ -23,9 +25,23 @@ pub type DbPool = Pool<ConnectionManager<SqliteConnection>>;
 /// One connection taken from the pool.
 pub type Conn = PooledConnection<ConnectionManager<SqliteConnection>>;
 
+/// The SQL statements connections ran, when logging is on (tests and the statement
+/// budget guard read it).
+#[derive(Debug, Clone, Default)]
+pub struct SqlLog(Arc<Mutex<Vec<String>>>);
+
+impl SqlLog {
+    /// Takes the statements logged so far, leaving the log empty.
+    pub fn take(&self) -> Vec<String> {
+        std::mem::take(&mut *self.0.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+}
+
 /// Per-connection PRAGMAs: `busy_timeout` first, so the others wait instead of failing.
-#[derive(Debug, Clone, Copy)]
-struct ConnectionSetup;
+#[derive(Debug, Clone)]
+struct ConnectionSetup {
+    log: Option<SqlLog>,
+}
 
 impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for ConnectionSetup {
     fn on_acquire(&self, conn: &mut SqliteConnection) -> Result<(), diesel::r2d2::Error> {
@@ -35,12 +51,35 @@ impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for ConnectionSe
              PRAGMA synchronous = NORMAL;
              PRAGMA foreign_keys = ON;",
         )
-        .map_err(diesel::r2d2::Error::QueryError)
+        .map_err(diesel::r2d2::Error::QueryError)?;
+        if let Some(log) = self.log.clone() {
+            conn.set_instrumentation(move |event: InstrumentationEvent<'_>| {
+                if let InstrumentationEvent::StartQuery { query, .. } = event {
+                    let sql = query.to_string();
+                    let sql = sql
+                        .split(" -- binds:")
+                        .next()
+                        .unwrap_or_default()
+                        .to_string();
+                    log.0.lock().unwrap_or_else(|p| p.into_inner()).push(sql);
+                }
+            });
+        }
+        Ok(())
     }
 }
 
 /// Opens (creating when absent) the database file and builds the pool.
 pub fn connect(database_url: &str, pool_size: u32) -> anyhow::Result<DbPool> {
+    build_pool(database_url, pool_size, None)
+}
+
+/// Like [`connect`], with every statement recorded in `log`.
+pub fn connect_logged(database_url: &str, pool_size: u32, log: SqlLog) -> anyhow::Result<DbPool> {
+    build_pool(database_url, pool_size, Some(log))
+}
+
+fn build_pool(database_url: &str, pool_size: u32, log: Option<SqlLog>) -> anyhow::Result<DbPool> {
     let path = database_url
         .strip_prefix("sqlite://")
         .unwrap_or(database_url);
@@ -53,7 +92,7 @@ pub fn connect(database_url: &str, pool_size: u32) -> anyhow::Result<DbPool> {
     let pool = Pool::builder()
         .max_size(pool_size.max(1))
         .connection_timeout(Duration::from_secs(10))
-        .connection_customizer(Box::new(ConnectionSetup))
+        .connection_customizer(Box::new(ConnectionSetup { log }))
         .build(manager)?;
     Ok(pool)
 }
@@ -93,22 +132,23 @@ pub fn now() -> String {
 }
 
 /// The time of the latest change any list could show: an article, tag or author
-/// updated, or a scheduled article whose time has come (at `now`).
+/// updated, or a scheduled article whose time has come (at `now`). One statement.
 pub fn last_change(conn: &mut SqliteConnection, now: &str) -> diesel::QueryResult<Option<String>> {
-    use diesel::prelude::*;
-    use schema::{articles, authors, tags};
-    let article: Option<String> = articles::table
-        .select(diesel::dsl::max(articles::updated_at))
-        .first(conn)?;
-    let live: Option<String> = articles::table
-        .filter(articles::sort_at.le(now))
-        .select(diesel::dsl::max(articles::sort_at))
-        .first(conn)?;
-    let tag: Option<String> = tags::table
-        .select(diesel::dsl::max(tags::updated_at))
-        .first(conn)?;
-    let author: Option<String> = authors::table
-        .select(diesel::dsl::max(authors::updated_at))
-        .first(conn)?;
-    Ok([article, live, tag, author].into_iter().flatten().max())
+    use diesel::RunQueryDsl;
+    use diesel::sql_types::{Nullable, Text};
+    #[derive(diesel::QueryableByName)]
+    struct Latest {
+        #[diesel(sql_type = Nullable<Text>)]
+        latest: Option<String>,
+    }
+    let row: Latest = diesel::sql_query(
+        "SELECT MAX(t) AS latest FROM ( \
+           SELECT MAX(updated_at) AS t FROM articles \
+           UNION ALL SELECT MAX(sort_at) FROM articles WHERE sort_at <= ? \
+           UNION ALL SELECT MAX(updated_at) FROM tags \
+           UNION ALL SELECT MAX(updated_at) FROM authors)",
+    )
+    .bind::<Text, _>(now)
+    .get_result(conn)?;
+    Ok(row.latest)
 }

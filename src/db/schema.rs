@@ -121,7 +121,7 @@ diesel::table! {
 }
 
 diesel::table! {
-    article_views_daily (article_pk, day) {
+    article_views_daily (day, article_pk) {
         article_pk -> Integer,
         day -> Text,
         views -> BigInt,

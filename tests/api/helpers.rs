@@ -28,6 +28,8 @@ pub struct TestApp {
     pub state: AppState,
     /// Path of the SQLite file.
     pub db_path: std::path::PathBuf,
+    /// Every SQL statement the app's connections ran.
+    pub sql: db::SqlLog,
     keys: [String; 3],
     call: Call,
     _dir: TempDir,
@@ -144,7 +146,8 @@ impl TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
         let db_path = dir.path().join("newsdesk.db");
         let database_url = db_path.to_str().expect("utf-8 path").to_string();
-        let pool = db::connect(&database_url, 4).expect("pool");
+        let sql = db::SqlLog::default();
+        let pool = db::connect_logged(&database_url, 4, sql.clone()).expect("pool");
         db::migrate(&pool).expect("migrations");
         let keys = {
             let mut conn = pool.get().expect("connection");
@@ -186,6 +189,7 @@ impl TestApp {
         Self {
             state,
             db_path,
+            sql,
             keys,
             call,
             _dir: dir,

@@ -11,6 +11,7 @@ mod helpers;
 mod keys;
 mod openapi;
 mod ops;
+mod plans;
 mod terms;
 mod trash;
 mod views;

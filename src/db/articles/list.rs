@@ -5,7 +5,7 @@ use diesel::dsl::sql;
 use diesel::prelude::*;
 use diesel::sql_types::{Bool, Double, Text};
 
-use super::read::{ArticleRecord, load_many};
+use super::read::{ArticleRecord, assemble};
 use super::{ArticleRow, Condition, visible_to};
 use crate::db::schema::{article_authors, article_search, article_tags, articles, authors, tags};
 use crate::db::search::RANK;
@@ -251,12 +251,8 @@ pub fn list(
     };
     let more = rows.len() as i64 > q.limit;
     let rows: Vec<(ArticleRow, f64)> = rows.into_iter().take(q.limit as usize).collect();
-    let pks: Vec<i32> = rows.iter().map(|(r, _)| r.pk).collect();
-    let records = load_many(conn, caller, &pks, now)?;
-    let items = records
-        .into_iter()
-        .zip(rows)
-        .map(|(rec, (_, rank))| (rec, rank))
-        .collect();
+    let (rows, ranks): (Vec<ArticleRow>, Vec<f64>) = rows.into_iter().unzip();
+    let records = assemble(conn, caller, rows, now)?;
+    let items = records.into_iter().zip(ranks).collect();
     Ok(ListPage { items, more, total })
 }

@@ -19,21 +19,35 @@ pub fn popular(
     limit: i64,
     now: &str,
 ) -> Result<Vec<(ArticleRecord, i64)>, ApiError> {
+    // Sum the window from the by-day index first, then keep the public ones: the
+    // planner would otherwise walk every article to group by it.
     let views = || sql::<BigInt>("SUM(article_views_daily.views)");
     let ranked: Vec<(i32, i64)> = article_views_daily::table
-        .inner_join(articles::table)
-        .filter(visible_to(&Caller::Public, now))
         .filter(article_views_daily::day.ge(since_day))
-        .group_by(articles::pk)
-        .select((articles::pk, views()))
-        .order((views().desc(), articles::pk.desc()))
-        .limit(limit)
+        .group_by(article_views_daily::article_pk)
+        .select((article_views_daily::article_pk, views()))
+        .order((views().desc(), article_views_daily::article_pk.desc()))
+        .limit(limit * 5 + 50)
         .load(conn)?;
-    let pks: Vec<i32> = ranked.iter().map(|r| r.0).collect();
+    if ranked.is_empty() {
+        return Ok(Vec::new());
+    }
+    let candidates: Vec<i32> = ranked.iter().map(|r| r.0).collect();
+    let public: Vec<i32> = articles::table
+        .filter(visible_to(&Caller::Public, now))
+        .filter(articles::pk.eq_any(&candidates))
+        .select(articles::pk)
+        .load(conn)?;
+    let top: Vec<(i32, i64)> = ranked
+        .into_iter()
+        .filter(|(pk, _)| public.contains(pk))
+        .take(limit as usize)
+        .collect();
+    let pks: Vec<i32> = top.iter().map(|r| r.0).collect();
     let records = load_many(conn, &Caller::Public, &pks, now)?;
     Ok(records
         .into_iter()
-        .zip(ranked)
+        .zip(top)
         .map(|(rec, (_, views))| (rec, views))
         .collect())
 }

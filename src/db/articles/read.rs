@@ -88,14 +88,33 @@ pub fn load_many(
     pks: &[i32],
     now: &str,
 ) -> Result<Vec<ArticleRecord>, ApiError> {
+    if pks.is_empty() {
+        return Ok(Vec::new());
+    }
     let rows: Vec<ArticleRow> = articles::table
         .filter(articles::pk.eq_any(pks))
         .select(ArticleRow::as_select())
         .load(conn)?;
-    let mut terms = terms_of(conn, pks)?;
+    let mut out = assemble(conn, caller, rows, now)?;
+    out.sort_by_key(|r| pks.iter().position(|p| *p == r.row.pk));
+    Ok(out)
+}
+
+/// Rows with their tags, authors and translations, in three queries.
+pub(super) fn assemble(
+    conn: &mut SqliteConnection,
+    caller: &Caller,
+    rows: Vec<ArticleRow>,
+    now: &str,
+) -> Result<Vec<ArticleRecord>, ApiError> {
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let pks: Vec<i32> = rows.iter().map(|r| r.pk).collect();
+    let mut terms = terms_of(conn, &pks)?;
     let groups: Vec<String> = rows.iter().map(|r| r.translation_group.clone()).collect();
     let members = translations_of(conn, caller, &groups, now)?;
-    let mut out: Vec<ArticleRecord> = rows
+    Ok(rows
         .into_iter()
         .map(|row| {
             let (tags, authors) = terms.remove(&row.pk).unwrap_or_default();
@@ -111,9 +130,7 @@ pub fn load_many(
                 translations,
             }
         })
-        .collect();
-    out.sort_by_key(|r| pks.iter().position(|p| *p == r.row.pk));
-    Ok(out)
+        .collect())
 }
 
 /// Loads one article by primary key, whatever its state (for the write path and the

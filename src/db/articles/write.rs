@@ -233,7 +233,7 @@ pub fn add_views(conn: &mut SqliteConnection, counts: &[(String, i64)]) -> Query
             diesel::sql_query(
                 "INSERT INTO article_views_daily (article_pk, day, views) \
                  SELECT pk, ?, ? FROM articles WHERE id = ? \
-                 ON CONFLICT (article_pk, day) DO UPDATE SET views = views + excluded.views",
+                 ON CONFLICT (day, article_pk) DO UPDATE SET views = views + excluded.views",
             )
             .bind::<Text, _>(&today)
             .bind::<BigInt, _>(*n)

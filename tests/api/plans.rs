@@ -1,0 +1,133 @@
+//! Query plans and statement budgets: every list and search query uses an index, and
+//! reads run a small fixed number of statements whatever the page size.
+
+use diesel::RunQueryDsl;
+use diesel::sql_types::Text;
+use serde_json::json;
+
+use crate::helpers::TestApp;
+
+#[derive(diesel::QueryableByName)]
+struct PlanRow {
+    #[diesel(sql_type = Text)]
+    detail: String,
+}
+
+/// The query-plan lines of a statement (its `?` left unbound, as NULL).
+fn plan(app: &TestApp, sql: &str) -> Vec<String> {
+    let mut conn = app.state.pool.get().unwrap();
+    diesel::sql_query(format!("EXPLAIN QUERY PLAN {sql}"))
+        .load::<PlanRow>(&mut conn)
+        .unwrap_or_else(|e| panic!("EXPLAIN failed for {sql}: {e}"))
+        .into_iter()
+        .map(|r| r.detail)
+        .collect()
+}
+
+/// Seeds articles in both languages with tags and authors.
+async fn seeded(n: usize) -> TestApp {
+    let app = TestApp::spawn().await;
+    app.post_json(
+        "/v1/authors",
+        Some(app.write_key()),
+        &json!({"name": "Olena Petrenko"}),
+    )
+    .await
+    .assert_status(201);
+    for i in 0..n {
+        let body = json!({
+            "title": format!("Україна і діаспора {i}"),
+            "body_markdown": format!("Громади підтримують Україну. Story number {i} about support."),
+            "status": "published",
+            "language": if i % 2 == 0 { "uk" } else { "en" },
+            "tags": ["#StandWithUkraine", format!("topic-{}", i % 3)],
+            "authors": ["olena-petrenko"],
+            "featured": i % 4 == 0,
+        });
+        app.post_json("/v1/articles", Some(app.write_key()), &body)
+            .await
+            .assert_status(201);
+    }
+    app.sql.take();
+    app
+}
+
+const SHAPES: &[&str] = &[
+    "/v1/articles",
+    "/v1/articles?limit=3&page=2",
+    "/v1/articles?sort=published_at",
+    "/v1/articles?sort=-updated_at",
+    "/v1/articles?sort=-view_count",
+    "/v1/articles?tag=standwithukraine",
+    "/v1/articles?tag=topic-1,topic-2&language=uk",
+    "/v1/articles?author=olena-petrenko",
+    "/v1/articles?language=en",
+    "/v1/articles?published_after=2020-01-01&published_before=2099-01-01",
+    "/v1/articles?q=%D1%83%D0%BA%D1%80%D0%B0%D1%97%D0%BD%D0%B0",
+    "/v1/articles?q=support&sort=-published_at",
+    "/v1/articles?q=%D1%83%D0%BA%D1%80%D0%B0%D1%97%D0%BD%D0%B0&tag=standwithukraine",
+    "/v1/articles/popular",
+    "/v1/tags",
+    "/v1/authors",
+];
+
+#[actix_web::test]
+async fn every_list_and_search_query_uses_an_index() {
+    let app = seeded(6).await;
+    for path in SHAPES {
+        app.get(path, None).await.assert_status(200);
+        for sql in app.sql.take() {
+            if !sql.trim_start().to_ascii_uppercase().starts_with("SELECT") {
+                continue;
+            }
+            for line in plan(&app, &sql) {
+                // "SCAN articles" alone reads the whole table; "SCAN … USING INDEX" walks
+                // an index in order and stops at LIMIT.
+                let full_scan = line.starts_with("SCAN ")
+                    && !line.contains("USING")
+                    && !line.contains("VIRTUAL TABLE")
+                    && !line.contains("CONSTANT ROW");
+                assert!(!full_scan, "{path}: full scan `{line}` in\n{sql}");
+            }
+        }
+    }
+}
+
+/// How many statements a GET runs.
+async fn statements(app: &TestApp, path: &str) -> usize {
+    app.sql.take();
+    app.get(path, None).await.assert_status(200);
+    app.sql.take().len()
+}
+
+#[actix_web::test]
+async fn reads_run_a_fixed_number_of_statements_whatever_the_page_size() {
+    let app = seeded(12).await;
+    let article = app
+        .get("/v1/articles?limit=1&fields=slug", None)
+        .await
+        .json()["data"][0]["slug"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let budgets: &[(&str, usize)] = &[
+        ("/v1/articles?limit=2", 8),
+        ("/v1/articles?limit=12", 8),
+        (
+            "/v1/articles?q=%D1%83%D0%BA%D1%80%D0%B0%D1%97%D0%BD%D0%B0&limit=12",
+            8,
+        ),
+        ("/v1/tags?limit=12", 5),
+        (&format!("/v1/articles/{article}"), 6),
+    ];
+    let small = statements(&app, "/v1/articles?limit=2").await;
+    let large = statements(&app, "/v1/articles?limit=12").await;
+    assert_eq!(
+        small, large,
+        "a longer page must not run more statements (N+1)"
+    );
+    for (path, budget) in budgets {
+        let n = statements(&app, path).await;
+        assert!(n <= *budget, "{path} ran {n} statements, budget {budget}");
+    }
+}

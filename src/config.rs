@@ -21,6 +21,8 @@ pub struct Config {
     pub default_language: String,
     /// `max-age` of public reads, seconds (`NEWSDESK_CACHE_MAX_AGE`).
     pub cache_max_age: u32,
+    /// `s-maxage` of public reads (shared caches, CDNs), seconds (`NEWSDESK_CACHE_S_MAXAGE`).
+    pub cache_s_maxage: u32,
     /// `stale-while-revalidate` of public reads, seconds (`NEWSDESK_CACHE_SWR`).
     pub cache_swr: u32,
     /// How often buffered view counts are written, milliseconds (`NEWSDESK_VIEW_FLUSH_MS`).
@@ -42,6 +44,7 @@ impl Default for Config {
             pool_size: 8,
             default_language: "en".into(),
             cache_max_age: 60,
+            cache_s_maxage: 300,
             cache_swr: 300,
             view_flush_ms: 1000,
             workers: 0,
@@ -81,6 +84,7 @@ impl Config {
             pool_size: var("NEWSDESK_POOL_SIZE", d.pool_size)?,
             default_language: var("NEWSDESK_DEFAULT_LANGUAGE", d.default_language)?,
             cache_max_age: var("NEWSDESK_CACHE_MAX_AGE", d.cache_max_age)?,
+            cache_s_maxage: var("NEWSDESK_CACHE_S_MAXAGE", d.cache_s_maxage)?,
             cache_swr: var("NEWSDESK_CACHE_SWR", d.cache_swr)?,
             view_flush_ms: var("NEWSDESK_VIEW_FLUSH_MS", d.view_flush_ms)?,
             workers: var("NEWSDESK_WORKERS", d.workers)?,

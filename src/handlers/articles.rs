@@ -46,8 +46,7 @@ pub(super) fn respond_article(
     rec: ArticleRecord,
 ) -> HttpResponse {
     let article = Article::from_record(rec, &now());
-    let cache =
-        conditional::cache_control(caller, state.config.cache_max_age, state.config.cache_swr);
+    let cache = conditional::cache_control(caller, &state.config);
     conditional::respond(req, &article.validators(), &cache, &article)
 }
 

@@ -317,8 +317,7 @@ async fn respond(
         etag: conditional::hashed_etag(&bytes),
         last_modified: changed.as_deref().and_then(time::http_date),
     };
-    let cache =
-        conditional::cache_control(&caller, state.config.cache_max_age, state.config.cache_swr);
+    let cache = conditional::cache_control(&caller, &state.config);
     let mut res = conditional::respond(&req, &v, &cache, &body);
     let mut links = Vec::new();
     match (page_number, &body.meta.next_cursor) {

@@ -100,11 +100,7 @@ fn respond(
         etag: conditional::hashed_etag(&bytes),
         last_modified: None,
     };
-    let cache = conditional::cache_control(
-        &Caller::Public,
-        state.config.cache_max_age,
-        state.config.cache_swr,
-    );
+    let cache = conditional::cache_control(&Caller::Public, &state.config);
     Ok(conditional::respond(req, &v, &cache, &body))
 }
 

@@ -87,8 +87,7 @@ async fn list(
         etag: conditional::hashed_etag(&bytes),
         last_modified: changed.as_deref().and_then(crate::domain::time::http_date),
     };
-    let cache =
-        conditional::cache_control(&auth.0, state.config.cache_max_age, state.config.cache_swr);
+    let cache = conditional::cache_control(&auth.0, &state.config);
     Ok(conditional::respond(&req, &v, &cache, &body))
 }
 
@@ -101,8 +100,7 @@ async fn fetch(
 ) -> Result<HttpResponse, ApiError> {
     let rec = db::run(&state.pool, move |conn| (kind.ops().get)(conn, &slug)).await?;
     let term = Term::from(rec);
-    let cache =
-        conditional::cache_control(&auth.0, state.config.cache_max_age, state.config.cache_swr);
+    let cache = conditional::cache_control(&auth.0, &state.config);
     Ok(conditional::respond(
         &req,
         &validators(&term),

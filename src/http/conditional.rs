@@ -6,6 +6,7 @@ use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use crate::config::Config;
 use crate::domain::access::Caller;
 use crate::error::ApiError;
 
@@ -88,11 +89,14 @@ impl IfMatch {
 }
 
 /// Cache-Control for a read by `caller`: shared caches may keep public reads only.
-pub fn cache_control(caller: &Caller, max_age: u32, swr: u32) -> String {
+pub fn cache_control(caller: &Caller, config: &Config) -> String {
     if caller.sees_unpublished() {
         "private, no-cache".to_string()
     } else {
-        format!("public, max-age={max_age}, stale-while-revalidate={swr}")
+        format!(
+            "public, max-age={}, s-maxage={}, stale-while-revalidate={}",
+            config.cache_max_age, config.cache_s_maxage, config.cache_swr
+        )
     }
 }
 

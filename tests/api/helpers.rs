@@ -337,3 +337,22 @@ fn check_problem(res: &Res) {
         assert!(!lower.contains(leak), "problem leaks {leak:?}: {p}");
     }
 }
+
+/// `path?k=v&…` with every name and value percent-encoded (Cyrillic, `+`, quotes, …).
+pub fn with_query(path: &str, params: &[(&str, &str)]) -> String {
+    let mut q = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in params {
+        q.append_pair(k, v);
+    }
+    format!("{path}?{}", q.finish())
+}
+
+/// The `title` of every item of a list answer, in order.
+pub fn titles(list: &Value) -> Vec<String> {
+    list["data"]
+        .as_array()
+        .expect("a list answer has data[]")
+        .iter()
+        .map(|a| a["title"].as_str().unwrap_or_default().to_string())
+        .collect()
+}

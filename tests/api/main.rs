@@ -6,12 +6,17 @@
 mod articles;
 mod conditional;
 mod content;
+mod cors;
+mod counts;
 mod errors;
 mod helpers;
 mod keys;
+mod listing;
 mod openapi;
 mod ops;
 mod plans;
+mod rankings;
+mod search;
 mod terms;
 mod trash;
 mod views;

@@ -1,3 +1,4 @@
+DROP TABLE store_changes;
 DROP INDEX authors_updated;
 DROP INDEX tags_updated;
 DROP INDEX articles_published;

@@ -25,3 +25,12 @@ CREATE INDEX articles_language ON articles (language, sort_at DESC, pk DESC);
 CREATE INDEX articles_published ON articles (published_at);
 CREATE INDEX tags_updated ON tags (updated_at);
 CREATE INDEX authors_updated ON authors (updated_at);
+
+-- One row: when anything a list or page shows last changed (writes, trash, purges,
+-- tag and author changes). Lists use it for Last-Modified, so a deletion, which leaves
+-- no row behind to carry a time, still moves it forward.
+CREATE TABLE store_changes (
+    id         INTEGER PRIMARY KEY CHECK (id = 1),
+    changed_at TEXT    NOT NULL
+);
+INSERT INTO store_changes (id, changed_at) VALUES (1, '1970-01-01T00:00:00.000000Z');

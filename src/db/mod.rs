@@ -131,8 +131,18 @@ pub fn now() -> String {
     crate::domain::time::format(chrono::Utc::now())
 }
 
-/// The time of the latest change any list could show: an article, tag or author
-/// updated, or a scheduled article whose time has come (at `now`). One statement.
+/// Notes that the store changed now; called inside every write transaction.
+pub fn touch(conn: &mut SqliteConnection) -> diesel::QueryResult<()> {
+    use diesel::RunQueryDsl;
+    use diesel::sql_types::Text;
+    diesel::sql_query("UPDATE store_changes SET changed_at = ? WHERE id = 1")
+        .bind::<Text, _>(now())
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The time of the latest change any list or page could show: the last write (deletes
+/// included), or a scheduled article whose time has come (at `now`). One statement.
 pub fn last_change(conn: &mut SqliteConnection, now: &str) -> diesel::QueryResult<Option<String>> {
     use diesel::RunQueryDsl;
     use diesel::sql_types::{Nullable, Text};
@@ -143,10 +153,8 @@ pub fn last_change(conn: &mut SqliteConnection, now: &str) -> diesel::QueryResul
     }
     let row: Latest = diesel::sql_query(
         "SELECT MAX(t) AS latest FROM ( \
-           SELECT MAX(updated_at) AS t FROM articles \
-           UNION ALL SELECT MAX(sort_at) FROM articles WHERE sort_at <= ? \
-           UNION ALL SELECT MAX(updated_at) FROM tags \
-           UNION ALL SELECT MAX(updated_at) FROM authors)",
+           SELECT changed_at AS t FROM store_changes WHERE id = 1 \
+           UNION ALL SELECT MAX(sort_at) FROM articles WHERE sort_at <= ?)",
     )
     .bind::<Text, _>(now)
     .get_result(conn)?;

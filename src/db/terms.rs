@@ -163,6 +163,7 @@ macro_rules! term_store {
                 description: Option<&str>,
             ) -> Result<TermRecord, ApiError> {
                 conn.immediate_transaction(|conn| {
+                    crate::db::touch(conn)?;
                     ensure_free(conn, slug)?;
                     let now = crate::db::now();
                     diesel::insert_into($table::table)
@@ -186,6 +187,7 @@ macro_rules! term_store {
                 check: UpdateCheck,
             ) -> Result<TermRecord, ApiError> {
                 conn.immediate_transaction(|conn| {
+                    crate::db::touch(conn)?;
                     let current = get(conn, slug)?;
                     check(&current)?;
                     let new_slug = change.slug.clone().unwrap_or_else(|| current.slug.clone());
@@ -244,6 +246,7 @@ macro_rules! term_store {
                 check: DeleteCheck,
             ) -> Result<(), ApiError> {
                 conn.immediate_transaction(|conn| {
+                    crate::db::touch(conn)?;
                     let current = get(conn, slug)?;
                     check(conn, &current)?;
                     let pk: i32 = $table::table

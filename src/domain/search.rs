@@ -182,13 +182,66 @@ pub fn match_expression(terms: &[Term]) -> Option<String> {
     (!parts.is_empty()).then(|| parts.join(" AND "))
 }
 
+/// Words too common to make two articles alike.
+const STOP_WORDS: &[&str] = &[
+    "the",
+    "and",
+    "for",
+    "with",
+    "from",
+    "that",
+    "this",
+    "are",
+    "was",
+    "were",
+    "has",
+    "have",
+    "its",
+    "our",
+    "their",
+    "about",
+    "after",
+    "into",
+    "over",
+    "will",
+    "not",
+    "but",
+    "also",
+    "або",
+    "але",
+    "для",
+    "від",
+    "про",
+    "які",
+    "який",
+    "яка",
+    "що",
+    "щоб",
+    "також",
+    "після",
+    "через",
+    "між",
+    "під",
+    "над",
+    "його",
+    "її",
+    "їх",
+    "цей",
+    "ця",
+    "це",
+    "ці",
+    "вже",
+    "ще",
+];
+
 /// An FTS5 expression matching any of a text's distinct stems of three or more
 /// characters (at most 12): "more like this" for related articles.
 pub fn any_word(text: &str) -> Option<String> {
     let mut stems: Vec<String> = Vec::new();
     for (s, e) in word_spans(text) {
         let st = stem(&normalize(&text[s..e]));
-        if st.chars().count() >= 3 && !stems.contains(&st) && stems.len() < 12 {
+        let common = STOP_WORDS.contains(&normalize(&text[s..e]).as_str());
+        if !common && st.chars().count() >= 3 && !stems.contains(&st) && stems.len() < 12 {
             stems.push(st);
         }
     }

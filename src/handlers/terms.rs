@@ -25,20 +25,18 @@ use crate::wire::term::{Term, TermInput, TermPage, TermPatch};
 
 const MAX_DESCRIPTION: usize = 2000;
 
-fn validators(term: &Term) -> Validators {
+/// A term's validators: a hash of it, and the store's last change (its
+/// `article_count` moves with articles, not with the term).
+fn validators(term: &Term, changed: Option<&str>) -> Validators {
     let bytes = serde_json::to_vec(term).unwrap_or_default();
     Validators {
         etag: conditional::hashed_etag(&bytes),
-        last_modified: Some(
-            term.updated_at
-                .format("%a, %d %b %Y %H:%M:%S GMT")
-                .to_string(),
-        ),
+        last_modified: changed.and_then(crate::domain::time::http_date),
     }
 }
 
 fn etag_of(rec: &TermRecord) -> String {
-    validators(&Term::from(rec.clone())).etag
+    validators(&Term::from(rec.clone()), None).etag
 }
 
 fn check_description(errors: &mut Vec<FieldError>, d: Option<&str>) {
@@ -98,12 +96,16 @@ async fn fetch(
     auth: Auth,
     slug: String,
 ) -> Result<HttpResponse, ApiError> {
-    let rec = db::run(&state.pool, move |conn| (kind.ops().get)(conn, &slug)).await?;
+    let (rec, changed) = db::run(&state.pool, move |conn| {
+        let rec = (kind.ops().get)(conn, &slug)?;
+        Ok((rec, db::last_change(conn, &db::now())?))
+    })
+    .await?;
     let term = Term::from(rec);
     let cache = conditional::cache_control(&auth.0, &state.config);
     Ok(conditional::respond(
         &req,
-        &validators(&term),
+        &validators(&term, changed.as_deref()),
         &cache,
         &term,
     ))
@@ -111,7 +113,8 @@ async fn fetch(
 
 fn written(status: StatusCode, rec: TermRecord) -> HttpResponse {
     let term = Term::from(rec);
-    conditional::written(status, &validators(&term)).json(term)
+    let changed = crate::domain::time::format(term.updated_at);
+    conditional::written(status, &validators(&term, Some(&changed))).json(term)
 }
 
 async fn create(

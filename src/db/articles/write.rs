@@ -79,6 +79,7 @@ fn fields<'a>(
 /// Stores a new article; returns its primary key.
 pub fn create(conn: &mut SqliteConnection, draft: &ArticleDraft) -> Result<i32, ApiError> {
     conn.immediate_transaction(|conn| {
+        crate::db::touch(conn)?;
         let now = crate::db::now();
         let id = uuid::Uuid::now_v7().to_string();
         let slug = match &draft.slug {
@@ -116,6 +117,7 @@ where
     F: FnOnce(&mut SqliteConnection, &ArticleRow) -> Result<ArticleDraft, ApiError>,
 {
     conn.immediate_transaction(|conn| {
+        crate::db::touch(conn)?;
         let row = current(conn, pk, &|_, _| Ok(()))?;
         let draft = &build(conn, &row)?;
         if row.deleted_at.is_some() {
@@ -160,6 +162,7 @@ where
 /// Moves an article to the trash.
 pub fn trash(conn: &mut SqliteConnection, pk: i32, check: Precondition) -> Result<(), ApiError> {
     conn.immediate_transaction(|conn| {
+        crate::db::touch(conn)?;
         let row = current(conn, pk, check)?;
         if row.deleted_at.is_some() {
             return Err(in_trash());
@@ -179,6 +182,7 @@ pub fn trash(conn: &mut SqliteConnection, pk: i32, check: Precondition) -> Resul
 /// Brings an article back from the trash.
 pub fn restore(conn: &mut SqliteConnection, pk: i32, check: Precondition) -> Result<(), ApiError> {
     conn.immediate_transaction(|conn| {
+        crate::db::touch(conn)?;
         let row = current(conn, pk, check)?;
         if row.deleted_at.is_none() {
             return Err(ApiError::Conflict {
@@ -201,6 +205,7 @@ pub fn restore(conn: &mut SqliteConnection, pk: i32, check: Precondition) -> Res
 /// Deletes an article for good, with its links and former slugs.
 pub fn purge(conn: &mut SqliteConnection, pk: i32, check: Precondition) -> Result<(), ApiError> {
     conn.immediate_transaction(|conn| {
+        crate::db::touch(conn)?;
         let row = current(conn, pk, check)?;
         search::remove(conn, pk)?;
         diesel::delete(articles::table.find(pk)).execute(conn)?;
@@ -226,6 +231,7 @@ pub fn add_views(conn: &mut SqliteConnection, counts: &[(String, i64)]) -> Query
     use diesel::sql_types::{BigInt, Text};
     let today = crate::db::now()[..10].to_string();
     conn.immediate_transaction(|conn| {
+        crate::db::touch(conn)?;
         for (id, n) in counts {
             diesel::update(articles::table.filter(articles::id.eq(id)))
                 .set(articles::view_count.eq(articles::view_count + n))

@@ -50,7 +50,7 @@ shapes=(
   "tag filter, deep cursor|/v1/articles?tag=$TAG&limit=20&cursor=$TAG_DEEP"
   "search, common word (community)|/v1/articles?q=community&limit=20"
   "search, Ukrainian inflected (Україна)|/v1/articles?q=$UK_Q&limit=20"
-  "search, rare word|/v1/articles?q=embroidery%20hospital%20winter&limit=20"
+  "search, rare word (one match)|/v1/articles?q=77777&limit=20"
   "count only (limit=1, total)|/v1/articles?limit=1&fields=id"
   "article by slug|/v1/articles/__SLUG__"
 )

@@ -31,6 +31,8 @@ pub struct AppState {
     pub views: Arc<ViewBuffer>,
     /// Request metrics (`/metrics`).
     pub metrics: PrometheusMetrics,
+    /// List totals, valid until the store changes.
+    pub counts: Arc<crate::caches::CountCache>,
 }
 
 impl AppState {
@@ -45,6 +47,7 @@ impl AppState {
             pool,
             config: Arc::new(config),
             views: Arc::new(ViewBuffer::default()),
+            counts: Arc::new(crate::caches::CountCache::default()),
             metrics,
         })
     }

@@ -222,6 +222,9 @@ impl ResponseError for ApiError {
                     HeaderValue::from_static("Bearer realm=\"newsdesk\""),
                 );
             }
+            Self::Unavailable(_) => {
+                headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+            }
             Self::MethodNotAllowed { allow } => {
                 if let Ok(v) = HeaderValue::from_str(&allow.join(", ")) {
                     headers.insert(header::ALLOW, v);

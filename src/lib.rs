@@ -7,6 +7,7 @@
 //! `http/` extractors and response helpers; `error` the one problem+json mapping.
 
 pub mod app;
+pub mod caches;
 pub mod cli;
 pub mod config;
 pub mod db;

@@ -66,7 +66,8 @@ pub fn spec() -> utoipa::openapi::OpenApi {
 }
 
 /// Completes the generated document: every operation can fail with 500 (a fault of
-/// ours, answered with a problem document and logged), documented once and referenced.
+/// ours, answered with a problem document and logged) or 503 (overload), documented
+/// once and referenced.
 pub fn finish(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
     use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
     let problem = ContentBuilder::new()
@@ -76,10 +77,31 @@ pub fn finish(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
         .description("A fault of the server; the cause is logged, never shown.")
         .content(crate::error::PROBLEM_JSON, problem)
         .build();
-    api.components
+    let busy = ResponseBuilder::new()
+        .description("The database is busy (overload); retry after `Retry-After` seconds.")
+        .content(
+            crate::error::PROBLEM_JSON,
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("Problem")))
+                .build(),
+        )
+        .header(
+            "Retry-After",
+            utoipa::openapi::HeaderBuilder::new()
+                .schema(Some(
+                    utoipa::openapi::ObjectBuilder::new()
+                        .schema_type(utoipa::openapi::schema::Type::Integer),
+                ))
+                .description(Some("Seconds to wait."))
+                .build(),
+        )
+        .build();
+    let responses = &mut api
+        .components
         .get_or_insert_with(Default::default)
-        .responses
-        .insert("InternalError".into(), RefOr::T(internal));
+        .responses;
+    responses.insert("InternalError".into(), RefOr::T(internal));
+    responses.insert("Unavailable".into(), RefOr::T(busy));
     for item in api.paths.paths.values_mut() {
         let ops = [
             &mut item.get,
@@ -93,6 +115,10 @@ pub fn finish(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
                 .responses
                 .entry("500".into())
                 .or_insert_with(|| RefOr::Ref(Ref::from_response_name("InternalError")));
+            op.responses
+                .responses
+                .entry("503".into())
+                .or_insert_with(|| RefOr::Ref(Ref::from_response_name("Unavailable")));
         }
     }
     api

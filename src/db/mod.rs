@@ -119,7 +119,10 @@ where
 {
     let pool = pool.clone();
     actix_web::web::block(move || {
-        let mut conn = pool.get().map_err(ApiError::internal)?;
+        // An exhausted pool is an overload, not a fault: 503, retry shortly.
+        let mut conn = pool
+            .get()
+            .map_err(|_| ApiError::Unavailable("The database is busy; retry shortly.".into()))?;
         work(&mut conn)
     })
     .await

@@ -233,6 +233,7 @@ fn plan(p: ArticleListParams, caller: &Caller, shelf: Shelf) -> Result<Plan, Api
             limit,
             position,
             shelf,
+            known_total: None,
         },
         terms,
         fields,
@@ -275,13 +276,22 @@ async fn respond(
     caller: Caller,
     plan: Plan,
 ) -> Result<HttpResponse, ApiError> {
-    let (query, c) = (plan.query.clone(), caller.clone());
+    let (mut query, c, counts) = (plan.query.clone(), caller.clone(), state.counts.clone());
     let (page, changed) = db::run(&state.pool, move |conn| {
         let now = db::now();
-        Ok((
-            db::articles::list(conn, &c, &query, &now)?,
-            db::last_change(conn, &now)?,
-        ))
+        let changed = db::last_change(conn, &now)?;
+        // Totals are cached until the store changes (or a scheduled article goes live,
+        // which moves `changed` too); a count over 100,000 rows is the slow part of a list.
+        let key = format!(
+            "{}|{:?}|{:?}",
+            c.sees_unpublished(),
+            query.shelf,
+            query.filter
+        );
+        query.known_total = counts.get(&key, changed.as_deref());
+        let page = db::articles::list(conn, &c, &query, &now)?;
+        counts.put(key, changed.clone(), page.total);
+        Ok((page, changed))
     })
     .await?;
     let q = &plan.query;

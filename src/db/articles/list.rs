@@ -80,7 +80,13 @@ pub struct ListQuery {
     pub position: Position,
     /// Live articles or the trash.
     pub shelf: Shelf,
+    /// The total when already known (cached): the count is skipped.
+    pub known_total: Option<i64>,
 }
+
+/// How many of the newest matches `relevance` ranks: bm25 scores every match it is
+/// given, so a common word would otherwise cost a score per article.
+pub const RANKED_MATCHES: i64 = 1000;
 
 /// One page of a list.
 #[derive(Debug)]
@@ -230,28 +236,60 @@ pub fn list(
     q: &ListQuery,
     now: &str,
 ) -> Result<ListPage, ApiError> {
-    let (rows, total): (Vec<(ArticleRow, f64)>, i64) = if q.filter.search.is_some() {
+    // Two phases: keys in order first (index-only where possible, no bodies in the
+    // sorter), then the rows of the one page.
+    let count = q.known_total.is_none();
+    let (keys, total): (Vec<(i32, f64)>, Option<i64>) = if let Some(expr) = &q.filter.search {
         let from = || {
             articles::table
                 .inner_join(article_search::table.on(article_search::rowid.eq(articles::pk)))
         };
-        let total = restricted!(from().into_boxed(), caller, q, now)
-            .count()
-            .get_result(conn)?;
-        let query = restricted!(from().into_boxed(), caller, q, now)
-            .select((ArticleRow::as_select(), sql::<Double>(RANK)));
+        let total = if count {
+            Some(
+                restricted!(from().into_boxed(), caller, q, now)
+                    .count()
+                    .get_result(conn)?,
+            )
+        } else {
+            None
+        };
+        let mut query = restricted!(from().into_boxed(), caller, q, now)
+            .select((articles::pk, sql::<Double>(RANK)));
+        if q.sort == Sort::Relevance {
+            // bm25 scores every match before LIMIT: rank only the newest matches.
+            query = query.filter(
+                sql::<Bool>("articles.pk >= COALESCE((SELECT rowid FROM article_search WHERE article_search MATCH ")
+                    .bind::<Text, _>(expr.clone())
+                    .sql(&format!(" ORDER BY rowid DESC LIMIT 1 OFFSET {}), 0)", RANKED_MATCHES - 1)),
+            );
+        }
         (paged!(query, q).load(conn)?, total)
     } else {
-        let total = restricted!(articles::table.into_boxed(), caller, q, now)
-            .count()
-            .get_result(conn)?;
+        let total = if count {
+            Some(
+                restricted!(articles::table.into_boxed(), caller, q, now)
+                    .count()
+                    .get_result(conn)?,
+            )
+        } else {
+            None
+        };
         let query = restricted!(articles::table.into_boxed(), caller, q, now)
-            .select((ArticleRow::as_select(), sql::<Double>("0.0")));
+            .select((articles::pk, sql::<Double>("0.0")));
         (paged!(query, q).load(conn)?, total)
     };
-    let more = rows.len() as i64 > q.limit;
-    let rows: Vec<(ArticleRow, f64)> = rows.into_iter().take(q.limit as usize).collect();
-    let (rows, ranks): (Vec<ArticleRow>, Vec<f64>) = rows.into_iter().unzip();
+    let total = total.or(q.known_total).unwrap_or_default();
+    let more = keys.len() as i64 > q.limit;
+    let (pks, ranks): (Vec<i32>, Vec<f64>) = keys.into_iter().take(q.limit as usize).unzip();
+    let mut rows: Vec<ArticleRow> = if pks.is_empty() {
+        Vec::new()
+    } else {
+        articles::table
+            .filter(articles::pk.eq_any(&pks))
+            .select(ArticleRow::as_select())
+            .load(conn)?
+    };
+    rows.sort_by_key(|r| pks.iter().position(|p| *p == r.pk));
     let records = assemble(conn, caller, rows, now)?;
     let items = records.into_iter().zip(ranks).collect();
     Ok(ListPage { items, more, total })

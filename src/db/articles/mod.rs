@@ -69,8 +69,9 @@ where
         Box::new(articles::pk.is_not_null())
     } else {
         Box::new(
-            articles::status
-                .eq("published")
+            // A literal, not a bound value: SQLite can then use the partial index
+            // `articles_public_order` (WHERE status = 'published' AND deleted_at IS NULL).
+            diesel::dsl::sql::<Bool>("articles.status = 'published'")
                 .and(articles::deleted_at.is_null())
                 // A published article's sort_at is its published_at (always set).
                 .and(articles::sort_at.le(now.to_string())),

@@ -85,6 +85,7 @@ pub fn related(
             limit: limit + 1,
             position: Position::Start,
             shelf: Shelf::Live,
+            known_total: None,
         };
         for (rec, _) in super::list(conn, &Caller::Public, &q, now)?.items {
             if rec.row.pk != pk && !pks.contains(&rec.row.pk) && (pks.len() as i64) < limit {

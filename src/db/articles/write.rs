@@ -231,7 +231,6 @@ pub fn add_views(conn: &mut SqliteConnection, counts: &[(String, i64)]) -> Query
     use diesel::sql_types::{BigInt, Text};
     let today = crate::db::now()[..10].to_string();
     conn.immediate_transaction(|conn| {
-        crate::db::touch(conn)?;
         for (id, n) in counts {
             diesel::update(articles::table.filter(articles::id.eq(id)))
                 .set(articles::view_count.eq(articles::view_count + n))

@@ -188,30 +188,32 @@ macro_rules! paged {
         match &$q.position {
             Position::Start => {}
             Position::Page(n) => query = query.offset((n - 1) * $q.limit),
+            // Written as `key <= k AND (key < k OR pk < p)`: the first half is an index
+            // range, so a deep page starts where it is instead of walking to it.
             Position::After(key, pk) => {
                 let (key, pk) = (key.clone(), *pk);
                 query = match $q.sort {
                     Sort::Newest => query.filter(
                         articles::sort_at
-                            .lt(key.clone())
-                            .or(articles::sort_at.eq(key).and(articles::pk.lt(pk))),
+                            .le(key.clone())
+                            .and(articles::sort_at.lt(key).or(articles::pk.lt(pk))),
                     ),
                     Sort::Oldest => query.filter(
                         articles::sort_at
-                            .gt(key.clone())
-                            .or(articles::sort_at.eq(key).and(articles::pk.gt(pk))),
+                            .ge(key.clone())
+                            .and(articles::sort_at.gt(key).or(articles::pk.gt(pk))),
                     ),
                     Sort::Updated => query.filter(
                         articles::updated_at
-                            .lt(key.clone())
-                            .or(articles::updated_at.eq(key).and(articles::pk.lt(pk))),
+                            .le(key.clone())
+                            .and(articles::updated_at.lt(key).or(articles::pk.lt(pk))),
                     ),
                     Sort::MostViewed => {
                         let views: i64 = key.parse().map_err(|_| bad_cursor())?;
                         query.filter(
                             articles::view_count
-                                .lt(views)
-                                .or(articles::view_count.eq(views).and(articles::pk.lt(pk))),
+                                .le(views)
+                                .and(articles::view_count.lt(views).or(articles::pk.lt(pk))),
                         )
                     }
                     Sort::Relevance => {

@@ -173,23 +173,14 @@ macro_rules! restricted {
     }};
 }
 
-/// Orders a restricted query and positions it.
-macro_rules! paged {
+/// Starts a query after a cursor's position. It must come first in the WHERE clause:
+/// SQLite takes the first upper bound on a column as the index range, and the cursor's
+/// is the tight one (the visibility rule adds `sort_at <= now`).
+macro_rules! after_cursor {
     ($query:expr, $q:expr) => {{
         let mut query = $query;
         let rank = || sql::<Double>(RANK);
-        query = match $q.sort {
-            Sort::Newest => query.order((articles::sort_at.desc(), articles::pk.desc())),
-            Sort::Oldest => query.order((articles::sort_at.asc(), articles::pk.asc())),
-            Sort::Updated => query.order((articles::updated_at.desc(), articles::pk.desc())),
-            Sort::MostViewed => query.order((articles::view_count.desc(), articles::pk.desc())),
-            Sort::Relevance => query.order((rank().asc(), articles::pk.asc())),
-        };
         match &$q.position {
-            Position::Start => {}
-            Position::Page(n) => query = query.offset((n - 1) * $q.limit),
-            // Written as `key <= k AND (key < k OR pk < p)`: the first half is an index
-            // range, so a deep page starts where it is instead of walking to it.
             Position::After(key, pk) => {
                 let (key, pk) = (key.clone(), *pk);
                 query = match $q.sort {
@@ -222,6 +213,27 @@ macro_rules! paged {
                     }
                 };
             }
+            Position::Start | Position::Page(_) => {}
+        }
+        let _ = rank;
+        query
+    }};
+}
+
+/// Orders a restricted query and takes one page (plus one, to tell if more follow).
+macro_rules! paged {
+    ($query:expr, $q:expr) => {{
+        let mut query = $query;
+        let rank = || sql::<Double>(RANK);
+        query = match $q.sort {
+            Sort::Newest => query.order((articles::sort_at.desc(), articles::pk.desc())),
+            Sort::Oldest => query.order((articles::sort_at.asc(), articles::pk.asc())),
+            Sort::Updated => query.order((articles::updated_at.desc(), articles::pk.desc())),
+            Sort::MostViewed => query.order((articles::view_count.desc(), articles::pk.desc())),
+            Sort::Relevance => query.order((rank().asc(), articles::pk.asc())),
+        };
+        if let Position::Page(n) = &$q.position {
+            query = query.offset((n - 1) * $q.limit);
         }
         query.limit($q.limit + 1)
     }};
@@ -255,7 +267,7 @@ pub fn list(
         } else {
             None
         };
-        let mut query = restricted!(from().into_boxed(), caller, q, now)
+        let mut query = restricted!(after_cursor!(from().into_boxed(), q), caller, q, now)
             .select((articles::pk, sql::<Double>(RANK)));
         if q.sort == Sort::Relevance {
             // bm25 scores every match before LIMIT: rank only the newest matches.
@@ -276,8 +288,13 @@ pub fn list(
         } else {
             None
         };
-        let query = restricted!(articles::table.into_boxed(), caller, q, now)
-            .select((articles::pk, sql::<Double>("0.0")));
+        let query = restricted!(
+            after_cursor!(articles::table.into_boxed(), q),
+            caller,
+            q,
+            now
+        )
+        .select((articles::pk, sql::<Double>("0.0")));
         (paged!(query, q).load(conn)?, total)
     };
     let total = total.or(q.known_total).unwrap_or_default();

@@ -27,9 +27,6 @@ CREATE TABLE articles (
     subtitle              TEXT,
     excerpt               TEXT    NOT NULL,
     excerpt_is_derived    BOOLEAN NOT NULL,
-    body_markdown         TEXT    NOT NULL,
-    body_html             TEXT    NOT NULL,
-    body_text             TEXT    NOT NULL,
     status                TEXT    NOT NULL CHECK (status IN ('draft', 'published', 'archived')),
     published_at          TEXT,
     -- published_at, or created_at while unpublished: the list order key
@@ -49,6 +46,11 @@ CREATE TABLE articles (
     updated_at            TEXT    NOT NULL,
     deleted_at            TEXT,
     version               INTEGER NOT NULL DEFAULT 1,
+    -- The bodies come last: a row spills into overflow pages, and SQLite reads columns
+    -- in order, so filters on the columns above never touch the bodies.
+    body_markdown         TEXT    NOT NULL,
+    body_html             TEXT    NOT NULL,
+    body_text             TEXT    NOT NULL,
     UNIQUE (translation_group, language)
 );
 

@@ -272,7 +272,7 @@ pub fn list(
         if q.sort == Sort::Relevance {
             // bm25 scores every match before LIMIT: rank only the newest matches.
             query = query.filter(
-                sql::<Bool>("articles.pk >= COALESCE((SELECT rowid FROM article_search WHERE article_search MATCH ")
+                sql::<Bool>("article_search.rowid >= COALESCE((SELECT rowid FROM article_search WHERE article_search MATCH ")
                     .bind::<Text, _>(expr.clone())
                     .sql(&format!(" ORDER BY rowid DESC LIMIT 1 OFFSET {}), 0)", RANKED_MATCHES - 1)),
             );

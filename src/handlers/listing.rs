@@ -52,7 +52,8 @@ pub enum ArticleSort {
     /// Most read first.
     #[serde(rename = "-view_count")]
     MostViewed,
-    /// Best match first (default with `q`; needs `q`).
+    /// Best match first among the 1,000 most recently added matches (default with `q`;
+    /// needs `q`).
     #[serde(rename = "relevance")]
     Relevance,
 }

@@ -255,7 +255,7 @@ fn link(state: &AppState, req: &HttpRequest, set: (&str, &str)) -> String {
 
 /// One list item: the requested fields of the article, plus a highlighted snippet when
 /// searching.
-fn item(article: Article, fields: &[String], terms: &[Term]) -> Map<String, Value> {
+pub(crate) fn list_item(article: Article, fields: &[String], terms: &[Term]) -> Map<String, Value> {
     let snippet = (!terms.is_empty()).then(|| {
         search::snippet(&article.body_text, terms, 30)
             .or_else(|| search::snippet(&article.excerpt, terms, 30))
@@ -308,7 +308,7 @@ async fn respond(
     let data = page
         .items
         .into_iter()
-        .map(|(rec, _)| item(Article::from_record(rec, &now), &plan.fields, &plan.terms))
+        .map(|(rec, _)| list_item(Article::from_record(rec, &now), &plan.fields, &plan.terms))
         .collect();
     let page_number = match q.position {
         Position::Page(n) => Some(n),

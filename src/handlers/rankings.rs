@@ -11,6 +11,7 @@ use crate::domain::access::Caller;
 use crate::domain::listing::default_fields;
 use crate::domain::search;
 use crate::error::{ApiError, Problem};
+use crate::handlers::listing::list_item;
 use crate::http::auth::Auth;
 use crate::http::conditional::{self, Validators};
 use crate::http::query::Query;
@@ -75,15 +76,7 @@ fn respond(
     let fields = default_fields();
     let data: Vec<_> = records
         .into_iter()
-        .filter_map(
-            |r| match serde_json::to_value(Article::from_record(r, &now)) {
-                Ok(serde_json::Value::Object(mut m)) => {
-                    m.retain(|k, _| fields.iter().any(|f| f == k));
-                    Some(m)
-                }
-                _ => None,
-            },
-        )
+        .map(|r| list_item(Article::from_record(r, &now), &fields, &[]))
         .collect();
     let total = data.len() as i64;
     let body = ArticleList {

@@ -255,12 +255,27 @@ fn link(state: &AppState, req: &HttpRequest, set: (&str, &str)) -> String {
 
 /// One list item: the requested fields of the article, plus a highlighted snippet when
 /// searching.
-pub(crate) fn list_item(article: Article, fields: &[String], terms: &[Term]) -> Map<String, Value> {
+pub(crate) fn list_item(
+    mut article: Article,
+    fields: &[String],
+    terms: &[Term],
+) -> Map<String, Value> {
     let snippet = (!terms.is_empty()).then(|| {
         search::snippet(&article.body_text, terms, 30)
             .or_else(|| search::snippet(&article.excerpt, terms, 30))
             .or_else(|| search::snippet(&article.title, terms, 30))
     });
+    // Bodies not asked for are dropped before serializing: they are most of the bytes.
+    let wanted = |f: &str| fields.iter().any(|w| w == f);
+    for (name, body) in [
+        ("body_markdown", &mut article.body_markdown),
+        ("body_html", &mut article.body_html),
+        ("body_text", &mut article.body_text),
+    ] {
+        if !wanted(name) {
+            std::mem::take(body);
+        }
+    }
     let Ok(Value::Object(mut map)) = serde_json::to_value(article) else {
         return Map::new();
     };

@@ -452,3 +452,51 @@ async fn search_results_page_by_cursor_in_relevance_order_without_repeats() {
     }
     assert_eq!(seen, expected);
 }
+
+#[actix_web::test]
+async fn a_common_word_in_date_order_pages_through_every_match_exactly_once() {
+    let app = TestApp::spawn().await;
+    for (title, at) in [
+        ("Oldest harvest", "2024-01-01T00:00:00Z"),
+        ("Middle harvest", "2025-01-01T00:00:00Z"),
+        ("Newest harvest", "2026-01-01T00:00:00Z"),
+    ] {
+        let mut a = story(title, "The harvest festival.");
+        a["published_at"] = json!(at);
+        app.create_article(&a).await;
+    }
+    app.create_article(&story("Unrelated", "Nothing here."))
+        .await;
+    // Make "harvest" common in the index (rows for no article), so the date-ordered
+    // search takes the walk-the-order-and-probe path instead of sorting every match.
+    {
+        let mut conn = app.state.pool.get().unwrap();
+        diesel::sql_query(
+            "WITH RECURSIVE n(i) AS (SELECT 1000000 UNION ALL SELECT i + 1 FROM n WHERE i < 1002500) \
+             INSERT INTO article_search (rowid, title, subtitle, excerpt, tags, body) \
+             SELECT i, 'harvest', '', '', '', '' FROM n",
+        )
+        .execute(&mut conn)
+        .unwrap();
+    }
+    assert!(index_rows(&app, "\"harvest\"") > 2000);
+    let mut seen = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let mut extra = vec![("sort", "-published_at"), ("limit", "2")];
+        if let Some(c) = &cursor {
+            extra.push(("cursor", c.as_str()));
+        }
+        let page = search(&app, "harvest", &extra, None).await;
+        assert_eq!(
+            page["meta"]["total"], 3,
+            "the total counts articles, not index rows"
+        );
+        seen.extend(titles(&page));
+        match page["meta"]["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_string()),
+            None => break,
+        }
+    }
+    assert_eq!(seen, ["Newest harvest", "Middle harvest", "Oldest harvest"]);
+}

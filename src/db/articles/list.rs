@@ -239,6 +239,9 @@ macro_rules! paged {
     }};
 }
 
+/// A page's (pk, rank) pairs, in order.
+type Keys = Vec<(i32, f64)>;
+
 /// More matches than this, and a search in date or view order walks the order's index,
 /// probing the search index per article, instead of sorting every match.
 const DENSE_MATCHES: i64 = 2000;
@@ -268,7 +271,7 @@ fn dense_search(
     caller: &Caller,
     q: &ListQuery,
     now: &str,
-) -> Result<(Vec<(i32, f64)>, Option<i64>), ApiError> {
+) -> Result<(Keys, Option<i64>), ApiError> {
     let expr = q.filter.search.clone().unwrap_or_default();
     let total = match q.known_total {
         Some(t) => t,
@@ -315,7 +318,7 @@ pub fn list(
         (Some(expr), sort) if sort != Sort::Relevance => many_matches(conn, expr)?,
         _ => false,
     };
-    let (keys, total): (Vec<(i32, f64)>, Option<i64>) = if dense {
+    let (keys, total): (Keys, Option<i64>) = if dense {
         dense_search(conn, caller, q, now)?
     } else if let Some(expr) = &q.filter.search {
         let from = || {

@@ -234,6 +234,16 @@ pub fn validate(
             "a scheduled article needs a future published_at",
         ));
     }
+    // The store's timestamps sort as text: only four-digit years keep that true.
+    if input
+        .published_at
+        .is_some_and(|p| !(1970..=9999).contains(&chrono::Datelike::year(&p)))
+    {
+        errors.push(FieldError::new(
+            "published_at",
+            "must be between the years 1970 and 9999 (UTC)",
+        ));
+    }
     let language = input
         .language
         .unwrap_or_else(|| default_language.to_string());
@@ -374,6 +384,18 @@ mod tests {
         );
         assert_eq!(d.generated_slug, "kyiv");
         assert_eq!(d.status, "draft");
+    }
+
+    #[test]
+    fn publication_years_outside_four_digits_are_refused() {
+        let mut a = input("Embargo");
+        a.published_at = Some(
+            DateTime::parse_from_rfc3339("9999-12-31T23:30:00-01:00")
+                .unwrap()
+                .to_utc(),
+        );
+        let errs = validate(a, "en", Utc::now()).unwrap_err();
+        assert_eq!(errs[0].field, "published_at");
     }
 
     #[test]

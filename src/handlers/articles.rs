@@ -90,9 +90,20 @@ pub async fn get_article(
     {
         Found::Moved(slug) => Ok(HttpResponse::MovedPermanently()
             .insert_header((header::LOCATION, location(&state, &slug)))
-            .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
+            // Short-lived (a slug can be renamed back) and private for keyed callers,
+            // who may be redirected to a draft's slug.
+            .insert_header((header::CACHE_CONTROL, redirect_cache(&auth.0)))
+            .insert_header((header::VARY, "Authorization"))
             .finish()),
         Found::Article(rec) => Ok(respond_article(&req, &state, &auth.0, *rec)),
+    }
+}
+
+fn redirect_cache(caller: &Caller) -> &'static str {
+    if caller.sees_unpublished() {
+        "private, no-cache"
+    } else {
+        "public, max-age=300"
     }
 }
 

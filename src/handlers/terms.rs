@@ -28,6 +28,8 @@ const MAX_DESCRIPTION: usize = 2000;
 /// A term's validators: a hash of it, and the store's last change (its
 /// `article_count` moves with articles, not with the term).
 fn validators(term: &Term, changed: Option<&str>) -> Validators {
+    // The whole representation, article_count included, so a cached copy never keeps a
+    // stale count (an If-Match sent after the count moved is answered 412: fetch again).
     let bytes = serde_json::to_vec(term).unwrap_or_default();
     Validators {
         etag: conditional::hashed_etag(&bytes),

@@ -280,7 +280,8 @@ pub fn seed(pool: &DbPool, articles: usize, seed: u64) -> anyhow::Result<usize> 
         };
         let draft = validate(input, "en", now)
             .map_err(|e| anyhow::anyhow!("invalid demo article: {e:?}"))?;
-        db::articles::create(&mut conn, &draft).map_err(|e| anyhow::anyhow!("{e}"))?;
+        db::articles::create(&mut conn, &draft, &crate::domain::access::Caller::Public)
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
         if (i + 1) % 10_000 == 0 {
             eprintln!("  {} articles", i + 1);
         }

@@ -207,8 +207,7 @@ pub async fn create_article(
     let draft = parse_input(&req, &bytes, &state)?;
     let caller = auth.0.clone();
     let rec = db::run(&state.pool, move |conn| {
-        let pk = db::articles::create(conn, &draft)?;
-        db::articles::load_by_pk(conn, &caller, pk, &now())
+        db::articles::create(conn, &draft, &caller)
     })
     .await?;
     let loc = location(&state, &rec.row.id);
@@ -257,11 +256,10 @@ pub async fn replace_article(
     let (caller, key, if_match) = (auth.0.clone(), id.into_inner(), IfMatch::from_request(&req));
     let rec = db::run(&state.pool, move |conn| {
         let pk = db::articles::pk_of(conn, &key)?;
-        db::articles::update(conn, pk, |conn, row| {
+        db::articles::update(conn, pk, &caller.clone(), |conn, row| {
             precondition(&if_match, conn, &caller, row.pk)?;
             Ok(draft)
-        })?;
-        db::articles::load_by_pk(conn, &caller, pk, &now())
+        })
     })
     .await?;
     Ok(written(StatusCode::OK, rec))
@@ -311,7 +309,7 @@ pub async fn update_article(
     let language = state.config.default_language.clone();
     let rec = db::run(&state.pool, move |conn| {
         let pk = db::articles::pk_of(conn, &key)?;
-        db::articles::update(conn, pk, |conn, row| {
+        db::articles::update(conn, pk, &caller.clone(), |conn, row| {
             let current = db::articles::load_by_pk(conn, &caller, row.pk, &now())?;
             if_match.check(
                 &Article::from_record(current.clone(), &now())
@@ -323,8 +321,7 @@ pub async fn update_article(
             json_patch::merge(&mut doc, &Value::Object(patch));
             let input: ArticleInput = body::typed(doc)?;
             rules::validate(input, &language, Utc::now()).map_err(ApiError::invalid)
-        })?;
-        db::articles::load_by_pk(conn, &caller, pk, &now())
+        })
     })
     .await?;
     Ok(written(StatusCode::OK, rec))
@@ -410,10 +407,9 @@ pub async fn restore_article(
     let (caller, key, if_match) = (auth.0.clone(), id.into_inner(), IfMatch::from_request(&req));
     let rec = db::run(&state.pool, move |conn| {
         let pk = db::articles::pk_of(conn, &key)?;
-        db::articles::restore(conn, pk, &|conn, row| {
+        db::articles::restore(conn, pk, &caller.clone(), &|conn, row| {
             precondition(&if_match, conn, &caller, row.pk)
-        })?;
-        db::articles::load_by_pk(conn, &caller, pk, &now())
+        })
     })
     .await?;
     Ok(written(StatusCode::OK, rec))

@@ -144,7 +144,9 @@ pub fn load_by_pk(
     let row = articles::table
         .find(pk)
         .select(ArticleRow::as_select())
-        .first(conn)?;
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| ApiError::NotFound("The article no longer exists.".into()))?;
     load(conn, caller, row, now)
 }
 

@@ -4,8 +4,10 @@
 use diesel::prelude::*;
 
 use super::ArticleRow;
+use super::read::{ArticleRecord, load_by_pk};
 use crate::db::schema::{article_authors, article_tags, articles, authors, former_slugs, tags};
 use crate::db::search;
+use crate::domain::access::Caller;
 use crate::domain::article::ArticleDraft;
 use crate::domain::time;
 use crate::error::{ApiError, FieldError};
@@ -77,7 +79,11 @@ fn fields<'a>(
 }
 
 /// Stores a new article; returns its primary key.
-pub fn create(conn: &mut SqliteConnection, draft: &ArticleDraft) -> Result<i32, ApiError> {
+pub fn create(
+    conn: &mut SqliteConnection,
+    draft: &ArticleDraft,
+    caller: &Caller,
+) -> Result<ArticleRecord, ApiError> {
     conn.immediate_transaction(|conn| {
         crate::db::touch(conn)?;
         let now = crate::db::now();
@@ -105,14 +111,19 @@ pub fn create(conn: &mut SqliteConnection, draft: &ArticleDraft) -> Result<i32, 
             .map_err(on_unique)?;
         set_terms(conn, pk, draft, &now)?;
         search::index_article(conn, pk)?;
-        Ok(pk)
+        load_by_pk(conn, caller, pk, &now)
     })
 }
 
 /// Replaces an article with the draft `build` makes from its current row, all in one
 /// transaction (so a merge patch never applies to a stale base). `build` also checks
 /// `If-Match`.
-pub fn update<F>(conn: &mut SqliteConnection, pk: i32, build: F) -> Result<(), ApiError>
+pub fn update<F>(
+    conn: &mut SqliteConnection,
+    pk: i32,
+    caller: &Caller,
+    build: F,
+) -> Result<ArticleRecord, ApiError>
 where
     F: FnOnce(&mut SqliteConnection, &ArticleRow) -> Result<ArticleDraft, ApiError>,
 {
@@ -155,7 +166,8 @@ where
             .execute(conn)
             .map_err(on_unique)?;
         set_terms(conn, pk, draft, &now)?;
-        Ok(search::index_article(conn, pk)?)
+        search::index_article(conn, pk)?;
+        load_by_pk(conn, caller, pk, &now)
     })
 }
 
@@ -180,7 +192,12 @@ pub fn trash(conn: &mut SqliteConnection, pk: i32, check: Precondition) -> Resul
 }
 
 /// Brings an article back from the trash.
-pub fn restore(conn: &mut SqliteConnection, pk: i32, check: Precondition) -> Result<(), ApiError> {
+pub fn restore(
+    conn: &mut SqliteConnection,
+    pk: i32,
+    caller: &Caller,
+    check: Precondition,
+) -> Result<ArticleRecord, ApiError> {
     conn.immediate_transaction(|conn| {
         crate::db::touch(conn)?;
         let row = current(conn, pk, check)?;
@@ -198,7 +215,7 @@ pub fn restore(conn: &mut SqliteConnection, pk: i32, check: Precondition) -> Res
                 articles::version.eq(row.version + 1),
             ))
             .execute(conn)?;
-        Ok(())
+        load_by_pk(conn, caller, pk, &now)
     })
 }
 

@@ -112,11 +112,17 @@ macro_rules! term_store {
             /// A page ordered by slug after `after`; returns it, whether more follow, the total.
             pub fn list(
                 conn: &mut SqliteConnection,
+                caller: &Caller,
                 limit: i64,
                 after: Option<&str>,
             ) -> QueryResult<(Vec<TermRecord>, bool, i64)> {
-                let total: i64 = $table::table.count().get_result(conn)?;
+                let now = crate::db::now();
+                let total: i64 = $table::table
+                    .filter(shown(caller, &now))
+                    .count()
+                    .get_result(conn)?;
                 let mut query = $table::table
+                    .filter(shown(caller, &now))
                     .order($table::slug)
                     .limit(limit + 1)
                     .select(COLUMNS)
@@ -130,7 +136,52 @@ macro_rules! term_store {
                 Ok((with_counts(conn, rows)?, more, total))
             }
 
-            /// One term by slug.
+            /// Terms a caller may see: a key sees all; the public does not see a term all
+            /// of whose articles are unpublished (a draft's new tag would leak its name).
+            /// A term on no article at all was made on purpose and is shown.
+            fn shown(
+                caller: &Caller,
+                now: &str,
+            ) -> Box<
+                dyn BoxableExpression<
+                        $table::table,
+                        diesel::sqlite::Sqlite,
+                        SqlType = diesel::sql_types::Bool,
+                    >,
+            > {
+                if caller.sees_unpublished() {
+                    return Box::new($table::pk.is_not_null());
+                }
+                Box::new(
+                    $table::pk
+                        .ne_all($links::table.select($links::$fk))
+                        .or($table::pk.eq_any(
+                            $links::table
+                                .inner_join(articles::table)
+                                .filter(visible_to(&Caller::Public, now))
+                                .select($links::$fk),
+                        )),
+                )
+            }
+
+            /// One term by slug, as `caller` may see it.
+            pub fn find(
+                conn: &mut SqliteConnection,
+                caller: &Caller,
+                slug: &str,
+            ) -> Result<TermRecord, ApiError> {
+                let now = crate::db::now();
+                let row: Row = $table::table
+                    .filter(shown(caller, &now))
+                    .filter($table::slug.eq(slug))
+                    .select(COLUMNS)
+                    .first(conn)
+                    .optional()?
+                    .ok_or_else(|| not_found(slug))?;
+                Ok(with_counts(conn, vec![row])?.remove(0))
+            }
+
+            /// One term by slug, whoever asks (the write path).
             pub fn get(conn: &mut SqliteConnection, slug: &str) -> Result<TermRecord, ApiError> {
                 let row: Row = $table::table
                     .filter($table::slug.eq(slug))
@@ -287,7 +338,10 @@ pub type DeleteCheck<'a> =
 /// The queries of one kind of term, for code that serves both kinds.
 pub struct TermOps {
     /// See `tags::list`.
-    pub list: fn(&mut SqliteConnection, i64, Option<&str>) -> PageResult,
+    pub list:
+        fn(&mut SqliteConnection, &crate::domain::access::Caller, i64, Option<&str>) -> PageResult,
+    /// See `tags::find`.
+    pub find: fn(&mut SqliteConnection, &crate::domain::access::Caller, &str) -> One,
     /// See `tags::get`.
     pub get: fn(&mut SqliteConnection, &str) -> One,
     /// See `tags::create`.
@@ -306,6 +360,7 @@ impl TermKind {
         match self {
             Self::Tag => TermOps {
                 list: tags::list,
+                find: tags::find,
                 get: tags::get,
                 create: tags::create,
                 update: tags::update,
@@ -314,6 +369,7 @@ impl TermKind {
             },
             Self::Author => TermOps {
                 list: authors::list,
+                find: authors::find,
                 get: authors::get,
                 create: authors::create,
                 update: authors::update,

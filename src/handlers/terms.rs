@@ -63,8 +63,9 @@ async fn list(
         .map(|c| cursor::decode(&c, 1))
         .transpose()?
         .map(|mut p| p.remove(0));
+    let caller = auth.0.clone();
     let (records, more, total, changed) = db::run(&state.pool, move |conn| {
-        let (records, more, total) = (kind.ops().list)(conn, limit, after.as_deref())?;
+        let (records, more, total) = (kind.ops().list)(conn, &caller, limit, after.as_deref())?;
         Ok((records, more, total, db::last_change(conn, &db::now())?))
     })
     .await?;
@@ -98,8 +99,9 @@ async fn fetch(
     auth: Auth,
     slug: String,
 ) -> Result<HttpResponse, ApiError> {
+    let caller = auth.0.clone();
     let (rec, changed) = db::run(&state.pool, move |conn| {
-        let rec = (kind.ops().get)(conn, &slug)?;
+        let rec = (kind.ops().find)(conn, &caller, &slug)?;
         Ok((rec, db::last_change(conn, &db::now())?))
     })
     .await?;

@@ -85,7 +85,8 @@ async fn counts_follow_publishing_unpublishing_and_the_trash() {
     let articles = one_of_each(&app, &author).await;
     let count = |path: &'static str| {
         let app = &app;
-        async move { app.get(path, None).await.json()["article_count"].clone() }
+        // With a key: a tag whose articles are all unpublished is hidden from the public.
+        async move { app.get(path, Some(app.read_key())).await.json()["article_count"].clone() }
     };
     let path = |a: &Value| format!("/v1/articles/{}", a["id"].as_str().unwrap());
 
@@ -163,4 +164,40 @@ async fn if_modified_since_on_a_tag_sees_its_count_change() {
         .await;
     res.assert_status(200);
     assert_eq!(res.json()["article_count"], 2);
+}
+
+#[actix_web::test]
+async fn a_tag_only_on_drafts_is_hidden_from_the_public() {
+    let app = TestApp::spawn().await;
+    let mut draft = published("Merger under embargo");
+    draft["status"] = serde_json::json!("draft");
+    draft["tags"] = serde_json::json!(["#AcmeMergerEmbargo"]);
+    let a = app.create_article(&draft).await;
+    app.get("/v1/tags/acmemergerembargo", None)
+        .await
+        .assert_status(404);
+    let names = |list: Value| -> Vec<String> {
+        list["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["slug"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert!(
+        !names(app.get("/v1/tags", None).await.json()).contains(&"acmemergerembargo".to_string())
+    );
+    app.get("/v1/tags/acmemergerembargo", Some(app.read_key()))
+        .await
+        .assert_status(200);
+    // Published, the tag is public.
+    app.merge_patch(
+        &format!("/v1/articles/{}", a["id"].as_str().unwrap()),
+        &serde_json::json!({"status": "published"}),
+    )
+    .await
+    .assert_status(200);
+    app.get("/v1/tags/acmemergerembargo", None)
+        .await
+        .assert_status(200);
 }

@@ -133,6 +133,16 @@ pub(super) fn assemble(
         .collect())
 }
 
+/// The stored row of article `pk`, whatever its state; 404 when it is gone.
+pub(super) fn row_by_pk(conn: &mut SqliteConnection, pk: i32) -> Result<ArticleRow, ApiError> {
+    articles::table
+        .find(pk)
+        .select(ArticleRow::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| ApiError::NotFound("The article no longer exists.".into()))
+}
+
 /// Loads one article by primary key, whatever its state (for the write path and the
 /// trash, whose callers hold keys).
 pub fn load_by_pk(
@@ -141,12 +151,7 @@ pub fn load_by_pk(
     pk: i32,
     now: &str,
 ) -> Result<ArticleRecord, ApiError> {
-    let row = articles::table
-        .find(pk)
-        .select(ArticleRow::as_select())
-        .first(conn)
-        .optional()?
-        .ok_or_else(|| ApiError::NotFound("The article no longer exists.".into()))?;
+    let row = row_by_pk(conn, pk)?;
     load(conn, caller, row, now)
 }
 

@@ -4,7 +4,7 @@
 use diesel::prelude::*;
 
 use super::ArticleRow;
-use super::read::{ArticleRecord, load_by_pk};
+use super::read::{ArticleRecord, load_by_pk, row_by_pk};
 use crate::db::schema::{article_authors, article_tags, articles, authors, former_slugs, tags};
 use crate::db::search;
 use crate::domain::access::Caller;
@@ -271,12 +271,7 @@ fn current(
     pk: i32,
     check: Precondition,
 ) -> Result<ArticleRow, ApiError> {
-    let row = articles::table
-        .find(pk)
-        .select(ArticleRow::as_select())
-        .first(conn)
-        .optional()?
-        .ok_or_else(|| ApiError::NotFound("The article no longer exists.".into()))?;
+    let row = row_by_pk(conn, pk)?;
     check(conn, &row)?;
     Ok(row)
 }

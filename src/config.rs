@@ -32,6 +32,32 @@ pub struct Config {
     /// Browser origins allowed to send keyed requests (`NEWSDESK_CORS_ORIGINS`, comma
     /// separated); anonymous requests are allowed from any origin.
     pub cors_origins: Vec<String>,
+    /// Where the frontend shows an article, for feeds and sitemaps
+    /// (`NEWSDESK_ARTICLE_URL`): `{slug}`, `{id}` and `{language}` are filled in.
+    /// Default: the API's own article URL.
+    pub article_url: String,
+    /// Title of feeds and Google News' publication name (`NEWSDESK_SITE_TITLE`).
+    pub site_title: String,
+    /// The frontend's home page, the feeds' `alternate` link (`NEWSDESK_SITE_URL`);
+    /// default: the public URL.
+    pub site_url: String,
+    /// Items in a feed page unless `limit` says otherwise (`NEWSDESK_FEED_LIMIT`, 1–100).
+    pub feed_limit: i64,
+    /// How often background jobs run (scheduled publications, webhook deliveries),
+    /// milliseconds (`NEWSDESK_JOBS_MS`).
+    pub jobs_ms: u64,
+    /// Wait before the first retry of a failed webhook delivery, doubled each time,
+    /// milliseconds (`NEWSDESK_WEBHOOK_RETRY_MS`).
+    pub webhook_retry_ms: u64,
+    /// Attempts before a delivery is marked failed (`NEWSDESK_WEBHOOK_MAX_ATTEMPTS`).
+    pub webhook_max_attempts: i32,
+    /// How long one delivery may take, milliseconds (`NEWSDESK_WEBHOOK_TIMEOUT_MS`).
+    pub webhook_timeout_ms: u64,
+}
+
+/// The default `article_url` for a public URL: the API's own article address.
+pub fn api_article_url(public_url: &str) -> String {
+    format!("{public_url}/v1/articles/{{slug}}")
 }
 
 impl Default for Config {
@@ -49,6 +75,14 @@ impl Default for Config {
             view_flush_ms: 1000,
             workers: 0,
             cors_origins: Vec::new(),
+            article_url: api_article_url("http://127.0.0.1:8080"),
+            site_title: "newsdesk".into(),
+            site_url: "http://127.0.0.1:8080".into(),
+            feed_limit: 50,
+            jobs_ms: 1000,
+            webhook_retry_ms: 30_000,
+            webhook_max_attempts: 10,
+            webhook_timeout_ms: 10_000,
         }
     }
 }
@@ -76,7 +110,33 @@ impl Config {
             crate::domain::article::is_web_url(&public_url),
             "NEWSDESK_PUBLIC_URL must be an absolute http(s) URL"
         );
+        let article_url: String = var("NEWSDESK_ARTICLE_URL", api_article_url(&public_url))?;
+        anyhow::ensure!(
+            (article_url.contains("{slug}") || article_url.contains("{id}"))
+                && crate::domain::article::is_web_url(
+                    &crate::domain::links::article_url(&article_url, "en", "s", "i")
+                ),
+            "NEWSDESK_ARTICLE_URL must be an absolute http(s) URL with {{slug}} or {{id}}"
+        );
+        let site_url: String = var("NEWSDESK_SITE_URL", public_url.clone())?;
+        anyhow::ensure!(
+            crate::domain::article::is_web_url(&site_url),
+            "NEWSDESK_SITE_URL must be an absolute http(s) URL"
+        );
+        let feed_limit = var("NEWSDESK_FEED_LIMIT", d.feed_limit)?;
+        anyhow::ensure!(
+            (1..=100).contains(&feed_limit),
+            "NEWSDESK_FEED_LIMIT must be 1–100"
+        );
         Ok(Self {
+            article_url,
+            site_title: var("NEWSDESK_SITE_TITLE", d.site_title)?,
+            site_url,
+            feed_limit,
+            jobs_ms: var("NEWSDESK_JOBS_MS", d.jobs_ms)?,
+            webhook_retry_ms: var("NEWSDESK_WEBHOOK_RETRY_MS", d.webhook_retry_ms)?,
+            webhook_max_attempts: var("NEWSDESK_WEBHOOK_MAX_ATTEMPTS", d.webhook_max_attempts)?,
+            webhook_timeout_ms: var("NEWSDESK_WEBHOOK_TIMEOUT_MS", d.webhook_timeout_ms)?,
             database_url: var("DATABASE_URL", d.database_url)?,
             bind,
             public_url,

@@ -15,6 +15,7 @@ pub mod domain;
 pub mod error;
 pub mod handlers;
 pub mod http;
+pub mod jobs;
 pub mod openapi;
 pub mod page_views;
 pub mod routes;

@@ -1,4 +1,5 @@
-//! Running the server: workers, the view-count flusher, graceful shutdown.
+//! Running the server: workers, the view-count flusher, the background jobs (scheduled
+//! publications, webhook deliveries), graceful shutdown.
 
 use std::time::Duration;
 
@@ -31,6 +32,8 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         })
     };
 
+    let jobs = actix_web::rt::spawn(crate::jobs::run(pool.clone(), config.clone()));
+
     let factory_state = state.clone();
     let mut server = HttpServer::new(move || app::build(factory_state.clone()))
         .bind(&config.bind)?
@@ -42,6 +45,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     server.run().await?;
 
     flusher.abort();
+    jobs.abort();
     state.views.flush(&pool)?;
     tracing::info!("stopped; view counts flushed");
     Ok(())

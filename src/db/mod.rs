@@ -5,6 +5,7 @@ pub mod keys;
 pub mod schema;
 pub mod search;
 pub mod terms;
+pub mod webhooks;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -107,6 +108,11 @@ pub fn migrate(pool: &DbPool) -> anyhow::Result<usize> {
     let indexed = search::index_missing(&mut conn)?;
     if indexed > 0 {
         tracing::info!(indexed, "articles added to the search index");
+    }
+    let recorded = articles::changes::backfill(&mut conn, &now())
+        .map_err(|e| anyhow::anyhow!("change feed backfill failed: {e}"))?;
+    if recorded > 0 {
+        tracing::info!(recorded, "articles added to the change feed");
     }
     Ok(applied)
 }

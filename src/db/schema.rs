@@ -98,6 +98,8 @@ diesel::joinable!(former_slugs -> articles (article_pk));
 
 diesel::allow_tables_to_appear_in_same_query!(
     api_keys,
+    article_events,
+    article_schedule,
     article_search,
     article_views_daily,
     article_authors,
@@ -106,6 +108,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     authors,
     former_slugs,
     tags,
+    webhook_deliveries,
+    webhooks,
 );
 
 diesel::table! {
@@ -129,3 +133,59 @@ diesel::table! {
 }
 
 diesel::joinable!(article_views_daily -> articles (article_pk));
+
+diesel::table! {
+    article_events (seq) {
+        seq -> Integer,
+        article_id -> Text,
+        kind -> Text,
+        occurred_at -> Text,
+        public_before -> Bool,
+        public_after -> Bool,
+        public_etag -> Nullable<Text>,
+        keyed_etag -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    article_schedule (article_pk) {
+        article_pk -> Integer,
+        due_at -> Text,
+    }
+}
+
+diesel::joinable!(article_schedule -> articles (article_pk));
+
+diesel::table! {
+    webhooks (pk) {
+        pk -> Integer,
+        id -> Text,
+        url -> Text,
+        events -> Text,
+        include_unpublished -> Bool,
+        secret -> Text,
+        active -> Bool,
+        created_at -> Text,
+        updated_at -> Text,
+    }
+}
+
+diesel::table! {
+    webhook_deliveries (pk) {
+        pk -> Integer,
+        webhook_pk -> Integer,
+        event_seq -> Integer,
+        event_type -> Text,
+        payload -> Text,
+        state -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Nullable<Text>,
+        last_attempt_at -> Nullable<Text>,
+        last_status -> Nullable<Integer>,
+        last_error -> Nullable<Text>,
+        created_at -> Text,
+        delivered_at -> Nullable<Text>,
+    }
+}
+
+diesel::joinable!(webhook_deliveries -> webhooks (webhook_pk));

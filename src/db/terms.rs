@@ -268,7 +268,7 @@ macro_rules! term_store {
                 conn: &mut SqliteConnection,
                 slug: &str,
                 pks: Option<Vec<i32>>,
-            ) -> QueryResult<()> {
+            ) -> Result<(), ApiError> {
                 let pks = match pks {
                     Some(pks) => pks,
                     None => $links::table
@@ -277,8 +277,10 @@ macro_rules! term_store {
                         .select($links::article_pk)
                         .load(conn)?,
                 };
-                pks.into_iter()
-                    .try_for_each(|pk| crate::db::search::index_article(conn, pk))
+                pks.iter()
+                    .try_for_each(|pk| crate::db::search::index_article(conn, *pk))?;
+                // What these articles show changed: the change feed hears of it.
+                crate::db::articles::changes::refresh(conn, &pks, &crate::db::now())
             }
 
             /// Number of articles of any state linked to the term.

@@ -2,8 +2,11 @@
 
 pub mod access;
 pub mod article;
+pub mod events;
+pub mod links;
 pub mod listing;
 pub mod markdown;
 pub mod search;
+pub mod signature;
 pub mod slug;
 pub mod time;

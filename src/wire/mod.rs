@@ -1,6 +1,10 @@
 //! Wire types: the JSON shapes clients send and receive, with their OpenAPI schemas.
 
 pub mod article;
+pub mod change;
+pub mod feed;
+pub mod sitemap;
+pub mod webhook;
 pub mod term;
 
 use serde::{Deserialize, Deserializer};

@@ -1,6 +1,7 @@
 //! Articles in the store. Every read goes through [`visible_to`]: the one place that
 //! decides what a caller may see, so no query can forget it.
 
+pub mod changes;
 mod list;
 mod rankings;
 mod read;

@@ -155,7 +155,7 @@ pub fn load_by_pk(
     load(conn, caller, row, now)
 }
 
-fn load(
+pub(super) fn load(
     conn: &mut SqliteConnection,
     caller: &Caller,
     row: ArticleRow,

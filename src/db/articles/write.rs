@@ -8,7 +8,9 @@ use super::read::{ArticleRecord, load_by_pk, row_by_pk};
 use crate::db::schema::{article_authors, article_tags, articles, authors, former_slugs, tags};
 use crate::db::search;
 use crate::domain::access::Caller;
+use crate::db::articles::changes;
 use crate::domain::article::ArticleDraft;
+use crate::domain::events::Change;
 use crate::domain::time;
 use crate::error::{ApiError, FieldError};
 
@@ -111,6 +113,8 @@ pub fn create(
             .map_err(on_unique)?;
         set_terms(conn, pk, draft, &now)?;
         search::index_article(conn, pk)?;
+        let group = draft.translation_of.as_deref().unwrap_or(&id);
+        changes::after_write(conn, pk, &id, Change::Created, &[group], &now)?;
         load_by_pk(conn, caller, pk, &now)
     })
 }
@@ -160,13 +164,15 @@ where
         let published_at = publication_time(draft, row.published_at.as_deref(), &now);
         diesel::update(articles::table.find(pk))
             .set((
-                fields(draft, &slug, published_at, group, &now, &row.created_at),
+                fields(draft, &slug, published_at, group.clone(), &now, &row.created_at),
                 articles::version.eq(row.version + 1),
             ))
             .execute(conn)
             .map_err(on_unique)?;
         set_terms(conn, pk, draft, &now)?;
         search::index_article(conn, pk)?;
+        let groups = [group.as_str(), row.translation_group.as_str()];
+        changes::after_write(conn, pk, &row.id, Change::Updated, &groups, &now)?;
         load_by_pk(conn, caller, pk, &now)
     })
 }
@@ -187,6 +193,8 @@ pub fn trash(conn: &mut SqliteConnection, pk: i32, check: Precondition) -> Resul
                 articles::version.eq(row.version + 1),
             ))
             .execute(conn)?;
+        let groups = [row.translation_group.as_str()];
+        changes::after_write(conn, pk, &row.id, Change::Trashed, &groups, &now)?;
         Ok(())
     })
 }
@@ -215,6 +223,8 @@ pub fn restore(
                 articles::version.eq(row.version + 1),
             ))
             .execute(conn)?;
+        let groups = [row.translation_group.as_str()];
+        changes::after_write(conn, pk, &row.id, Change::Restored, &groups, &now)?;
         load_by_pk(conn, caller, pk, &now)
     })
 }
@@ -233,11 +243,17 @@ pub fn purge(conn: &mut SqliteConnection, pk: i32, check: Precondition) -> Resul
             .select(articles::id)
             .first(conn)
             .optional()?;
-        if let Some(heir) = heir {
-            diesel::update(articles::table.filter(articles::translation_group.eq(&row.id)))
-                .set(articles::translation_group.eq(heir))
-                .execute(conn)?;
-        }
+        let group = match heir {
+            Some(heir) => {
+                diesel::update(articles::table.filter(articles::translation_group.eq(&row.id)))
+                    .set(articles::translation_group.eq(&heir))
+                    .execute(conn)?;
+                heir
+            }
+            None => row.translation_group.clone(),
+        };
+        let now = crate::db::now();
+        changes::after_write(conn, pk, &row.id, Change::Deleted, &[&group], &now)?;
         Ok(())
     })
 }

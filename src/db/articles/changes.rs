@@ -1,0 +1,347 @@
+//! The change feed's store: an event per change to an article, written in the same
+//! transaction as the change (with the webhook deliveries it causes), the schedule of
+//! articles waiting for their publication time, and pages of events for a caller.
+
+use std::collections::HashMap;
+
+use diesel::prelude::*;
+
+use super::ArticleRow;
+use super::read::{assemble, load};
+use super::visible_to;
+use crate::db::schema::{article_events, article_schedule, articles};
+use crate::domain::access::{Caller, Scope};
+use crate::domain::article::Status;
+use crate::domain::events::{Change, EventType, classify};
+use crate::error::ApiError;
+use crate::wire::article::Article;
+use crate::wire::change::ChangeEvent;
+
+/// How an event's article is read: as a `read` key sees it.
+fn reader() -> Caller {
+    Caller::Key {
+        name: "change feed".into(),
+        scope: Scope::Read,
+    }
+}
+
+/// One stored event.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = article_events)]
+pub struct EventRow {
+    /// Position in the feed.
+    pub seq: i32,
+    /// The article's id.
+    pub article_id: String,
+    /// `EventType` wire name.
+    pub kind: String,
+    /// When it happened.
+    pub occurred_at: String,
+    /// Whether the public could see the article before.
+    pub public_before: bool,
+    /// Whether the public could see it after.
+    pub public_after: bool,
+    /// ETag of the public view after, when public.
+    pub public_etag: Option<String>,
+    /// ETag of the keyed view after, unless trashed or deleted.
+    pub keyed_etag: Option<String>,
+}
+
+/// The article's two views right after a change: as a key sees it (unless trashed or
+/// gone) and as the public sees it (when public).
+struct Views {
+    keyed: Option<Article>,
+    public: Option<Article>,
+}
+
+fn is_public(row: &ArticleRow, now: &str) -> bool {
+    row.deleted_at.is_none()
+        && Status::shown(&row.status, row.published_at.as_deref(), now) == Status::Published
+}
+
+fn views(conn: &mut SqliteConnection, pk: i32, now: &str) -> Result<Views, ApiError> {
+    let row: Option<ArticleRow> = articles::table
+        .find(pk)
+        .select(ArticleRow::as_select())
+        .first(conn)
+        .optional()?;
+    let Some(row) = row.filter(|r| r.deleted_at.is_none()) else {
+        return Ok(Views {
+            keyed: None,
+            public: None,
+        });
+    };
+    let public = if is_public(&row, now) {
+        Some(Article::from_record(
+            load(conn, &Caller::Public, row.clone(), now)?,
+            now,
+        ))
+    } else {
+        None
+    };
+    let keyed = Some(Article::from_record(load(conn, &reader(), row, now)?, now));
+    Ok(Views { keyed, public })
+}
+
+fn last_event(conn: &mut SqliteConnection, article_id: &str) -> QueryResult<Option<EventRow>> {
+    article_events::table
+        .filter(article_events::article_id.eq(article_id))
+        .order(article_events::seq.desc())
+        .select(EventRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Records one change to article `pk` (whose id is `article_id`), keeps its schedule
+/// entry true, and queues the webhook deliveries it causes. Call inside the write's
+/// transaction, after the change. `Refreshed` and `WentLive` record nothing when
+/// neither view differs from the last event's.
+pub fn record(
+    conn: &mut SqliteConnection,
+    pk: i32,
+    article_id: &str,
+    change: Change,
+    occurred_at: &str,
+    now: &str,
+) -> Result<(), ApiError> {
+    let v = if change == Change::Deleted {
+        Views {
+            keyed: None,
+            public: None,
+        }
+    } else {
+        views(conn, pk, now)?
+    };
+    let last = last_event(conn, article_id)?;
+    let public_before = last.as_ref().is_some_and(|l| l.public_after);
+    let public_after = v.public.is_some();
+    let public_etag = v.public.as_ref().map(|a| a.validators().etag);
+    let keyed_etag = v.keyed.as_ref().map(|a| a.validators().etag);
+    if change != Change::Deleted {
+        schedule(conn, pk, v.keyed.as_ref(), now)?;
+    }
+    let unchanged = last
+        .as_ref()
+        .is_some_and(|l| l.public_etag == public_etag && l.keyed_etag == keyed_etag);
+    if matches!(change, Change::Refreshed | Change::WentLive) && unchanged {
+        return Ok(());
+    }
+    let kind = classify(change, public_before, public_after);
+    let seq: i32 = diesel::insert_into(article_events::table)
+        .values((
+            article_events::article_id.eq(article_id),
+            article_events::kind.eq(kind.as_str()),
+            article_events::occurred_at.eq(occurred_at),
+            article_events::public_before.eq(public_before),
+            article_events::public_after.eq(public_after),
+            article_events::public_etag.eq(&public_etag),
+            article_events::keyed_etag.eq(&keyed_etag),
+        ))
+        .returning(article_events::seq)
+        .get_result(conn)?;
+    let occurred = crate::domain::time::parse(occurred_at).unwrap_or_default();
+    let payload = |include_unpublished: bool| {
+        let article = if include_unpublished {
+            v.keyed.clone()
+        } else {
+            v.public.clone()
+        };
+        ChangeEvent {
+            id: i64::from(seq),
+            kind,
+            article_id: article_id.to_string(),
+            occurred_at: occurred,
+            article,
+        }
+    };
+    crate::db::webhooks::enqueue(
+        conn,
+        seq,
+        kind,
+        public_before || public_after,
+        &payload,
+        now,
+    )?;
+    Ok(())
+}
+
+/// Keeps the article's schedule entry: present while it is published with a future date.
+fn schedule(
+    conn: &mut SqliteConnection,
+    pk: i32,
+    keyed: Option<&Article>,
+    now: &str,
+) -> QueryResult<()> {
+    diesel::delete(article_schedule::table.find(pk)).execute(conn)?;
+    if let Some(a) = keyed.filter(|a| a.status == Status::Scheduled)
+        && let Some(due) = a.published_at
+    {
+        let due = crate::domain::time::format(due);
+        if due.as_str() > now {
+            diesel::insert_into(article_schedule::table)
+                .values((
+                    article_schedule::article_pk.eq(pk),
+                    article_schedule::due_at.eq(due),
+                ))
+                .execute(conn)?;
+        }
+    }
+    Ok(())
+}
+
+/// Records a change to `pk`, then refreshes the other untrashed members of `groups`
+/// (their lists of translations may have changed).
+pub fn after_write(
+    conn: &mut SqliteConnection,
+    pk: i32,
+    article_id: &str,
+    change: Change,
+    groups: &[&str],
+    now: &str,
+) -> Result<(), ApiError> {
+    record(conn, pk, article_id, change, now, now)?;
+    let members: Vec<(i32, String)> = articles::table
+        .filter(articles::translation_group.eq_any(groups))
+        .filter(articles::pk.ne(pk))
+        .filter(articles::deleted_at.is_null())
+        .select((articles::pk, articles::id))
+        .load(conn)?;
+    refresh_each(conn, &members, now)
+}
+
+/// Records an `article.updated` for each of these articles whose representation changed
+/// (a tag or author they carry was renamed or removed).
+pub fn refresh(conn: &mut SqliteConnection, pks: &[i32], now: &str) -> Result<(), ApiError> {
+    let members: Vec<(i32, String)> = articles::table
+        .filter(articles::pk.eq_any(pks))
+        .filter(articles::deleted_at.is_null())
+        .select((articles::pk, articles::id))
+        .load(conn)?;
+    refresh_each(conn, &members, now)
+}
+
+fn refresh_each(
+    conn: &mut SqliteConnection,
+    members: &[(i32, String)],
+    now: &str,
+) -> Result<(), ApiError> {
+    for (pk, id) in members {
+        record(conn, *pk, id, Change::Refreshed, now, now)?;
+    }
+    Ok(())
+}
+
+/// Announces every scheduled article whose time has come (`article.published`, with
+/// its webhooks), each in its own transaction; returns how many.
+pub fn publish_due(conn: &mut SqliteConnection, now: &str) -> Result<usize, ApiError> {
+    let due: Vec<(i32, String, String)> = article_schedule::table
+        .inner_join(articles::table)
+        .filter(article_schedule::due_at.le(now))
+        .order(article_schedule::due_at)
+        .select((articles::pk, articles::id, article_schedule::due_at))
+        .limit(500)
+        .load(conn)?;
+    let mut announced = 0;
+    for (pk, id, due_at) in due {
+        conn.immediate_transaction(|conn| {
+            // Gone or moved since it was read: a write took care of it.
+            let taken = diesel::delete(
+                article_schedule::table
+                    .find(pk)
+                    .filter(article_schedule::due_at.eq(&due_at)),
+            )
+            .execute(conn)?;
+            if taken == 1 {
+                crate::db::touch(conn)?;
+                record(conn, pk, &id, Change::WentLive, &due_at, now)?;
+                announced += 1;
+            }
+            Ok::<_, ApiError>(())
+        })?;
+    }
+    Ok(announced)
+}
+
+/// Records a baseline event for every article that has none (a database from before
+/// the change feed); returns how many.
+pub fn backfill(conn: &mut SqliteConnection, now: &str) -> Result<usize, ApiError> {
+    let missing: Vec<(i32, String)> = articles::table
+        .filter(diesel::dsl::not(diesel::dsl::exists(
+            article_events::table.filter(article_events::article_id.eq(articles::id)),
+        )))
+        .order(articles::pk)
+        .select((articles::pk, articles::id))
+        .load(conn)?;
+    if missing.is_empty() {
+        return Ok(0);
+    }
+    conn.immediate_transaction(|conn| {
+        for (pk, id) in &missing {
+            record(conn, *pk, id, Change::Created, now, now)?;
+        }
+        Ok::<_, ApiError>(())
+    })?;
+    Ok(missing.len())
+}
+
+/// Events after `after` that `caller` may see, at most `limit`, with each article as the
+/// caller may see it now; and whether more follow.
+pub fn page(
+    conn: &mut SqliteConnection,
+    caller: &Caller,
+    after: i32,
+    limit: i64,
+    now: &str,
+) -> Result<(Vec<(EventRow, Option<Article>)>, bool), ApiError> {
+    let mut query = article_events::table
+        .filter(article_events::seq.gt(after))
+        .order(article_events::seq)
+        .select(EventRow::as_select())
+        .limit(limit + 1)
+        .into_boxed();
+    if !caller.sees_unpublished() {
+        query = query.filter(
+            article_events::public_before
+                .eq(true)
+                .or(article_events::public_after.eq(true)),
+        );
+    }
+    let mut events: Vec<EventRow> = query.load(conn)?;
+    let more = events.len() as i64 > limit;
+    events.truncate(limit as usize);
+    let mut ids: Vec<&str> = events.iter().map(|e| e.article_id.as_str()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let rows: Vec<ArticleRow> = articles::table
+        .filter(articles::id.eq_any(&ids))
+        .filter(visible_to(caller, now))
+        .filter(articles::deleted_at.is_null())
+        .select(ArticleRow::as_select())
+        .load(conn)?;
+    let mut current: HashMap<String, Article> = assemble(conn, caller, rows, now)?
+        .into_iter()
+        .map(|rec| (rec.row.id.clone(), Article::from_record(rec, now)))
+        .collect();
+    // The same article may appear in several events of a page: clone for all but one.
+    let mut remaining: HashMap<&str, usize> = HashMap::new();
+    for e in &events {
+        *remaining.entry(e.article_id.as_str()).or_default() += 1;
+    }
+    let mut out = Vec::with_capacity(events.len());
+    for e in &events {
+        let left = remaining.entry(e.article_id.as_str()).or_default();
+        *left -= 1;
+        let article = if *left == 0 {
+            current.remove(&e.article_id)
+        } else {
+            current.get(&e.article_id).cloned()
+        };
+        out.push((e.clone(), article));
+    }
+    Ok((out, more))
+}
+
+/// The event type of a stored row.
+pub fn kind_of(e: &EventRow) -> EventType {
+    EventType::parse(&e.kind).unwrap_or(EventType::Updated)
+}

@@ -1,0 +1,290 @@
+//! Feeds of published articles: RSS 2.0, Atom 1.0 (RFC 4287, paged per RFC 5005) and
+//! JSON Feed 1.1, built from one description of the page. The XML is written by the
+//! `rss` and `atom_syndication` crates, which escape every text they are given.
+
+use atom_syndication as atom;
+use chrono::{DateTime, FixedOffset, Utc};
+use serde::Serialize;
+
+/// One article in a feed.
+#[derive(Debug, Clone)]
+pub struct FeedItem {
+    /// Stable id (the article's UUID).
+    pub id: String,
+    /// Where the frontend shows it.
+    pub url: String,
+    pub title: String,
+    /// The excerpt.
+    pub summary: String,
+    /// Sanitized HTML of the body.
+    pub content_html: String,
+    pub published: DateTime<Utc>,
+    pub updated: DateTime<Utc>,
+    pub language: String,
+    /// Tags as (slug, name).
+    pub tags: Vec<(String, String)>,
+    /// Author names.
+    pub authors: Vec<String>,
+    pub image: Option<String>,
+    /// Other-language versions as (language, url).
+    pub translations: Vec<(String, String)>,
+}
+
+/// A page of a feed.
+#[derive(Debug, Clone)]
+pub struct FeedPage {
+    pub title: String,
+    pub description: String,
+    /// This page's own URL.
+    pub self_url: String,
+    /// The first page's URL.
+    pub first_url: String,
+    /// The next (older) page's URL, if any.
+    pub next_url: Option<String>,
+    /// The frontend's home page.
+    pub site_url: String,
+    /// The language when the feed is filtered to one.
+    pub language: Option<String>,
+    /// The newest change shown.
+    pub updated: DateTime<Utc>,
+    pub items: Vec<FeedItem>,
+}
+
+/// `urn:uuid:…`, the id RSS and Atom carry for an article.
+pub fn urn(id: &str) -> String {
+    format!("urn:uuid:{id}")
+}
+
+fn fixed(t: DateTime<Utc>) -> DateTime<FixedOffset> {
+    t.fixed_offset()
+}
+
+/// RSS 2.0 with `content:encoded`, `dc:creator` and `atom:link` (self, next).
+pub fn rss(f: &FeedPage) -> String {
+    use rss::extension::atom::{AtomExtension, Link};
+    use rss::extension::dublincore::DublinCoreExtension;
+    let link = |rel: &str, href: &str| Link {
+        rel: rel.into(),
+        href: href.into(),
+        mime_type: Some("application/rss+xml".into()),
+        ..Default::default()
+    };
+    let mut links = vec![link("self", &f.self_url), link("first", &f.first_url)];
+    if let Some(next) = &f.next_url {
+        links.push(link("next", next));
+    }
+    let items = f
+        .items
+        .iter()
+        .map(|i| rss::Item {
+            title: Some(i.title.clone()),
+            link: Some(i.url.clone()),
+            description: Some(i.summary.clone()),
+            content: Some(i.content_html.clone()),
+            guid: Some(rss::Guid {
+                value: urn(&i.id),
+                permalink: false,
+            }),
+            pub_date: Some(i.published.to_rfc2822()),
+            categories: i
+                .tags
+                .iter()
+                .map(|(_, name)| rss::Category {
+                    name: name.clone(),
+                    domain: None,
+                })
+                .collect(),
+            dublin_core_ext: Some(DublinCoreExtension {
+                creators: i.authors.clone(),
+                languages: vec![i.language.clone()],
+                ..Default::default()
+            }),
+            ..Default::default()
+        })
+        .collect();
+    let channel = rss::Channel {
+        title: f.title.clone(),
+        link: f.site_url.clone(),
+        description: f.description.clone(),
+        language: f.language.clone(),
+        last_build_date: Some(f.updated.to_rfc2822()),
+        generator: Some("newsdesk".into()),
+        atom_ext: Some(AtomExtension { links }),
+        items,
+        ..Default::default()
+    };
+    format!(r#"<?xml version="1.0" encoding="utf-8"?>{channel}"#)
+}
+
+/// Atom 1.0; `next` and `first` links page it (RFC 5005), `alternate` links with
+/// `hreflang` name the translations.
+pub fn atom(f: &FeedPage) -> String {
+    let link = |rel: &str, href: &str, mime: &str| atom::Link {
+        rel: rel.into(),
+        href: href.into(),
+        mime_type: Some(mime.into()),
+        ..Default::default()
+    };
+    let mut links = vec![
+        link("self", &f.self_url, "application/atom+xml"),
+        link("first", &f.first_url, "application/atom+xml"),
+        link("alternate", &f.site_url, "text/html"),
+    ];
+    if let Some(next) = &f.next_url {
+        links.push(link("next", next, "application/atom+xml"));
+    }
+    let entries = f
+        .items
+        .iter()
+        .map(|i| {
+            let mut links = vec![atom::Link {
+                rel: "alternate".into(),
+                href: i.url.clone(),
+                hreflang: Some(i.language.clone()),
+                mime_type: Some("text/html".into()),
+                ..Default::default()
+            }];
+            links.extend(i.translations.iter().map(|(lang, url)| atom::Link {
+                rel: "alternate".into(),
+                href: url.clone(),
+                hreflang: Some(lang.clone()),
+                mime_type: Some("text/html".into()),
+                ..Default::default()
+            }));
+            if let Some(img) = &i.image {
+                links.push(atom::Link {
+                    rel: "enclosure".into(),
+                    href: img.clone(),
+                    ..Default::default()
+                });
+            }
+            atom::Entry {
+                title: atom::Text::plain(i.title.clone()),
+                id: urn(&i.id),
+                updated: fixed(i.updated),
+                published: Some(fixed(i.published)),
+                authors: i
+                    .authors
+                    .iter()
+                    .map(|name| atom::Person {
+                        name: name.clone(),
+                        ..Default::default()
+                    })
+                    .collect(),
+                categories: i
+                    .tags
+                    .iter()
+                    .map(|(slug, name)| atom::Category {
+                        term: slug.clone(),
+                        label: Some(name.clone()),
+                        ..Default::default()
+                    })
+                    .collect(),
+                links,
+                summary: Some(atom::Text::plain(i.summary.clone())),
+                content: Some(atom::Content {
+                    value: Some(i.content_html.clone()),
+                    content_type: Some("html".into()),
+                    lang: Some(i.language.clone()),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            }
+        })
+        .collect();
+    let feed = atom::Feed {
+        title: atom::Text::plain(f.title.clone()),
+        subtitle: Some(atom::Text::plain(f.description.clone())),
+        id: f.first_url.clone(),
+        updated: fixed(f.updated),
+        links,
+        generator: Some(atom::Generator {
+            value: "newsdesk".into(),
+            ..Default::default()
+        }),
+        lang: f.language.clone(),
+        entries,
+        ..Default::default()
+    };
+    format!(r#"<?xml version="1.0" encoding="utf-8"?>{}"#, feed.to_string())
+}
+
+/// JSON Feed 1.1 (<https://jsonfeed.org/version/1.1>).
+#[derive(Debug, Serialize)]
+struct JsonFeed<'a> {
+    version: &'static str,
+    title: &'a str,
+    description: &'a str,
+    home_page_url: &'a str,
+    feed_url: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next_url: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    language: Option<&'a str>,
+    items: Vec<JsonItem<'a>>,
+}
+
+#[derive(Debug, Serialize)]
+struct JsonItem<'a> {
+    id: &'a str,
+    url: &'a str,
+    title: &'a str,
+    summary: &'a str,
+    content_html: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    image: Option<&'a str>,
+    date_published: DateTime<Utc>,
+    date_modified: DateTime<Utc>,
+    authors: Vec<JsonAuthor<'a>>,
+    tags: Vec<&'a str>,
+    language: &'a str,
+    /// Extension (JSON Feed allows `_` keys): the other-language versions.
+    _translations: Vec<JsonTranslation<'a>>,
+}
+
+#[derive(Debug, Serialize)]
+struct JsonAuthor<'a> {
+    name: &'a str,
+}
+
+#[derive(Debug, Serialize)]
+struct JsonTranslation<'a> {
+    language: &'a str,
+    url: &'a str,
+}
+
+/// JSON Feed 1.1, paged with `next_url`.
+pub fn json(f: &FeedPage) -> String {
+    let feed = JsonFeed {
+        version: "https://jsonfeed.org/version/1.1",
+        title: &f.title,
+        description: &f.description,
+        home_page_url: &f.site_url,
+        feed_url: &f.self_url,
+        next_url: f.next_url.as_deref(),
+        language: f.language.as_deref(),
+        items: f
+            .items
+            .iter()
+            .map(|i| JsonItem {
+                id: &i.id,
+                url: &i.url,
+                title: &i.title,
+                summary: &i.summary,
+                content_html: &i.content_html,
+                image: i.image.as_deref(),
+                date_published: i.published,
+                date_modified: i.updated,
+                authors: i.authors.iter().map(|name| JsonAuthor { name }).collect(),
+                tags: i.tags.iter().map(|(_, name)| name.as_str()).collect(),
+                language: &i.language,
+                _translations: i
+                    .translations
+                    .iter()
+                    .map(|(language, url)| JsonTranslation { language, url })
+                    .collect(),
+            })
+            .collect(),
+    };
+    serde_json::to_string(&feed).unwrap_or_default()
+}

@@ -113,9 +113,12 @@ impl Config {
         let article_url: String = var("NEWSDESK_ARTICLE_URL", api_article_url(&public_url))?;
         anyhow::ensure!(
             (article_url.contains("{slug}") || article_url.contains("{id}"))
-                && crate::domain::article::is_web_url(
-                    &crate::domain::links::article_url(&article_url, "en", "s", "i")
-                ),
+                && crate::domain::article::is_web_url(&crate::domain::links::article_url(
+                    &article_url,
+                    "en",
+                    "s",
+                    "i"
+                )),
             "NEWSDESK_ARTICLE_URL must be an absolute http(s) URL with {{slug}} or {{id}}"
         );
         let site_url: String = var("NEWSDESK_SITE_URL", public_url.clone())?;

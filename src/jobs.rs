@@ -104,8 +104,7 @@ pub fn backoff(base_ms: u64, n: i32) -> Duration {
 
 /// Runs both jobs every `jobs_ms` until the task is dropped.
 pub async fn run(pool: DbPool, config: Config) {
-    let mut tick =
-        actix_web::rt::time::interval(Duration::from_millis(config.jobs_ms.max(10)));
+    let mut tick = actix_web::rt::time::interval(Duration::from_millis(config.jobs_ms.max(10)));
     loop {
         tick.tick().await;
         let p = pool.clone();

@@ -28,6 +28,8 @@ use crate::error::{FieldError, Problem};
         (name = "articles", description = "News articles: read, write, trash, views."),
         (name = "tags", description = "Hashtag-like topics (`#StandWithUkraine`)."),
         (name = "authors", description = "People and organisations credited on articles."),
+        (name = "feeds", description = "Syndication for partners: RSS, Atom and JSON Feed, sitemaps, and the change feed for exact mirrors."),
+        (name = "webhooks", description = "Signed pushes of article events to partner URLs, with retries and a delivery log (admin)."),
         (name = "operations", description = "Health, readiness and metrics.")
     ),
     components(schemas(Problem, FieldError)),

@@ -4,7 +4,7 @@ use actix_web::{HttpRequest, HttpResponse, http::Method};
 use utoipa_actix_web::{scope, service_config::ServiceConfig};
 
 use crate::error::ApiError;
-use crate::handlers::{articles, listing, ops, rankings, terms};
+use crate::handlers::{articles, changes, feeds, listing, ops, rankings, terms, webhooks};
 
 /// Every documented route; registering a handler here is what documents it.
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -35,7 +35,19 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(terms::create_author)
                 .service(terms::get_author)
                 .service(terms::update_author)
-                .service(terms::delete_author),
+                .service(terms::delete_author)
+                .service(feeds::rss_feed)
+                .service(feeds::atom_feed)
+                .service(feeds::json_feed)
+                .service(feeds::get_sitemap)
+                .service(feeds::get_news_sitemap)
+                .service(changes::list_changes)
+                .service(webhooks::list_webhooks)
+                .service(webhooks::create_webhook)
+                .service(webhooks::get_webhook)
+                .service(webhooks::update_webhook)
+                .service(webhooks::delete_webhook)
+                .service(webhooks::list_webhook_deliveries),
         );
 }
 

@@ -15,7 +15,12 @@ mod tests {
     #[test]
     fn fills_every_placeholder() {
         assert_eq!(
-            article_url("https://example.org/{language}/{slug}?id={id}", "uk", "kyiv", "42"),
+            article_url(
+                "https://example.org/{language}/{slug}?id={id}",
+                "uk",
+                "kyiv",
+                "42"
+            ),
             "https://example.org/uk/kyiv?id=42"
         );
     }

@@ -60,6 +60,9 @@ mod tests {
     fn secrets_are_random_and_prefixed() {
         let (a, b) = (new_secret(), new_secret());
         assert!(a.starts_with(SECRET_PREFIX) && a != b);
-        assert_eq!(STANDARD.decode(&a[SECRET_PREFIX.len()..]).unwrap().len(), 32);
+        assert_eq!(
+            STANDARD.decode(&a[SECRET_PREFIX.len()..]).unwrap().len(),
+            32
+        );
     }
 }

@@ -120,8 +120,8 @@ pub struct ArticleListParams {
 }
 
 /// A parsed list request.
-struct Plan {
-    query: ListQuery,
+pub(crate) struct Plan {
+    pub(crate) query: ListQuery,
     terms: Vec<Term>,
     fields: Vec<String>,
 }
@@ -138,7 +138,7 @@ fn limit_of(limit: Option<i64>) -> Result<i64, ApiError> {
     Ok(limit)
 }
 
-fn plan(p: ArticleListParams, caller: &Caller, shelf: Shelf) -> Result<Plan, ApiError> {
+pub(crate) fn plan(p: ArticleListParams, caller: &Caller, shelf: Shelf) -> Result<Plan, ApiError> {
     let limit = limit_of(p.limit)?;
     let mut filter = Filter::default();
     let mut terms = Vec::new();
@@ -242,7 +242,7 @@ fn plan(p: ArticleListParams, caller: &Caller, shelf: Shelf) -> Result<Plan, Api
 }
 
 /// The request's query string with `cursor` and `page` replaced.
-fn link(state: &AppState, req: &HttpRequest, set: (&str, &str)) -> String {
+pub(crate) fn link(state: &AppState, req: &HttpRequest, set: (&str, &str)) -> String {
     let mut out = form_urlencoded::Serializer::new(String::new());
     for (k, v) in form_urlencoded::parse(req.query_string().as_bytes()) {
         if k != "cursor" && k != "page" {

@@ -123,6 +123,23 @@ pub fn respond<T: Serialize>(
     with_validators(HttpResponse::Ok(), v, cache).json(body)
 }
 
+/// 200 with a body already serialized as `content_type`, or 304 when the client's copy
+/// is current.
+pub fn respond_bytes(
+    req: &HttpRequest,
+    v: &Validators,
+    cache: &str,
+    content_type: &str,
+    body: impl Into<actix_web::web::Bytes>,
+) -> HttpResponse {
+    if is_fresh(req, v) {
+        return with_validators(HttpResponse::NotModified(), v, cache).finish();
+    }
+    with_validators(HttpResponse::Ok(), v, cache)
+        .content_type(content_type)
+        .body(body.into())
+}
+
 /// A write's response (200 or 201) carrying the new validators; never cached.
 pub fn written(status: StatusCode, v: &Validators) -> HttpResponseBuilder {
     with_validators(HttpResponse::build(status), v, "no-store")

@@ -113,7 +113,8 @@ pub fn rss(f: &FeedPage) -> String {
         items,
         ..Default::default()
     };
-    format!(r#"<?xml version="1.0" encoding="utf-8"?>{channel}"#)
+    // The crate writes the XML declaration.
+    channel.to_string()
 }
 
 /// Atom 1.0; `next` and `first` links page it (RFC 5005), `alternate` links with
@@ -206,7 +207,8 @@ pub fn atom(f: &FeedPage) -> String {
         entries,
         ..Default::default()
     };
-    format!(r#"<?xml version="1.0" encoding="utf-8"?>{}"#, feed.to_string())
+    // The crate writes the XML declaration.
+    feed.to_string()
 }
 
 /// JSON Feed 1.1 (<https://jsonfeed.org/version/1.1>).

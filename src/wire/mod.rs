@@ -4,8 +4,8 @@ pub mod article;
 pub mod change;
 pub mod feed;
 pub mod sitemap;
-pub mod webhook;
 pub mod term;
+pub mod webhook;
 
 use serde::{Deserialize, Deserializer};
 

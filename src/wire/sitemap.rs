@@ -40,7 +40,11 @@ fn w3c(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
-fn document(root: &str, ns: &[(&str, &str)], body: impl FnOnce(&mut Writer<Vec<u8>>) -> io::Result<()>) -> String {
+fn document(
+    root: &str,
+    ns: &[(&str, &str)],
+    body: impl FnOnce(&mut Writer<Vec<u8>>) -> io::Result<()>,
+) -> String {
     let mut w = Writer::new(Vec::new());
     let written = w
         .write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))

@@ -87,7 +87,11 @@ pub struct WebhookList {
 }))]
 pub struct WebhookInput {
     /// Absolute http(s) URL, at most 2,048 characters.
-    #[schema(max_length = 2048, pattern = r"^https?://[a-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~/-]*)?$", example = "https://partner.example.org/hooks/newsdesk")]
+    #[schema(
+        max_length = 2048,
+        pattern = r"^https?://[a-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~/-]*)?$",
+        example = "https://partner.example.org/hooks/newsdesk"
+    )]
     pub url: String,
     /// Event types to deliver: at least one (repeats are ignored).
     #[schema(min_items = 1)]
@@ -111,7 +115,10 @@ fn yes() -> bool {
 #[schema(example = json!({"active": false}))]
 pub struct WebhookPatch {
     /// New URL.
-    #[schema(max_length = 2048, pattern = r"^https?://[a-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~/-]*)?$")]
+    #[schema(
+        max_length = 2048,
+        pattern = r"^https?://[a-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~/-]*)?$"
+    )]
     pub url: Option<String>,
     /// New event types.
     #[schema(min_items = 1)]

@@ -5,6 +5,7 @@ pub mod changes;
 mod list;
 mod rankings;
 mod read;
+pub mod sitemap;
 mod write;
 
 pub use list::{Filter, ListPage, ListQuery, Position, Shelf, list};

@@ -5,10 +5,10 @@ use diesel::prelude::*;
 
 use super::ArticleRow;
 use super::read::{ArticleRecord, load_by_pk, row_by_pk};
+use crate::db::articles::changes;
 use crate::db::schema::{article_authors, article_tags, articles, authors, former_slugs, tags};
 use crate::db::search;
 use crate::domain::access::Caller;
-use crate::db::articles::changes;
 use crate::domain::article::ArticleDraft;
 use crate::domain::events::Change;
 use crate::domain::time;
@@ -164,7 +164,14 @@ where
         let published_at = publication_time(draft, row.published_at.as_deref(), &now);
         diesel::update(articles::table.find(pk))
             .set((
-                fields(draft, &slug, published_at, group.clone(), &now, &row.created_at),
+                fields(
+                    draft,
+                    &slug,
+                    published_at,
+                    group.clone(),
+                    &now,
+                    &row.created_at,
+                ),
                 articles::version.eq(row.version + 1),
             ))
             .execute(conn)

@@ -1,0 +1,128 @@
+//! What sitemaps list: every public article (oldest first, in files of 50,000), and the
+//! ones published in the last two days, each with its public translations.
+
+use diesel::prelude::*;
+
+use super::read::translations_of;
+use super::visible_to;
+use crate::db::schema::articles;
+use crate::domain::access::Caller;
+use crate::error::ApiError;
+use crate::wire::article::Translation;
+
+/// An article as a sitemap lists it.
+#[derive(Debug, Clone)]
+pub struct SiteEntry {
+    pub id: String,
+    pub slug: String,
+    pub title: String,
+    pub language: String,
+    pub published_at: String,
+    pub updated_at: String,
+    /// Public other-language versions.
+    pub translations: Vec<Translation>,
+}
+
+type Columns = (String, String, String, String, String, String, String);
+
+fn columns() -> (
+    articles::id,
+    articles::slug,
+    articles::title,
+    articles::language,
+    articles::sort_at,
+    articles::updated_at,
+    articles::translation_group,
+) {
+    (
+        articles::id,
+        articles::slug,
+        articles::title,
+        articles::language,
+        articles::sort_at,
+        articles::updated_at,
+        articles::translation_group,
+    )
+}
+
+/// Public articles now.
+pub fn public_count(conn: &mut SqliteConnection, now: &str) -> QueryResult<i64> {
+    articles::table
+        .filter(visible_to(&Caller::Public, now))
+        .count()
+        .get_result(conn)
+}
+
+/// Public articles, oldest first, `limit` from `offset` (new articles land on the
+/// last file, so earlier files stay as they are).
+pub fn public_page(
+    conn: &mut SqliteConnection,
+    now: &str,
+    offset: i64,
+    limit: i64,
+) -> Result<Vec<SiteEntry>, ApiError> {
+    let rows: Vec<Columns> = articles::table
+        .filter(visible_to(&Caller::Public, now))
+        .order((articles::sort_at.asc(), articles::pk.asc()))
+        .offset(offset)
+        .limit(limit)
+        .select(columns())
+        .load(conn)?;
+    with_translations(conn, rows, now)
+}
+
+/// Public articles published at or after `since`, newest first, at most `limit`.
+pub fn published_since(
+    conn: &mut SqliteConnection,
+    now: &str,
+    since: &str,
+    limit: i64,
+) -> Result<Vec<SiteEntry>, ApiError> {
+    let rows: Vec<Columns> = articles::table
+        .filter(visible_to(&Caller::Public, now))
+        .filter(articles::sort_at.ge(since))
+        .order((articles::sort_at.desc(), articles::pk.desc()))
+        .limit(limit)
+        .select(columns())
+        .load(conn)?;
+    with_translations(conn, rows, now)
+}
+
+fn with_translations(
+    conn: &mut SqliteConnection,
+    rows: Vec<Columns>,
+    now: &str,
+) -> Result<Vec<SiteEntry>, ApiError> {
+    let mut groups: Vec<String> = rows.iter().map(|r| r.6.clone()).collect();
+    groups.sort_unstable();
+    groups.dedup();
+    let mut members = Vec::new();
+    // SQLite binds at most 32,766 values per statement.
+    for chunk in groups.chunks(10_000) {
+        members.extend(translations_of(conn, &Caller::Public, chunk, now)?);
+    }
+    let mut by_group: std::collections::HashMap<String, Vec<Translation>> = Default::default();
+    for (group, _, t) in members {
+        by_group.entry(group).or_default().push(t);
+    }
+    Ok(rows
+        .into_iter()
+        .map(
+            |(id, slug, title, language, published_at, updated_at, group)| {
+                let translations = by_group
+                    .get(&group)
+                    .map(|ts| ts.iter().filter(|t| t.id != id).cloned().collect())
+                    .unwrap_or_default();
+                SiteEntry {
+                    id,
+                    slug,
+                    title,
+                    language,
+                    published_at,
+                    updated_at,
+                    translations,
+                }
+            },
+        )
+        .collect())
+}

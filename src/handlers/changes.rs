@@ -1,0 +1,117 @@
+//! The change feed: every change to an article, in order, for mirrors.
+
+use actix_web::{HttpRequest, HttpResponse, get, web};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use crate::app::AppState;
+use crate::db::{self, articles::changes};
+use crate::error::{ApiError, Problem};
+use crate::http::auth::Auth;
+use crate::http::conditional::{self, Validators};
+use crate::http::cursor;
+use crate::http::query::Query;
+use crate::wire::change::{ChangeEvent, ChangeMeta, ChangePage};
+
+/// Query parameters of `GET /v1/changes`.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ChangeParams {
+    /// `meta.next_cursor` of the previous page; without it the feed starts at the
+    /// beginning (every article's history, which builds a mirror from nothing).
+    #[param(example = "MTA0Mgo4YjFjMmQzZTRmNTY")]
+    pub since: Option<String>,
+    /// Events per page, 1–1000 (default 100).
+    #[param(minimum = 1, maximum = 1000, example = 100)]
+    pub limit: Option<i64>,
+}
+
+/// The change feed.
+///
+/// Every create, update, publish, unpublish, scheduled publication reaching its time,
+/// trash, restore and permanent delete, in the order they happened. An event with an
+/// `article` means "store this version" (the article as the caller may see it now); an
+/// event whose `article` is `null` means "remove it". Without a key only events about
+/// the public set appear, and an unpublished article is only ever a removal; a key with
+/// scope `read` sees every event, drafts included.
+///
+/// Keep `meta.next_cursor` and call again with `since=` it: an empty page (304 with
+/// `If-None-Match`) means nothing changed.
+#[utoipa::path(
+    tag = "feeds",
+    params(ChangeParams, ("If-None-Match" = Option<String>, Header, description = "ETag of a cached copy; 304 when current.")),
+    security((), ("bearer" = [])),
+    responses(
+        (status = 200, description = "A page of events, oldest first.", body = ChangePage,
+            headers(("ETag" = String, description = "Strong validator of this page."),
+                    ("Last-Modified" = String, description = "Time of the latest change in the store."))),
+        (status = 304, description = "The cached copy is current."),
+        (status = 400, description = "A query parameter is invalid (named in `errors`).", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "The key is unknown or revoked.", body = Problem, content_type = "application/problem+json")
+    )
+)]
+#[get("/changes")]
+pub async fn list_changes(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    auth: Auth,
+    params: Query<ChangeParams>,
+) -> Result<HttpResponse, ApiError> {
+    let p = params.into_inner();
+    let limit = p.limit.unwrap_or(100);
+    if !(1..=1000).contains(&limit) {
+        return Err(ApiError::bad_param("limit", "must be between 1 and 1000"));
+    }
+    let after: i32 = match &p.since {
+        None => 0,
+        Some(token) => cursor::decode(token, 2)?
+            .get(1)
+            .and_then(|s| s.parse().ok())
+            .filter(|n| *n >= 0)
+            .ok_or_else(|| ApiError::bad_param("since", "not a cursor this server issued"))?,
+    };
+    let caller = auth.0.clone();
+    let ((events, more), changed) = db::run(&state.pool, move |conn| {
+        let now = db::now();
+        let page = changes::page(conn, &caller, after, limit, &now)?;
+        Ok((page, db::last_change(conn, &now)?))
+    })
+    .await?;
+    let last = events.last().map_or(after, |(e, _)| e.seq);
+    let data: Vec<ChangeEvent> = events
+        .into_iter()
+        .map(|(e, article)| ChangeEvent {
+            id: i64::from(e.seq),
+            kind: changes::kind_of(&e),
+            occurred_at: crate::domain::time::parse(&e.occurred_at).unwrap_or_default(),
+            article_id: e.article_id,
+            article,
+        })
+        .collect();
+    // Validators from each event and its article's version, not the bytes: view counts
+    // move without changing what a mirror needs.
+    let basis: String = data
+        .iter()
+        .map(|e| {
+            let etag = e.article.as_ref().map(|a| a.validators().etag);
+            format!("{}:{etag:?};", e.id)
+        })
+        .collect();
+    let v = Validators {
+        etag: conditional::hashed_etag(
+            format!("{}|{after}|{limit}|{basis}", auth.0.sees_unpublished()).as_bytes(),
+        ),
+        last_modified: changed.as_deref().and_then(crate::domain::time::http_date),
+    };
+    let body = ChangePage {
+        data,
+        meta: ChangeMeta {
+            limit,
+            next_cursor: cursor::encode(&["changes", &last.to_string()]),
+            has_more: more,
+        },
+    };
+    let cache = conditional::cache_control(&auth.0, &state.config);
+    Ok(conditional::respond(&req, &v, &cache, &body))
+}

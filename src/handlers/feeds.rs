@@ -1,0 +1,471 @@
+//! Syndication: RSS 2.0, Atom 1.0 and JSON Feed 1.1 of the newest published articles,
+//! the sitemap (or sitemap index) and the Google News sitemap. Always the public view,
+//! whatever key is sent.
+
+use actix_web::{HttpRequest, HttpResponse, get, web};
+use chrono::{DateTime, Duration, Utc};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use crate::app::AppState;
+use crate::config::Config;
+use crate::db::{self, articles::Shelf};
+use crate::domain::access::Caller;
+use crate::domain::links;
+use crate::domain::time;
+use crate::error::ApiError;
+use crate::handlers::listing::{self, ArticleListParams};
+use crate::http::conditional::{self, Validators};
+use crate::http::cursor;
+use crate::http::query::Query;
+use crate::wire::article::Article;
+use crate::wire::feed::{self, FeedItem, FeedPage};
+use crate::wire::sitemap::{self, MAX_NEWS_URLS, MAX_URLS, NewsUrl, PageUrl};
+
+/// Query parameters of the feeds. Unknown parameters are a 400.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct FeedParams {
+    /// Tag slugs, comma-separated: articles with any of them.
+    #[param(example = "standwithukraine")]
+    pub tag: Option<String>,
+    /// Author slugs, comma-separated: articles by any of them.
+    #[param(example = "ukrainian-world-congress")]
+    pub author: Option<String>,
+    /// BCP 47 language tag.
+    #[param(pattern = "^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$", example = "uk")]
+    pub language: Option<String>,
+    /// Items per page, 1–100 (default `NEWSDESK_FEED_LIMIT`, 50).
+    #[param(minimum = 1, maximum = 100, example = 50)]
+    pub limit: Option<i64>,
+    /// Opaque token from the feed's `next` link (older items).
+    pub cursor: Option<String>,
+}
+
+/// The three feed formats.
+#[derive(Debug, Clone, Copy)]
+enum Format {
+    Rss,
+    Atom,
+    Json,
+}
+
+impl Format {
+    fn content_type(self) -> &'static str {
+        match self {
+            Self::Rss => "application/rss+xml; charset=utf-8",
+            Self::Atom => "application/atom+xml; charset=utf-8",
+            Self::Json => "application/feed+json; charset=utf-8",
+        }
+    }
+
+    fn render(self, page: &FeedPage) -> String {
+        match self {
+            Self::Rss => feed::rss(page),
+            Self::Atom => feed::atom(page),
+            Self::Json => feed::json(page),
+        }
+    }
+}
+
+fn article_url(config: &Config, language: &str, slug: &str, id: &str) -> String {
+    links::article_url(&config.article_url, language, slug, id)
+}
+
+/// Validators that need no rendering: the request, the settings that shape links and the
+/// time of the store's last change. A poll with `If-None-Match` costs one query.
+fn validators(kind: &str, req: &HttpRequest, config: &Config, changed: Option<&str>) -> Validators {
+    let basis = format!(
+        "{kind}|{}|{}|{}|{}|{}|{changed:?}",
+        req.query_string(),
+        config.public_url,
+        config.article_url,
+        config.site_title,
+        config.site_url
+    );
+    Validators {
+        etag: conditional::hashed_etag(basis.as_bytes()),
+        last_modified: changed.and_then(time::http_date),
+    }
+}
+
+fn public_cache(config: &Config) -> String {
+    conditional::cache_control(&Caller::Public, config)
+}
+
+fn title(config: &Config, p: &FeedParams) -> String {
+    let mut parts = Vec::new();
+    for (name, value) in [
+        ("tag", &p.tag),
+        ("author", &p.author),
+        ("language", &p.language),
+    ] {
+        if let Some(v) = value {
+            parts.push(format!("{name}: {v}"));
+        }
+    }
+    if parts.is_empty() {
+        config.site_title.clone()
+    } else {
+        format!("{} ({})", config.site_title, parts.join(", "))
+    }
+}
+
+async fn serve_feed(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    params: FeedParams,
+    format: Format,
+) -> Result<HttpResponse, ApiError> {
+    let config = &state.config;
+    let plan = listing::plan(
+        ArticleListParams {
+            tag: params.tag.clone(),
+            author: params.author.clone(),
+            language: params.language.clone(),
+            limit: Some(params.limit.unwrap_or(config.feed_limit)),
+            cursor: params.cursor.clone(),
+            ..Default::default()
+        },
+        &Caller::Public,
+        Shelf::Live,
+    )?;
+    let mut query = plan.query;
+    // Feeds carry no total: skip the count.
+    query.known_total = Some(0);
+    let changed = db::run(&state.pool, |conn| Ok(db::last_change(conn, &db::now())?)).await?;
+    let v = validators(&format!("{format:?}"), &req, config, changed.as_deref());
+    let cache = public_cache(config);
+    if conditional::is_fresh(&req, &v) {
+        return Ok(conditional::respond_bytes(
+            &req,
+            &v,
+            &cache,
+            format.content_type(),
+            "",
+        ));
+    }
+    let q = query.clone();
+    let page = db::run(&state.pool, move |conn| {
+        db::articles::list(conn, &Caller::Public, &q, &db::now())
+    })
+    .await?;
+    let next_url = page
+        .more
+        .then(|| page.items.last())
+        .flatten()
+        .map(|(rec, rank)| {
+            let key = db::articles::ListPage::key(query.sort, rec, *rank);
+            let token = cursor::encode(&[query.sort.as_str(), &key, &rec.row.pk.to_string()]);
+            listing::link(&state, &req, ("cursor", &token))
+        });
+    let now = db::now();
+    let items: Vec<FeedItem> = page
+        .items
+        .into_iter()
+        .map(|(rec, _)| {
+            let a = Article::from_record(rec, &now);
+            FeedItem {
+                url: article_url(config, &a.language, &a.slug, &a.id),
+                translations: a
+                    .translations
+                    .iter()
+                    .map(|t| {
+                        (
+                            t.language.clone(),
+                            article_url(config, &t.language, &t.slug, &t.id),
+                        )
+                    })
+                    .collect(),
+                published: a.published_at.unwrap_or(a.created_at),
+                updated: a.updated_at.max(a.published_at.unwrap_or(a.updated_at)),
+                tags: a.tags.into_iter().map(|t| (t.slug, t.name)).collect(),
+                authors: a.authors.into_iter().map(|t| t.name).collect(),
+                image: a.feature_image.map(|i| i.url),
+                id: a.id,
+                title: a.title,
+                summary: a.excerpt,
+                content_html: a.body_html,
+                language: a.language,
+            }
+        })
+        .collect();
+    let updated = items
+        .iter()
+        .map(|i| i.updated)
+        .max()
+        .or_else(|| changed.as_deref().and_then(time::parse))
+        .unwrap_or(DateTime::<Utc>::UNIX_EPOCH);
+    let self_url = match req.query_string() {
+        "" => format!("{}{}", config.public_url, req.path()),
+        qs => format!("{}{}?{qs}", config.public_url, req.path()),
+    };
+    let first_url = {
+        let mut out = form_urlencoded::Serializer::new(String::new());
+        for (k, v) in form_urlencoded::parse(req.query_string().as_bytes()) {
+            if k != "cursor" {
+                out.append_pair(&k, &v);
+            }
+        }
+        match out.finish() {
+            qs if qs.is_empty() => format!("{}{}", config.public_url, req.path()),
+            qs => format!("{}{}?{qs}", config.public_url, req.path()),
+        }
+    };
+    let feed_page = FeedPage {
+        title: title(config, &params),
+        description: format!("Newest published articles of {}.", config.site_title),
+        self_url,
+        first_url,
+        next_url,
+        site_url: config.site_url.clone(),
+        language: params.language.clone(),
+        updated,
+        items,
+    };
+    Ok(conditional::respond_bytes(
+        &req,
+        &v,
+        &cache,
+        format.content_type(),
+        format.render(&feed_page),
+    ))
+}
+
+/// RSS 2.0 feed of the newest published articles.
+///
+/// Full sanitized HTML in `content:encoded`, the excerpt in `description`, a stable
+/// `guid` (`urn:uuid:{id}`, not a permalink), tags as `category`, authors as
+/// `dc:creator`, `atom:link` `self`, `first` and `next` (older items). Links point at
+/// the frontend (`NEWSDESK_ARTICLE_URL`).
+#[utoipa::path(
+    tag = "feeds",
+    params(FeedParams, ("If-None-Match" = Option<String>, Header, description = "ETag of a cached copy; 304 when current.")),
+    responses(
+        (status = 200, description = "An RSS 2.0 document.",
+            content((String = "application/rss+xml", example = json!("<?xml version=\"1.0\" encoding=\"utf-8\"?><rss version=\"2.0\">…</rss>"))),
+            headers(("ETag" = String, description = "Strong validator."),
+                    ("Last-Modified" = String, description = "Time of the latest change in the store."))),
+        (status = 304, description = "The cached copy is current."),
+        (status = 400, description = "A query parameter is invalid (named in `errors`).", body = crate::error::Problem, content_type = "application/problem+json")
+    )
+)]
+#[get("/feeds/rss")]
+pub async fn rss_feed(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    params: Query<FeedParams>,
+) -> Result<HttpResponse, ApiError> {
+    serve_feed(req, state, params.into_inner(), Format::Rss).await
+}
+
+/// Atom 1.0 feed of the newest published articles.
+///
+/// Entry ids are `urn:uuid:{id}`; `alternate` links carry `hreflang`, one per
+/// translation; tags are `category` (term = slug, label = name); paged with RFC 5005
+/// `first` and `next` links.
+#[utoipa::path(
+    tag = "feeds",
+    params(FeedParams, ("If-None-Match" = Option<String>, Header, description = "ETag of a cached copy; 304 when current.")),
+    responses(
+        (status = 200, description = "An Atom 1.0 document.",
+            content((String = "application/atom+xml", example = json!("<?xml version=\"1.0\" encoding=\"utf-8\"?><feed xmlns=\"http://www.w3.org/2005/Atom\">…</feed>"))),
+            headers(("ETag" = String, description = "Strong validator."),
+                    ("Last-Modified" = String, description = "Time of the latest change in the store."))),
+        (status = 304, description = "The cached copy is current."),
+        (status = 400, description = "A query parameter is invalid (named in `errors`).", body = crate::error::Problem, content_type = "application/problem+json")
+    )
+)]
+#[get("/feeds/atom")]
+pub async fn atom_feed(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    params: Query<FeedParams>,
+) -> Result<HttpResponse, ApiError> {
+    serve_feed(req, state, params.into_inner(), Format::Atom).await
+}
+
+/// JSON Feed 1.1 of the newest published articles.
+///
+/// `next_url` pages to older items; each item has `id` (the article id), `url`,
+/// `content_html`, `summary`, `tags`, `authors`, `language` and `_translations`.
+#[utoipa::path(
+    tag = "feeds",
+    params(FeedParams, ("If-None-Match" = Option<String>, Header, description = "ETag of a cached copy; 304 when current.")),
+    responses(
+        (status = 200, description = "A JSON Feed 1.1 document.",
+            content((Object = "application/feed+json", example = json!({"version": "https://jsonfeed.org/version/1.1", "title": "newsdesk", "home_page_url": "https://example.org", "feed_url": "https://api.example.org/v1/feeds/json", "items": []}))),
+            headers(("ETag" = String, description = "Strong validator."),
+                    ("Last-Modified" = String, description = "Time of the latest change in the store."))),
+        (status = 304, description = "The cached copy is current."),
+        (status = 400, description = "A query parameter is invalid (named in `errors`).", body = crate::error::Problem, content_type = "application/problem+json")
+    )
+)]
+#[get("/feeds/json")]
+pub async fn json_feed(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    params: Query<FeedParams>,
+) -> Result<HttpResponse, ApiError> {
+    serve_feed(req, state, params.into_inner(), Format::Json).await
+}
+
+/// Query parameters of the sitemap.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct SitemapParams {
+    /// One file of a sitemap index (from 1), when there are more than 50,000 articles.
+    #[param(minimum = 1, maximum = 10000, example = 1)]
+    pub page: Option<i64>,
+}
+
+const XML: &str = "application/xml; charset=utf-8";
+
+fn page_urls(config: &Config, entries: Vec<db::articles::sitemap::SiteEntry>) -> Vec<PageUrl> {
+    entries
+        .into_iter()
+        .map(|e| PageUrl {
+            loc: article_url(config, &e.language, &e.slug, &e.id),
+            lastmod: time::parse(&e.updated_at)
+                .max(time::parse(&e.published_at))
+                .unwrap_or_default(),
+            alternates: e
+                .translations
+                .iter()
+                .map(|t| {
+                    (
+                        t.language.clone(),
+                        article_url(config, &t.language, &t.slug, &t.id),
+                    )
+                })
+                .collect(),
+            language: e.language,
+        })
+        .collect()
+}
+
+/// The sitemap of every published article.
+///
+/// Up to 50,000 articles: one `urlset`, each URL with `xhtml:link` `hreflang`
+/// alternates for its translations. Beyond: a `sitemapindex` of `?page=1…n`, oldest
+/// articles first (new ones land in the last file).
+#[utoipa::path(
+    tag = "feeds",
+    params(SitemapParams, ("If-None-Match" = Option<String>, Header, description = "ETag of a cached copy; 304 when current.")),
+    responses(
+        (status = 200, description = "A sitemap `urlset`, or a `sitemapindex`.",
+            content((String = "application/xml", example = json!("<?xml version=\"1.0\" encoding=\"UTF-8\"?><urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">…</urlset>"))),
+            headers(("ETag" = String, description = "Strong validator."),
+                    ("Last-Modified" = String, description = "Time of the latest change in the store."))),
+        (status = 304, description = "The cached copy is current."),
+        (status = 400, description = "A query parameter is invalid.", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such file of the sitemap index.", body = crate::error::Problem, content_type = "application/problem+json")
+    )
+)]
+#[get("/sitemap.xml")]
+pub async fn get_sitemap(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    params: Query<SitemapParams>,
+) -> Result<HttpResponse, ApiError> {
+    let page = params.into_inner().page;
+    if let Some(n) = page
+        && !(1..=10_000).contains(&n)
+    {
+        return Err(ApiError::bad_param("page", "must be between 1 and 10000"));
+    }
+    let changed = db::run(&state.pool, |conn| Ok(db::last_change(conn, &db::now())?)).await?;
+    let config = state.config.clone();
+    let v = validators("sitemap", &req, &config, changed.as_deref());
+    let cache = public_cache(&config);
+    if conditional::is_fresh(&req, &v) {
+        return Ok(conditional::respond_bytes(&req, &v, &cache, XML, ""));
+    }
+    let c = config.clone();
+    let body = db::run(&state.pool, move |conn| {
+        let now = db::now();
+        let total = db::articles::sitemap::public_count(conn, &now)?;
+        let files = (total + MAX_URLS - 1) / MAX_URLS;
+        match page {
+            None if total <= MAX_URLS => {
+                let entries = db::articles::sitemap::public_page(conn, &now, 0, MAX_URLS)?;
+                Ok(sitemap::urlset(&page_urls(&c, entries)))
+            }
+            None => {
+                let last = changed.as_deref().and_then(time::parse);
+                let list: Vec<(String, Option<DateTime<Utc>>)> = (1..=files)
+                    .map(|n| (format!("{}/v1/sitemap.xml?page={n}", c.public_url), last))
+                    .collect();
+                Ok(sitemap::index(&list))
+            }
+            Some(n) if n <= files.max(1) => {
+                let entries =
+                    db::articles::sitemap::public_page(conn, &now, (n - 1) * MAX_URLS, MAX_URLS)?;
+                Ok(sitemap::urlset(&page_urls(&c, entries)))
+            }
+            Some(n) => Err(ApiError::NotFound(format!(
+                "The sitemap has {files} file(s); there is no page {n}."
+            ))),
+        }
+    })
+    .await?;
+    Ok(conditional::respond_bytes(&req, &v, &cache, XML, body))
+}
+
+/// The Google News sitemap: articles published in the last two days.
+///
+/// At most 1,000, newest first, each with `news:publication` (`NEWSDESK_SITE_TITLE`
+/// and the article's language), `news:publication_date` and `news:title`.
+#[utoipa::path(
+    tag = "feeds",
+    params(("If-None-Match" = Option<String>, Header, description = "ETag of a cached copy; 304 when current.")),
+    responses(
+        (status = 200, description = "A Google News sitemap.",
+            content((String = "application/xml", example = json!("<?xml version=\"1.0\" encoding=\"UTF-8\"?><urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\" xmlns:news=\"http://www.google.com/schemas/sitemap-news/0.9\">…</urlset>"))),
+            headers(("ETag" = String, description = "Strong validator."),
+                    ("Last-Modified" = String, description = "Time of the latest change in the store."))),
+        (status = 304, description = "The cached copy is current."),
+        (status = 400, description = "The request has query parameters; this one takes none.", body = crate::error::Problem, content_type = "application/problem+json")
+    )
+)]
+#[get("/sitemap-news.xml")]
+pub async fn get_news_sitemap(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    _none: Query<NoParams>,
+) -> Result<HttpResponse, ApiError> {
+    let changed = db::run(&state.pool, |conn| Ok(db::last_change(conn, &db::now())?)).await?;
+    let config = state.config.clone();
+    // The two-day window moves with the clock: the hour is part of the validators.
+    let hour = Utc::now().format("%Y%m%d%H").to_string();
+    let v = validators(&format!("news|{hour}"), &req, &config, changed.as_deref());
+    let cache = public_cache(&config);
+    if conditional::is_fresh(&req, &v) {
+        return Ok(conditional::respond_bytes(&req, &v, &cache, XML, ""));
+    }
+    let c = config.clone();
+    let body = db::run(&state.pool, move |conn| {
+        let now = db::now();
+        let since = time::format(Utc::now() - Duration::days(2));
+        let entries = db::articles::sitemap::published_since(conn, &now, &since, MAX_NEWS_URLS)?;
+        let urls: Vec<NewsUrl> = entries
+            .into_iter()
+            .map(|e| NewsUrl {
+                loc: article_url(&c, &e.language, &e.slug, &e.id),
+                published: time::parse(&e.published_at).unwrap_or_default(),
+                title: e.title,
+                language: e.language,
+            })
+            .collect();
+        Ok(sitemap::news(&c.site_title, &urls))
+    })
+    .await?;
+    Ok(conditional::respond_bytes(&req, &v, &cache, XML, body))
+}
+
+/// No query parameters.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NoParams {}

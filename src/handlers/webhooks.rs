@@ -1,0 +1,321 @@
+//! Webhooks (admin): register, list, change, remove, and read the delivery log.
+
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
+use serde::Deserialize;
+use serde_json::Value;
+use utoipa::IntoParams;
+
+use crate::app::AppState;
+use crate::db::{self, webhooks::Settings};
+use crate::domain::access::Scope;
+use crate::domain::article::is_web_url;
+use crate::domain::events::EventType;
+use crate::error::{ApiError, FieldError, Problem};
+use crate::http::auth::Auth;
+use crate::http::body;
+use crate::http::conditional::{self, Validators};
+use crate::http::cursor;
+use crate::http::query::Query;
+use crate::wire::webhook::{
+    Delivery, DeliveryMeta, DeliveryPage, Webhook, WebhookCreated, WebhookInput, WebhookList,
+    WebhookPatch,
+};
+
+fn check(url: &str, events: &[EventType]) -> Result<Vec<EventType>, ApiError> {
+    let mut errors = Vec::new();
+    if !is_web_url(url) || url.len() > 2048 {
+        errors.push(FieldError::new(
+            "url",
+            "must be an absolute http(s) URL of at most 2048 characters",
+        ));
+    }
+    if events.is_empty() {
+        errors.push(FieldError::new(
+            "events",
+            "must name at least one event type",
+        ));
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::invalid(errors));
+    }
+    let mut unique: Vec<EventType> = Vec::new();
+    for e in events {
+        if !unique.contains(e) {
+            unique.push(*e);
+        }
+    }
+    Ok(unique)
+}
+
+fn respond_json<T: serde::Serialize>(
+    req: &HttpRequest,
+    state: &AppState,
+    auth: &Auth,
+    body: &T,
+) -> Result<HttpResponse, ApiError> {
+    let bytes = serde_json::to_vec(body).map_err(ApiError::internal)?;
+    let v = Validators {
+        etag: conditional::hashed_etag(&bytes),
+        last_modified: None,
+    };
+    let cache = conditional::cache_control(&auth.0, &state.config);
+    Ok(conditional::respond(req, &v, &cache, body))
+}
+
+/// List webhooks.
+#[utoipa::path(
+    tag = "webhooks",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Every webhook, oldest first (secrets are not shown).", body = WebhookList,
+            headers(("ETag" = String, description = "Strong validator."))),
+        (status = 304, description = "The cached copy is current."),
+        (status = 401, description = "No key, or an unknown or revoked one.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The key's scope is too small (admin needed).", body = Problem, content_type = "application/problem+json")
+    )
+)]
+#[get("/webhooks")]
+pub async fn list_webhooks(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    auth: Auth,
+) -> Result<HttpResponse, ApiError> {
+    auth.require(Scope::Admin)?;
+    let rows = db::run(&state.pool, |conn| Ok(db::webhooks::list(conn)?)).await?;
+    let body = WebhookList {
+        data: rows.into_iter().map(Webhook::from).collect(),
+    };
+    respond_json(&req, &state, &auth, &body)
+}
+
+/// Register a webhook.
+///
+/// Each event of the chosen types is POSTed to `url` as JSON (the change feed's event
+/// shape), signed per Standard Webhooks: headers `webhook-id` (`evt_{id}`, the same on
+/// every retry), `webhook-timestamp` (Unix seconds) and `webhook-signature`
+/// (`v1,` + base64 HMAC-SHA256 of `{webhook-id}.{webhook-timestamp}.{body}` keyed with
+/// the base64-decoded part of the secret after `whsec_`). A non-2xx answer or no answer
+/// is retried with doubling waits. The `secret` is in this response only.
+#[utoipa::path(
+    tag = "webhooks",
+    request_body(content = WebhookInput, content_type = "application/json"),
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Registered; keep the secret.", body = WebhookCreated,
+            headers(("Location" = String, description = "URL of the new webhook."))),
+        (status = 400, description = "The body is not valid JSON.", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No key, or an unknown or revoked one.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The key's scope is too small (admin needed).", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is larger than the limit.", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not `application/json`.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields, one entry each.", body = Problem, content_type = "application/problem+json")
+    )
+)]
+#[post("/webhooks")]
+pub async fn create_webhook(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    auth: Auth,
+    bytes: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    auth.require(Scope::Admin)?;
+    let input: WebhookInput = body::typed(Value::Object(body::object(&req, &bytes, body::JSON)?))?;
+    let events = check(&input.url, &input.events)?;
+    let settings = Settings {
+        url: input.url,
+        events,
+        include_unpublished: input.include_unpublished,
+        active: input.active,
+    };
+    let row = db::run(&state.pool, move |conn| {
+        db::webhooks::create(conn, &settings)
+    })
+    .await?;
+    let location = format!("{}/v1/webhooks/{}", state.config.public_url, row.id);
+    let secret = row.secret.clone();
+    Ok(HttpResponse::build(StatusCode::CREATED)
+        .insert_header((header::LOCATION, location))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(WebhookCreated {
+            webhook: Webhook::from(row),
+            secret,
+        }))
+}
+
+/// Get a webhook.
+#[utoipa::path(
+    tag = "webhooks",
+    params(("id" = String, Path, description = "The webhook's id.")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The webhook (without its secret).", body = Webhook,
+            headers(("ETag" = String, description = "Strong validator."))),
+        (status = 304, description = "The cached copy is current."),
+        (status = 401, description = "No key, or an unknown or revoked one.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The key's scope is too small (admin needed).", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No webhook has this id.", body = Problem, content_type = "application/problem+json")
+    )
+)]
+#[get("/webhooks/{id}")]
+pub async fn get_webhook(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    auth: Auth,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    auth.require(Scope::Admin)?;
+    let id = id.into_inner();
+    let row = db::run(&state.pool, move |conn| db::webhooks::get(conn, &id)).await?;
+    respond_json(&req, &state, &auth, &Webhook::from(row))
+}
+
+/// Change a webhook (JSON Merge Patch): URL, event types, audience, or pause it.
+#[utoipa::path(
+    tag = "webhooks",
+    params(("id" = String, Path, description = "The webhook's id.")),
+    request_body(content(
+        (WebhookPatch = "application/merge-patch+json"),
+        (WebhookPatch = "application/json")
+    )),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Changed.", body = Webhook),
+        (status = 400, description = "The body is not valid JSON.", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No key, or an unknown or revoked one.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The key's scope is too small (admin needed).", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No webhook has this id.", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is larger than the limit.", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not merge-patch JSON.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields, one entry each.", body = Problem, content_type = "application/problem+json")
+    )
+)]
+#[patch("/webhooks/{id}")]
+pub async fn update_webhook(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    auth: Auth,
+    id: web::Path<String>,
+    bytes: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    auth.require(Scope::Admin)?;
+    let patch: WebhookPatch = body::typed(Value::Object(body::object(
+        &req,
+        &bytes,
+        body::MERGE_PATCH,
+    )?))?;
+    let id = id.into_inner();
+    let row = db::run(&state.pool, move |conn| {
+        db::webhooks::update(conn, &id, |current| {
+            let url = patch.url.unwrap_or(current.url);
+            let events = patch.events.unwrap_or(current.events);
+            let events = check(&url, &events)?;
+            Ok(Settings {
+                url,
+                events,
+                include_unpublished: patch
+                    .include_unpublished
+                    .unwrap_or(current.include_unpublished),
+                active: patch.active.unwrap_or(current.active),
+            })
+        })
+    })
+    .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(Webhook::from(row)))
+}
+
+/// Remove a webhook and its delivery log; queued deliveries are dropped.
+#[utoipa::path(
+    tag = "webhooks",
+    params(("id" = String, Path, description = "The webhook's id.")),
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Removed."),
+        (status = 401, description = "No key, or an unknown or revoked one.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The key's scope is too small (admin needed).", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No webhook has this id.", body = Problem, content_type = "application/problem+json")
+    )
+)]
+#[delete("/webhooks/{id}")]
+pub async fn delete_webhook(
+    state: web::Data<AppState>,
+    auth: Auth,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    auth.require(Scope::Admin)?;
+    let id = id.into_inner();
+    db::run(&state.pool, move |conn| db::webhooks::delete(conn, &id)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Paging of the delivery log.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct DeliveryParams {
+    /// Page size, 1–100 (default 20).
+    #[param(minimum = 1, maximum = 100, example = 20)]
+    pub limit: Option<i64>,
+    /// Opaque token from `meta.next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// A webhook's delivery log, newest first.
+///
+/// Each delivery is one event for this webhook: its state (`pending`, `delivered`,
+/// `failed`), attempts made, the receiver's last status or the error, and when the next
+/// attempt is due.
+#[utoipa::path(
+    tag = "webhooks",
+    params(("id" = String, Path, description = "The webhook's id."), DeliveryParams),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "A page of deliveries.", body = DeliveryPage,
+            headers(("ETag" = String, description = "Strong validator."))),
+        (status = 304, description = "The cached copy is current."),
+        (status = 400, description = "A query parameter is invalid.", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No key, or an unknown or revoked one.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The key's scope is too small (admin needed).", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No webhook has this id.", body = Problem, content_type = "application/problem+json")
+    )
+)]
+#[get("/webhooks/{id}/deliveries")]
+pub async fn list_webhook_deliveries(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    auth: Auth,
+    id: web::Path<String>,
+    params: Query<DeliveryParams>,
+) -> Result<HttpResponse, ApiError> {
+    auth.require(Scope::Admin)?;
+    let p = params.into_inner();
+    let limit = p.limit.unwrap_or(20);
+    if !(1..=100).contains(&limit) {
+        return Err(ApiError::bad_param("limit", "must be between 1 and 100"));
+    }
+    let before: Option<i32> = match &p.cursor {
+        None => None,
+        Some(token) => Some(
+            cursor::decode(token, 2)?
+                .get(1)
+                .and_then(|s| s.parse().ok())
+                .ok_or_else(|| ApiError::bad_param("cursor", "not a cursor this server issued"))?,
+        ),
+    };
+    let id = id.into_inner();
+    let (rows, more) = db::run(&state.pool, move |conn| {
+        db::webhooks::deliveries(conn, &id, before, limit)
+    })
+    .await?;
+    let next_cursor = more
+        .then(|| rows.last())
+        .flatten()
+        .map(|d| cursor::encode(&["deliveries", &d.pk.to_string()]));
+    let body = DeliveryPage {
+        data: rows.into_iter().map(Delivery::from).collect(),
+        meta: DeliveryMeta { limit, next_cursor },
+    };
+    respond_json(&req, &state, &auth, &body)
+}

@@ -66,8 +66,8 @@ fn text(w: &mut Writer<Vec<u8>>, name: &str, value: &str) -> io::Result<()> {
         .map(|_| ())
 }
 
-/// A `<urlset>`; each URL lists every language version (itself included) as
-/// `xhtml:link rel="alternate" hreflang`.
+/// A `<urlset>`; each URL lists every language version (itself included, by language)
+/// as `xhtml:link rel="alternate" hreflang`.
 pub fn urlset(urls: &[PageUrl]) -> String {
     document(
         "urlset",
@@ -78,8 +78,10 @@ pub fn urlset(urls: &[PageUrl]) -> String {
                     text(w, "loc", &u.loc)?;
                     text(w, "lastmod", &w3c(u.lastmod))?;
                     if !u.alternates.is_empty() {
-                        let own = (u.language.clone(), u.loc.clone());
-                        for (lang, href) in std::iter::once(&own).chain(&u.alternates) {
+                        let mut all = u.alternates.clone();
+                        all.push((u.language.clone(), u.loc.clone()));
+                        all.sort();
+                        for (lang, href) in &all {
                             w.create_element("xhtml:link")
                                 .with_attributes([
                                     ("rel", "alternate"),

@@ -146,21 +146,37 @@ impl TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
         let db_path = dir.path().join("newsdesk.db");
         let database_url = db_path.to_str().expect("utf-8 path").to_string();
-        let sql = db::SqlLog::default();
-        let pool = db::connect_logged(&database_url, 4, sql.clone()).expect("pool");
-        db::migrate(&pool).expect("migrations");
-        let keys = {
-            let mut conn = pool.get().expect("connection");
-            [Scope::Read, Scope::Write, Scope::Admin].map(|scope| {
-                db::keys::create(&mut conn, &format!("test-{scope}"), scope).expect("key")
-            })
-        };
         let mut config = Config {
             database_url,
             public_url: PUBLIC_URL.into(),
             ..Config::default()
         };
         adjust(&mut config);
+        Self::open(dir, config, None).await
+    }
+
+    /// The same database under a new app, as after a restart of the server: nothing
+    /// in memory survives, only what the file holds.
+    pub async fn restart(self) -> Self {
+        let config = (*self.state.config).clone();
+        let keys = self.keys.clone();
+        let dir = self._dir;
+        drop(self.call);
+        drop(self.state);
+        Self::open(dir, config, Some(keys)).await
+    }
+
+    async fn open(dir: TempDir, config: Config, keys: Option<[String; 3]>) -> Self {
+        let db_path = dir.path().join("newsdesk.db");
+        let sql = db::SqlLog::default();
+        let pool = db::connect_logged(&config.database_url, 4, sql.clone()).expect("pool");
+        db::migrate(&pool).expect("migrations");
+        let keys = keys.unwrap_or_else(|| {
+            let mut conn = pool.get().expect("connection");
+            [Scope::Read, Scope::Write, Scope::Admin].map(|scope| {
+                db::keys::create(&mut conn, &format!("test-{scope}"), scope).expect("key")
+            })
+        });
         let state = AppState::new(pool, config).expect("state");
         let srv = Rc::new(at::init_service(app::build(state.clone())).await);
         let call: Call = Rc::new(move |req: at::TestRequest| {

@@ -4,11 +4,13 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod articles;
+mod changes;
 mod conditional;
 mod content;
 mod cors;
 mod counts;
 mod errors;
+mod feeds;
 mod helpers;
 mod keys;
 mod listing;
@@ -21,3 +23,4 @@ mod terms;
 mod trash;
 mod views;
 mod visibility;
+mod webhooks;

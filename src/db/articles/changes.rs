@@ -284,6 +284,9 @@ pub fn backfill(conn: &mut SqliteConnection, now: &str) -> Result<usize, ApiErro
     Ok(missing.len())
 }
 
+/// An event and its article as the caller may see it now (`None`: remove it).
+pub type EventWithArticle = (EventRow, Option<Article>);
+
 /// Events after `after` that `caller` may see, at most `limit`, with each article as the
 /// caller may see it now; and whether more follow.
 pub fn page(
@@ -292,7 +295,7 @@ pub fn page(
     after: i32,
     limit: i64,
     now: &str,
-) -> Result<(Vec<(EventRow, Option<Article>)>, bool), ApiError> {
+) -> Result<(Vec<EventWithArticle>, bool), ApiError> {
     let mut query = article_events::table
         .filter(article_events::seq.gt(after))
         .order(article_events::seq)

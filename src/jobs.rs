@@ -14,8 +14,12 @@ use crate::error::ApiError;
 /// Deliveries sent per pass.
 const BATCH: i64 = 20;
 
-/// How long a claimed delivery is reserved for its sender before another pass may retry it.
-const LEASE: Duration = Duration::from_secs(120);
+/// How long a claimed batch is reserved for its sender before another pass (or another
+/// process) may retry it: longer than the whole batch can take.
+fn lease(config: &Config) -> Duration {
+    Duration::from_millis(config.webhook_timeout_ms.saturating_mul(BATCH as u64))
+        + Duration::from_secs(60)
+}
 
 fn conn(pool: &DbPool) -> Result<db::Conn, ApiError> {
     pool.get()
@@ -28,8 +32,9 @@ pub fn publish_due(pool: &DbPool) -> Result<usize, ApiError> {
     db::articles::changes::publish_due(&mut c, &db::now())
 }
 
-/// Sends every due webhook delivery (a batch at a time) and records each outcome;
-/// returns how many attempts were made.
+/// Sends the due webhook deliveries, a batch at a time, for at most a few seconds (a
+/// pass never holds up the next tick for long), recording each outcome; returns how
+/// many attempts were made.
 pub fn deliver_due(pool: &DbPool, config: &Config) -> Result<usize, ApiError> {
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .timeout_global(Some(Duration::from_millis(config.webhook_timeout_ms)))
@@ -39,9 +44,13 @@ pub fn deliver_due(pool: &DbPool, config: &Config) -> Result<usize, ApiError> {
         .build()
         .into();
     let mut attempts = 0;
+    let started = std::time::Instant::now();
     loop {
+        if started.elapsed() > Duration::from_secs(5) {
+            return Ok(attempts);
+        }
         let now = Utc::now();
-        let lease_until = time::format(now + LEASE);
+        let lease_until = time::format(now + lease(config));
         let claimed = {
             let mut c = conn(pool)?;
             webhooks::claim_due(&mut c, &time::format(now), &lease_until, BATCH)?
@@ -56,7 +65,7 @@ pub fn deliver_due(pool: &DbPool, config: &Config) -> Result<usize, ApiError> {
                 tracing::warn!(delivery = d.pk, url = %d.url, attempt = d.attempts, error, "webhook delivery failed");
             }
             let mut c = conn(pool)?;
-            webhooks::finish(&mut c, d.pk, &outcome, &db::now())?;
+            webhooks::finish(&mut c, &d, &outcome, &db::now())?;
         }
     }
 }
@@ -102,8 +111,8 @@ pub fn backoff(base_ms: u64, n: i32) -> Duration {
     Duration::from_millis(base_ms.saturating_mul(factor)).min(Duration::from_secs(86_400))
 }
 
-/// Runs both jobs every `jobs_ms` until the task is dropped.
-pub async fn run(pool: DbPool, config: Config) {
+/// Runs the scheduled-publication job every `jobs_ms` until the task is dropped.
+pub async fn run_publisher(pool: DbPool, config: Config) {
     let mut tick = actix_web::rt::time::interval(Duration::from_millis(config.jobs_ms.max(10)));
     loop {
         tick.tick().await;
@@ -113,6 +122,15 @@ pub async fn run(pool: DbPool, config: Config) {
             Ok(Ok(n)) if n > 0 => tracing::info!(published = n, "scheduled articles went live"),
             _ => {}
         }
+    }
+}
+
+/// Runs the webhook delivery job every `jobs_ms` until the task is dropped; a slow
+/// receiver delays only other deliveries, never scheduled publications.
+pub async fn run_deliveries(pool: DbPool, config: Config) {
+    let mut tick = actix_web::rt::time::interval(Duration::from_millis(config.jobs_ms.max(10)));
+    loop {
+        tick.tick().await;
         let (p, c) = (pool.clone(), config.clone());
         if let Ok(Err(e)) = actix_web::web::block(move || deliver_due(&p, &c)).await {
             tracing::warn!(error = %e, "webhook deliveries: will retry");

@@ -32,7 +32,9 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         })
     };
 
-    let jobs = actix_web::rt::spawn(crate::jobs::run(pool.clone(), config.clone()));
+    let publisher = actix_web::rt::spawn(crate::jobs::run_publisher(pool.clone(), config.clone()));
+    let deliveries =
+        actix_web::rt::spawn(crate::jobs::run_deliveries(pool.clone(), config.clone()));
 
     let factory_state = state.clone();
     let mut server = HttpServer::new(move || app::build(factory_state.clone()))
@@ -45,7 +47,8 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     server.run().await?;
 
     flusher.abort();
-    jobs.abort();
+    publisher.abort();
+    deliveries.abort();
     state.views.flush(&pool)?;
     tracing::info!("stopped; view counts flushed");
     Ok(())

@@ -1,8 +1,9 @@
 -- The change feed: one row per change to an article, in commit order (`seq`), kept
 -- after the article is deleted (a tombstone). Each row records whether the public
--- could see the article before and after the change, so public callers are shown only
--- the events that concern the public set, and the ETags of both views, so a change that
--- leaves a representation as it was (a sibling translation saved unchanged) is skipped.
+-- could see the article before and after the change, and whether the change concerns
+-- the public at all (`public`: it changed whether or how the public sees the article),
+-- so public callers are shown only those; and the ETags of both views, so a change
+-- that leaves a representation as it was (a sibling saved unchanged) is skipped.
 CREATE TABLE article_events (
     seq           INTEGER PRIMARY KEY AUTOINCREMENT,
     article_id    TEXT    NOT NULL,
@@ -10,12 +11,13 @@ CREATE TABLE article_events (
     occurred_at   TEXT    NOT NULL,
     public_before BOOLEAN NOT NULL,
     public_after  BOOLEAN NOT NULL,
+    public        BOOLEAN NOT NULL,
     public_etag   TEXT,
     keyed_etag    TEXT
 );
 CREATE INDEX article_events_by_article ON article_events (article_id, seq);
 CREATE INDEX article_events_public ON article_events (seq)
-    WHERE public_before OR public_after;
+    WHERE public;
 
 -- Articles saved as published with a future date: the job that announces them when
 -- their time comes (an `article.published` event and its webhooks) reads this.

@@ -142,6 +142,7 @@ diesel::table! {
         occurred_at -> Text,
         public_before -> Bool,
         public_after -> Bool,
+        public -> Bool,
         public_etag -> Nullable<Text>,
         keyed_etag -> Nullable<Text>,
     }

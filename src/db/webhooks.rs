@@ -118,6 +118,21 @@ pub fn update(
             active: row.active,
         };
         let s = change(current)?;
+        if s.include_unpublished != row.include_unpublished {
+            // Queued payloads were made for the old audience: never send them.
+            diesel::update(
+                webhook_deliveries::table
+                    .filter(webhook_deliveries::webhook_pk.eq(row.pk))
+                    .filter(webhook_deliveries::state.eq("pending")),
+            )
+            .set((
+                webhook_deliveries::state.eq("failed"),
+                webhook_deliveries::next_attempt_at.eq(None::<String>),
+                webhook_deliveries::last_error
+                    .eq("cancelled: the webhook's include_unpublished changed"),
+            ))
+            .execute(conn)?;
+        }
         diesel::update(webhooks::table.find(row.pk))
             .set((
                 webhooks::url.eq(&s.url),
@@ -266,10 +281,11 @@ pub struct Outcome {
     pub retry_at: Option<String>,
 }
 
-/// Records the end of an attempt.
+/// Records the end of an attempt, unless the claim was lost meanwhile (the lease ran
+/// out and another pass took the delivery over).
 pub fn finish(
     conn: &mut SqliteConnection,
-    pk: i32,
+    claimed: &Claimed,
     outcome: &Outcome,
     now: &str,
 ) -> QueryResult<()> {
@@ -279,14 +295,19 @@ pub fn finish(
         (false, Some(_)) => "pending",
         (false, None) => "failed",
     };
-    diesel::update(webhook_deliveries::table.find(pk))
-        .set((
-            webhook_deliveries::state.eq(state),
-            webhook_deliveries::next_attempt_at.eq(&outcome.retry_at),
-            webhook_deliveries::last_status.eq(outcome.status.map(i32::from)),
-            webhook_deliveries::last_error.eq(&outcome.error),
-            webhook_deliveries::delivered_at.eq(delivered.then_some(now)),
-        ))
-        .execute(conn)?;
+    diesel::update(
+        webhook_deliveries::table
+            .find(claimed.pk)
+            .filter(webhook_deliveries::state.eq("pending"))
+            .filter(webhook_deliveries::attempts.eq(claimed.attempts)),
+    )
+    .set((
+        webhook_deliveries::state.eq(state),
+        webhook_deliveries::next_attempt_at.eq(&outcome.retry_at),
+        webhook_deliveries::last_status.eq(outcome.status.map(i32::from)),
+        webhook_deliveries::last_error.eq(&outcome.error),
+        webhook_deliveries::delivered_at.eq(delivered.then_some(now)),
+    ))
+    .execute(conn)?;
     Ok(())
 }

@@ -100,7 +100,11 @@ pub async fn list_changes(
         .collect();
     let v = Validators {
         etag: conditional::hashed_etag(
-            format!("{}|{after}|{limit}|{basis}", auth.0.sees_unpublished()).as_bytes(),
+            format!(
+                "{}|{after}|{limit}|{more}|{basis}",
+                auth.0.sees_unpublished()
+            )
+            .as_bytes(),
         ),
         last_modified: changed.as_deref().and_then(crate::domain::time::http_date),
     };

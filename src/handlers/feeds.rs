@@ -77,8 +77,9 @@ fn article_url(config: &Config, language: &str, slug: &str, id: &str) -> String 
 /// time of the store's last change. A poll with `If-None-Match` costs one query.
 fn validators(kind: &str, req: &HttpRequest, config: &Config, changed: Option<&str>) -> Validators {
     let basis = format!(
-        "{kind}|{}|{}|{}|{}|{}|{changed:?}",
+        "{kind}|{}|{}|{}|{}|{}|{}|{changed:?}",
         req.query_string(),
+        config.feed_limit,
         config.public_url,
         config.article_url,
         config.site_title,

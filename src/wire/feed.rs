@@ -198,6 +198,11 @@ pub fn atom(f: &FeedPage) -> String {
         subtitle: Some(atom::Text::plain(f.description.clone())),
         id: f.first_url.clone(),
         updated: fixed(f.updated),
+        // RFC 4287: every entry needs an author; entries without one inherit this.
+        authors: vec![atom::Person {
+            name: f.title.clone(),
+            ..Default::default()
+        }],
         links,
         generator: Some(atom::Generator {
             value: "newsdesk".into(),

@@ -74,13 +74,34 @@ async fn the_public_never_sees_draft_content() {
         Value::Null,
         "an unpublish is a removal"
     );
+    // A draft translation of a public article is not the public's business either.
+    let public = app.published("Public story").await;
+    let (_, cursor) = drain(&app, None, None).await;
+    let draft_translation = app
+        .create_article(&json!({
+            "title": "Чернетка", "body_markdown": "x", "status": "draft",
+            "language": "uk", "translation_of": public["id"],
+        }))
+        .await;
+    let (after, _) = drain(&app, None, Some(&cursor)).await;
+    assert!(after.is_empty(), "{after:?}");
+    let (keyed, _) = drain(&app, Some(app.read_key()), None).await;
+    let last = &keyed[keyed.len() - 1];
+    assert_eq!(
+        last["type"], "article.updated",
+        "key holders see the new translation"
+    );
+    assert_eq!(
+        last["article"]["translations"][0]["id"],
+        draft_translation["id"]
+    );
     // Read again from the start, the public still sees no draft text anywhere.
     let res = app.get("/v1/changes", None).await;
     assert!(!res.text().contains("Secret plan v2"));
     assert!(!res.text().contains("Embargoed"));
     let (keyed, _) = drain(&app, Some(app.read_key()), None).await;
     assert_eq!(
-        types(&keyed),
+        types(&keyed)[..3],
         [
             "article.created",
             "article.published",
@@ -295,7 +316,7 @@ async fn a_mirror_built_from_the_change_feed_equals_the_public_set() {
                     // Sometimes a translation of an earlier story.
                     if !ids.is_empty() && rng.below(3) == 0 {
                         body["translation_of"] = json!(pick(&mut rng, &ids));
-                        body["language"] = json!("uk");
+                        body["language"] = json!(["uk", "de", "pl", "fr"][rng.below(4)]);
                     }
                     let res = app
                         .post_json("/v1/articles", Some(app.write_key()), &body)
@@ -356,13 +377,21 @@ async fn a_mirror_built_from_the_change_feed_equals_the_public_set() {
                 cursor = Some(next);
             }
         }
-        // A scheduled story that goes live at the end.
+        // A scheduled translation of a public story goes live at the end: the story's
+        // own list of translations changes with it.
+        let public_now = public_set(&app).await;
         let when = chrono::Utc::now() + chrono::Duration::milliseconds(600);
-        app.create_article(&json!({
+        let mut scheduled = json!({
             "title": "Scheduled story", "body_markdown": "Later.",
-            "status": "scheduled", "published_at": when.to_rfc3339(),
-        }))
-        .await;
+            "status": "scheduled", "published_at": when.to_rfc3339(), "language": "es",
+        });
+        if let Some(id) = public_now.keys().next() {
+            scheduled["translation_of"] = json!(id);
+        }
+        let res = app
+            .post_json("/v1/articles", Some(app.write_key()), &scheduled)
+            .await;
+        assert!(res.status == 201 || res.status == 409, "{}", res.text());
         actix_web::rt::time::sleep(std::time::Duration::from_millis(800)).await;
         newsdesk::jobs::publish_due(&app.state.pool).unwrap();
 

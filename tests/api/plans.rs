@@ -69,6 +69,12 @@ const SHAPES: &[&str] = &[
     "/v1/articles/popular",
     "/v1/tags",
     "/v1/authors",
+    "/v1/feeds/rss",
+    "/v1/feeds/atom?tag=standwithukraine&language=uk",
+    "/v1/feeds/json?author=olena-petrenko",
+    "/v1/changes",
+    "/v1/changes?limit=3",
+    "/v1/sitemap-news.xml",
 ];
 
 #[actix_web::test]
@@ -120,6 +126,12 @@ async fn reads_run_a_fixed_number_of_statements_whatever_the_page_size() {
             8,
         ),
         ("/v1/tags?limit=12", 5),
+        ("/v1/feeds/rss?limit=2", 9),
+        ("/v1/feeds/rss?limit=12", 9),
+        ("/v1/feeds/json?limit=12&tag=standwithukraine", 9),
+        ("/v1/changes?limit=2", 7),
+        ("/v1/changes?limit=12", 7),
+        ("/v1/sitemap-news.xml", 6),
         (&format!("/v1/articles/{article}"), 6),
     ];
     let small = statements(&app, "/v1/articles?limit=2").await;
@@ -128,6 +140,16 @@ async fn reads_run_a_fixed_number_of_statements_whatever_the_page_size() {
         small, large,
         "a longer page must not run more statements (N+1)"
     );
+    for (small, large) in [
+        ("/v1/feeds/atom?limit=2", "/v1/feeds/atom?limit=12"),
+        ("/v1/changes?limit=2", "/v1/changes?limit=12"),
+    ] {
+        assert_eq!(
+            statements(&app, small).await,
+            statements(&app, large).await,
+            "{large} runs more statements than {small} (N+1)"
+        );
+    }
     for (path, budget) in budgets {
         let n = statements(&app, path).await;
         assert!(n <= *budget, "{path} ran {n} statements, budget {budget}");

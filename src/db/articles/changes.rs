@@ -41,6 +41,9 @@ pub struct EventRow {
     pub public_before: bool,
     /// Whether the public could see it after.
     pub public_after: bool,
+    /// Whether the change concerns the public: it changed whether or how the public
+    /// sees the article. Only these are shown without a key.
+    pub public: bool,
     /// ETag of the public view after, when public.
     pub public_etag: Option<String>,
     /// ETag of the keyed view after, unless trashed or deleted.
@@ -127,6 +130,11 @@ pub fn record(
         return Ok(());
     }
     let kind = classify(change, public_before, public_after);
+    // A change only key holders can see (a draft sibling created or trashed) must not
+    // tell the public that anything happened.
+    let public = public_before != public_after
+        || (public_after
+            && last.as_ref().and_then(|l| l.public_etag.as_ref()) != public_etag.as_ref());
     let seq: i32 = diesel::insert_into(article_events::table)
         .values((
             article_events::article_id.eq(article_id),
@@ -134,6 +142,7 @@ pub fn record(
             article_events::occurred_at.eq(occurred_at),
             article_events::public_before.eq(public_before),
             article_events::public_after.eq(public_after),
+            article_events::public.eq(public),
             article_events::public_etag.eq(&public_etag),
             article_events::keyed_etag.eq(&keyed_etag),
         ))
@@ -154,14 +163,7 @@ pub fn record(
             article,
         }
     };
-    crate::db::webhooks::enqueue(
-        conn,
-        seq,
-        kind,
-        public_before || public_after,
-        &payload,
-        now,
-    )?;
+    crate::db::webhooks::enqueue(conn, seq, kind, public, &payload, now)?;
     Ok(())
 }
 
@@ -202,6 +204,23 @@ pub fn after_write(
     record(conn, pk, article_id, change, now, now)?;
     let members: Vec<(i32, String)> = articles::table
         .filter(articles::translation_group.eq_any(groups))
+        .filter(articles::pk.ne(pk))
+        .filter(articles::deleted_at.is_null())
+        .select((articles::pk, articles::id))
+        .load(conn)?;
+    refresh_each(conn, &members, now)
+}
+
+/// Refreshes the other untrashed members of article `pk`'s translation group.
+fn refresh_group_of(conn: &mut SqliteConnection, pk: i32, now: &str) -> Result<(), ApiError> {
+    let group: Option<String> = articles::table
+        .find(pk)
+        .select(articles::translation_group)
+        .first(conn)
+        .optional()?;
+    let Some(group) = group else { return Ok(()) };
+    let members: Vec<(i32, String)> = articles::table
+        .filter(articles::translation_group.eq(&group))
         .filter(articles::pk.ne(pk))
         .filter(articles::deleted_at.is_null())
         .select((articles::pk, articles::id))
@@ -254,6 +273,8 @@ pub fn publish_due(conn: &mut SqliteConnection, now: &str) -> Result<usize, ApiE
             if taken == 1 {
                 crate::db::touch(conn)?;
                 record(conn, pk, &id, Change::WentLive, &due_at, now)?;
+                // Its translations now list it for the public too.
+                refresh_group_of(conn, pk, now)?;
                 announced += 1;
             }
             Ok::<_, ApiError>(())
@@ -265,23 +286,19 @@ pub fn publish_due(conn: &mut SqliteConnection, now: &str) -> Result<usize, ApiE
 /// Records a baseline event for every article that has none (a database from before
 /// the change feed); returns how many.
 pub fn backfill(conn: &mut SqliteConnection, now: &str) -> Result<usize, ApiError> {
-    let missing: Vec<(i32, String)> = articles::table
-        .filter(diesel::dsl::not(diesel::dsl::exists(
-            article_events::table.filter(article_events::article_id.eq(articles::id)),
-        )))
-        .order(articles::pk)
-        .select((articles::pk, articles::id))
-        .load(conn)?;
-    if missing.is_empty() {
-        return Ok(0);
-    }
     conn.immediate_transaction(|conn| {
+        let missing: Vec<(i32, String)> = articles::table
+            .filter(diesel::dsl::not(diesel::dsl::exists(
+                article_events::table.filter(article_events::article_id.eq(articles::id)),
+            )))
+            .order(articles::pk)
+            .select((articles::pk, articles::id))
+            .load(conn)?;
         for (pk, id) in &missing {
             record(conn, *pk, id, Change::Created, now, now)?;
         }
-        Ok::<_, ApiError>(())
-    })?;
-    Ok(missing.len())
+        Ok(missing.len())
+    })
 }
 
 /// An event and its article as the caller may see it now (`None`: remove it).
@@ -303,11 +320,8 @@ pub fn page(
         .limit(limit + 1)
         .into_boxed();
     if !caller.sees_unpublished() {
-        query = query.filter(
-            article_events::public_before
-                .eq(true)
-                .or(article_events::public_after.eq(true)),
-        );
+        // A literal, so SQLite uses the partial index `article_events_public`.
+        query = query.filter(diesel::dsl::sql::<diesel::sql_types::Bool>("public"));
     }
     let mut events: Vec<EventRow> = query.load(conn)?;
     let more = events.len() as i64 > limit;

@@ -104,7 +104,7 @@ pub fn create(
         let published_at = publication_time(draft, None, &now);
         let pk: i32 = diesel::insert_into(articles::table)
             .values((
-                fields(draft, &slug, published_at, group, &now, &now),
+                fields(draft, &slug, published_at, group.clone(), &now, &now),
                 articles::id.eq(&id),
                 articles::created_at.eq(&now),
             ))
@@ -113,8 +113,7 @@ pub fn create(
             .map_err(on_unique)?;
         set_terms(conn, pk, draft, &now)?;
         search::index_article(conn, pk)?;
-        let group = draft.translation_of.as_deref().unwrap_or(&id);
-        changes::after_write(conn, pk, &id, Change::Created, &[group], &now)?;
+        changes::after_write(conn, pk, &id, Change::Created, &[&group], &now)?;
         load_by_pk(conn, caller, pk, &now)
     })
 }

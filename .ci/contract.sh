@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Contract test: Schemathesis (every check, every operation) against the built binary on a
-# temporary database, authenticated with a write key. Zero failures allowed.
+# temporary database, authenticated with an admin key (so webhooks and permanent deletes
+# are exercised too). Zero failures allowed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,7 +20,7 @@ export NEWSDESK_BIND="127.0.0.1:$PORT"
 export NEWSDESK_PUBLIC_URL="http://127.0.0.1:$PORT"
 export RUST_LOG=warn
 export NEWSDESK_KEY
-NEWSDESK_KEY=$("$BIN" keys create --name contract --scope write 2>/dev/null)
+NEWSDESK_KEY=$("$BIN" keys create --name contract --scope admin 2>/dev/null)
 
 "$BIN" serve >"$WORK/server.log" 2>&1 &
 SERVER=$!

@@ -24,10 +24,10 @@ use crate::wire::webhook::{
 
 fn check(url: &str, events: &[EventType]) -> Result<Vec<EventType>, ApiError> {
     let mut errors = Vec::new();
-    if !is_web_url(url) || url.len() > 2048 {
+    if !is_web_url(url) || !has_dns_host(url) {
         errors.push(FieldError::new(
             "url",
-            "must be an absolute http(s) URL of at most 2048 characters",
+            "must be an absolute http(s) URL with a DNS name or IP address as host, at most 2000 characters",
         ));
     }
     if events.is_empty() {
@@ -46,6 +46,28 @@ fn check(url: &str, events: &[EventType]) -> Result<Vec<EventType>, ApiError> {
         }
     }
     Ok(unique)
+}
+
+/// True when the URL's host is an IP address or a name made of letters, digits, `-`
+/// and `.` (the url crate accepts more, such as `f*`, that no resolver will).
+fn has_dns_host(url: &str) -> bool {
+    match url::Url::parse(url)
+        .ok()
+        .and_then(|u| u.host().map(|h| h.to_owned()))
+    {
+        Some(url::Host::Domain(d)) => {
+            !d.is_empty()
+                && d.split('.').all(|label| {
+                    !label.is_empty()
+                        && label.len() <= 63
+                        && label
+                            .bytes()
+                            .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                })
+        }
+        Some(_) => true,
+        None => false,
+    }
 }
 
 fn respond_json<T: serde::Serialize>(

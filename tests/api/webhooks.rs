@@ -188,6 +188,10 @@ async fn admins_register_list_change_and_remove_webhooks() {
             json!({"url": "not a url", "events": ["article.published"]}),
             "url",
         ),
+        (
+            json!({"url": "https://f*", "events": ["article.published"]}),
+            "url",
+        ),
         (json!({"url": "https://x.example", "events": []}), "events"),
         (
             json!({"url": "https://x.example", "events": ["article.exploded"]}),

@@ -43,6 +43,9 @@ pub struct Config {
     pub site_url: String,
     /// Items in a feed page unless `limit` says otherwise (`NEWSDESK_FEED_LIMIT`, 1–100).
     pub feed_limit: i64,
+    /// URLs per sitemap file before `/v1/sitemap.xml` becomes an index
+    /// (`NEWSDESK_SITEMAP_URLS`, 1–50,000, the protocol's limit).
+    pub sitemap_urls: i64,
     /// How often background jobs run (scheduled publications, webhook deliveries),
     /// milliseconds (`NEWSDESK_JOBS_MS`).
     pub jobs_ms: u64,
@@ -79,6 +82,7 @@ impl Default for Config {
             site_title: "newsdesk".into(),
             site_url: "http://127.0.0.1:8080".into(),
             feed_limit: 50,
+            sitemap_urls: crate::wire::sitemap::MAX_URLS,
             jobs_ms: 1000,
             webhook_retry_ms: 30_000,
             webhook_max_attempts: 10,
@@ -131,7 +135,13 @@ impl Config {
             (1..=100).contains(&feed_limit),
             "NEWSDESK_FEED_LIMIT must be 1–100"
         );
+        let sitemap_urls = var("NEWSDESK_SITEMAP_URLS", d.sitemap_urls)?;
+        anyhow::ensure!(
+            (1..=crate::wire::sitemap::MAX_URLS).contains(&sitemap_urls),
+            "NEWSDESK_SITEMAP_URLS must be 1–50000"
+        );
         Ok(Self {
+            sitemap_urls,
             article_url,
             site_title: var("NEWSDESK_SITE_TITLE", d.site_title)?,
             site_url,

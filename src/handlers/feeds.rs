@@ -20,7 +20,7 @@ use crate::http::cursor;
 use crate::http::query::Query;
 use crate::wire::article::Article;
 use crate::wire::feed::{self, FeedItem, FeedPage};
-use crate::wire::sitemap::{self, MAX_NEWS_URLS, MAX_URLS, NewsUrl, PageUrl};
+use crate::wire::sitemap::{self, MAX_NEWS_URLS, NewsUrl, PageUrl};
 
 /// Query parameters of the feeds. Unknown parameters are a 400.
 #[derive(Debug, Default, Deserialize, IntoParams)]
@@ -77,9 +77,10 @@ fn article_url(config: &Config, language: &str, slug: &str, id: &str) -> String 
 /// time of the store's last change. A poll with `If-None-Match` costs one query.
 fn validators(kind: &str, req: &HttpRequest, config: &Config, changed: Option<&str>) -> Validators {
     let basis = format!(
-        "{kind}|{}|{}|{}|{}|{}|{}|{changed:?}",
+        "{kind}|{}|{}|{}|{}|{}|{}|{}|{changed:?}",
         req.query_string(),
         config.feed_limit,
+        config.sitemap_urls,
         config.public_url,
         config.article_url,
         config.site_title,
@@ -349,9 +350,9 @@ fn page_urls(config: &Config, entries: Vec<db::articles::sitemap::SiteEntry>) ->
 
 /// The sitemap of every published article.
 ///
-/// Up to 50,000 articles: one `urlset`, each URL with `xhtml:link` `hreflang`
-/// alternates for its translations. Beyond: a `sitemapindex` of `?page=1…n`, oldest
-/// articles first (new ones land in the last file).
+/// Up to 50,000 articles (`NEWSDESK_SITEMAP_URLS`): one `urlset`, each URL with
+/// `xhtml:link` `hreflang` alternates for its translations. Beyond: a `sitemapindex` of
+/// `?page=1…n`, oldest articles first (new ones land in the last file).
 #[utoipa::path(
     tag = "feeds",
     params(SitemapParams, ("If-None-Match" = Option<String>, Header, description = "ETag of a cached copy; 304 when current.")),
@@ -388,10 +389,11 @@ pub async fn get_sitemap(
     let body = db::run(&state.pool, move |conn| {
         let now = db::now();
         let total = db::articles::sitemap::public_count(conn, &now)?;
-        let files = (total + MAX_URLS - 1) / MAX_URLS;
+        let per_file = c.sitemap_urls;
+        let files = (total + per_file - 1) / per_file;
         match page {
-            None if total <= MAX_URLS => {
-                let entries = db::articles::sitemap::public_page(conn, &now, 0, MAX_URLS)?;
+            None if total <= per_file => {
+                let entries = db::articles::sitemap::public_page(conn, &now, 0, per_file)?;
                 Ok(sitemap::urlset(&page_urls(&c, entries)))
             }
             None => {
@@ -403,7 +405,7 @@ pub async fn get_sitemap(
             }
             Some(n) if n <= files.max(1) => {
                 let entries =
-                    db::articles::sitemap::public_page(conn, &now, (n - 1) * MAX_URLS, MAX_URLS)?;
+                    db::articles::sitemap::public_page(conn, &now, (n - 1) * per_file, per_file)?;
                 Ok(sitemap::urlset(&page_urls(&c, entries)))
             }
             Some(n) => Err(ApiError::NotFound(format!(

@@ -415,3 +415,44 @@ async fn the_news_sitemap_holds_the_last_two_days() {
         .await
         .assert_status(400);
 }
+
+#[actix_web::test]
+async fn past_the_file_limit_the_sitemap_is_an_index() {
+    let app = TestApp::with_config(|c| {
+        c.article_url = ARTICLE_URL.into();
+        c.sitemap_urls = 2;
+    })
+    .await;
+    let mut titles = Vec::new();
+    for n in 1..=5 {
+        let mut body = published(&format!("Story {n}"));
+        body["published_at"] = json!(format!("2024-05-0{n}T10:00:00Z"));
+        titles.push(url_of(&app.create_article(&body).await));
+    }
+    let res = app.get("/v1/sitemap.xml", None).await;
+    res.assert_status(200);
+    let text = res.text();
+    let doc = roxmltree::Document::parse(&text).expect("well-formed XML");
+    assert_eq!(doc.root_element().tag_name().name(), "sitemapindex");
+    let files: Vec<&str> = doc
+        .descendants()
+        .filter(|n| n.tag_name().name() == "loc")
+        .filter_map(|n| n.text())
+        .collect();
+    assert_eq!(
+        files,
+        (1..=3)
+            .map(|n| format!("{PUBLIC_URL}/v1/sitemap.xml?page={n}"))
+            .collect::<Vec<_>>()
+    );
+    let mut listed = Vec::new();
+    for file in files {
+        let res = app.get(&file[PUBLIC_URL.len()..], None).await;
+        res.assert_status(200);
+        listed.extend(sitemap_urls(&res.body).into_iter().map(|u| u.0));
+    }
+    assert_eq!(listed, titles, "every article once, oldest first");
+    app.get("/v1/sitemap.xml?page=4", None)
+        .await
+        .assert_status(404);
+}

@@ -33,6 +33,8 @@ pub struct AppState {
     pub metrics: PrometheusMetrics,
     /// List totals, valid until the store changes.
     pub counts: Arc<crate::caches::CountCache>,
+    /// Request quotas per client.
+    pub limits: Arc<crate::rate_limits::Limiter>,
 }
 
 impl AppState {
@@ -48,6 +50,7 @@ impl AppState {
             config: Arc::new(config),
             views: Arc::new(ViewBuffer::default()),
             counts: Arc::new(crate::caches::CountCache::default()),
+            limits: Arc::new(crate::rate_limits::Limiter::default()),
             metrics,
         })
     }
@@ -82,6 +85,8 @@ pub fn build(
         .service(web::redirect("/docs", "/docs/"))
         .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", api))
         .default_service(web::to(routes::fallback))
+        .wrap(actix_web::middleware::from_fn(crate::http::quota::enforce))
+        .wrap(security_headers())
         .wrap(cors)
         .wrap(ErrorHandlers::new().default_handler(problem_for_framework_errors))
         .wrap(Compress::default())
@@ -104,6 +109,12 @@ pub fn build(
                     .request()
                     .match_pattern()
                     .unwrap_or_else(|| "unmatched".into());
+                if res.request().path().starts_with("/docs") {
+                    res.headers_mut().insert(
+                        header::CONTENT_SECURITY_POLICY,
+                        HeaderValue::from_static(DOCS_CSP),
+                    );
+                }
                 if let Ok(v) = HeaderValue::from_str(&request_id) {
                     res.headers_mut()
                         .insert(HeaderName::from_static("x-request-id"), v);
@@ -120,6 +131,23 @@ pub fn build(
             }
         })
 }
+
+/// Headers every response carries: no MIME sniffing, no referrer leaks, no framing; a
+/// strict CSP for API responses and one that lets `/docs` (Swagger UI, served from this
+/// origin only) run.
+fn security_headers() -> actix_web::middleware::DefaultHeaders {
+    actix_web::middleware::DefaultHeaders::new()
+        .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .add((header::REFERRER_POLICY, "no-referrer"))
+        .add((header::X_FRAME_OPTIONS, "DENY"))
+        .add((header::CONTENT_SECURITY_POLICY, DEFAULT_CSP))
+}
+
+/// CSP of API responses: nothing may load or run.
+const DEFAULT_CSP: &str = "default-src 'none'; frame-ancestors 'none'";
+
+/// CSP of the docs page: its own scripts, styles and images only.
+pub const DOCS_CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; frame-ancestors 'none'";
 
 /// CORS: anonymous requests from any origin; requests carrying a key (or preflights
 /// asking to send `Authorization`) only from the configured origins. Error responses

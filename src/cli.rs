@@ -48,6 +48,12 @@ pub enum KeysAction {
         /// read, write or admin.
         #[arg(long)]
         scope: String,
+        /// Its own request rate, e.g. 600/min, 10/s, 5000/h (default: NEWSDESK_KEY_RATE).
+        #[arg(long)]
+        rate: Option<String>,
+        /// Lifetime, e.g. 30s, 12h, 90d (default: never expires).
+        #[arg(long)]
+        expires_in: Option<String>,
     },
     /// List keys (names, prefixes, scopes; never the keys).
     List,

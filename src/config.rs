@@ -2,7 +2,10 @@
 //! mirrored in `.env.example`.
 
 use std::env;
+use std::net::IpAddr;
 use std::str::FromStr;
+
+use crate::domain::quota::{Rate, parse_optional_rate};
 
 /// Everything a deployment can set.
 #[derive(Debug, Clone)]
@@ -52,6 +55,25 @@ pub struct Config {
     /// Wait before the first retry of a failed webhook delivery, doubled each time,
     /// milliseconds (`NEWSDESK_WEBHOOK_RETRY_MS`).
     pub webhook_retry_ms: u64,
+    /// Requests per client address for anonymous callers (`NEWSDESK_ANON_RATE`, e.g.
+    /// `600/min`; `off` for none).
+    pub anon_rate: Option<Rate>,
+    /// Requests per key unless the key has its own rate (`NEWSDESK_KEY_RATE`).
+    pub key_rate: Option<Rate>,
+    /// Proxies whose `X-Forwarded-For` is believed (`NEWSDESK_TRUSTED_PROXIES`, IPs,
+    /// comma separated).
+    pub trusted_proxies: Vec<IpAddr>,
+    /// A client's views of one article count once per this many seconds
+    /// (`NEWSDESK_VIEW_WINDOW_SECS`).
+    pub view_window_secs: u64,
+    /// Time a client has to send its request head, milliseconds; slower ones get 408
+    /// (`NEWSDESK_CLIENT_TIMEOUT_MS`).
+    pub client_timeout_ms: u64,
+    /// Open connections per worker before new ones wait (`NEWSDESK_MAX_CONNECTIONS`).
+    pub max_connections: usize,
+    /// Key that signs preview links (`NEWSDESK_PREVIEW_SECRET`); when unset, one is made
+    /// and kept in the database.
+    pub preview_secret: Option<String>,
     /// Attempts before a delivery is marked failed (`NEWSDESK_WEBHOOK_MAX_ATTEMPTS`).
     pub webhook_max_attempts: i32,
     /// How long one delivery may take, milliseconds (`NEWSDESK_WEBHOOK_TIMEOUT_MS`).
@@ -87,6 +109,19 @@ impl Default for Config {
             webhook_retry_ms: 30_000,
             webhook_max_attempts: 10,
             webhook_timeout_ms: 10_000,
+            anon_rate: Some(Rate {
+                limit: 600,
+                window_secs: 60,
+            }),
+            key_rate: Some(Rate {
+                limit: 6000,
+                window_secs: 60,
+            }),
+            trusted_proxies: Vec::new(),
+            view_window_secs: 1800,
+            client_timeout_ms: 5000,
+            max_connections: 25_000,
+            preview_secret: None,
         }
     }
 }
@@ -140,7 +175,43 @@ impl Config {
             (1..=crate::wire::sitemap::MAX_URLS).contains(&sitemap_urls),
             "NEWSDESK_SITEMAP_URLS must be 1–50000"
         );
+        let rate = |name: &str, default: Option<Rate>| -> anyhow::Result<Option<Rate>> {
+            match env::var(name) {
+                Ok(v) if !v.trim().is_empty() => {
+                    parse_optional_rate(&v).map_err(|e| anyhow::anyhow!("{name}: {e}"))
+                }
+                _ => Ok(default),
+            }
+        };
+        let trusted_proxies = env::var("NEWSDESK_TRUSTED_PROXIES")
+            .unwrap_or_default()
+            .split(',')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .map(|p| {
+                p.parse::<IpAddr>().map_err(|_| {
+                    anyhow::anyhow!("NEWSDESK_TRUSTED_PROXIES: '{p}' is not an IP address")
+                })
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        let preview_secret = env::var("NEWSDESK_PREVIEW_SECRET")
+            .ok()
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty());
+        if let Some(s) = &preview_secret {
+            anyhow::ensure!(
+                s.len() >= 32,
+                "NEWSDESK_PREVIEW_SECRET must be at least 32 characters"
+            );
+        }
         Ok(Self {
+            anon_rate: rate("NEWSDESK_ANON_RATE", d.anon_rate)?,
+            key_rate: rate("NEWSDESK_KEY_RATE", d.key_rate)?,
+            trusted_proxies,
+            view_window_secs: var("NEWSDESK_VIEW_WINDOW_SECS", d.view_window_secs)?,
+            client_timeout_ms: var("NEWSDESK_CLIENT_TIMEOUT_MS", d.client_timeout_ms)?,
+            max_connections: var("NEWSDESK_MAX_CONNECTIONS", d.max_connections)?,
+            preview_secret,
             sitemap_urls,
             article_url,
             site_title: var("NEWSDESK_SITE_TITLE", d.site_title)?,

@@ -18,6 +18,7 @@ pub mod http;
 pub mod jobs;
 pub mod openapi;
 pub mod page_views;
+pub mod rate_limits;
 pub mod routes;
 pub mod seed;
 pub mod serve;

@@ -6,6 +6,7 @@ use clap::Parser;
 use newsdesk::cli::{Cli, Command, KeysAction};
 use newsdesk::config::Config;
 use newsdesk::domain::access::Scope;
+use newsdesk::domain::quota;
 use newsdesk::{db, openapi, serve};
 
 fn main() -> anyhow::Result<()> {
@@ -51,25 +52,60 @@ fn keys(config: &Config, action: KeysAction) -> anyhow::Result<()> {
     db::migrate(&pool)?;
     let mut conn = pool.get()?;
     match action {
-        KeysAction::Create { name, scope } => {
+        KeysAction::Create {
+            name,
+            scope,
+            rate,
+            expires_in,
+        } => {
             let scope: Scope = scope.parse().map_err(anyhow::Error::msg)?;
-            let key = db::keys::create(&mut conn, &name, scope)?;
-            eprintln!("created key '{name}' with scope {scope}; it is shown only once:");
+            let rate = rate
+                .as_deref()
+                .map(quota::parse_rate)
+                .transpose()
+                .map_err(anyhow::Error::msg)?;
+            let expires_at = expires_in
+                .as_deref()
+                .map(quota::parse_duration)
+                .transpose()
+                .map_err(anyhow::Error::msg)?
+                .map(|d| chrono::Utc::now() + d)
+                .map(newsdesk::domain::time::format);
+            let options = db::keys::KeyOptions {
+                rate,
+                expires_at: expires_at.clone(),
+            };
+            let key = db::keys::create_with(&mut conn, &name, scope, &options)?;
+            eprintln!(
+                "created key '{name}' with scope {scope}, rate {}, expires {}; it is shown only once:",
+                rate.map_or_else(|| "default".to_string(), |r| r.to_string()),
+                expires_at.as_deref().unwrap_or("never"),
+            );
             println!("{key}");
         }
         KeysAction::List => {
             println!(
-                "{:<24} {:<10} {:<6} {:<28} {:<28} revoked",
-                "name", "prefix", "scope", "created", "last used"
+                "{:<24} {:<10} {:<6} {:<10} {:<28} {:<28} {:<28} revoked",
+                "name", "prefix", "scope", "rate", "created", "last used", "expires"
             );
             for k in db::keys::list(&mut conn)? {
+                let rate = match (k.rate_limit, k.rate_window_secs) {
+                    (Some(l), Some(w)) if l > 0 && w > 0 => quota::Rate {
+                        limit: l as u32,
+                        window_secs: w as u32,
+                    }
+                    .to_string(),
+                    _ => "default".into(),
+                };
                 println!(
-                    "{:<24} {:<10} {:<6} {:<28} {:<28} {}",
+                    "{:<24} {:<10} {:<6} {:<10} {:<28} {:<28} {:<28} {}",
                     k.name,
                     k.prefix,
                     k.scope,
+                    rate,
                     k.created_at,
                     k.last_used_at.unwrap_or_else(|| "-".into()),
+                    k.expires_at.unwrap_or_else(|| "never".into()),
                     k.revoked_at.unwrap_or_else(|| "-".into())
                 );
             }

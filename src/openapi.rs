@@ -98,13 +98,58 @@ pub fn finish(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
                 .build(),
         )
         .build();
+    let text_header = |description: &str, example: &str| {
+        let mut h = utoipa::openapi::HeaderBuilder::new()
+            .schema(Some(
+                utoipa::openapi::ObjectBuilder::new()
+                    .schema_type(utoipa::openapi::schema::Type::String),
+            ))
+            .description(Some(description))
+            .build();
+        h.example = Some(serde_json::json!(example));
+        h
+    };
+    let policy = text_header(
+        "The client's quota: `q` requests per `w` seconds (draft-ietf-httpapi-ratelimit-headers).",
+        "\"default\";q=600;w=60",
+    );
+    let remaining = text_header(
+        "What is left of the quota: `r` requests, reset in `t` seconds.",
+        "\"default\";r=599;t=42",
+    );
+    let too_many = ResponseBuilder::new()
+        .description(
+            "The client's quota is spent (per key, or per address without one); retry after \
+             `Retry-After` seconds.",
+        )
+        .content(
+            crate::error::PROBLEM_JSON,
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("Problem")))
+                .build(),
+        )
+        .header(
+            "Retry-After",
+            utoipa::openapi::HeaderBuilder::new()
+                .schema(Some(
+                    utoipa::openapi::ObjectBuilder::new()
+                        .schema_type(utoipa::openapi::schema::Type::Integer),
+                ))
+                .description(Some("Seconds until the quota resets."))
+                .build(),
+        )
+        .header("RateLimit-Policy", policy.clone())
+        .header("RateLimit", remaining.clone())
+        .build();
     let responses = &mut api
         .components
         .get_or_insert_with(Default::default)
         .responses;
     responses.insert("InternalError".into(), RefOr::T(internal));
     responses.insert("Unavailable".into(), RefOr::T(busy));
-    for item in api.paths.paths.values_mut() {
+    responses.insert("TooManyRequests".into(), RefOr::T(too_many));
+    for (path, item) in api.paths.paths.iter_mut() {
+        let quota = path.starts_with("/v1");
         let ops = [
             &mut item.get,
             &mut item.put,
@@ -121,6 +166,25 @@ pub fn finish(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
                 .responses
                 .entry("503".into())
                 .or_insert_with(|| RefOr::Ref(Ref::from_response_name("Unavailable")));
+            if quota {
+                op.responses
+                    .responses
+                    .entry("429".into())
+                    .or_insert_with(|| RefOr::Ref(Ref::from_response_name("TooManyRequests")));
+                // Every answer under /v1 reports the quota.
+                for (status, response) in op.responses.responses.iter_mut() {
+                    if let RefOr::T(r) = response
+                        && !status.starts_with('5')
+                    {
+                        r.headers
+                            .entry("RateLimit-Policy".into())
+                            .or_insert_with(|| RefOr::T(policy.clone()));
+                        r.headers
+                            .entry("RateLimit".into())
+                            .or_insert_with(|| RefOr::T(remaining.clone()));
+                    }
+                }
+            }
         }
     }
     api

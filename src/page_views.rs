@@ -5,21 +5,48 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use crate::db::{self, DbPool};
 
-/// Views counted since the last flush, by article id.
+/// Views counted since the last flush, by article id; and when each client last had a
+/// view of each article counted.
 #[derive(Debug, Default)]
 pub struct ViewBuffer {
     pending: Mutex<HashMap<String, i64>>,
+    seen: Mutex<HashMap<(String, String), Instant>>,
     batches: AtomicU64,
 }
+
+/// Client–article pairs remembered before old ones are swept.
+const SWEEP_AT: usize = 200_000;
 
 impl ViewBuffer {
     /// Counts one view of the article `id`.
     pub fn record(&self, id: &str) {
         let mut pending = self.pending.lock().unwrap_or_else(|p| p.into_inner());
         *pending.entry(id.to_string()).or_insert(0) += 1;
+    }
+
+    /// Counts a view of article `id` by `client` unless that client's last counted view
+    /// of it is younger than `window`; returns whether it counted.
+    pub fn record_once(&self, client: &str, id: &str, window: Duration) -> bool {
+        let now = Instant::now();
+        {
+            let mut seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
+            if seen.len() >= SWEEP_AT {
+                seen.retain(|_, at| now.duration_since(*at) < window);
+            }
+            let key = (client.to_string(), id.to_string());
+            if let Some(at) = seen.get(&key)
+                && now.duration_since(*at) < window
+            {
+                return false;
+            }
+            seen.insert(key, now);
+        }
+        self.record(id);
+        true
     }
 
     /// Views waiting to be written.

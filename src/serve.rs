@@ -36,15 +36,9 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     let deliveries =
         actix_web::rt::spawn(crate::jobs::run_deliveries(pool.clone(), config.clone()));
 
-    let factory_state = state.clone();
-    let mut server = HttpServer::new(move || app::build(factory_state.clone()))
-        .bind(&config.bind)?
-        .shutdown_timeout(10);
-    if config.workers > 0 {
-        server = server.workers(config.workers);
-    }
+    let listener = std::net::TcpListener::bind(&config.bind)?;
     tracing::info!(bind = %config.bind, docs = %format!("{}/docs/", config.public_url), "serving");
-    server.run().await?;
+    server(state.clone(), listener)?.await?;
 
     flusher.abort();
     publisher.abort();
@@ -52,4 +46,24 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     state.views.flush(&pool)?;
     tracing::info!("stopped; view counts flushed");
     Ok(())
+}
+
+/// The HTTP server over `listener`, with the limits against slow and greedy clients: the
+/// request head must arrive within `NEWSDESK_CLIENT_TIMEOUT_MS` (else 408), a worker keeps
+/// at most `NEWSDESK_MAX_CONNECTIONS` connections; heads are capped by actix (431 past
+/// its limits), bodies by `NEWSDESK_BODY_LIMIT` (413).
+pub fn server(
+    state: AppState,
+    listener: std::net::TcpListener,
+) -> std::io::Result<actix_web::dev::Server> {
+    let config = state.config.clone();
+    let mut server = HttpServer::new(move || app::build(state.clone()))
+        .client_request_timeout(Duration::from_millis(config.client_timeout_ms))
+        .client_disconnect_timeout(Duration::from_secs(2))
+        .max_connections(config.max_connections)
+        .shutdown_timeout(10);
+    if config.workers > 0 {
+        server = server.workers(config.workers);
+    }
+    Ok(server.listen(listener)?.run())
 }

@@ -7,6 +7,7 @@ use sha2::{Digest, Sha256};
 
 use super::schema::api_keys;
 use crate::domain::access::Scope;
+use crate::domain::quota::Rate;
 
 /// A key as `keys list` shows it.
 #[derive(Debug, Clone, Queryable)]
@@ -23,6 +24,32 @@ pub struct KeyInfo {
     pub last_used_at: Option<String>,
     /// When revoked, if it was.
     pub revoked_at: Option<String>,
+    /// When it stops working, if ever.
+    pub expires_at: Option<String>,
+    /// Its own request rate (else the default for keys).
+    pub rate_limit: Option<i32>,
+    /// The rate's window, seconds.
+    pub rate_window_secs: Option<i32>,
+}
+
+/// What a new key may do and for how long.
+#[derive(Debug, Clone, Default)]
+pub struct KeyOptions {
+    /// Its own request rate; `None`: `NEWSDESK_KEY_RATE`.
+    pub rate: Option<Rate>,
+    /// When it expires (store format); `None`: never.
+    pub expires_at: Option<String>,
+}
+
+/// An authenticated key.
+#[derive(Debug, Clone)]
+pub struct KeyAuth {
+    /// Its name.
+    pub name: String,
+    /// Its scope.
+    pub scope: Scope,
+    /// Its own request rate, if it has one.
+    pub rate: Option<Rate>,
 }
 
 /// Hex SHA-256 of a presented key.
@@ -30,8 +57,18 @@ pub fn hash(key: &str) -> String {
     hex::encode(Sha256::digest(key.as_bytes()))
 }
 
-/// Creates a key; returns the key itself, which is never stored.
+/// Creates a key that never expires, at the default rate; returns the key itself.
 pub fn create(conn: &mut SqliteConnection, name: &str, scope: Scope) -> anyhow::Result<String> {
+    create_with(conn, name, scope, &KeyOptions::default())
+}
+
+/// Creates a key; returns the key itself, which is never stored.
+pub fn create_with(
+    conn: &mut SqliteConnection,
+    name: &str,
+    scope: Scope,
+    options: &KeyOptions,
+) -> anyhow::Result<String> {
     let mut bytes = [0u8; 24];
     rand::rng().fill_bytes(&mut bytes);
     let key = format!("nd_{}", hex::encode(bytes));
@@ -47,6 +84,9 @@ pub fn create(conn: &mut SqliteConnection, name: &str, scope: Scope) -> anyhow::
             api_keys::prefix.eq(&key[..9]),
             api_keys::scope.eq(scope.as_str()),
             api_keys::created_at.eq(super::now()),
+            api_keys::expires_at.eq(&options.expires_at),
+            api_keys::rate_limit.eq(options.rate.map(|r| r.limit as i32)),
+            api_keys::rate_window_secs.eq(options.rate.map(|r| r.window_secs as i32)),
         ))
         .execute(conn)?;
     Ok(key)
@@ -63,6 +103,9 @@ pub fn list(conn: &mut SqliteConnection) -> QueryResult<Vec<KeyInfo>> {
             api_keys::created_at,
             api_keys::last_used_at,
             api_keys::revoked_at,
+            api_keys::expires_at,
+            api_keys::rate_limit,
+            api_keys::rate_window_secs,
         ))
         .load(conn)
 }
@@ -79,31 +122,54 @@ pub fn revoke(conn: &mut SqliteConnection, name: &str) -> QueryResult<bool> {
     Ok(n > 0)
 }
 
-/// The name and scope of an active key, looked up by its hash; notes the use at most
-/// once a minute so reads do not become writes.
-pub fn authenticate(
-    conn: &mut SqliteConnection,
-    key: &str,
-) -> QueryResult<Option<(String, Scope)>> {
-    let found: Option<(i32, String, String, Option<String>)> = api_keys::table
+/// An active key (not revoked, not expired), looked up by its hash; notes the use at
+/// most once a minute so reads do not become writes. The hash lookup goes through the
+/// unique index: the presented key is never compared byte by byte.
+pub fn authenticate(conn: &mut SqliteConnection, key: &str) -> QueryResult<Option<KeyAuth>> {
+    let now = super::now();
+    type Row = (
+        i32,
+        String,
+        String,
+        Option<String>,
+        Option<i32>,
+        Option<i32>,
+    );
+    let found: Option<Row> = api_keys::table
         .filter(api_keys::key_hash.eq(hash(key)))
         .filter(api_keys::revoked_at.is_null())
+        .filter(
+            api_keys::expires_at
+                .is_null()
+                .or(api_keys::expires_at.gt(&now)),
+        )
         .select((
             api_keys::pk,
             api_keys::name,
             api_keys::scope,
             api_keys::last_used_at,
+            api_keys::rate_limit,
+            api_keys::rate_window_secs,
         ))
         .first(conn)
         .optional()?;
-    let Some((pk, name, scope, last_used)) = found else {
+    let Some((pk, name, scope, last_used, limit, window)) = found else {
         return Ok(None);
     };
-    let now = super::now();
     if last_used.is_none_or(|t| t[..16] != now[..16]) {
         diesel::update(api_keys::table.find(pk))
             .set(api_keys::last_used_at.eq(&now))
             .execute(conn)?;
     }
-    Ok(scope.parse().ok().map(|s| (name, s)))
+    let rate = match (limit, window) {
+        (Some(l), Some(w)) if l > 0 && w > 0 => Some(Rate {
+            limit: l as u32,
+            window_secs: w as u32,
+        }),
+        _ => None,
+    };
+    Ok(scope
+        .parse()
+        .ok()
+        .map(|scope| KeyAuth { name, scope, rate }))
 }

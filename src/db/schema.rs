@@ -10,6 +10,9 @@ diesel::table! {
         created_at -> Text,
         last_used_at -> Nullable<Text>,
         revoked_at -> Nullable<Text>,
+        expires_at -> Nullable<Text>,
+        rate_limit -> Nullable<Integer>,
+        rate_window_secs -> Nullable<Integer>,
     }
 }
 
@@ -99,6 +102,7 @@ diesel::joinable!(former_slugs -> articles (article_pk));
 diesel::allow_tables_to_appear_in_same_query!(
     api_keys,
     article_events,
+    article_revisions,
     article_schedule,
     article_search,
     article_views_daily,
@@ -107,6 +111,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     articles,
     authors,
     former_slugs,
+    server_secrets,
     tags,
     webhook_deliveries,
     webhooks,
@@ -190,3 +195,24 @@ diesel::table! {
 }
 
 diesel::joinable!(webhook_deliveries -> webhooks (webhook_pk));
+
+diesel::table! {
+    article_revisions (pk) {
+        pk -> Integer,
+        article_pk -> Integer,
+        n -> Integer,
+        change -> Text,
+        key_name -> Nullable<Text>,
+        created_at -> Text,
+        snapshot -> Text,
+    }
+}
+
+diesel::joinable!(article_revisions -> articles (article_pk));
+
+diesel::table! {
+    server_secrets (name) {
+        name -> Text,
+        value -> Text,
+    }
+}

@@ -417,8 +417,10 @@ pub async fn restore_article(
 
 /// Count one view of an article.
 ///
-/// Views are buffered in memory and written in batches (about once a second), so
-/// `view_count` catches up within seconds; none is lost on a clean shutdown.
+/// One view per client (a key, or an address) per article per
+/// `NEWSDESK_VIEW_WINDOW_SECS` (30 minutes) counts; repeats answer 204 too but count
+/// nothing. Views are buffered in memory and written in batches (about once a second),
+/// so `view_count` catches up within seconds; none is lost on a clean shutdown.
 #[utoipa::path(
     tag = "articles",
     params(("id" = String, Path, description = "The article's id or current slug.")),
@@ -431,17 +433,30 @@ pub async fn restore_article(
 )]
 #[post("/articles/{id}/views")]
 pub async fn count_article_view(
+    req: HttpRequest,
     state: web::Data<AppState>,
     auth: Auth,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let (caller, key) = (auth.0.clone(), id.into_inner());
+    // One view per client per article per window: a key by its name, anyone else by
+    // address.
+    let client = match &auth.0 {
+        Caller::Key { name, .. } => format!("key:{name}"),
+        Caller::Public => format!(
+            "ip:{}",
+            crate::http::client::address(&req, &state.config.trusted_proxies)
+        ),
+    };
     let found = db::run(&state.pool, move |conn| {
         db::articles::find(conn, &caller, &key, &now())
     })
     .await?;
     match found {
-        Found::Article(rec) => state.views.record(&rec.row.id),
+        Found::Article(rec) => {
+            let window = std::time::Duration::from_secs(state.config.view_window_secs);
+            state.views.record_once(&client, &rec.row.id, window);
+        }
         Found::Moved(_) => {
             return Err(ApiError::NotFound(
                 "Count views at the article's current slug or id.".into(),

@@ -3,12 +3,61 @@
 use std::future::Future;
 use std::pin::Pin;
 
-use actix_web::{FromRequest, HttpRequest, dev::Payload, http::header, web};
+use actix_web::http::header::{self, HeaderMap};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload, web};
 
 use crate::app::AppState;
 use crate::db;
 use crate::domain::access::{Caller, Scope};
+use crate::domain::quota::Rate;
 use crate::error::ApiError;
+
+/// A caller already authenticated earlier in the request (by the quota middleware), with
+/// the key's own rate; saves the extractor a second lookup.
+#[derive(Debug, Clone)]
+pub struct Authenticated(pub Caller, pub Option<Rate>);
+
+/// The bearer key of a request: `None` without `Authorization`, 401 when malformed.
+fn bearer(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
+    let Some(value) = headers.get(header::AUTHORIZATION) else {
+        return Ok(None);
+    };
+    let value = value.to_str().map_err(|_| {
+        ApiError::Unauthorized("The Authorization header is not readable text.".into())
+    })?;
+    match value.split_once(' ') {
+        Some((scheme, key)) if scheme.eq_ignore_ascii_case("bearer") && !key.trim().is_empty() => {
+            Ok(Some(key.trim().to_string()))
+        }
+        _ => Err(ApiError::Unauthorized(
+            "Use 'Authorization: Bearer <key>'.".into(),
+        )),
+    }
+}
+
+/// Authenticates the request's key, if any: the caller and the key's own rate. Unknown,
+/// revoked and expired keys are a 401; the key itself is never logged.
+pub async fn resolve(headers: &HeaderMap, state: &AppState) -> Result<Authenticated, ApiError> {
+    let Some(key) = bearer(headers)? else {
+        return Ok(Authenticated(Caller::Public, None));
+    };
+    let found = db::run(&state.pool, move |conn| {
+        Ok(db::keys::authenticate(conn, &key)?)
+    })
+    .await?;
+    match found {
+        Some(k) => Ok(Authenticated(
+            Caller::Key {
+                name: k.name,
+                scope: k.scope,
+            },
+            k.rate,
+        )),
+        None => Err(ApiError::Unauthorized(
+            "The key is unknown, revoked or expired.".into(),
+        )),
+    }
+}
 
 /// The caller of a request, from its bearer key (or none).
 #[derive(Debug, Clone)]
@@ -34,43 +83,15 @@ impl FromRequest for Auth {
     type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let header = req
-            .headers()
-            .get(header::AUTHORIZATION)
-            .map(|v| v.to_str().map(str::to_owned));
+        if let Some(done) = req.extensions().get::<Authenticated>() {
+            let caller = done.0.clone();
+            return Box::pin(async move { Ok(Auth(caller)) });
+        }
+        let headers = req.headers().clone();
         let state = req.app_data::<web::Data<AppState>>().cloned();
         Box::pin(async move {
-            let key = match header {
-                None => return Ok(Auth(Caller::Public)),
-                Some(Ok(v)) => match v.split_once(' ') {
-                    Some((scheme, key))
-                        if scheme.eq_ignore_ascii_case("bearer") && !key.trim().is_empty() =>
-                    {
-                        key.trim().to_string()
-                    }
-                    _ => {
-                        return Err(ApiError::Unauthorized(
-                            "Use 'Authorization: Bearer <key>'.".into(),
-                        ));
-                    }
-                },
-                Some(Err(_)) => {
-                    return Err(ApiError::Unauthorized(
-                        "The Authorization header is not readable text.".into(),
-                    ));
-                }
-            };
             let state = state.ok_or_else(|| ApiError::internal("app state missing"))?;
-            let found = db::run(&state.pool, move |conn| {
-                Ok(db::keys::authenticate(conn, &key)?)
-            })
-            .await?;
-            match found {
-                Some((name, scope)) => Ok(Auth(Caller::Key { name, scope })),
-                None => Err(ApiError::Unauthorized(
-                    "The key is unknown or revoked.".into(),
-                )),
-            }
+            resolve(&headers, &state).await.map(|a| Auth(a.0))
         })
     }
 }

@@ -3,6 +3,8 @@
 
 pub mod auth;
 pub mod body;
+pub mod client;
 pub mod conditional;
 pub mod cursor;
 pub mod query;
+pub mod quota;

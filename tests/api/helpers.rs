@@ -114,6 +114,12 @@ impl Req<'_> {
         self
     }
 
+    /// The client's address, as a peer connecting from it.
+    pub fn peer(mut self, addr: &str) -> Self {
+        self.inner = self.inner.peer_addr(addr.parse().expect("socket address"));
+        self
+    }
+
     /// A JSON body (`application/json`).
     pub fn json(mut self, body: &Value) -> Self {
         self.inner = self.inner.set_json(body);
@@ -149,6 +155,12 @@ impl TestApp {
         let mut config = Config {
             database_url,
             public_url: PUBLIC_URL.into(),
+            // Every in-process request comes from the same (unknown) address: quotas
+            // are off unless a test turns them on.
+            anon_rate: None,
+            key_rate: None,
+            // and so is counting a client's views once per window.
+            view_window_secs: 0,
             ..Config::default()
         };
         adjust(&mut config);

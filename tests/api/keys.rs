@@ -89,6 +89,32 @@ async fn a_revoked_key_is_refused_on_its_next_request() {
     app.get("/v1/articles", Some(&key)).await.assert_status(401);
 }
 
+#[actix_web::test]
+async fn an_expired_key_is_refused() {
+    let app = TestApp::spawn().await;
+    let soon =
+        newsdesk::domain::time::format(chrono::Utc::now() + chrono::Duration::milliseconds(700));
+    let key = {
+        let mut conn = app.state.pool.get().unwrap();
+        db::keys::create_with(
+            &mut conn,
+            "short-lived",
+            Scope::Read,
+            &db::keys::KeyOptions {
+                rate: None,
+                expires_at: Some(soon),
+            },
+        )
+        .unwrap()
+    };
+    app.get("/v1/trash", Some(&key)).await.assert_status(200);
+    actix_web::rt::time::sleep(std::time::Duration::from_millis(900)).await;
+    let res = app.get("/v1/trash", Some(&key)).await;
+    res.assert_status(401);
+    assert!(res.json()["detail"].as_str().unwrap().contains("expired"));
+    assert!(res.header("www-authenticate").is_some());
+}
+
 #[derive(diesel::QueryableByName)]
 struct StoredKey {
     #[diesel(sql_type = Text)]

@@ -4,7 +4,9 @@ use actix_web::{HttpRequest, HttpResponse, http::Method};
 use utoipa_actix_web::{scope, service_config::ServiceConfig};
 
 use crate::error::ApiError;
-use crate::handlers::{articles, changes, feeds, listing, ops, rankings, terms, webhooks};
+use crate::handlers::{
+    articles, changes, feeds, listing, ops, previews, rankings, revisions, terms, webhooks,
+};
 
 /// Every documented route; registering a handler here is what documents it.
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -24,6 +26,11 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(articles::restore_article)
                 .service(articles::count_article_view)
                 .service(rankings::list_related_articles)
+                .service(revisions::list_revisions)
+                .service(revisions::get_revision)
+                .service(revisions::restore_revision)
+                .service(previews::create_preview_link)
+                .service(previews::get_preview)
                 .service(listing::list_trash)
                 .service(articles::get_trashed_article)
                 .service(terms::list_tags)

@@ -4,6 +4,7 @@ pub mod articles;
 pub mod keys;
 pub mod schema;
 pub mod search;
+pub mod secrets;
 pub mod terms;
 pub mod webhooks;
 
@@ -108,6 +109,11 @@ pub fn migrate(pool: &DbPool) -> anyhow::Result<usize> {
     let indexed = search::index_missing(&mut conn)?;
     if indexed > 0 {
         tracing::info!(indexed, "articles added to the search index");
+    }
+    let revised = articles::revisions::backfill(&mut conn, &now())
+        .map_err(|e| anyhow::anyhow!("revision backfill failed: {e}"))?;
+    if revised > 0 {
+        tracing::info!(revised, "first revisions recorded");
     }
     let recorded = articles::changes::backfill(&mut conn, &now())
         .map_err(|e| anyhow::anyhow!("change feed backfill failed: {e}"))?;

@@ -6,6 +6,7 @@ pub mod events;
 pub mod links;
 pub mod listing;
 pub mod markdown;
+pub mod preview;
 pub mod quota;
 pub mod search;
 pub mod signature;

@@ -155,13 +155,13 @@ fn parse_input(
     rules::validate(input, &state.config.default_language, Utc::now()).map_err(ApiError::invalid)
 }
 
-fn written(status: StatusCode, rec: ArticleRecord) -> HttpResponse {
+pub(crate) fn written(status: StatusCode, rec: ArticleRecord) -> HttpResponse {
     let article = Article::from_record(rec, &now());
     conditional::written(status, &article.validators()).json(article)
 }
 
 /// Checks `If-Match` against the stored article, inside the write transaction.
-fn precondition(
+pub(crate) fn precondition(
     if_match: &IfMatch,
     conn: &mut diesel::SqliteConnection,
     caller: &Caller,
@@ -256,7 +256,7 @@ pub async fn replace_article(
     let (caller, key, if_match) = (auth.0.clone(), id.into_inner(), IfMatch::from_request(&req));
     let rec = db::run(&state.pool, move |conn| {
         let pk = db::articles::pk_of(conn, &key)?;
-        db::articles::update(conn, pk, &caller.clone(), |conn, row| {
+        db::articles::update(conn, pk, &caller.clone(), "updated", |conn, row| {
             precondition(&if_match, conn, &caller, row.pk)?;
             Ok(draft)
         })
@@ -309,7 +309,7 @@ pub async fn update_article(
     let language = state.config.default_language.clone();
     let rec = db::run(&state.pool, move |conn| {
         let pk = db::articles::pk_of(conn, &key)?;
-        db::articles::update(conn, pk, &caller.clone(), |conn, row| {
+        db::articles::update(conn, pk, &caller.clone(), "updated", |conn, row| {
             let current = db::articles::load_by_pk(conn, &caller, row.pk, &now())?;
             if_match.check(
                 &Article::from_record(current.clone(), &now())
@@ -372,7 +372,7 @@ pub async fn delete_article(
         if permanent {
             db::articles::purge(conn, pk, &check)
         } else {
-            db::articles::trash(conn, pk, &check)
+            db::articles::trash(conn, pk, &caller, &check)
         }
     })
     .await?;

@@ -19,6 +19,7 @@ mod ops;
 mod plans;
 mod quotas;
 mod rankings;
+mod revisions;
 mod search;
 mod terms;
 mod trash;

@@ -5,6 +5,7 @@ pub mod changes;
 mod list;
 mod rankings;
 mod read;
+pub mod revisions;
 pub mod sitemap;
 mod write;
 

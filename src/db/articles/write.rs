@@ -5,7 +5,7 @@ use diesel::prelude::*;
 
 use super::ArticleRow;
 use super::read::{ArticleRecord, load_by_pk, row_by_pk};
-use crate::db::articles::changes;
+use crate::db::articles::{changes, revisions};
 use crate::db::schema::{article_authors, article_tags, articles, authors, former_slugs, tags};
 use crate::db::search;
 use crate::domain::access::Caller;
@@ -114,17 +114,19 @@ pub fn create(
         set_terms(conn, pk, draft, &now)?;
         search::index_article(conn, pk)?;
         changes::after_write(conn, pk, &id, Change::Created, &[&group], &now)?;
+        revisions::record(conn, pk, "created", caller, &now)?;
         load_by_pk(conn, caller, pk, &now)
     })
 }
 
 /// Replaces an article with the draft `build` makes from its current row, all in one
 /// transaction (so a merge patch never applies to a stale base). `build` also checks
-/// `If-Match`.
+/// `If-Match`. `change` names the change in the revision history.
 pub fn update<F>(
     conn: &mut SqliteConnection,
     pk: i32,
     caller: &Caller,
+    change: &str,
     build: F,
 ) -> Result<ArticleRecord, ApiError>
 where
@@ -179,12 +181,18 @@ where
         search::index_article(conn, pk)?;
         let groups = [group.as_str(), row.translation_group.as_str()];
         changes::after_write(conn, pk, &row.id, Change::Updated, &groups, &now)?;
+        revisions::record(conn, pk, change, caller, &now)?;
         load_by_pk(conn, caller, pk, &now)
     })
 }
 
 /// Moves an article to the trash.
-pub fn trash(conn: &mut SqliteConnection, pk: i32, check: Precondition) -> Result<(), ApiError> {
+pub fn trash(
+    conn: &mut SqliteConnection,
+    pk: i32,
+    caller: &Caller,
+    check: Precondition,
+) -> Result<(), ApiError> {
     conn.immediate_transaction(|conn| {
         crate::db::touch(conn)?;
         let row = current(conn, pk, check)?;
@@ -201,6 +209,7 @@ pub fn trash(conn: &mut SqliteConnection, pk: i32, check: Precondition) -> Resul
             .execute(conn)?;
         let groups = [row.translation_group.as_str()];
         changes::after_write(conn, pk, &row.id, Change::Trashed, &groups, &now)?;
+        revisions::record(conn, pk, "trashed", caller, &now)?;
         Ok(())
     })
 }
@@ -231,6 +240,7 @@ pub fn restore(
             .execute(conn)?;
         let groups = [row.translation_group.as_str()];
         changes::after_write(conn, pk, &row.id, Change::Restored, &groups, &now)?;
+        revisions::record(conn, pk, "restored", caller, &now)?;
         load_by_pk(conn, caller, pk, &now)
     })
 }

@@ -1,0 +1,104 @@
+//! Revisions: after every change to an article, a full snapshot of its writable state
+//! (the body a PUT would send), which key made the change and when. Written in the
+//! change's transaction; kept through trash and restore; purged with the article.
+
+use diesel::prelude::*;
+
+use super::read::load_by_pk;
+use crate::db::schema::{article_revisions, articles};
+use crate::domain::access::{Caller, Scope};
+use crate::error::ApiError;
+use crate::wire::article::ArticleInput;
+
+/// One stored revision.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = article_revisions)]
+pub struct RevisionRow {
+    /// Number within the article, from 1.
+    pub n: i32,
+    /// What happened: created, updated, trashed, restored, reverted to n.
+    pub change: String,
+    /// The key that made it (none for changes made by the server or an import).
+    pub key_name: Option<String>,
+    /// When.
+    pub created_at: String,
+    /// The article's writable state after the change (JSON of `ArticleInput`).
+    pub snapshot: String,
+}
+
+fn reader() -> Caller {
+    Caller::Key {
+        name: "revisions".into(),
+        scope: Scope::Read,
+    }
+}
+
+/// Stores the article's state after `change`, made by `caller`.
+pub fn record(
+    conn: &mut SqliteConnection,
+    pk: i32,
+    change: &str,
+    caller: &Caller,
+    now: &str,
+) -> Result<(), ApiError> {
+    let rec = load_by_pk(conn, &reader(), pk, now)?;
+    let snapshot =
+        serde_json::to_string(&ArticleInput::from_record(&rec)).map_err(ApiError::internal)?;
+    let n: Option<i32> = article_revisions::table
+        .filter(article_revisions::article_pk.eq(pk))
+        .select(diesel::dsl::max(article_revisions::n))
+        .first(conn)?;
+    let key_name = match caller {
+        Caller::Key { name, .. } => Some(name.as_str()),
+        Caller::Public => None,
+    };
+    diesel::insert_into(article_revisions::table)
+        .values((
+            article_revisions::article_pk.eq(pk),
+            article_revisions::n.eq(n.unwrap_or(0) + 1),
+            article_revisions::change.eq(change),
+            article_revisions::key_name.eq(key_name),
+            article_revisions::created_at.eq(now),
+            article_revisions::snapshot.eq(snapshot),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Every revision of article `pk`, oldest first.
+pub fn list(conn: &mut SqliteConnection, pk: i32) -> QueryResult<Vec<RevisionRow>> {
+    article_revisions::table
+        .filter(article_revisions::article_pk.eq(pk))
+        .order(article_revisions::n)
+        .select(RevisionRow::as_select())
+        .load(conn)
+}
+
+/// Revision `n` of article `pk`.
+pub fn get(conn: &mut SqliteConnection, pk: i32, n: i32) -> Result<RevisionRow, ApiError> {
+    article_revisions::table
+        .filter(article_revisions::article_pk.eq(pk))
+        .filter(article_revisions::n.eq(n))
+        .select(RevisionRow::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| ApiError::NotFound(format!("The article has no revision {n}.")))
+}
+
+/// Records a first revision for every article that has none (a database from before
+/// revisions); returns how many.
+pub fn backfill(conn: &mut SqliteConnection, now: &str) -> Result<usize, ApiError> {
+    conn.immediate_transaction(|conn| {
+        let missing: Vec<i32> = articles::table
+            .filter(diesel::dsl::not(diesel::dsl::exists(
+                article_revisions::table.filter(article_revisions::article_pk.eq(articles::pk)),
+            )))
+            .order(articles::pk)
+            .select(articles::pk)
+            .load(conn)?;
+        for pk in &missing {
+            record(conn, *pk, "baseline", &Caller::Public, now)?;
+        }
+        Ok(missing.len())
+    })
+}

@@ -1,0 +1,163 @@
+//! An article's revision history: list, read one, restore one (as a new revision).
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use chrono::Utc;
+
+use crate::app::AppState;
+use crate::db;
+use crate::domain::access::Scope;
+use crate::domain::article as rules;
+use crate::error::{ApiError, Problem};
+use crate::handlers::articles::{precondition, written};
+use crate::http::auth::Auth;
+use crate::http::conditional::{self, IfMatch, Validators};
+use crate::wire::article::{Article, ArticleInput};
+use crate::wire::revision::{Revision, RevisionList, RevisionSummary};
+
+fn respond_json<T: serde::Serialize>(
+    req: &HttpRequest,
+    state: &AppState,
+    auth: &Auth,
+    body: &T,
+) -> Result<HttpResponse, ApiError> {
+    let bytes = serde_json::to_vec(body).map_err(ApiError::internal)?;
+    let v = Validators {
+        etag: conditional::hashed_etag(&bytes),
+        last_modified: None,
+    };
+    Ok(conditional::respond(
+        req,
+        &v,
+        &conditional::cache_control(&auth.0, &state.config),
+        body,
+    ))
+}
+
+/// An article's revision history.
+///
+/// One revision per change (create, update, trash, restore, revert), oldest first, each
+/// with the key that made it. Kept while the article is in the trash; gone when it is
+/// deleted for good.
+#[utoipa::path(
+    tag = "articles",
+    params(("id" = String, Path, description = "The article's id or current slug.")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Every revision, oldest first.", body = RevisionList,
+            headers(("ETag" = String, description = "Strong validator."))),
+        (status = 304, description = "The cached copy is current."),
+        (status = 401, description = "No key, or an unknown, revoked or expired one.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The key's scope is too small.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No article has this id or slug.", body = Problem, content_type = "application/problem+json")
+    )
+)]
+#[get("/articles/{id}/revisions")]
+pub async fn list_revisions(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    auth: Auth,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    auth.require(Scope::Read)?;
+    let key = id.into_inner();
+    let rows = db::run(&state.pool, move |conn| {
+        let pk = db::articles::pk_of(conn, &key)?;
+        Ok(db::articles::revisions::list(conn, pk)?)
+    })
+    .await?;
+    let body = RevisionList {
+        data: rows.iter().map(RevisionSummary::from).collect(),
+    };
+    respond_json(&req, &state, &auth, &body)
+}
+
+/// One revision, with the article's writable state after it.
+#[utoipa::path(
+    tag = "articles",
+    params(
+        ("id" = String, Path, description = "The article's id or current slug."),
+        ("n" = i32, Path, description = "The revision's number, from 1.", minimum = 1)
+    ),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The revision.", body = Revision,
+            headers(("ETag" = String, description = "Strong validator."))),
+        (status = 304, description = "The cached copy is current."),
+        (status = 401, description = "No key, or an unknown, revoked or expired one.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The key's scope is too small.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such article or revision.", body = Problem, content_type = "application/problem+json")
+    )
+)]
+#[get("/articles/{id}/revisions/{n}")]
+pub async fn get_revision(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    auth: Auth,
+    path: web::Path<(String, i32)>,
+) -> Result<HttpResponse, ApiError> {
+    auth.require(Scope::Read)?;
+    let (key, n) = path.into_inner();
+    let row = db::run(&state.pool, move |conn| {
+        let pk = db::articles::pk_of(conn, &key)?;
+        db::articles::revisions::get(conn, pk, n)
+    })
+    .await?;
+    let article: ArticleInput = serde_json::from_str(&row.snapshot).map_err(ApiError::internal)?;
+    let body = Revision {
+        summary: RevisionSummary::from(&row),
+        article,
+    };
+    respond_json(&req, &state, &auth, &body)
+}
+
+/// Restore a revision.
+///
+/// Writes the revision's state over the article as a PUT would (validated the same way;
+/// the slug, tags and authors must still be free or exist) and records it as a new
+/// revision, `reverted to N`. `If-Match` guards against restoring over an edit you have
+/// not seen.
+#[utoipa::path(
+    tag = "articles",
+    params(
+        ("id" = String, Path, description = "The article's id or current slug."),
+        ("n" = i32, Path, description = "The revision to restore.", minimum = 1),
+        ("If-Match" = Option<String>, Header, description = "ETag the restore is based on; 412 when stale.")
+    ),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Restored; the article as it now is.", body = Article,
+            headers(("ETag" = String, description = "Validator of the new version."))),
+        (status = 401, description = "No key, or an unknown, revoked or expired one.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The key's scope is too small.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such article or revision.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The article is in the trash, or the revision's slug or language is taken now.", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "`If-Match` names a stale version.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The revision no longer passes validation (an author or translation is gone).", body = Problem, content_type = "application/problem+json")
+    )
+)]
+#[post("/articles/{id}/revisions/{n}/restore")]
+pub async fn restore_revision(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    auth: Auth,
+    path: web::Path<(String, i32)>,
+) -> Result<HttpResponse, ApiError> {
+    auth.require(Scope::Write)?;
+    let (key, n) = path.into_inner();
+    let (caller, if_match) = (auth.0.clone(), IfMatch::from_request(&req));
+    let language = state.config.default_language.clone();
+    let rec = db::run(&state.pool, move |conn| {
+        let pk = db::articles::pk_of(conn, &key)?;
+        let row = db::articles::revisions::get(conn, pk, n)?;
+        let input: ArticleInput =
+            serde_json::from_str(&row.snapshot).map_err(ApiError::internal)?;
+        let label = format!("reverted to {n}");
+        db::articles::update(conn, pk, &caller.clone(), &label, |conn, current| {
+            precondition(&if_match, conn, &caller, current.pk)?;
+            rules::validate(input, &language, Utc::now()).map_err(ApiError::invalid)
+        })
+    })
+    .await?;
+    Ok(written(StatusCode::OK, rec))
+}

@@ -26,6 +26,20 @@ pub enum Command {
     },
     /// Print the OpenAPI document.
     Openapi,
+    /// Copy the database, consistently, while the server keeps running.
+    Backup {
+        /// Where to write the copy (must not exist).
+        path: String,
+    },
+    /// Write every author, tag and article (with links, revisions and views) as NDJSON
+    /// on stdout.
+    Export,
+    /// Read an export (NDJSON) into the database; bad lines are reported with their
+    /// numbers and skipped whole. Exits non-zero when any line failed.
+    Import {
+        /// The file to read; `-` for stdin.
+        file: String,
+    },
     /// Fill the database with realistic demo articles (for trying and benchmarking).
     SeedDemo {
         /// How many articles to create.

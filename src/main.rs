@@ -32,6 +32,57 @@ fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Keys { action } => keys(&config, action),
+        Command::Backup { path } => {
+            let pool = db::connect(&config.database_url, 1)?;
+            db::migrate(&pool)?;
+            let started = std::time::Instant::now();
+            let mut conn = pool.get()?;
+            db::portability::backup(&mut conn, &path)?;
+            eprintln!(
+                "backed up to {path} in {:.1} s",
+                started.elapsed().as_secs_f64()
+            );
+            Ok(())
+        }
+        Command::Export => {
+            let pool = db::connect(&config.database_url, 1)?;
+            db::migrate(&pool)?;
+            let stdout = std::io::stdout();
+            let mut out = std::io::BufWriter::new(stdout.lock());
+            let mut conn = pool.get()?;
+            let lines = db::portability::export(&mut conn, &mut out)?;
+            std::io::Write::flush(&mut out)?;
+            eprintln!("exported {lines} lines");
+            Ok(())
+        }
+        Command::Import { file } => {
+            let pool = db::connect(&config.database_url, 1)?;
+            db::migrate(&pool)?;
+            let started = std::time::Instant::now();
+            let input: Box<dyn std::io::BufRead> = if file == "-" {
+                Box::new(std::io::BufReader::new(std::io::stdin()))
+            } else {
+                Box::new(std::io::BufReader::new(std::fs::File::open(&file)?))
+            };
+            let mut conn = pool.get()?;
+            let report = db::portability::import(&mut conn, input)?;
+            for (line, why) in &report.errors {
+                eprintln!("line {line}: {why}");
+            }
+            let secs = started.elapsed().as_secs_f64();
+            eprintln!(
+                "imported {} lines in {secs:.1} s ({:.0}/s); {} refused",
+                report.imported,
+                report.imported as f64 / secs,
+                report.errors.len()
+            );
+            anyhow::ensure!(
+                report.errors.is_empty(),
+                "{} line(s) were not imported",
+                report.errors.len()
+            );
+            Ok(())
+        }
         Command::SeedDemo { articles, seed } => {
             let pool = db::connect(&config.database_url, 1)?;
             db::migrate(&pool)?;

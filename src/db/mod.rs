@@ -2,6 +2,7 @@
 
 pub mod articles;
 pub mod keys;
+pub mod portability;
 pub mod schema;
 pub mod search;
 pub mod secrets;

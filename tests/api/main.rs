@@ -17,6 +17,7 @@ mod listing;
 mod openapi;
 mod ops;
 mod plans;
+mod portability;
 mod quotas;
 mod rankings;
 mod revisions;

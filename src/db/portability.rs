@@ -1,0 +1,440 @@
+//! Backup, export and import. `backup` copies a live database consistently
+//! (`VACUUM INTO`, while writers go on). `export` writes NDJSON — authors, tags, then
+//! every article with its tag and author links, former slugs, revisions and daily
+//! views — and `import` reads it back into a database, one line at a time: a bad line is
+//! reported with its number and nothing of it is kept.
+
+use std::io::{BufRead, Write};
+
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::schema::{
+    article_authors, article_revisions, article_tags, article_views_daily, articles, authors,
+    former_slugs, tags,
+};
+use crate::db::articles::changes;
+
+/// Every stored column of an article but its internal key.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize, Deserialize)]
+#[diesel(table_name = articles)]
+#[serde(deny_unknown_fields)]
+pub struct StoredArticle {
+    pub id: String,
+    pub slug: String,
+    pub title: String,
+    pub subtitle: Option<String>,
+    pub excerpt: String,
+    pub excerpt_is_derived: bool,
+    pub status: String,
+    pub published_at: Option<String>,
+    pub sort_at: String,
+    pub language: String,
+    pub translation_group: String,
+    pub feature_image_url: Option<String>,
+    pub feature_image_alt: Option<String>,
+    pub feature_image_caption: Option<String>,
+    pub canonical_url: Option<String>,
+    pub featured: bool,
+    pub view_count: i64,
+    pub word_count: i32,
+    pub reading_time_minutes: i32,
+    pub created_at: String,
+    pub updated_at: String,
+    pub deleted_at: Option<String>,
+    pub version: i32,
+    pub body_markdown: String,
+    pub body_html: String,
+    pub body_text: String,
+}
+
+/// A tag or an author.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StoredTerm {
+    pub slug: String,
+    pub name: String,
+    pub description: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// One revision of an exported article.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StoredRevision {
+    pub n: i32,
+    pub change: String,
+    pub key_name: Option<String>,
+    pub created_at: String,
+    pub snapshot: serde_json::Value,
+}
+
+/// Views of one UTC day.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DayViews {
+    pub day: String,
+    pub views: i64,
+}
+
+/// An article with everything attached to it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ArticleLine {
+    pub article: StoredArticle,
+    /// Tag slugs in order.
+    pub tags: Vec<String>,
+    /// Author slugs in order.
+    pub authors: Vec<String>,
+    pub former_slugs: Vec<String>,
+    pub revisions: Vec<StoredRevision>,
+    pub views_daily: Vec<DayViews>,
+}
+
+/// One line of an export.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum Line {
+    Author(StoredTerm),
+    Tag(StoredTerm),
+    Article(Box<ArticleLine>),
+}
+
+/// Copies the live database to `path` (which must not exist) in one consistent read.
+pub fn backup(conn: &mut SqliteConnection, path: &str) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        !std::path::Path::new(path).exists(),
+        "{path} exists; a backup never overwrites"
+    );
+    diesel::sql_query("VACUUM INTO ?")
+        .bind::<diesel::sql_types::Text, _>(path)
+        .execute(conn)?;
+    Ok(())
+}
+
+type TermRow = (String, String, Option<String>, String, String);
+
+macro_rules! terms_of {
+    ($conn:expr, $table:ident) => {
+        $table::table
+            .order($table::pk)
+            .select((
+                $table::slug,
+                $table::name,
+                $table::description,
+                $table::created_at,
+                $table::updated_at,
+            ))
+            .load::<TermRow>($conn)?
+            .into_iter()
+            .map(
+                |(slug, name, description, created_at, updated_at)| StoredTerm {
+                    slug,
+                    name,
+                    description,
+                    created_at,
+                    updated_at,
+                },
+            )
+    };
+}
+
+/// Writes every author, tag and article as NDJSON; returns the number of lines.
+pub fn export(conn: &mut SqliteConnection, out: &mut impl Write) -> anyhow::Result<usize> {
+    let mut lines = 0;
+    // One read transaction: a consistent picture even while the server writes.
+    conn.transaction(|conn| {
+        for t in terms_of!(conn, authors) {
+            writeln!(out, "{}", serde_json::to_string(&Line::Author(t))?)?;
+            lines += 1;
+        }
+        for t in terms_of!(conn, tags) {
+            writeln!(out, "{}", serde_json::to_string(&Line::Tag(t))?)?;
+            lines += 1;
+        }
+        let pks: Vec<i32> = articles::table
+            .order(articles::pk)
+            .select(articles::pk)
+            .load(conn)?;
+        for chunk in pks.chunks(500) {
+            for line in article_lines(conn, chunk)? {
+                writeln!(
+                    out,
+                    "{}",
+                    serde_json::to_string(&Line::Article(Box::new(line)))?
+                )?;
+                lines += 1;
+            }
+        }
+        Ok::<_, anyhow::Error>(())
+    })?;
+    Ok(lines)
+}
+
+fn article_lines(conn: &mut SqliteConnection, pks: &[i32]) -> anyhow::Result<Vec<ArticleLine>> {
+    use std::collections::HashMap;
+    let rows: Vec<(i32, StoredArticle)> = articles::table
+        .filter(articles::pk.eq_any(pks))
+        .order(articles::pk)
+        .select((articles::pk, StoredArticle::as_select()))
+        .load(conn)?;
+    let mut tag_links: HashMap<i32, Vec<String>> = HashMap::new();
+    for (pk, slug) in article_tags::table
+        .inner_join(tags::table)
+        .filter(article_tags::article_pk.eq_any(pks))
+        .order((article_tags::article_pk, article_tags::position))
+        .select((article_tags::article_pk, tags::slug))
+        .load::<(i32, String)>(conn)?
+    {
+        tag_links.entry(pk).or_default().push(slug);
+    }
+    let mut author_links: HashMap<i32, Vec<String>> = HashMap::new();
+    for (pk, slug) in article_authors::table
+        .inner_join(authors::table)
+        .filter(article_authors::article_pk.eq_any(pks))
+        .order((article_authors::article_pk, article_authors::position))
+        .select((article_authors::article_pk, authors::slug))
+        .load::<(i32, String)>(conn)?
+    {
+        author_links.entry(pk).or_default().push(slug);
+    }
+    let mut former: HashMap<i32, Vec<String>> = HashMap::new();
+    for (pk, slug) in former_slugs::table
+        .filter(former_slugs::article_pk.eq_any(pks))
+        .order((former_slugs::article_pk, former_slugs::slug))
+        .select((former_slugs::article_pk, former_slugs::slug))
+        .load::<(i32, String)>(conn)?
+    {
+        former.entry(pk).or_default().push(slug);
+    }
+    let mut revisions: HashMap<i32, Vec<StoredRevision>> = HashMap::new();
+    type RevisionRow = (i32, i32, String, Option<String>, String, String);
+    for (pk, n, change, key_name, created_at, snapshot) in article_revisions::table
+        .filter(article_revisions::article_pk.eq_any(pks))
+        .order((article_revisions::article_pk, article_revisions::n))
+        .select((
+            article_revisions::article_pk,
+            article_revisions::n,
+            article_revisions::change,
+            article_revisions::key_name,
+            article_revisions::created_at,
+            article_revisions::snapshot,
+        ))
+        .load::<RevisionRow>(conn)?
+    {
+        revisions.entry(pk).or_default().push(StoredRevision {
+            n,
+            change,
+            key_name,
+            created_at,
+            snapshot: serde_json::from_str(&snapshot)?,
+        });
+    }
+    let mut views: HashMap<i32, Vec<DayViews>> = HashMap::new();
+    for (pk, day, n) in article_views_daily::table
+        .filter(article_views_daily::article_pk.eq_any(pks))
+        .order((article_views_daily::article_pk, article_views_daily::day))
+        .select((
+            article_views_daily::article_pk,
+            article_views_daily::day,
+            article_views_daily::views,
+        ))
+        .load::<(i32, String, i64)>(conn)?
+    {
+        views
+            .entry(pk)
+            .or_default()
+            .push(DayViews { day, views: n });
+    }
+    Ok(rows
+        .into_iter()
+        .map(|(pk, article)| ArticleLine {
+            article,
+            tags: tag_links.remove(&pk).unwrap_or_default(),
+            authors: author_links.remove(&pk).unwrap_or_default(),
+            former_slugs: former.remove(&pk).unwrap_or_default(),
+            revisions: revisions.remove(&pk).unwrap_or_default(),
+            views_daily: views.remove(&pk).unwrap_or_default(),
+        })
+        .collect())
+}
+
+/// What an import did.
+#[derive(Debug, Default)]
+pub struct ImportReport {
+    /// Lines stored.
+    pub imported: usize,
+    /// Lines refused, with their numbers (from 1) and why.
+    pub errors: Vec<(usize, String)>,
+}
+
+/// Lines per transaction.
+const BATCH: usize = 1000;
+
+/// Reads NDJSON (as `export` writes it) into the database. Each line is stored whole
+/// or not at all; afterwards the search index and the change feed are brought up to
+/// date for what was imported.
+pub fn import(conn: &mut SqliteConnection, input: impl BufRead) -> anyhow::Result<ImportReport> {
+    let mut report = ImportReport::default();
+    let mut batch: Vec<(usize, String)> = Vec::with_capacity(BATCH);
+    let flush = |conn: &mut SqliteConnection,
+                 batch: &mut Vec<(usize, String)>,
+                 report: &mut ImportReport|
+     -> anyhow::Result<()> {
+        conn.immediate_transaction(|conn| {
+            for (number, text) in batch.drain(..) {
+                // A savepoint per line: a failing line leaves nothing behind.
+                match conn.transaction(|conn| import_line(conn, &text)) {
+                    Ok(()) => report.imported += 1,
+                    Err(e) => report.errors.push((number, e.to_string())),
+                }
+            }
+            crate::db::touch(conn)?;
+            Ok::<_, anyhow::Error>(())
+        })
+    };
+    for (i, line) in input.lines().enumerate() {
+        let line = line?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        batch.push((i + 1, line));
+        if batch.len() == BATCH {
+            flush(conn, &mut batch, &mut report)?;
+        }
+    }
+    if !batch.is_empty() {
+        flush(conn, &mut batch, &mut report)?;
+    }
+    crate::db::search::index_missing(conn)?;
+    changes::backfill(conn, &crate::db::now()).map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok(report)
+}
+
+/// Why a line failed, in words an operator can act on.
+#[derive(Debug, thiserror::Error)]
+enum LineError {
+    #[error("not a valid export line: {0}")]
+    Json(#[from] serde_json::Error),
+    #[error("{0}")]
+    Rule(String),
+    #[error("{0}")]
+    Store(String),
+}
+
+impl From<diesel::result::Error> for LineError {
+    fn from(e: diesel::result::Error) -> Self {
+        use diesel::result::{DatabaseErrorKind, Error};
+        match e {
+            Error::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => Self::Rule(format!(
+                "already in the database (unique: {})",
+                info.message()
+                    .trim_start_matches("UNIQUE constraint failed: ")
+            )),
+            other => Self::Store(other.to_string()),
+        }
+    }
+}
+
+fn import_line(conn: &mut SqliteConnection, text: &str) -> Result<(), LineError> {
+    match serde_json::from_str::<Line>(text)? {
+        Line::Author(t) => insert_term!(conn, authors, t),
+        Line::Tag(t) => insert_term!(conn, tags, t),
+        Line::Article(a) => import_article(conn, *a),
+    }
+}
+
+macro_rules! insert_term {
+    ($conn:expr, $table:ident, $t:expr) => {{
+        diesel::insert_into($table::table)
+            .values((
+                $table::slug.eq(&$t.slug),
+                $table::name.eq(&$t.name),
+                $table::description.eq(&$t.description),
+                $table::created_at.eq(&$t.created_at),
+                $table::updated_at.eq(&$t.updated_at),
+            ))
+            .execute($conn)?;
+        Ok(())
+    }};
+}
+use insert_term;
+
+fn import_article(conn: &mut SqliteConnection, a: ArticleLine) -> Result<(), LineError> {
+    if !["draft", "published", "archived"].contains(&a.article.status.as_str()) {
+        return Err(LineError::Rule(format!(
+            "unknown status '{}'",
+            a.article.status
+        )));
+    }
+    let pk: i32 = diesel::insert_into(articles::table)
+        .values(&a.article)
+        .returning(articles::pk)
+        .get_result(conn)?;
+    for (position, slug) in a.tags.iter().enumerate() {
+        let tag_pk: i32 = tags::table
+            .filter(tags::slug.eq(slug))
+            .select(tags::pk)
+            .first(conn)
+            .optional()?
+            .ok_or_else(|| {
+                LineError::Rule(format!(
+                    "tag '{slug}' is not in the database (its line must come first)"
+                ))
+            })?;
+        diesel::insert_into(article_tags::table)
+            .values((
+                article_tags::article_pk.eq(pk),
+                article_tags::tag_pk.eq(tag_pk),
+                article_tags::position.eq(position as i32),
+            ))
+            .execute(conn)?;
+    }
+    for (position, slug) in a.authors.iter().enumerate() {
+        let author_pk: i32 = authors::table
+            .filter(authors::slug.eq(slug))
+            .select(authors::pk)
+            .first(conn)
+            .optional()?
+            .ok_or_else(|| {
+                LineError::Rule(format!(
+                    "author '{slug}' is not in the database (its line must come first)"
+                ))
+            })?;
+        diesel::insert_into(article_authors::table)
+            .values((
+                article_authors::article_pk.eq(pk),
+                article_authors::author_pk.eq(author_pk),
+                article_authors::position.eq(position as i32),
+            ))
+            .execute(conn)?;
+    }
+    for slug in &a.former_slugs {
+        diesel::insert_into(former_slugs::table)
+            .values((former_slugs::slug.eq(slug), former_slugs::article_pk.eq(pk)))
+            .execute(conn)?;
+    }
+    for r in &a.revisions {
+        diesel::insert_into(article_revisions::table)
+            .values((
+                article_revisions::article_pk.eq(pk),
+                article_revisions::n.eq(r.n),
+                article_revisions::change.eq(&r.change),
+                article_revisions::key_name.eq(&r.key_name),
+                article_revisions::created_at.eq(&r.created_at),
+                article_revisions::snapshot.eq(r.snapshot.to_string()),
+            ))
+            .execute(conn)?;
+    }
+    for v in &a.views_daily {
+        diesel::insert_into(article_views_daily::table)
+            .values((
+                article_views_daily::article_pk.eq(pk),
+                article_views_daily::day.eq(&v.day),
+                article_views_daily::views.eq(v.views),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}

@@ -95,7 +95,8 @@ pub async fn create_preview_link(
     bytes: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     auth.require(Scope::Write)?;
-    let input: PreviewLinkInput = if bytes.is_empty() {
+    // No body, or JSON `null`, takes the defaults.
+    let input: PreviewLinkInput = if bytes.is_empty() || bytes.trim_ascii() == b"null" {
         PreviewLinkInput::default()
     } else {
         body::typed(serde_json::Value::Object(body::object(

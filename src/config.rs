@@ -69,6 +69,9 @@ pub struct Config {
     /// Time a client has to send its request head, milliseconds; slower ones get 408
     /// (`NEWSDESK_CLIENT_TIMEOUT_MS`).
     pub client_timeout_ms: u64,
+    /// Largest total size of a request's headers in bytes; larger: 431
+    /// (`NEWSDESK_MAX_HEADER_BYTES`).
+    pub max_header_bytes: usize,
     /// Open connections per worker before new ones wait (`NEWSDESK_MAX_CONNECTIONS`).
     pub max_connections: usize,
     /// Key that signs preview links (`NEWSDESK_PREVIEW_SECRET`); when unset, one is made
@@ -121,6 +124,7 @@ impl Default for Config {
             view_window_secs: 1800,
             client_timeout_ms: 5000,
             max_connections: 25_000,
+            max_header_bytes: 16_384,
             preview_secret: None,
         }
     }
@@ -211,6 +215,7 @@ impl Config {
             view_window_secs: var("NEWSDESK_VIEW_WINDOW_SECS", d.view_window_secs)?,
             client_timeout_ms: var("NEWSDESK_CLIENT_TIMEOUT_MS", d.client_timeout_ms)?,
             max_connections: var("NEWSDESK_MAX_CONNECTIONS", d.max_connections)?,
+            max_header_bytes: var("NEWSDESK_MAX_HEADER_BYTES", d.max_header_bytes)?,
             preview_secret,
             sitemap_urls,
             article_url,

@@ -101,6 +101,9 @@ pub enum ApiError {
         detail: String,
         errors: Vec<FieldError>,
     },
+    /// 431: the request's headers are larger than the limit.
+    #[error("{0}")]
+    HeadersTooLarge(String),
     /// 429: the client's quota for this window is spent; retry after `retry_after` seconds.
     #[error("{detail}")]
     TooManyRequests { detail: String, retry_after: u64 },
@@ -163,6 +166,7 @@ impl ApiError {
             Self::UnsupportedMediaType(_) => "/problems/unsupported-media-type",
             Self::Unprocessable { .. } => "/problems/validation-failed",
             Self::TooManyRequests { .. } => "/problems/too-many-requests",
+            Self::HeadersTooLarge(_) => "/problems/headers-too-large",
             Self::Internal(_) => "/problems/internal",
             Self::Unavailable(_) => "/problems/unavailable",
         }
@@ -209,6 +213,7 @@ impl ResponseError for ApiError {
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::HeadersTooLarge(_) => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
         }

@@ -148,6 +148,20 @@ pub fn finish(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
     responses.insert("InternalError".into(), RefOr::T(internal));
     responses.insert("Unavailable".into(), RefOr::T(busy));
     responses.insert("TooManyRequests".into(), RefOr::T(too_many));
+    responses.insert(
+        "HeadersTooLarge".into(),
+        RefOr::T(
+            ResponseBuilder::new()
+                .description("The request's headers are larger than `NEWSDESK_MAX_HEADER_BYTES`.")
+                .content(
+                    crate::error::PROBLEM_JSON,
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("Problem")))
+                        .build(),
+                )
+                .build(),
+        ),
+    );
     for (path, item) in api.paths.paths.iter_mut() {
         let quota = path.starts_with("/v1");
         let ops = [
@@ -166,6 +180,10 @@ pub fn finish(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
                 .responses
                 .entry("503".into())
                 .or_insert_with(|| RefOr::Ref(Ref::from_response_name("Unavailable")));
+            op.responses
+                .responses
+                .entry("431".into())
+                .or_insert_with(|| RefOr::Ref(Ref::from_response_name("HeadersTooLarge")));
             if quota {
                 op.responses
                     .responses

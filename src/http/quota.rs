@@ -1,4 +1,6 @@
-//! The quota middleware: every `/v1` request is counted against its client's rate — the
+//! The request gate. First the size of the request's headers (431 past
+//! `NEWSDESK_MAX_HEADER_BYTES`, so no handler parses a huge cookie or key). Then the
+//! quota: every `/v1` request is counted against its client's rate — the
 //! key's own rate or `NEWSDESK_KEY_RATE` for a valid key, `NEWSDESK_ANON_RATE` per client
 //! address otherwise (bad keys too, so guessing keys is rate-limited) — and answered with
 //! `RateLimit-Policy` and `RateLimit` headers; past the quota, 429 with `Retry-After`.
@@ -32,6 +34,21 @@ pub async fn enforce(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, Error> {
     let state = req.app_data::<web::Data<AppState>>().cloned();
+    if let Some(limit) = state.as_ref().map(|s| s.config.max_header_bytes) {
+        let size: usize = req
+            .headers()
+            .iter()
+            .map(|(k, v)| k.as_str().len() + v.len() + 4)
+            .sum();
+        if size > limit {
+            let err = ApiError::HeadersTooLarge(format!(
+                "The request's headers are {size} bytes; this server accepts at most {limit}."
+            ));
+            return Ok(req
+                .into_response(err.error_response())
+                .map_into_right_body());
+        }
+    }
     let Some(state) = state.filter(|_| req.path().starts_with("/v1")) else {
         return Ok(next.call(req).await?.map_into_left_body());
     };

@@ -174,3 +174,59 @@ async fn keys_are_stored_only_as_hashes() {
         );
     }
 }
+
+#[actix_web::test]
+async fn keys_create_takes_a_rate_and_a_lifetime() {
+    let app = TestApp::spawn().await;
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_newsdesk"))
+            .args(args)
+            .env("DATABASE_URL", &app.db_path)
+            .env("RUST_LOG", "warn")
+            .output()
+            .unwrap()
+    };
+    let out = run(&[
+        "keys",
+        "create",
+        "--name",
+        "partner",
+        "--scope",
+        "read",
+        "--rate",
+        "2/min",
+        "--expires-in",
+        "12h",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let key = String::from_utf8(out.stdout).unwrap();
+    let key = key.trim();
+    assert!(
+        key.starts_with("nd_") && !key.contains(' '),
+        "the key alone on stdout"
+    );
+    for expected in [200, 200, 429] {
+        let res = app.get("/v1/trash", Some(key)).await;
+        res.assert_status(expected);
+        assert_eq!(
+            res.header("ratelimit-policy").as_deref(),
+            Some("\"default\";q=2;w=60")
+        );
+    }
+    let list = String::from_utf8(run(&["keys", "list"]).stdout).unwrap();
+    let line = list.lines().find(|l| l.starts_with("partner")).unwrap();
+    assert!(line.contains("2/min"), "{line}");
+    let tomorrow = (chrono::Utc::now() + chrono::Duration::hours(12))
+        .format("%Y-%m-%d")
+        .to_string();
+    assert!(line.contains(&tomorrow), "expiry shown: {line}");
+    for bad in [["--rate", "5/fortnight"], ["--expires-in", "forever"]] {
+        let mut args = vec!["keys", "create", "--name", "x", "--scope", "read"];
+        args.extend(bad);
+        assert!(!run(&args).status.success(), "{bad:?}");
+    }
+}

@@ -1,73 +1,122 @@
 #!/usr/bin/env bash
-# Benchmark of newsdesk's read paths on this machine.
+# newsdesk's benchmark: W1–W7 against the ceiling, on this machine, in one run.
 #
 #   bash bench/run.sh [ARTICLES]      (default 100000)
 #
-# Builds the release binary, seeds ARTICLES demo articles once (bench/data/, reused
-# while the count matches), starts the server pinned to CPU 0 with one worker, and
-# drives each query shape from CPU 1 with wrk (installed with apt when missing):
-# 16 connections, 10 s each. Prints a Markdown table: req/s, p50, p99, errors.
+# Builds the release binary and examples/ceiling.rs, seeds ARTICLES demo articles once
+# (bench/data/, reused while the count matches; each run works on a copy), then, with the
+# server pinned to CPU 0 (one worker) and wrk on CPU 1 (64 connections, 10 s each):
+#   ceiling  examples/ceiling.rs: one pre-serialized ~4 KB article from memory
+#   W1 article by slug, rotating over 1,000 slugs      W2 newest 20
+#   W3 tag filter at a deep cursor page                 W4 search top 20, common word
+#   W5 a filtered list with its total                   W6 RSS feed (50 items)
+#   W7 90% reads / 10% creates                          writes: creates only
+# and times `newsdesk import` of the whole set into an empty database.
+# Prints one Markdown table: req/s, ratio to the ceiling, p50, p99, errors, peak RSS.
+# wrk and taskset are installed with apt when missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 ARTICLES=${1:-100000}
 PORT=${BENCH_PORT:-18181}
 DURATION=${BENCH_DURATION:-10s}
-CONNECTIONS=${BENCH_CONNECTIONS:-16}
+CONNECTIONS=${BENCH_CONNECTIONS:-64}
 DATA=bench/data
-DB="$DATA/bench-$ARTICLES.db"
+SEEDED="$DATA/bench-$ARTICLES.db"
+DB="$DATA/run.db"
 BASE="http://127.0.0.1:$PORT"
 
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
 command -v taskset >/dev/null || { apt-get update -qq && apt-get install -y -qq util-linux; }
-cargo build --release --quiet
+cargo build --release --quiet --bin newsdesk --example ceiling
 BIN=target/release/newsdesk
 mkdir -p "$DATA"
-if [ ! -f "$DB" ]; then
-  echo "seeding $ARTICLES articles into $DB ..." >&2
-  DATABASE_URL="$DB" "$BIN" seed-demo --articles "$ARTICLES" >&2
+if [ ! -f "$SEEDED" ]; then
+  echo "seeding $ARTICLES articles into $SEEDED ..." >&2
+  DATABASE_URL="$SEEDED" "$BIN" seed-demo --articles "$ARTICLES" >&2
 fi
+rm -f "$DB" "$DB-wal" "$DB-shm"
+cp "$SEEDED" "$DB"
 
-DATABASE_URL="$DB" NEWSDESK_BIND="127.0.0.1:$PORT" NEWSDESK_PUBLIC_URL="$BASE" \
-  NEWSDESK_WORKERS=1 RUST_LOG=warn taskset -c 0 "$BIN" serve >"$DATA/server.log" 2>&1 &
-SERVER=$!
-trap 'kill $SERVER 2>/dev/null || true' EXIT
-for _ in $(seq 1 100); do curl -fsS "$BASE/readyz" >/dev/null 2>&1 && break; sleep 0.1; done
-
-json() { python3 -c "import sys, json; d = json.load(sys.stdin); print($1)"; }
-# A cursor 50,000 articles deep (or half way for smaller sets), found once by page.
-HALF=$(( ARTICLES / 2 / 100 ))
-DEEP=$(curl -fsS "$BASE/v1/articles?limit=100&page=$HALF&fields=id" | json 'd["meta"]["next_cursor"]')
-TAG=standwithukraine
-TAG_HALF=$(curl -fsS "$BASE/v1/articles?tag=$TAG&limit=1&fields=id" | json 'd["meta"]["total"] // 2 // 20')
-TAG_DEEP=$(curl -fsS "$BASE/v1/articles?tag=$TAG&limit=20&page=$TAG_HALF&fields=id" | json 'd["meta"]["next_cursor"]')
-UK_Q=$(python3 -c 'import urllib.parse; print(urllib.parse.quote("Україна"))')
-
-shapes=(
-  "first page (newest 20)|/v1/articles?limit=20"
-  "deep cursor page ($(( HALF * 100 )) in)|/v1/articles?limit=20&cursor=$DEEP"
-  "tag filter, first page|/v1/articles?tag=$TAG&limit=20"
-  "tag filter, deep cursor|/v1/articles?tag=$TAG&limit=20&cursor=$TAG_DEEP"
-  "search, common word (community), relevance|/v1/articles?q=community&limit=20"
-  "search, common word, newest first|/v1/articles?q=community&sort=-published_at&limit=20"
-  "search, Ukrainian inflected (Україна)|/v1/articles?q=$UK_Q&limit=20"
-  "search, rare word (one match)|/v1/articles?q=77777&limit=20"
-  "count only (limit=1, total)|/v1/articles?limit=1&fields=id"
-  "article by slug|/v1/articles/__SLUG__"
-)
-SLUG=$(curl -fsS "$BASE/v1/articles?limit=1&fields=slug" | json 'd["data"][0]["slug"]')
-
-echo
-echo "| query shape | req/s | p50 | p99 | errors |"
-echo "|---|---:|---:|---:|---:|"
-for s in "${shapes[@]}"; do
-  name=${s%%|*}
-  path=${s#*|}
-  path=${path/__SLUG__/$SLUG}
-  out=$(taskset -c 1 wrk -t1 -c"$CONNECTIONS" -d"$DURATION" --latency "$BASE$path" 2>&1)
+# wrk's output → "req/s|p50|p99|errors"
+measure() {
+  local out
+  out=$(taskset -c 1 wrk -t1 -c"$CONNECTIONS" -d"$DURATION" --latency "$@" 2>&1)
+  local rps p50 p99 errors
   rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
   p50=$(awk '$1 == "50%" {print $2}' <<<"$out")
   p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
-  errors=$(awk '/Non-2xx|Socket errors/ {e = e $0 " "} END {print (e == "" ? 0 : e)}' <<<"$out")
-  echo "| $name | $rps | $p50 | $p99 | $errors |"
+  errors=$(awk '/Non-2xx/ {n += $NF} /Socket errors/ {gsub(",", ""); n += $4 + $6 + $8 + $10} END {print n + 0}' <<<"$out")
+  echo "$rps|$p50|$p99|$errors"
+}
+
+peak_rss_mb() { awk '/VmHWM/ {printf "%.0f", $2 / 1024}' "/proc/$1/status"; }
+reset_peak() { echo 5 >"/proc/$1/clear_refs" 2>/dev/null || true; }
+
+# The ceiling.
+taskset -c 0 target/release/examples/ceiling "127.0.0.1:$PORT" 2>/dev/null &
+CEILING_PID=$!
+for _ in $(seq 1 100); do curl -fsS "$BASE/" >/dev/null 2>&1 && break; sleep 0.1; done
+CEILING=$(measure "$BASE/")
+kill $CEILING_PID; wait $CEILING_PID 2>/dev/null || true
+CEILING_RPS=${CEILING%%|*}
+
+KEY=$(DATABASE_URL="$DB" "$BIN" keys create --name "bench-$$" --scope write 2>/dev/null)
+DATABASE_URL="$DB" NEWSDESK_BIND="127.0.0.1:$PORT" NEWSDESK_PUBLIC_URL="$BASE" \
+  NEWSDESK_WORKERS=1 NEWSDESK_ANON_RATE=off NEWSDESK_KEY_RATE=off RUST_LOG=warn \
+  taskset -c 0 "$BIN" serve >"$DATA/server.log" 2>&1 &
+SERVER=$!
+trap 'kill $SERVER 2>/dev/null || true' EXIT
+for _ in $(seq 1 300); do curl -fsS "$BASE/readyz" >/dev/null 2>&1 && break; sleep 0.1; done
+
+json() { python3 -c "import sys, json; d = json.load(sys.stdin); print($1)"; }
+# 1,000 slugs for W1 and W7.
+: >"$DATA/slugs.txt"
+for page in $(seq 1 10); do
+  curl -fsS "$BASE/v1/articles?limit=100&page=$page&fields=slug" |
+    json '"\n".join(a["slug"] for a in d["data"])' >>"$DATA/slugs.txt"
 done
+TAG=standwithukraine
+TAG_PAGES=$(curl -fsS "$BASE/v1/articles?tag=$TAG&limit=1&fields=id" | json 'd["meta"]["total"] // 20')
+TAG_DEEP=$(curl -fsS "$BASE/v1/articles?tag=$TAG&limit=20&page=$(( TAG_PAGES / 2 ))&fields=id" | json 'd["meta"]["next_cursor"]')
+COMMON=community
+
+workloads=(
+  "W1 article by slug (1,000 rotating)|60|-s bench/slugs.lua $BASE"
+  "W2 newest 20|25|$BASE/v1/articles?limit=20"
+  "W3 tag filter, deep cursor (page $(( TAG_PAGES / 2 )))|25|$BASE/v1/articles?tag=$TAG&limit=20&cursor=$TAG_DEEP"
+  "W4 search top 20, common word ($COMMON)|10|$BASE/v1/articles?q=$COMMON&limit=20"
+  "W5 filtered list with total (language=uk)|-|$BASE/v1/articles?language=uk&limit=20"
+  "W6 RSS feed (50 items, full HTML)|25|$BASE/v1/feeds/rss"
+  "W7 90% reads / 10% creates|-|-s bench/mixed.lua $BASE"
+  "writes: creates only|-|-s bench/create.lua $BASE"
+)
+
+echo
+echo "$ARTICLES articles; server on CPU 0 (1 worker), wrk on CPU 1, $CONNECTIONS connections, $DURATION each."
+echo
+echo "| workload | req/s | % of ceiling | target | p50 | p99 | errors | peak RSS |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|"
+IFS='|' read -r c_rps c_p50 c_p99 c_err <<<"$CEILING"
+echo "| ceiling (4 KB from memory) | $c_rps | 100% | | $c_p50 | $c_p99 | $c_err | |"
+for w in "${workloads[@]}"; do
+  IFS='|' read -r name target args <<<"$w"
+  reset_peak $SERVER
+  # shellcheck disable=SC2086
+  IFS='|' read -r rps p50 p99 errors <<<"$(BENCH_KEY=$KEY measure $args)"
+  ratio=$(awk -v a="$rps" -v b="$CEILING_RPS" 'BEGIN {printf "%.1f%%", 100 * a / b}')
+  [ "$target" = "-" ] && target="" || target="≥ $target%"
+  echo "| $name | $rps | $ratio | $target | $p50 | $p99 | $errors | $(peak_rss_mb $SERVER) MB |"
+done
+kill $SERVER; wait $SERVER 2>/dev/null || true
+trap - EXIT
+
+# Import: the seeded set, exported, into an empty database.
+DATABASE_URL="$SEEDED" "$BIN" export >"$DATA/export.ndjson" 2>/dev/null
+rm -f "$DATA/import.db" "$DATA/import.db-wal" "$DATA/import.db-shm"
+START=$(date +%s.%N)
+DATABASE_URL="$DATA/import.db" RUST_LOG=warn "$BIN" import "$DATA/export.ndjson" 2>/dev/null
+END=$(date +%s.%N)
+echo
+awk -v n="$ARTICLES" -v s="$START" -v e="$END" \
+  'BEGIN {printf "import: %d articles in %.1f s = %.0f articles/s (target ≥ 10,000/s)\n", n, e - s, n / (e - s)}'

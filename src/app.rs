@@ -35,6 +35,8 @@ pub struct AppState {
     pub counts: Arc<crate::caches::CountCache>,
     /// Request quotas per client.
     pub limits: Arc<crate::rate_limits::Limiter>,
+    /// The preview-link key, once read (or made).
+    pub preview_secret: Arc<std::sync::OnceLock<Vec<u8>>>,
 }
 
 impl AppState {
@@ -51,6 +53,7 @@ impl AppState {
             views: Arc::new(ViewBuffer::default()),
             counts: Arc::new(crate::caches::CountCache::default()),
             limits: Arc::new(crate::rate_limits::Limiter::default()),
+            preview_secret: Arc::new(std::sync::OnceLock::new()),
             metrics,
         })
     }

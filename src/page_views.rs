@@ -14,12 +14,15 @@ use crate::db::{self, DbPool};
 #[derive(Debug, Default)]
 pub struct ViewBuffer {
     pending: Mutex<HashMap<String, i64>>,
-    seen: Mutex<HashMap<(String, String), Instant>>,
+    seen: Mutex<(HashMap<(String, String), Instant>, Option<Instant>)>,
     batches: AtomicU64,
 }
 
 /// Client–article pairs remembered before old ones are swept.
 const SWEEP_AT: usize = 200_000;
+
+/// Client–article pairs remembered at most.
+const HARD_CAP: usize = 2_000_000;
 
 impl ViewBuffer {
     /// Counts one view of the article `id`.
@@ -29,21 +32,27 @@ impl ViewBuffer {
     }
 
     /// Counts a view of article `id` by `client` unless that client's last counted view
-    /// of it is younger than `window`; returns whether it counted.
+    /// of it is younger than `window`; returns whether it counted. Old pairs are swept
+    /// at most once a second; past a hard cap, views of new pairs are not counted (a
+    /// flood of addresses cannot inflate "most read" or memory).
     pub fn record_once(&self, client: &str, id: &str, window: Duration) -> bool {
         let now = Instant::now();
         {
             let mut seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
-            if seen.len() >= SWEEP_AT {
-                seen.retain(|_, at| now.duration_since(*at) < window);
+            let (pairs, last_sweep) = &mut *seen;
+            if pairs.len() >= SWEEP_AT
+                && last_sweep.is_none_or(|t| now.duration_since(t) >= Duration::from_secs(1))
+            {
+                *last_sweep = Some(now);
+                pairs.retain(|_, at| now.duration_since(*at) < window);
             }
             let key = (client.to_string(), id.to_string());
-            if let Some(at) = seen.get(&key)
-                && now.duration_since(*at) < window
-            {
-                return false;
+            match pairs.get(&key) {
+                Some(at) if now.duration_since(*at) < window => return false,
+                None if pairs.len() >= HARD_CAP => return false,
+                _ => {}
             }
-            seen.insert(key, now);
+            pairs.insert(key, now);
         }
         self.record(id);
         true

@@ -50,14 +50,24 @@ impl Decision {
     }
 }
 
-/// Counters per client.
+/// Counters per client: the window's end (Unix seconds) and the requests counted in it.
 #[derive(Debug, Default)]
 pub struct Limiter {
-    windows: Mutex<HashMap<String, (u64, u32)>>,
+    state: Mutex<Windows>,
 }
 
-/// Clients remembered before stale windows are swept.
+#[derive(Debug, Default)]
+struct Windows {
+    by_client: HashMap<String, (u64, u32)>,
+    last_sweep: u64,
+}
+
+/// Clients remembered before ended windows are swept (at most once a second).
 const SWEEP_AT: usize = 100_000;
+
+/// Clients remembered at most; past it, new clients share one counter (so a flood of
+/// addresses costs memory no more than this, and is limited as one client).
+const HARD_CAP: usize = 1_000_000;
 
 impl Limiter {
     /// Counts a request of `client` against `rate`.
@@ -67,15 +77,23 @@ impl Limiter {
             .map(|d| d.as_secs())
             .unwrap_or_default();
         let w = u64::from(rate.window_secs.max(1));
-        let window = now / w;
-        let reset_secs = (window + 1) * w - now;
-        let mut windows = self.windows.lock().unwrap_or_else(|p| p.into_inner());
-        if windows.len() >= SWEEP_AT {
-            windows.retain(|_, (started, _)| *started >= window.saturating_sub(1));
+        let window_end = (now / w + 1) * w;
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        if state.by_client.len() >= SWEEP_AT && state.last_sweep != now {
+            state.last_sweep = now;
+            state.by_client.retain(|_, (end, _)| *end > now);
         }
-        let entry = windows.entry(client.to_string()).or_insert((window, 0));
-        if entry.0 != window {
-            *entry = (window, 0);
+        let client = if state.by_client.len() >= HARD_CAP && !state.by_client.contains_key(client) {
+            "overflow"
+        } else {
+            client
+        };
+        let entry = state
+            .by_client
+            .entry(client.to_string())
+            .or_insert((window_end, 0));
+        if entry.0 <= now {
+            *entry = (window_end, 0);
         }
         let allowed = entry.1 < rate.limit;
         if allowed {
@@ -84,7 +102,7 @@ impl Limiter {
         Decision {
             rate,
             remaining: rate.limit - entry.1.min(rate.limit),
-            reset_secs,
+            reset_secs: entry.0.saturating_sub(now).max(1),
             allowed,
         }
     }

@@ -339,10 +339,91 @@ impl From<diesel::result::Error> for LineError {
 
 fn import_line(conn: &mut SqliteConnection, text: &str) -> Result<(), LineError> {
     match serde_json::from_str::<Line>(text)? {
-        Line::Author(t) => insert_term!(conn, authors, t),
-        Line::Tag(t) => insert_term!(conn, tags, t),
-        Line::Article(a) => import_article(conn, *a),
+        Line::Author(t) => {
+            check_term(&t)?;
+            insert_term!(conn, authors, t)
+        }
+        Line::Tag(t) => {
+            check_term(&t)?;
+            insert_term!(conn, tags, t)
+        }
+        Line::Article(mut a) => {
+            check_article(&mut a)?;
+            import_article(conn, *a)
+        }
     }
+}
+
+fn rule(message: impl Into<String>) -> LineError {
+    LineError::Rule(message.into())
+}
+
+/// A timestamp in the store's one fixed-width form (so text order stays time order).
+fn check_time(field: &str, t: &str) -> Result<(), LineError> {
+    use crate::domain::time;
+    match time::parse(t).map(time::format) {
+        Some(canonical) if canonical == t => Ok(()),
+        _ => Err(rule(format!(
+            "{field} '{t}' is not a stored timestamp (2026-01-22T09:00:00.000000Z)"
+        ))),
+    }
+}
+
+fn check_term(t: &StoredTerm) -> Result<(), LineError> {
+    if !crate::domain::slug::is_valid_slug(&t.slug) {
+        return Err(rule(format!("'{}' is not a valid slug", t.slug)));
+    }
+    if t.name.trim().is_empty() {
+        return Err(rule("the name is empty"));
+    }
+    check_time("created_at", &t.created_at)?;
+    check_time("updated_at", &t.updated_at)
+}
+
+/// Checks what the API would have checked, and derives again what the API derives
+/// (sanitized HTML, plain text, counts) from the Markdown: an import file is input, and
+/// a crafted `body_html` must not reach readers.
+fn check_article(line: &mut ArticleLine) -> Result<(), LineError> {
+    let a = &mut line.article;
+    if uuid::Uuid::parse_str(&a.id).is_err() {
+        return Err(rule(format!("'{}' is not an article id", a.id)));
+    }
+    for slug in std::iter::once(&a.slug).chain(&line.former_slugs) {
+        if !crate::domain::slug::is_valid_slug(slug) {
+            return Err(rule(format!("'{slug}' is not a valid slug")));
+        }
+    }
+    if !crate::domain::article::is_language_tag(&a.language) {
+        return Err(rule(format!("'{}' is not a language tag", a.language)));
+    }
+    if !["draft", "published", "archived"].contains(&a.status.as_str()) {
+        return Err(rule(format!("unknown status '{}'", a.status)));
+    }
+    if a.title.trim().is_empty() || a.version < 1 || a.view_count < 0 {
+        return Err(rule("an empty title, a version below 1 or negative views"));
+    }
+    for (field, t) in [
+        ("sort_at", Some(&a.sort_at)),
+        ("created_at", Some(&a.created_at)),
+        ("updated_at", Some(&a.updated_at)),
+        ("published_at", a.published_at.as_ref()),
+        ("deleted_at", a.deleted_at.as_ref()),
+    ] {
+        if let Some(t) = t {
+            check_time(field, t)?;
+        }
+    }
+    for r in &line.revisions {
+        serde_json::from_value::<crate::wire::article::ArticleInput>(r.snapshot.clone())
+            .map_err(|e| rule(format!("revision {} is not an article body: {e}", r.n)))?;
+        check_time("revision created_at", &r.created_at)?;
+    }
+    let rendered = crate::domain::markdown::render(&a.body_markdown);
+    a.body_html = rendered.html;
+    a.body_text = rendered.text;
+    a.word_count = rendered.word_count;
+    a.reading_time_minutes = rendered.reading_time_minutes;
+    Ok(())
 }
 
 macro_rules! insert_term {
@@ -362,12 +443,6 @@ macro_rules! insert_term {
 use insert_term;
 
 fn import_article(conn: &mut SqliteConnection, a: ArticleLine) -> Result<(), LineError> {
-    if !["draft", "published", "archived"].contains(&a.article.status.as_str()) {
-        return Err(LineError::Rule(format!(
-            "unknown status '{}'",
-            a.article.status
-        )));
-    }
     let pk: i32 = diesel::insert_into(articles::table)
         .values(&a.article)
         .returning(articles::pk)

@@ -37,7 +37,7 @@ pub fn parse_rate(s: &str) -> Result<Rate, String> {
         "d" | "day" => 86_400,
         _ => return Err(bad()),
     };
-    if limit == 0 {
+    if limit == 0 || limit > 1_000_000_000 {
         return Err(bad());
     }
     Ok(Rate { limit, window_secs })

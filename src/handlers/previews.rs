@@ -45,15 +45,21 @@ pub struct PreviewLink {
     pub expires_at: chrono::DateTime<Utc>,
 }
 
+/// The signing key: configured, or made once and kept in the database; read once per
+/// process (a preview request never writes).
 async fn secret(state: &AppState) -> Result<Vec<u8>, ApiError> {
-    if let Some(s) = &state.config.preview_secret {
-        return Ok(s.as_bytes().to_vec());
+    if let Some(s) = state.preview_secret.get() {
+        return Ok(s.clone());
     }
-    let s = db::run(&state.pool, |conn| {
-        Ok(db::secrets::get_or_create(conn, "preview")?)
-    })
-    .await?;
-    Ok(s.into_bytes())
+    let s = match &state.config.preview_secret {
+        Some(s) => s.as_bytes().to_vec(),
+        None => db::run(&state.pool, |conn| {
+            Ok(db::secrets::get_or_create(conn, "preview")?)
+        })
+        .await?
+        .into_bytes(),
+    };
+    Ok(state.preview_secret.get_or_init(|| s).clone())
 }
 
 fn reader() -> Caller {
@@ -166,8 +172,10 @@ pub async fn get_preview(
     let id =
         preview::verify(&secret(&state).await?, &token, Utc::now().timestamp()).ok_or_else(gone)?;
     let rec = db::run(&state.pool, move |conn| {
-        let pk = db::articles::pk_of(conn, &id)?;
-        db::articles::load_by_pk(conn, &reader(), pk, &db::now())
+        // By id only (a slug could be anything, even a former article's id), and with
+        // only the translations the public may see: the link shows this article alone.
+        let pk = db::articles::pk_of_id(conn, &id)?;
+        db::articles::load_by_pk(conn, &Caller::Public, pk, &db::now())
     })
     .await
     .map_err(|e| match e {

@@ -13,7 +13,8 @@ pub fn address_of(
     forwarded_for: Option<&str>,
     trusted: &[IpAddr],
 ) -> Option<IpAddr> {
-    let peer = peer?;
+    // An IPv4 peer on a dual-stack socket shows as ::ffff:a.b.c.d.
+    let peer = peer?.to_canonical();
     if !trusted.contains(&peer) {
         return Some(peer);
     }
@@ -22,7 +23,7 @@ pub fn address_of(
     };
     let mut last = peer;
     for hop in chain.rsplit(',') {
-        match hop.trim().parse::<IpAddr>() {
+        match hop.trim().parse::<IpAddr>().map(|ip| ip.to_canonical()) {
             Ok(ip) if trusted.contains(&ip) => last = ip,
             Ok(ip) => return Some(ip),
             // A malformed entry: stop believing the chain there.
@@ -40,18 +41,38 @@ fn forwarded(headers: &actix_web::http::header::HeaderMap) -> Option<String> {
     (!all.is_empty()).then(|| all.join(","))
 }
 
-/// The client's address as text (`unknown` without a peer, as in in-process tests).
+/// A client's identity for quotas and view counting: an IPv4 address, or the /64
+/// network of an IPv6 one (one host usually holds a whole /64); `unknown` without a
+/// peer (as in in-process tests).
+fn identity(ip: Option<IpAddr>) -> String {
+    match ip {
+        Some(IpAddr::V6(v6)) => {
+            let s = v6.segments();
+            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+        }
+        Some(ip) => ip.to_string(),
+        None => "unknown".to_string(),
+    }
+}
+
+/// The client's identity (see [`address_of`]) for a request in a handler.
 pub fn address(req: &HttpRequest, trusted: &[IpAddr]) -> String {
     let chain = forwarded(req.headers());
-    address_of(req.peer_addr().map(|a| a.ip()), chain.as_deref(), trusted)
-        .map_or_else(|| "unknown".to_string(), |ip| ip.to_string())
+    identity(address_of(
+        req.peer_addr().map(|a| a.ip()),
+        chain.as_deref(),
+        trusted,
+    ))
 }
 
 /// [`address`] for a request still in the middleware chain.
 pub fn service_address(req: &ServiceRequest, trusted: &[IpAddr]) -> String {
     let chain = forwarded(req.headers());
-    address_of(req.peer_addr().map(|a| a.ip()), chain.as_deref(), trusted)
-        .map_or_else(|| "unknown".to_string(), |ip| ip.to_string())
+    identity(address_of(
+        req.peer_addr().map(|a| a.ip()),
+        chain.as_deref(),
+        trusted,
+    ))
 }
 
 #[cfg(test)]
@@ -86,5 +107,14 @@ mod tests {
             Some(ip("10.0.0.2"))
         );
         assert_eq!(address_of(None, Some("1.2.3.4"), &trusted), None);
+        // A trusted IPv4 proxy seen through a dual-stack socket is still trusted.
+        assert_eq!(
+            address_of(Some(ip("::ffff:10.0.0.1")), Some("198.51.100.7"), &trusted),
+            Some(ip("198.51.100.7"))
+        );
+        assert_eq!(
+            identity(Some(ip("2001:db8:1:2:3:4:5:6"))),
+            "2001:db8:1:2::/64"
+        );
     }
 }

@@ -49,7 +49,12 @@ pub async fn enforce(
                 .map_into_right_body());
         }
     }
-    let Some(state) = state.filter(|_| req.path().starts_with("/v1")) else {
+    // Everything is counted but the operations endpoints and the docs (matched on the
+    // raw path: a percent-encoded path to an API route is counted too).
+    let path = req.path();
+    let exempt = ["/healthz", "/readyz", "/metrics", "/openapi.json", "/docs"].contains(&path)
+        || path.starts_with("/docs/");
+    let Some(state) = state.filter(|_| !exempt) else {
         return Ok(next.call(req).await?.map_into_left_body());
     };
     let config = &state.config;

@@ -129,6 +129,23 @@ async fn import_reports_bad_lines_and_keeps_nothing_of_them() {
     lines.push(orphan);
     lines.push(article); // the same id again
     lines.push(r#"{"kind":"tag","slug":"x"}"#.into());
+    // A crafted body_html is not stored: the HTML is made again from the Markdown.
+    let crafted = lines[3]
+        .replace(
+            "01936b2e-0000-7000-8000-000000000001",
+            "01936b2e-0000-7000-8000-000000000002",
+        )
+        .replace("\"slug\":\"orphan\"", "\"slug\":\"crafted\"")
+        .replace("\"authors\":[\"nobody\"]", "\"authors\":[]");
+    let crafted = regex_free_replace_html(&crafted);
+    lines.push(crafted);
+    // A timestamp in another form would break text-ordered dates.
+    lines.push(
+        lines[lines.len() - 1]
+            .replace("2024-05-01T10:00:00.000000Z", "2024-05-01 10:00")
+            .replace("crafted", "badtime")
+            .replace("000000000002", "000000000003"),
+    );
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("target.db");
     let file = dir.path().join("in.ndjson");
@@ -144,6 +161,7 @@ async fn import_reports_bad_lines_and_keeps_nothing_of_them() {
         (4, "author 'nobody'"),
         (5, "already in the database"),
         (6, "not a valid export line"),
+        (8, "not a stored timestamp"),
     ] {
         assert!(
             report
@@ -153,10 +171,21 @@ async fn import_reports_bad_lines_and_keeps_nothing_of_them() {
         );
     }
     assert!(!report.contains("line 1:") && !report.contains("line 2:"));
-    // Only the good lines are in; nothing of the orphan.
+    // Only the good lines are in; nothing of the orphan, and no script from a line.
     let export = String::from_utf8(newsdesk(&db, &["export"]).stdout).unwrap();
-    assert_eq!(export.lines().count(), 2, "{export}");
-    assert!(!export.contains("orphan"));
+    assert_eq!(export.lines().count(), 3, "{export}");
+    assert!(!export.contains("orphan") && !export.contains("badtime"));
+    assert!(
+        export.contains("crafted") && !export.contains("<script>"),
+        "{export}"
+    );
+}
+
+/// Puts a script into a line's `body_html`.
+fn regex_free_replace_html(line: &str) -> String {
+    let mut v: serde_json::Value = serde_json::from_str(line).unwrap();
+    v["article"]["body_html"] = json!("<p>About Good one.</p><script>alert(1)</script>");
+    v.to_string()
 }
 
 #[actix_web::test]

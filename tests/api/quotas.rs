@@ -49,6 +49,13 @@ async fn anonymous_clients_get_429_with_the_headers_after_their_quota() {
             .unwrap()
             .starts_with("\"default\";r=0;")
     );
+    // The same route spelled with percent-escapes is the same route, and counted.
+    let res = app
+        .request(Method::GET, "/%761/articles")
+        .peer("203.0.113.5:4002")
+        .send()
+        .await;
+    res.assert_status(429);
     // Another address has its own quota; operations endpoints are not counted.
     app.request(Method::GET, "/v1/articles")
         .peer("198.51.100.7:4000")

@@ -169,16 +169,34 @@ async fn a_preview_link_shows_one_draft_without_a_key_until_it_expires() {
     let swapped = String::from_utf8(b64.decode(payload).unwrap())
         .unwrap()
         .replace(id, other["id"].as_str().unwrap());
+    let mut flipped = b64.decode(tag).unwrap();
+    flipped[0] ^= 1;
     for forged in [
         format!("/v1/previews/{}.{tag}", b64.encode(swapped)),
-        format!(
-            "/v1/previews/{payload}.{}",
-            tag.replace(|c: char| c.is_ascii_digit(), "A")
-        ),
+        format!("/v1/previews/{payload}.{}", b64.encode(flipped)),
         "/v1/previews/garbage".to_string(),
     ] {
         app.get(&forged, None).await.assert_status(404);
     }
+
+    // The preview lists only public translations: a draft sibling's slug (its title)
+    // stays hidden.
+    let public = app.published("Public original").await;
+    let sibling = app
+        .create_article(&json!({
+            "title": "Secret sibling headline", "body_markdown": "x", "status": "draft",
+            "language": "uk", "translation_of": public["id"],
+        }))
+        .await;
+    let link = preview_link(&app, public["id"].as_str().unwrap(), None)
+        .await
+        .json();
+    let shown = app
+        .get(&link["url"].as_str().unwrap()[PUBLIC_URL.len()..], None)
+        .await;
+    shown.assert_status(200);
+    assert_eq!(shown.json()["translations"], json!([]));
+    assert!(!shown.text().contains(sibling["slug"].as_str().unwrap()));
 
     // Expiry.
     let short = preview_link(&app, id, Some(json!({"expires_in": "1s"})))

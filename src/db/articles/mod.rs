@@ -11,7 +11,7 @@ mod write;
 
 pub use list::{Filter, ListPage, ListQuery, Position, Shelf, list};
 pub use rankings::{popular, related};
-pub use read::{ArticleRecord, Found, find, load_by_pk, pk_of};
+pub use read::{ArticleRecord, Found, find, load_by_pk, pk_of, pk_of_id};
 pub use write::{add_views, create, purge, restore, trash, update};
 
 use diesel::prelude::*;

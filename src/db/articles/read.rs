@@ -80,6 +80,16 @@ pub fn pk_of(conn: &mut SqliteConnection, key: &str) -> Result<i32, ApiError> {
         .ok_or_else(|| not_found(key))
 }
 
+/// The primary key of the article with this id (never a slug), whatever its state.
+pub fn pk_of_id(conn: &mut SqliteConnection, id: &str) -> Result<i32, ApiError> {
+    articles::table
+        .filter(articles::id.eq(id))
+        .select(articles::pk)
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| not_found(id))
+}
+
 /// Loads several articles by primary key, in the order given, with their tags, authors
 /// and translations in three queries.
 pub fn load_many(

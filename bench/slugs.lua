@@ -1,0 +1,8 @@
+-- W1: GET /v1/articles/{slug}, rotating over the slugs in bench/data/slugs.txt.
+local slugs = {}
+for line in io.lines("bench/data/slugs.txt") do slugs[#slugs + 1] = line end
+local i = 0
+request = function()
+  i = i + 1
+  return wrk.format("GET", "/v1/articles/" .. slugs[(i % #slugs) + 1])
+end

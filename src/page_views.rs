@@ -14,9 +14,12 @@ use crate::db::{self, DbPool};
 #[derive(Debug, Default)]
 pub struct ViewBuffer {
     pending: Mutex<HashMap<String, i64>>,
-    seen: Mutex<(HashMap<(String, String), Instant>, Option<Instant>)>,
+    seen: Mutex<Seen>,
     batches: AtomicU64,
 }
+
+/// When each (client, article) pair last had a view counted, and the last sweep.
+type Seen = (HashMap<(String, String), Instant>, Option<Instant>);
 
 /// Client–article pairs remembered before old ones are swept.
 const SWEEP_AT: usize = 200_000;

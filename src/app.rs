@@ -35,6 +35,8 @@ pub struct AppState {
     pub counts: Arc<crate::caches::CountCache>,
     /// Request quotas per client.
     pub limits: Arc<crate::rate_limits::Limiter>,
+    /// Serialized public responses until the store changes.
+    pub responses: Arc<crate::caches::ResponseCache>,
     /// The preview-link key, once read (or made).
     pub preview_secret: Arc<std::sync::OnceLock<Vec<u8>>>,
 }
@@ -47,10 +49,12 @@ impl AppState {
             .mask_unmatched_patterns("UNMATCHED")
             .build()
             .map_err(|e| anyhow::anyhow!("metrics: {e}"))?;
+        let responses = Arc::new(crate::caches::ResponseCache::default());
         Ok(Self {
             pool,
             config: Arc::new(config),
-            views: Arc::new(ViewBuffer::default()),
+            views: Arc::new(ViewBuffer::new(responses.clone())),
+            responses,
             counts: Arc::new(crate::caches::CountCache::default()),
             limits: Arc::new(crate::rate_limits::Limiter::default()),
             preview_secret: Arc::new(std::sync::OnceLock::new()),
@@ -88,6 +92,7 @@ pub fn build(
         .service(web::redirect("/docs", "/docs/"))
         .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", api))
         .default_service(web::to(routes::fallback))
+        .wrap(actix_web::middleware::from_fn(crate::http::cache::serve))
         .wrap(actix_web::middleware::from_fn(crate::http::quota::enforce))
         .wrap(security_headers())
         .wrap(cors)

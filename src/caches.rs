@@ -2,7 +2,12 @@
 //! time it was computed at, and counts only while that time is still current.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::HeaderMap;
+use actix_web::web::Bytes;
 
 /// Most entries kept; past it the cache starts afresh (a cheap bound, no LRU needed).
 const MAX_ENTRIES: usize = 10_000;
@@ -33,9 +38,177 @@ impl CountCache {
     }
 }
 
+/// A public response kept whole: status, headers, body.
+#[derive(Debug)]
+pub struct CachedResponse {
+    /// The status (200).
+    pub status: StatusCode,
+    /// Every header the handler set (ETag, Last-Modified, Cache-Control, Link, …).
+    pub headers: HeaderMap,
+    /// The body, shared.
+    pub body: Bytes,
+    generation: u64,
+}
+
+/// Serialized public responses (anonymous GETs answered `Cache-Control: public`), so a
+/// repeated read costs no query and no serialization. Exact invalidation: every write
+/// this process answers, every view-count flush and every change another process makes
+/// (polled) moves the generation; and no entry outlives the next scheduled publication
+/// (an article going live changes lists without a write).
+#[derive(Debug)]
+pub struct ResponseCache {
+    generation: AtomicU64,
+    /// Unix milliseconds of the next scheduled publication; entries count only before it.
+    valid_until: AtomicI64,
+    /// The generation `valid_until` was computed at.
+    valid_until_generation: AtomicU64,
+    entries: RwLock<(HashMap<String, Arc<CachedResponse>>, usize)>,
+}
+
+/// Responses kept at most, and their bytes at most; past either, the cache starts afresh.
+const MAX_RESPONSES: usize = 20_000;
+const MAX_RESPONSE_BYTES: usize = 64 * 1024 * 1024;
+
+impl Default for ResponseCache {
+    fn default() -> Self {
+        Self {
+            generation: AtomicU64::new(1),
+            valid_until: AtomicI64::new(i64::MIN),
+            valid_until_generation: AtomicU64::new(0),
+            entries: RwLock::default(),
+        }
+    }
+}
+
+fn now_millis() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+impl ResponseCache {
+    /// The current generation (taken before computing a response to store).
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
+    }
+
+    /// Forgets every response: something changed.
+    pub fn invalidate(&self) {
+        self.generation.fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// True when entries may be served now: the scheduled-publication bound is known for
+    /// this generation and not yet reached.
+    fn bound_holds(&self, generation: u64) -> bool {
+        self.valid_until_generation.load(Ordering::Acquire) == generation
+            && now_millis() < self.valid_until.load(Ordering::Acquire)
+    }
+
+    /// True when the bound must be computed again before storing (see [`Self::set_bound`]).
+    pub fn needs_bound(&self) -> bool {
+        !self.bound_holds(self.generation())
+    }
+
+    /// Records when the next scheduled publication happens (`None`: none pending),
+    /// computed at `generation`.
+    pub fn set_bound(&self, generation: u64, next_publication_millis: Option<i64>) {
+        self.valid_until.store(
+            next_publication_millis.unwrap_or(i64::MAX),
+            Ordering::Release,
+        );
+        self.valid_until_generation
+            .store(generation, Ordering::Release);
+    }
+
+    /// The response kept for `key`, if still valid.
+    pub fn get(&self, key: &str) -> Option<Arc<CachedResponse>> {
+        let generation = self.generation();
+        if !self.bound_holds(generation) {
+            return None;
+        }
+        let entries = self.entries.read().unwrap_or_else(|p| p.into_inner());
+        entries
+            .0
+            .get(key)
+            .filter(|r| r.generation == generation)
+            .cloned()
+    }
+
+    /// Keeps a response computed at `generation`, unless something changed meanwhile.
+    pub fn put(
+        &self,
+        key: String,
+        generation: u64,
+        status: StatusCode,
+        headers: HeaderMap,
+        body: Bytes,
+    ) {
+        if generation != self.generation() || !self.bound_holds(generation) {
+            return;
+        }
+        let mut entries = self.entries.write().unwrap_or_else(|p| p.into_inner());
+        let (map, bytes) = &mut *entries;
+        let stale = map
+            .values()
+            .next()
+            .is_some_and(|r| r.generation != generation);
+        if stale || map.len() >= MAX_RESPONSES || *bytes + body.len() > MAX_RESPONSE_BYTES {
+            map.clear();
+            *bytes = 0;
+        }
+        *bytes += body.len();
+        map.insert(
+            key,
+            Arc::new(CachedResponse {
+                status,
+                headers,
+                body,
+                generation,
+            }),
+        );
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_response_counts_until_the_next_change_or_publication() {
+        let c = ResponseCache::default();
+        let g = c.generation();
+        assert!(c.needs_bound());
+        c.put(
+            "k".into(),
+            g,
+            StatusCode::OK,
+            HeaderMap::new(),
+            Bytes::from("x"),
+        );
+        assert!(
+            c.get("k").is_none(),
+            "nothing is kept before the bound is known"
+        );
+        c.set_bound(g, None);
+        c.put(
+            "k".into(),
+            g,
+            StatusCode::OK,
+            HeaderMap::new(),
+            Bytes::from("x"),
+        );
+        assert_eq!(c.get("k").unwrap().body, Bytes::from("x"));
+        c.invalidate();
+        assert!(c.get("k").is_none(), "a write forgets it");
+        let g = c.generation();
+        c.set_bound(g, Some(now_millis() - 1));
+        c.put(
+            "k".into(),
+            g,
+            StatusCode::OK,
+            HeaderMap::new(),
+            Bytes::from("y"),
+        );
+        assert!(c.get("k").is_none(), "a publication time passed");
+    }
 
     #[test]
     fn an_entry_counts_only_at_its_change_time() {

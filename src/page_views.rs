@@ -16,6 +16,8 @@ pub struct ViewBuffer {
     pending: Mutex<HashMap<String, i64>>,
     seen: Mutex<Seen>,
     batches: AtomicU64,
+    /// Responses showing view counts, forgotten after each flush.
+    responses: Option<std::sync::Arc<crate::caches::ResponseCache>>,
 }
 
 /// When each (client, article) pair last had a view counted, and the last sweep.
@@ -28,6 +30,14 @@ const SWEEP_AT: usize = 200_000;
 const HARD_CAP: usize = 2_000_000;
 
 impl ViewBuffer {
+    /// A buffer that makes `responses` forget what it kept whenever counts are written.
+    pub fn new(responses: std::sync::Arc<crate::caches::ResponseCache>) -> Self {
+        Self {
+            responses: Some(responses),
+            ..Self::default()
+        }
+    }
+
     /// Counts one view of the article `id`.
     pub fn record(&self, id: &str) {
         let mut pending = self.pending.lock().unwrap_or_else(|p| p.into_inner());
@@ -94,6 +104,9 @@ impl ViewBuffer {
         match result {
             Ok(()) => {
                 self.batches.fetch_add(1, Ordering::Relaxed);
+                if let Some(r) = &self.responses {
+                    r.invalidate();
+                }
                 Ok(())
             }
             Err(e) => {

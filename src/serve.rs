@@ -32,6 +32,30 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         })
     };
 
+    // Another process (an import, a second server) may change the database: poll the
+    // store's change time and forget kept responses when it moves.
+    let watcher = {
+        let (responses, pool) = (state.responses.clone(), pool.clone());
+        actix_web::rt::spawn(async move {
+            let mut tick = actix_web::rt::time::interval(Duration::from_secs(1));
+            let mut seen: Option<Option<String>> = None;
+            loop {
+                tick.tick().await;
+                let pool = pool.clone();
+                let changed = web::block(move || -> anyhow::Result<Option<String>> {
+                    let mut conn = pool.get()?;
+                    Ok(db::last_change(&mut conn, &db::now())?)
+                })
+                .await;
+                if let Ok(Ok(changed)) = changed {
+                    if seen.as_ref().is_some_and(|s| *s != changed) {
+                        responses.invalidate();
+                    }
+                    seen = Some(changed);
+                }
+            }
+        })
+    };
     let publisher = actix_web::rt::spawn(crate::jobs::run_publisher(pool.clone(), config.clone()));
     let deliveries =
         actix_web::rt::spawn(crate::jobs::run_deliveries(pool.clone(), config.clone()));
@@ -41,6 +65,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     server(state.clone(), listener)?.await?;
 
     flusher.abort();
+    watcher.abort();
     publisher.abort();
     deliveries.abort();
     state.views.flush(&pool)?;

@@ -176,3 +176,24 @@ pub fn last_change(conn: &mut SqliteConnection, now: &str) -> diesel::QueryResul
     .get_result(conn)?;
     Ok(row.latest)
 }
+
+/// The time of the next scheduled publication after `now`, if any (one index seek).
+pub fn next_publication(
+    conn: &mut SqliteConnection,
+    now: &str,
+) -> diesel::QueryResult<Option<String>> {
+    use diesel::RunQueryDsl;
+    use diesel::sql_types::{Nullable, Text};
+    #[derive(diesel::QueryableByName)]
+    struct Next {
+        #[diesel(sql_type = Nullable<Text>)]
+        next: Option<String>,
+    }
+    let row: Next = diesel::sql_query(
+        "SELECT MIN(sort_at) AS next FROM articles \
+         WHERE status = 'published' AND deleted_at IS NULL AND sort_at > ?",
+    )
+    .bind::<Text, _>(now)
+    .get_result(conn)?;
+    Ok(row.next)
+}

@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod body;
+pub mod cache;
 pub mod client;
 pub mod conditional;
 pub mod cursor;

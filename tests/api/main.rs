@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod articles;
+mod cache;
 mod changes;
 mod conditional;
 mod content;

@@ -1,0 +1,120 @@
+//! The response cache in front of the handlers: an anonymous GET answered
+//! `Cache-Control: public` is kept whole and served again from memory (304 when the
+//! client's copy matches) until something changes; any successful write through this
+//! process forgets every kept response. See [`crate::caches::ResponseCache`].
+
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::{Method, StatusCode, header};
+use actix_web::middleware::Next;
+use actix_web::{Error, HttpResponse, web};
+
+use crate::app::AppState;
+use crate::caches::CachedResponse;
+use crate::db;
+use crate::http::conditional::{self, Validators};
+
+fn cacheable(req: &ServiceRequest) -> bool {
+    req.method() == Method::GET && !req.headers().contains_key(header::AUTHORIZATION)
+}
+
+fn from_cache(req: &ServiceRequest, hit: &CachedResponse) -> HttpResponse {
+    let text = |name| {
+        hit.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    let v = Validators {
+        etag: text(header::ETAG).unwrap_or_default(),
+        last_modified: text(header::LAST_MODIFIED),
+    };
+    let mut res = if !v.etag.is_empty() && conditional::is_fresh(req.request(), &v) {
+        let mut res = HttpResponse::NotModified().finish();
+        for name in [
+            header::ETAG,
+            header::LAST_MODIFIED,
+            header::CACHE_CONTROL,
+            header::VARY,
+        ] {
+            if let Some(value) = hit.headers.get(&name) {
+                res.headers_mut().insert(name, value.clone());
+            }
+        }
+        return res;
+    } else {
+        HttpResponse::build(hit.status).body(hit.body.clone())
+    };
+    let headers = res.headers_mut();
+    for (name, value) in &hit.headers {
+        headers.append(name.clone(), value.clone());
+    }
+    res
+}
+
+/// Serves kept responses, keeps new public ones, forgets them all after a write.
+pub async fn serve(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    };
+    let cache = state.responses.clone();
+    if !cacheable(&req) {
+        let writes = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+        let res = next.call(req).await?;
+        if writes && res.status().is_success() {
+            cache.invalidate();
+        }
+        return Ok(res.map_into_boxed_body());
+    }
+    let key = req
+        .uri()
+        .path_and_query()
+        .map_or_else(|| req.path().to_string(), |p| p.as_str().to_string());
+    if let Some(hit) = cache.get(&key) {
+        let res = from_cache(&req, &hit);
+        return Ok(req.into_response(res));
+    }
+    let generation = cache.generation();
+    let res = next.call(req).await?;
+    let public = res
+        .headers()
+        .get(header::CACHE_CONTROL)
+        .is_some_and(|v| v.as_bytes().starts_with(b"public"));
+    if res.status() != StatusCode::OK || !public {
+        return Ok(res.map_into_boxed_body());
+    }
+    if cache.needs_bound() {
+        let next_publication = db::run(&state.pool, |conn| {
+            Ok(db::next_publication(conn, &db::now())?)
+        })
+        .await
+        .ok()
+        .flatten();
+        cache.set_bound(
+            generation,
+            Some(next_publication.map_or(i64::MAX, |t| {
+                crate::domain::time::parse(&t).map_or(i64::MIN, |t| t.timestamp_millis())
+            })),
+        );
+    }
+    let (req, res) = res.into_parts();
+    let (head, body) = res.into_parts();
+    let Ok(bytes) = actix_web::body::to_bytes(body).await else {
+        let res = HttpResponse::InternalServerError().finish();
+        return Ok(ServiceResponse::new(req, res));
+    };
+    cache.put(
+        key,
+        generation,
+        head.status(),
+        head.headers().clone(),
+        bytes.clone(),
+    );
+    Ok(ServiceResponse::new(
+        req,
+        head.set_body(bytes).map_into_boxed_body(),
+    ))
+}

@@ -63,6 +63,8 @@ pub struct ResponseCache {
     /// The generation `valid_until` was computed at.
     valid_until_generation: AtomicU64,
     entries: RwLock<(HashMap<String, Arc<CachedResponse>>, usize)>,
+    /// Responses being computed: the first miss computes, the others wait for it.
+    flights: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
 }
 
 /// Responses kept at most, and their bytes at most; past either, the cache starts afresh.
@@ -76,6 +78,7 @@ impl Default for ResponseCache {
             valid_until: AtomicI64::new(i64::MIN),
             valid_until_generation: AtomicU64::new(0),
             entries: RwLock::default(),
+            flights: Mutex::default(),
         }
     }
 }
@@ -130,6 +133,22 @@ impl ResponseCache {
             .get(key)
             .filter(|r| r.generation == generation)
             .cloned()
+    }
+
+    /// The lock of the computation of `key`: whoever holds it computes the response;
+    /// the others wait, then find it kept (no stampede of identical misses).
+    pub fn flight(&self, key: &str) -> Arc<tokio::sync::Mutex<()>> {
+        let mut flights = self.flights.lock().unwrap_or_else(|p| p.into_inner());
+        flights.entry(key.to_string()).or_default().clone()
+    }
+
+    /// Ends a computation of `key` begun with [`Self::flight`].
+    pub fn land(&self, key: &str, flight: Arc<tokio::sync::Mutex<()>>) {
+        let mut flights = self.flights.lock().unwrap_or_else(|p| p.into_inner());
+        // Nobody else waits on it (the map's reference and ours): forget it.
+        if Arc::strong_count(&flight) <= 2 {
+            flights.remove(key);
+        }
     }
 
     /// Keeps a response computed at `generation`, unless something changed meanwhile.

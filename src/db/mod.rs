@@ -197,3 +197,19 @@ pub fn next_publication(
     .get_result(conn)?;
     Ok(row.next)
 }
+
+/// One writer at a time in this process. SQLite allows one writer per database; without
+/// this, concurrent writers wait in SQLite's busy handler, which sleeps and polls
+/// (1, 2, 5 … 100 ms), so under load most of a write's time is sleeping. A mutex hands
+/// the write lock over at once. Other processes still meet `busy_timeout`.
+static WRITER: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// Runs `work` in an immediate (write) transaction, one writer at a time.
+pub fn write_transaction<T, E, F>(conn: &mut SqliteConnection, work: F) -> Result<T, E>
+where
+    F: FnOnce(&mut SqliteConnection) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    let _one = WRITER.lock().unwrap_or_else(|p| p.into_inner());
+    conn.immediate_transaction(work)
+}

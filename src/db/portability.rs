@@ -282,7 +282,7 @@ pub fn import(conn: &mut SqliteConnection, input: impl BufRead) -> anyhow::Resul
                  batch: &mut Vec<(usize, String)>,
                  report: &mut ImportReport|
      -> anyhow::Result<()> {
-        conn.immediate_transaction(|conn| {
+        crate::db::write_transaction(conn, |conn| {
             for (number, text) in batch.drain(..) {
                 // A savepoint per line: a failing line leaves nothing behind.
                 match conn.transaction(|conn| import_line(conn, &text)) {

@@ -56,7 +56,7 @@ pub fn index_missing(conn: &mut SqliteConnection) -> QueryResult<usize> {
         .load(conn)?;
     let n = missing.len();
     for chunk in missing.chunks(500) {
-        conn.immediate_transaction(|conn| {
+        crate::db::write_transaction(conn, |conn| {
             chunk.iter().try_for_each(|pk| index_article(conn, *pk))
         })?;
     }

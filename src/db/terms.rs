@@ -213,7 +213,7 @@ macro_rules! term_store {
                 name: &str,
                 description: Option<&str>,
             ) -> Result<TermRecord, ApiError> {
-                conn.immediate_transaction(|conn| {
+                crate::db::write_transaction(conn, |conn| {
                     crate::db::touch(conn)?;
                     ensure_free(conn, slug)?;
                     let now = crate::db::now();
@@ -237,7 +237,7 @@ macro_rules! term_store {
                 change: &TermChange,
                 check: UpdateCheck,
             ) -> Result<TermRecord, ApiError> {
-                conn.immediate_transaction(|conn| {
+                crate::db::write_transaction(conn, |conn| {
                     crate::db::touch(conn)?;
                     let current = get(conn, slug)?;
                     check(&current)?;
@@ -298,7 +298,7 @@ macro_rules! term_store {
                 slug: &str,
                 check: DeleteCheck,
             ) -> Result<(), ApiError> {
-                conn.immediate_transaction(|conn| {
+                crate::db::write_transaction(conn, |conn| {
                     crate::db::touch(conn)?;
                     let current = get(conn, slug)?;
                     check(conn, &current)?;

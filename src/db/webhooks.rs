@@ -109,7 +109,7 @@ pub fn update(
     id: &str,
     change: impl FnOnce(Settings) -> Result<Settings, ApiError>,
 ) -> Result<WebhookRow, ApiError> {
-    conn.immediate_transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         let row = get(conn, id)?;
         let current = Settings {
             url: row.url.clone(),
@@ -237,7 +237,7 @@ pub fn claim_due(
     lease_until: &str,
     limit: i64,
 ) -> Result<Vec<Claimed>, ApiError> {
-    conn.immediate_transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         let due: Vec<(DeliveryRow, (String, String))> = webhook_deliveries::table
             .inner_join(webhooks::table)
             .filter(webhook_deliveries::state.eq("pending"))

@@ -77,8 +77,32 @@ pub async fn serve(
         let res = from_cache(&req, &hit);
         return Ok(req.into_response(res));
     }
+    // One computation per key at a time; those who waited usually find it kept.
+    let flight = cache.flight(&key);
+    let turn = flight.lock().await;
+    if let Some(hit) = cache.get(&key) {
+        drop(turn);
+        cache.land(&key, flight);
+        let res = from_cache(&req, &hit);
+        return Ok(req.into_response(res));
+    }
     let generation = cache.generation();
-    let res = next.call(req).await?;
+    let result = compute(&state, &key, generation, next.call(req).await).await;
+    // Stored (or not) before the waiting requests look again.
+    drop(turn);
+    cache.land(&key, flight);
+    result
+}
+
+/// Runs after the handler: keeps a public 200 and hands the response on.
+async fn compute(
+    state: &AppState,
+    key: &str,
+    generation: u64,
+    res: Result<ServiceResponse<impl MessageBody + 'static>, Error>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    let cache = &state.responses;
+    let res = res?;
     let public = res
         .headers()
         .get(header::CACHE_CONTROL)
@@ -107,7 +131,7 @@ pub async fn serve(
         return Ok(ServiceResponse::new(req, res));
     };
     cache.put(
-        key,
+        key.to_string(),
         generation,
         head.status(),
         head.headers().clone(),

@@ -262,7 +262,7 @@ pub fn publish_due(conn: &mut SqliteConnection, now: &str) -> Result<usize, ApiE
         .load(conn)?;
     let mut announced = 0;
     for (pk, id, due_at) in due {
-        conn.immediate_transaction(|conn| {
+        crate::db::write_transaction(conn, |conn| {
             // Gone or moved since it was read: a write took care of it.
             let taken = diesel::delete(
                 article_schedule::table
@@ -286,7 +286,7 @@ pub fn publish_due(conn: &mut SqliteConnection, now: &str) -> Result<usize, ApiE
 /// Records a baseline event for every article that has none (a database from before
 /// the change feed); returns how many.
 pub fn backfill(conn: &mut SqliteConnection, now: &str) -> Result<usize, ApiError> {
-    conn.immediate_transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         let missing: Vec<(i32, String)> = articles::table
             .filter(diesel::dsl::not(diesel::dsl::exists(
                 article_events::table.filter(article_events::article_id.eq(articles::id)),

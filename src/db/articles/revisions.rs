@@ -88,7 +88,7 @@ pub fn get(conn: &mut SqliteConnection, pk: i32, n: i32) -> Result<RevisionRow, 
 /// Records a first revision for every article that has none (a database from before
 /// revisions); returns how many.
 pub fn backfill(conn: &mut SqliteConnection, now: &str) -> Result<usize, ApiError> {
-    conn.immediate_transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         let missing: Vec<i32> = articles::table
             .filter(diesel::dsl::not(diesel::dsl::exists(
                 article_revisions::table.filter(article_revisions::article_pk.eq(articles::pk)),

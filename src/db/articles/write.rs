@@ -86,7 +86,7 @@ pub fn create(
     draft: &ArticleDraft,
     caller: &Caller,
 ) -> Result<ArticleRecord, ApiError> {
-    conn.immediate_transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         crate::db::touch(conn)?;
         let now = crate::db::now();
         let id = uuid::Uuid::now_v7().to_string();
@@ -132,7 +132,7 @@ pub fn update<F>(
 where
     F: FnOnce(&mut SqliteConnection, &ArticleRow) -> Result<ArticleDraft, ApiError>,
 {
-    conn.immediate_transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         crate::db::touch(conn)?;
         let row = current(conn, pk, &|_, _| Ok(()))?;
         let draft = &build(conn, &row)?;
@@ -193,7 +193,7 @@ pub fn trash(
     caller: &Caller,
     check: Precondition,
 ) -> Result<(), ApiError> {
-    conn.immediate_transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         crate::db::touch(conn)?;
         let row = current(conn, pk, check)?;
         if row.deleted_at.is_some() {
@@ -221,7 +221,7 @@ pub fn restore(
     caller: &Caller,
     check: Precondition,
 ) -> Result<ArticleRecord, ApiError> {
-    conn.immediate_transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         crate::db::touch(conn)?;
         let row = current(conn, pk, check)?;
         if row.deleted_at.is_none() {
@@ -247,7 +247,7 @@ pub fn restore(
 
 /// Deletes an article for good, with its links and former slugs.
 pub fn purge(conn: &mut SqliteConnection, pk: i32, check: Precondition) -> Result<(), ApiError> {
-    conn.immediate_transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         crate::db::touch(conn)?;
         let row = current(conn, pk, check)?;
         search::remove(conn, pk)?;
@@ -279,7 +279,7 @@ pub fn purge(conn: &mut SqliteConnection, pk: i32, check: Precondition) -> Resul
 pub fn add_views(conn: &mut SqliteConnection, counts: &[(String, i64)]) -> QueryResult<()> {
     use diesel::sql_types::{BigInt, Text};
     let today = crate::db::now()[..10].to_string();
-    conn.immediate_transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         for (id, n) in counts {
             diesel::update(articles::table.filter(articles::id.eq(id)))
                 .set(articles::view_count.eq(articles::view_count + n))

@@ -284,20 +284,34 @@ pub fn publish_due(conn: &mut SqliteConnection, now: &str) -> Result<usize, ApiE
 }
 
 /// Records a baseline event for every article that has none (a database from before
-/// the change feed); returns how many.
+/// the change feed, or just imported), and schedules its future publications; returns
+/// how many. Two statements for any number of articles: the events carry no ETags (the
+/// next change of each article records an event whatever it changed) and queue no
+/// webhooks (an import is not news).
 pub fn backfill(conn: &mut SqliteConnection, now: &str) -> Result<usize, ApiError> {
+    use diesel::sql_types::Text;
     crate::db::write_transaction(conn, |conn| {
-        let missing: Vec<(i32, String)> = articles::table
-            .filter(diesel::dsl::not(diesel::dsl::exists(
-                article_events::table.filter(article_events::article_id.eq(articles::id)),
-            )))
-            .order(articles::pk)
-            .select((articles::pk, articles::id))
-            .load(conn)?;
-        for (pk, id) in &missing {
-            record(conn, *pk, id, Change::Created, now, now)?;
-        }
-        Ok(missing.len())
+        let public = "(a.status = 'published' AND a.deleted_at IS NULL AND a.sort_at <= ?1)";
+        let n = diesel::sql_query(format!(
+            "INSERT INTO article_events \
+               (article_id, kind, occurred_at, public_before, public_after, public) \
+             SELECT a.id, \
+                    CASE WHEN {public} THEN 'article.published' ELSE 'article.created' END, \
+                    ?1, 0, {public}, {public} \
+             FROM articles a \
+             WHERE NOT EXISTS (SELECT 1 FROM article_events e WHERE e.article_id = a.id) \
+             ORDER BY a.pk"
+        ))
+        .bind::<Text, _>(now)
+        .execute(conn)?;
+        diesel::sql_query(
+            "INSERT OR IGNORE INTO article_schedule (article_pk, due_at) \
+             SELECT pk, published_at FROM articles \
+             WHERE status = 'published' AND deleted_at IS NULL AND published_at > ?1",
+        )
+        .bind::<Text, _>(now)
+        .execute(conn)?;
+        Ok(n)
     })
 }
 

@@ -10,7 +10,6 @@ use actix_web::http::Method;
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::middleware::{Compress, ErrorHandlerResponse, ErrorHandlers};
 use actix_web::{App, Error, HttpRequest, HttpResponse, web};
-use actix_web_prom::{PrometheusMetrics, PrometheusMetricsBuilder};
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
@@ -30,7 +29,9 @@ pub struct AppState {
     /// Buffered view counts.
     pub views: Arc<ViewBuffer>,
     /// Request metrics (`/metrics`).
-    pub metrics: PrometheusMetrics,
+    pub metrics: crate::metrics::Metrics,
+    /// Route patterns by path, for metrics and logs.
+    pub routes: Arc<crate::metrics::RoutePatterns>,
     /// List totals, valid until the store changes.
     pub counts: Arc<crate::caches::CountCache>,
     /// Request quotas per client.
@@ -44,11 +45,7 @@ pub struct AppState {
 impl AppState {
     /// State over an open pool.
     pub fn new(pool: DbPool, config: Config) -> anyhow::Result<Self> {
-        let metrics = PrometheusMetricsBuilder::new("newsdesk")
-            .registry(prometheus::Registry::new())
-            .mask_unmatched_patterns("UNMATCHED")
-            .build()
-            .map_err(|e| anyhow::anyhow!("metrics: {e}"))?;
+        let metrics = crate::metrics::Metrics::new()?;
         let responses = Arc::new(crate::caches::ResponseCache::default());
         Ok(Self {
             pool,
@@ -59,6 +56,7 @@ impl AppState {
             limits: Arc::new(crate::rate_limits::Limiter::default()),
             preview_secret: Arc::new(std::sync::OnceLock::new()),
             metrics,
+            routes: Arc::new(crate::metrics::RoutePatterns::default()),
         })
     }
 }
@@ -77,7 +75,7 @@ pub fn build(
 > {
     let body_limit = state.config.body_limit;
     let cors = cors(state.config.cors_origins.clone());
-    let metrics = state.metrics.clone();
+    let (metrics, routes) = (state.metrics.clone(), state.routes.clone());
     let (app, api) = App::new()
         .into_utoipa_app()
         .openapi(openapi::base())
@@ -98,8 +96,8 @@ pub fn build(
         .wrap(cors)
         .wrap(ErrorHandlers::new().default_handler(problem_for_framework_errors))
         .wrap(Compress::default())
-        .wrap(metrics)
-        .wrap_fn(|mut req, srv| {
+        .wrap_fn(move |mut req, srv| {
+            let (metrics, routes) = (metrics.clone(), routes.clone());
             let started = Instant::now();
             let request_id = request_id(&req);
             let method = req.method().clone();
@@ -113,10 +111,7 @@ pub fn build(
                 if method == Method::HEAD {
                     res = res.map_body(|_, _| BoxBody::new(actix_web::body::None::new()));
                 }
-                let route = res
-                    .request()
-                    .match_pattern()
-                    .unwrap_or_else(|| "unmatched".into());
+                let route = routes.of(res.request().path(), || res.request().match_pattern());
                 if res.request().path().starts_with("/docs") {
                     res.headers_mut().insert(
                         header::CONTENT_SECURITY_POLICY,
@@ -127,11 +122,13 @@ pub fn build(
                     res.headers_mut()
                         .insert(HeaderName::from_static("x-request-id"), v);
                 }
+                let elapsed = started.elapsed().as_secs_f64();
+                metrics.record(&route, method.as_str(), res.status().as_u16(), elapsed);
                 tracing::info!(
                     %method,
                     route,
                     status = res.status().as_u16(),
-                    latency_ms = started.elapsed().as_secs_f64() * 1000.0,
+                    latency_ms = elapsed * 1000.0,
                     request_id,
                     "request"
                 );

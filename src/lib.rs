@@ -16,6 +16,7 @@ pub mod error;
 pub mod handlers;
 pub mod http;
 pub mod jobs;
+pub mod metrics;
 pub mod openapi;
 pub mod page_views;
 pub mod rate_limits;

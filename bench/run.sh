@@ -6,7 +6,7 @@
 # Builds the release binary and examples/ceiling.rs, seeds ARTICLES demo articles once
 # (bench/data/, reused while the count matches; each run works on a copy), then, with the
 # server pinned to CPU 0 (one worker) and wrk on CPU 1 (64 connections, 10 s each):
-#   ceiling  examples/ceiling.rs: one pre-serialized ~4 KB article from memory
+#   ceiling  examples/ceiling.rs: one pre-serialized article (3.6 KB of JSON) from memory
 #   W1 article by slug, rotating over 1,000 slugs      W2 newest 20
 #   W3 tag filter at a deep cursor page                 W4 search top 20, common word
 #   W5 a filtered list with its total                   W6 RSS feed (50 items)
@@ -101,7 +101,7 @@ echo
 echo "| workload | req/s | % of ceiling | target | p50 | p99 | errors | peak RSS |"
 echo "|---|---:|---:|---:|---:|---:|---:|---:|"
 IFS='|' read -r c_rps c_p50 c_p99 c_err <<<"$CEILING"
-echo "| ceiling (4 KB from memory) | $c_rps | 100% | | $c_p50 | $c_p99 | $c_err | |"
+echo "| ceiling (3.6 KB from memory) | $c_rps | 100% | | $c_p50 | $c_p99 | $c_err | |"
 for w in "${workloads[@]}"; do
   IFS='|' read -r name target args <<<"$w"
   # A short unmeasured run first: steady state, not the first misses.

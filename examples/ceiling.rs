@@ -1,4 +1,4 @@
-//! The ceiling for `bench/run.sh`: actix-web answering one pre-serialized ~4 KB article
+//! The ceiling for `bench/run.sh`: actix-web answering one pre-serialized article (3.6 KB of JSON)
 //! from memory, with the settings newsdesk serves with (one worker when pinned to one
 //! core). Nothing newsdesk does can be faster than this on the same machine.
 //!

@@ -62,7 +62,11 @@ pub async fn serve(
     };
     let cache = state.responses.clone();
     if !cacheable(&req) {
-        let writes = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+        // A counted view changes nothing until the buffer is flushed (which forgets
+        // kept responses itself): frontends post one per page view, and forgetting
+        // everything on each would leave nothing kept.
+        let writes = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS)
+            && !req.path().ends_with("/views");
         let res = next.call(req).await?;
         if writes && res.status().is_success() {
             cache.invalidate();

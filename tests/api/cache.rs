@@ -60,6 +60,11 @@ async fn views_and_scheduled_publications_show_without_a_write() {
         .send()
         .await
         .assert_status(204);
+    // A view alone forgets nothing (it is not in the store yet) …
+    app.sql.take();
+    assert_eq!(app.get(&path, None).await.json()["view_count"], 0);
+    assert!(app.sql.take().is_empty(), "still served from memory");
+    // … its flush does.
     app.state.views.flush(&app.state.pool).unwrap();
     assert_eq!(app.get(&path, None).await.json()["view_count"], 1);
 

@@ -11,28 +11,9 @@ use crate::domain::article as rules;
 use crate::error::{ApiError, Problem};
 use crate::handlers::articles::{precondition, written};
 use crate::http::auth::Auth;
-use crate::http::conditional::{self, IfMatch, Validators};
+use crate::http::conditional::{self, IfMatch};
 use crate::wire::article::{Article, ArticleInput};
 use crate::wire::revision::{Revision, RevisionList, RevisionSummary};
-
-fn respond_json<T: serde::Serialize>(
-    req: &HttpRequest,
-    state: &AppState,
-    auth: &Auth,
-    body: &T,
-) -> Result<HttpResponse, ApiError> {
-    let bytes = serde_json::to_vec(body).map_err(ApiError::internal)?;
-    let v = Validators {
-        etag: conditional::hashed_etag(&bytes),
-        last_modified: None,
-    };
-    Ok(conditional::respond(
-        req,
-        &v,
-        &conditional::cache_control(&auth.0, &state.config),
-        body,
-    ))
-}
 
 /// An article's revision history.
 ///
@@ -69,7 +50,7 @@ pub async fn list_revisions(
     let body = RevisionList {
         data: rows.iter().map(RevisionSummary::from).collect(),
     };
-    respond_json(&req, &state, &auth, &body)
+    conditional::respond_hashed(&req, &auth.0, &state.config, &body)
 }
 
 /// One revision, with the article's writable state after it.
@@ -108,7 +89,7 @@ pub async fn get_revision(
         summary: RevisionSummary::from(&row),
         article,
     };
-    respond_json(&req, &state, &auth, &body)
+    conditional::respond_hashed(&req, &auth.0, &state.config, &body)
 }
 
 /// Restore a revision.

@@ -14,7 +14,7 @@ use crate::domain::events::EventType;
 use crate::error::{ApiError, FieldError, Problem};
 use crate::http::auth::Auth;
 use crate::http::body;
-use crate::http::conditional::{self, Validators};
+use crate::http::conditional;
 use crate::http::cursor;
 use crate::http::query::Query;
 use crate::wire::webhook::{
@@ -70,21 +70,6 @@ fn has_dns_host(url: &str) -> bool {
     }
 }
 
-fn respond_json<T: serde::Serialize>(
-    req: &HttpRequest,
-    state: &AppState,
-    auth: &Auth,
-    body: &T,
-) -> Result<HttpResponse, ApiError> {
-    let bytes = serde_json::to_vec(body).map_err(ApiError::internal)?;
-    let v = Validators {
-        etag: conditional::hashed_etag(&bytes),
-        last_modified: None,
-    };
-    let cache = conditional::cache_control(&auth.0, &state.config);
-    Ok(conditional::respond(req, &v, &cache, body))
-}
-
 /// List webhooks.
 #[utoipa::path(
     tag = "webhooks",
@@ -108,7 +93,7 @@ pub async fn list_webhooks(
     let body = WebhookList {
         data: rows.into_iter().map(Webhook::from).collect(),
     };
-    respond_json(&req, &state, &auth, &body)
+    conditional::respond_hashed(&req, &auth.0, &state.config, &body)
 }
 
 /// Register a webhook.
@@ -189,7 +174,7 @@ pub async fn get_webhook(
     auth.require(Scope::Admin)?;
     let id = id.into_inner();
     let row = db::run(&state.pool, move |conn| db::webhooks::get(conn, &id)).await?;
-    respond_json(&req, &state, &auth, &Webhook::from(row))
+    conditional::respond_hashed(&req, &auth.0, &state.config, &Webhook::from(row))
 }
 
 /// Change a webhook (JSON Merge Patch): URL, event types, audience, or pause it.
@@ -339,5 +324,5 @@ pub async fn list_webhook_deliveries(
         data: rows.into_iter().map(Delivery::from).collect(),
         meta: DeliveryMeta { limit, next_cursor },
     };
-    respond_json(&req, &state, &auth, &body)
+    conditional::respond_hashed(&req, &auth.0, &state.config, &body)
 }

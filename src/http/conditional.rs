@@ -123,6 +123,23 @@ pub fn respond<T: Serialize>(
     with_validators(HttpResponse::Ok(), v, cache).json(body)
 }
 
+/// 200 with `body` validated by a hash of its bytes (for resources without a version:
+/// webhooks, revision lists), Cache-Control by caller; or 304 when the client's copy is
+/// current.
+pub fn respond_hashed<T: Serialize>(
+    req: &HttpRequest,
+    caller: &Caller,
+    config: &Config,
+    body: &T,
+) -> Result<HttpResponse, ApiError> {
+    let bytes = serde_json::to_vec(body).map_err(ApiError::internal)?;
+    let v = Validators {
+        etag: hashed_etag(&bytes),
+        last_modified: None,
+    };
+    Ok(respond(req, &v, &cache_control(caller, config), body))
+}
+
 /// 200 with a body already serialized as `content_type`, or 304 when the client's copy
 /// is current.
 pub fn respond_bytes(

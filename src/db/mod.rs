@@ -149,10 +149,10 @@ pub fn now() -> String {
 
 /// Notes that the store changed now; called inside every write transaction.
 pub fn touch(conn: &mut SqliteConnection) -> diesel::QueryResult<()> {
-    use diesel::RunQueryDsl;
-    use diesel::sql_types::Text;
-    diesel::sql_query("UPDATE store_changes SET changed_at = ? WHERE id = 1")
-        .bind::<Text, _>(now())
+    use diesel::prelude::*;
+    use schema::store_changes;
+    diesel::update(store_changes::table.find(1))
+        .set(store_changes::changed_at.eq(now()))
         .execute(conn)?;
     Ok(())
 }

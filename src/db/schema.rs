@@ -216,3 +216,11 @@ diesel::table! {
         value -> Text,
     }
 }
+
+diesel::table! {
+    /// One row: when anything a list shows last changed (see the migration).
+    store_changes (id) {
+        id -> Integer,
+        changed_at -> Text,
+    }
+}

@@ -2,7 +2,6 @@
 //! as the article itself.
 
 use diesel::prelude::*;
-use diesel::sql_types::{Integer, Text};
 
 use super::schema::{article_search, article_tags, articles, tags};
 use crate::domain::search::index_text;
@@ -10,7 +9,7 @@ use crate::domain::search::index_text;
 /// Rank expression: bm25 with column weights — title above excerpt above tags above body.
 pub const RANK: &str = "bm25(article_search, 10.0, 6.0, 5.0, 3.0, 1.0)";
 
-/// (Re)writes the index row of one article.
+/// (Re)writes the index row of one article, reading what it indexes from the store.
 pub fn index_article(conn: &mut SqliteConnection, pk: i32) -> QueryResult<()> {
     let (title, subtitle, excerpt, body): (String, Option<String>, String, String) =
         articles::table
@@ -27,17 +26,51 @@ pub fn index_article(conn: &mut SqliteConnection, pk: i32) -> QueryResult<()> {
         .filter(article_tags::article_pk.eq(pk))
         .select(tags::name)
         .load(conn)?;
-    remove(conn, pk)?;
-    diesel::sql_query(
-        "INSERT INTO article_search (rowid, title, subtitle, excerpt, tags, body) VALUES (?, ?, ?, ?, ?, ?)",
-    )
-    .bind::<Integer, _>(pk)
-    .bind::<Text, _>(index_text(&title))
-    .bind::<Text, _>(index_text(subtitle.as_deref().unwrap_or("")))
-    .bind::<Text, _>(index_text(&excerpt))
-    .bind::<Text, _>(index_text(&tag_names.join(" ")))
-    .bind::<Text, _>(index_text(&body))
-    .execute(conn)?;
+    let doc = Indexed {
+        title: &title,
+        subtitle: subtitle.as_deref(),
+        excerpt: &excerpt,
+        tags: &tag_names,
+        body_text: &body,
+    };
+    write_row(conn, pk, &doc, true)
+}
+
+/// What an article's index row is made of.
+pub struct Indexed<'a> {
+    /// Headline.
+    pub title: &'a str,
+    /// Secondary headline.
+    pub subtitle: Option<&'a str>,
+    /// Summary.
+    pub excerpt: &'a str,
+    /// Tag names, as stored.
+    pub tags: &'a [String],
+    /// The body as plain text.
+    pub body_text: &'a str,
+}
+
+/// Writes the index row of article `pk` from `doc`, replacing any row it had when
+/// `replace` (a new article has none). Cached prepared statements only.
+pub fn write_row(
+    conn: &mut SqliteConnection,
+    pk: i32,
+    doc: &Indexed,
+    replace: bool,
+) -> QueryResult<()> {
+    if replace {
+        remove(conn, pk)?;
+    }
+    diesel::insert_into(article_search::table)
+        .values((
+            article_search::rowid.eq(pk),
+            article_search::title.eq(index_text(doc.title)),
+            article_search::subtitle.eq(index_text(doc.subtitle.unwrap_or(""))),
+            article_search::excerpt.eq(index_text(doc.excerpt)),
+            article_search::tags.eq(index_text(&doc.tags.join(" "))),
+            article_search::body.eq(index_text(doc.body_text)),
+        ))
+        .execute(conn)?;
     Ok(())
 }
 

@@ -7,23 +7,15 @@ use std::collections::HashMap;
 use diesel::prelude::*;
 
 use super::ArticleRow;
-use super::read::{assemble, load};
+use super::read::{ArticleRecord, assemble, load_views};
 use super::visible_to;
 use crate::db::schema::{article_events, article_schedule, articles};
-use crate::domain::access::{Caller, Scope};
+use crate::domain::access::Caller;
 use crate::domain::article::Status;
 use crate::domain::events::{Change, EventType, classify};
 use crate::error::ApiError;
 use crate::wire::article::Article;
 use crate::wire::change::ChangeEvent;
-
-/// How an event's article is read: as a `read` key sees it.
-fn reader() -> Caller {
-    Caller::Key {
-        name: "change feed".into(),
-        scope: Scope::Read,
-    }
-}
 
 /// One stored event.
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -50,40 +42,11 @@ pub struct EventRow {
     pub keyed_etag: Option<String>,
 }
 
-/// The article's two views right after a change: as a key sees it (unless trashed or
-/// gone) and as the public sees it (when public).
+/// The article's two views right after a change, on the wire: as a key sees it (unless
+/// trashed or gone) and as the public sees it (when public).
 struct Views {
     keyed: Option<Article>,
     public: Option<Article>,
-}
-
-fn is_public(row: &ArticleRow, now: &str) -> bool {
-    row.deleted_at.is_none()
-        && Status::shown(&row.status, row.published_at.as_deref(), now) == Status::Published
-}
-
-fn views(conn: &mut SqliteConnection, pk: i32, now: &str) -> Result<Views, ApiError> {
-    let row: Option<ArticleRow> = articles::table
-        .find(pk)
-        .select(ArticleRow::as_select())
-        .first(conn)
-        .optional()?;
-    let Some(row) = row.filter(|r| r.deleted_at.is_none()) else {
-        return Ok(Views {
-            keyed: None,
-            public: None,
-        });
-    };
-    let public = if is_public(&row, now) {
-        Some(Article::from_record(
-            load(conn, &Caller::Public, row.clone(), now)?,
-            now,
-        ))
-    } else {
-        None
-    };
-    let keyed = Some(Article::from_record(load(conn, &reader(), row, now)?, now));
-    Ok(Views { keyed, public })
 }
 
 fn last_event(conn: &mut SqliteConnection, article_id: &str) -> QueryResult<Option<EventRow>> {
@@ -98,7 +61,8 @@ fn last_event(conn: &mut SqliteConnection, article_id: &str) -> QueryResult<Opti
 /// Records one change to article `pk` (whose id is `article_id`), keeps its schedule
 /// entry true, and queues the webhook deliveries it causes. Call inside the write's
 /// transaction, after the change. `Refreshed` and `WentLive` record nothing when
-/// neither view differs from the last event's.
+/// neither view differs from the last event's. Returns the article as a key sees it
+/// now (`None` when trashed or gone), for the caller to reuse.
 pub fn record(
     conn: &mut SqliteConnection,
     pk: i32,
@@ -106,14 +70,20 @@ pub fn record(
     change: Change,
     occurred_at: &str,
     now: &str,
-) -> Result<(), ApiError> {
-    let v = if change == Change::Deleted {
-        Views {
-            keyed: None,
-            public: None,
-        }
+) -> Result<Option<ArticleRecord>, ApiError> {
+    let loaded = if change == Change::Deleted {
+        None
     } else {
-        views(conn, pk, now)?
+        load_views(conn, pk, now)?
+    };
+    let v = Views {
+        keyed: loaded
+            .as_ref()
+            .map(|l| Article::from_record(l.keyed.clone(), now)),
+        public: loaded
+            .as_ref()
+            .and_then(|l| l.public.clone())
+            .map(|p| Article::from_record(p, now)),
     };
     let last = last_event(conn, article_id)?;
     let public_before = last.as_ref().is_some_and(|l| l.public_after);
@@ -126,8 +96,9 @@ pub fn record(
     let unchanged = last
         .as_ref()
         .is_some_and(|l| l.public_etag == public_etag && l.keyed_etag == keyed_etag);
+    let keyed = loaded.map(|l| l.keyed);
     if matches!(change, Change::Refreshed | Change::WentLive) && unchanged {
-        return Ok(());
+        return Ok(keyed);
     }
     let kind = classify(change, public_before, public_after);
     // A change only key holders can see (a draft sibling created or trashed) must not
@@ -164,7 +135,7 @@ pub fn record(
         }
     };
     crate::db::webhooks::enqueue(conn, seq, kind, public, &payload, now)?;
-    Ok(())
+    Ok(keyed)
 }
 
 /// Keeps the article's schedule entry: present while it is published with a future date.
@@ -192,7 +163,8 @@ fn schedule(
 }
 
 /// Records a change to `pk`, then refreshes the other untrashed members of `groups`
-/// (their lists of translations may have changed).
+/// (their lists of translations may have changed). Returns the article as a key sees it
+/// now (`None` when trashed or gone).
 pub fn after_write(
     conn: &mut SqliteConnection,
     pk: i32,
@@ -200,15 +172,24 @@ pub fn after_write(
     change: Change,
     groups: &[&str],
     now: &str,
-) -> Result<(), ApiError> {
-    record(conn, pk, article_id, change, now, now)?;
-    let members: Vec<(i32, String)> = articles::table
-        .filter(articles::translation_group.eq_any(groups))
-        .filter(articles::pk.ne(pk))
-        .filter(articles::deleted_at.is_null())
-        .select((articles::pk, articles::id))
-        .load(conn)?;
-    refresh_each(conn, &members, now)
+) -> Result<Option<ArticleRecord>, ApiError> {
+    let keyed = record(conn, pk, article_id, change, now, now)?;
+    let mut seen: Vec<&str> = Vec::with_capacity(groups.len());
+    for group in groups {
+        if seen.contains(group) {
+            continue;
+        }
+        seen.push(group);
+        // One cached statement per group (most writes touch one).
+        let members: Vec<(i32, String)> = articles::table
+            .filter(articles::translation_group.eq(*group))
+            .filter(articles::pk.ne(pk))
+            .filter(articles::deleted_at.is_null())
+            .select((articles::pk, articles::id))
+            .load(conn)?;
+        refresh_each(conn, &members, now)?;
+    }
+    Ok(keyed)
 }
 
 /// Refreshes the other untrashed members of article `pk`'s translation group.

@@ -191,6 +191,97 @@ pub(super) fn load(
     })
 }
 
+/// An article as any key sees it and, when the public may see it, as the public does.
+pub struct Views {
+    /// The keyed view (drafts among its translations).
+    pub keyed: ArticleRecord,
+    /// The public view, when the article is public (public translations only).
+    pub public: Option<ArticleRecord>,
+}
+
+/// Both views of untrashed article `pk` in four statements (`None` when it is trashed or
+/// gone): the row, its tags, its authors, and its group with each member's visibility,
+/// so the public view needs no second load. Every statement is a cached prepared one.
+pub fn load_views(
+    conn: &mut SqliteConnection,
+    pk: i32,
+    now: &str,
+) -> Result<Option<Views>, ApiError> {
+    let row: Option<ArticleRow> = articles::table
+        .find(pk)
+        .select(ArticleRow::as_select())
+        .first(conn)
+        .optional()?;
+    let Some(row) = row.filter(|r| r.deleted_at.is_none()) else {
+        return Ok(None);
+    };
+    let (tags, authors) = terms_of_one(conn, pk)?;
+    let members: Vec<(i32, String, String, String, String, String)> = articles::table
+        .filter(articles::translation_group.eq(&row.translation_group))
+        .filter(articles::deleted_at.is_null())
+        .order(articles::language)
+        .select((
+            articles::pk,
+            articles::language,
+            articles::id,
+            articles::slug,
+            articles::status,
+            articles::sort_at,
+        ))
+        .load(conn)?;
+    let shown = |status: &str, sort_at: &str| status == "published" && sort_at <= now;
+    let is_public = shown(&row.status, &row.sort_at);
+    let mut all = Vec::new();
+    let mut public = Vec::new();
+    for (member, language, id, slug, status, sort_at) in members {
+        if member == pk {
+            continue;
+        }
+        let t = Translation { language, id, slug };
+        if is_public && shown(&status, &sort_at) {
+            public.push(t.clone());
+        }
+        all.push(t);
+    }
+    let keyed = ArticleRecord {
+        row,
+        tags,
+        authors,
+        translations: all,
+    };
+    let public = is_public.then(|| ArticleRecord {
+        translations: public,
+        ..keyed.clone()
+    });
+    Ok(Some(Views { keyed, public }))
+}
+
+/// Tags and authors of one article in two cached statements.
+fn terms_of_one(
+    conn: &mut SqliteConnection,
+    pk: i32,
+) -> QueryResult<(Vec<TermRef>, Vec<TermRef>)> {
+    let tags = article_tags::table
+        .inner_join(tags::table)
+        .filter(article_tags::article_pk.eq(pk))
+        .order(article_tags::position)
+        .select((tags::slug, tags::name))
+        .load::<(String, String)>(conn)?
+        .into_iter()
+        .map(|(slug, name)| TermRef { slug, name })
+        .collect();
+    let authors = article_authors::table
+        .inner_join(authors::table)
+        .filter(article_authors::article_pk.eq(pk))
+        .order(article_authors::position)
+        .select((authors::slug, authors::name))
+        .load::<(String, String)>(conn)?
+        .into_iter()
+        .map(|(slug, name)| TermRef { slug, name })
+        .collect();
+    Ok((tags, authors))
+}
+
 type Terms = HashMap<i32, (Vec<TermRef>, Vec<TermRef>)>;
 
 /// Tags and authors of many articles in two queries.

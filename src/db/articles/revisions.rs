@@ -4,7 +4,7 @@
 
 use diesel::prelude::*;
 
-use super::read::load_by_pk;
+use super::read::{ArticleRecord, load_by_pk};
 use crate::db::schema::{article_revisions, articles};
 use crate::domain::access::{Caller, Scope};
 use crate::error::ApiError;
@@ -33,7 +33,7 @@ fn reader() -> Caller {
     }
 }
 
-/// Stores the article's state after `change`, made by `caller`.
+/// Stores the article's state after `change`, made by `caller` (loading it first).
 pub fn record(
     conn: &mut SqliteConnection,
     pk: i32,
@@ -42,12 +42,29 @@ pub fn record(
     now: &str,
 ) -> Result<(), ApiError> {
     let rec = load_by_pk(conn, &reader(), pk, now)?;
+    record_of(conn, &rec, change, caller, now)
+}
+
+/// Stores `rec` (the article as a key sees it right after `change`) as its next
+/// revision. A `created` change is the first revision: no lookup of the last number.
+pub fn record_of(
+    conn: &mut SqliteConnection,
+    rec: &ArticleRecord,
+    change: &str,
+    caller: &Caller,
+    now: &str,
+) -> Result<(), ApiError> {
+    let pk = rec.row.pk;
     let snapshot =
-        serde_json::to_string(&ArticleInput::from_record(&rec)).map_err(ApiError::internal)?;
-    let n: Option<i32> = article_revisions::table
-        .filter(article_revisions::article_pk.eq(pk))
-        .select(diesel::dsl::max(article_revisions::n))
-        .first(conn)?;
+        serde_json::to_string(&ArticleInput::from_record(rec)).map_err(ApiError::internal)?;
+    let n: Option<i32> = if change == "created" {
+        None
+    } else {
+        article_revisions::table
+            .filter(article_revisions::article_pk.eq(pk))
+            .select(diesel::dsl::max(article_revisions::n))
+            .first(conn)?
+    };
     let key_name = match caller {
         Caller::Key { name, .. } => Some(name.as_str()),
         Caller::Public => None,

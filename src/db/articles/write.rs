@@ -111,11 +111,10 @@ pub fn create(
             .returning(articles::pk)
             .get_result(conn)
             .map_err(on_unique)?;
-        set_terms(conn, pk, draft, &now)?;
-        search::index_article(conn, pk)?;
-        changes::after_write(conn, pk, &id, Change::Created, &[&group], &now)?;
-        revisions::record(conn, pk, "created", caller, &now)?;
-        load_by_pk(conn, caller, pk, &now)
+        let tag_names = set_terms(conn, pk, draft, &now, true)?;
+        search::write_row(conn, pk, &indexed(draft, &tag_names), false)?;
+        let after = changes::after_write(conn, pk, &id, Change::Created, &[&group], &now)?;
+        finish(conn, pk, after, "created", caller, &now)
     })
 }
 
@@ -177,12 +176,11 @@ where
             ))
             .execute(conn)
             .map_err(on_unique)?;
-        set_terms(conn, pk, draft, &now)?;
-        search::index_article(conn, pk)?;
+        let tag_names = set_terms(conn, pk, draft, &now, false)?;
+        search::write_row(conn, pk, &indexed(draft, &tag_names), true)?;
         let groups = [group.as_str(), row.translation_group.as_str()];
-        changes::after_write(conn, pk, &row.id, Change::Updated, &groups, &now)?;
-        revisions::record(conn, pk, change, caller, &now)?;
-        load_by_pk(conn, caller, pk, &now)
+        let after = changes::after_write(conn, pk, &row.id, Change::Updated, &groups, &now)?;
+        finish(conn, pk, after, change, caller, &now)
     })
 }
 
@@ -239,9 +237,8 @@ pub fn restore(
             ))
             .execute(conn)?;
         let groups = [row.translation_group.as_str()];
-        changes::after_write(conn, pk, &row.id, Change::Restored, &groups, &now)?;
-        revisions::record(conn, pk, "restored", caller, &now)?;
-        load_by_pk(conn, caller, pk, &now)
+        let after = changes::after_write(conn, pk, &row.id, Change::Restored, &groups, &now)?;
+        finish(conn, pk, after, "restored", caller, &now)
     })
 }
 
@@ -296,6 +293,35 @@ pub fn add_views(conn: &mut SqliteConnection, counts: &[(String, i64)]) -> Query
         }
         Ok(())
     })
+}
+
+/// What the index holds for a draft just stored (with its tags' stored names).
+fn indexed<'a>(d: &'a ArticleDraft, tag_names: &'a [String]) -> search::Indexed<'a> {
+    search::Indexed {
+        title: &d.title,
+        subtitle: d.subtitle.as_deref(),
+        excerpt: &d.excerpt,
+        tags: tag_names,
+        body_text: &d.rendered.text,
+    }
+}
+
+/// Ends a write that leaves the article untrashed: its revision, from the record the
+/// change event already loaded (`after`), which is also the answer (what any key sees).
+fn finish(
+    conn: &mut SqliteConnection,
+    pk: i32,
+    after: Option<ArticleRecord>,
+    change: &str,
+    caller: &Caller,
+    now: &str,
+) -> Result<ArticleRecord, ApiError> {
+    let rec = match after {
+        Some(rec) if caller.sees_unpublished() => rec,
+        _ => load_by_pk(conn, caller, pk, now)?,
+    };
+    revisions::record_of(conn, &rec, change, caller, now)?;
+    Ok(rec)
 }
 
 fn current(
@@ -435,16 +461,22 @@ fn ensure_language_free(
     }
 }
 
-/// Replaces the article's tags (creating new ones) and authors (which must exist).
+/// Replaces the article's tags (creating new ones) and authors (which must exist);
+/// returns the tags' stored names. A `fresh` article has no links to remove.
 fn set_terms(
     conn: &mut SqliteConnection,
     pk: i32,
     d: &ArticleDraft,
     now: &str,
-) -> Result<(), ApiError> {
-    diesel::delete(article_tags::table.filter(article_tags::article_pk.eq(pk))).execute(conn)?;
-    diesel::delete(article_authors::table.filter(article_authors::article_pk.eq(pk)))
-        .execute(conn)?;
+    fresh: bool,
+) -> Result<Vec<String>, ApiError> {
+    if !fresh {
+        diesel::delete(article_tags::table.filter(article_tags::article_pk.eq(pk)))
+            .execute(conn)?;
+        diesel::delete(article_authors::table.filter(article_authors::article_pk.eq(pk)))
+            .execute(conn)?;
+    }
+    let mut names = Vec::with_capacity(d.tags.len());
     for (position, (slug, name)) in d.tags.iter().enumerate() {
         diesel::insert_into(tags::table)
             .values((
@@ -456,10 +488,11 @@ fn set_terms(
             .on_conflict(tags::slug)
             .do_nothing()
             .execute(conn)?;
-        let tag_pk: i32 = tags::table
+        let (tag_pk, stored): (i32, String) = tags::table
             .filter(tags::slug.eq(slug))
-            .select(tags::pk)
+            .select((tags::pk, tags::name))
             .first(conn)?;
+        names.push(stored);
         diesel::insert_into(article_tags::table)
             .values((
                 article_tags::article_pk.eq(pk),
@@ -467,6 +500,9 @@ fn set_terms(
                 article_tags::position.eq(position as i32),
             ))
             .execute(conn)?;
+    }
+    if d.authors.is_empty() {
+        return Ok(names);
     }
     let found: Vec<(String, i32)> = authors::table
         .filter(authors::slug.eq_any(&d.authors))
@@ -491,7 +527,7 @@ fn set_terms(
         }
     }
     if unknown.is_empty() {
-        Ok(())
+        Ok(names)
     } else {
         Err(ApiError::invalid(unknown))
     }

@@ -257,10 +257,7 @@ pub fn load_views(
 }
 
 /// Tags and authors of one article in two cached statements.
-fn terms_of_one(
-    conn: &mut SqliteConnection,
-    pk: i32,
-) -> QueryResult<(Vec<TermRef>, Vec<TermRef>)> {
+fn terms_of_one(conn: &mut SqliteConnection, pk: i32) -> QueryResult<(Vec<TermRef>, Vec<TermRef>)> {
     let tags = article_tags::table
         .inner_join(tags::table)
         .filter(article_tags::article_pk.eq(pk))

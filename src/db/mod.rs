@@ -8,6 +8,7 @@ pub mod search;
 pub mod secrets;
 pub mod terms;
 pub mod webhooks;
+mod writer;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -23,8 +24,21 @@ use crate::error::ApiError;
 /// The migrations in `migrations/`, compiled into the binary.
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
 
-/// A pool of SQLite connections, each set up by [`ConnectionSetup`].
-pub type DbPool = Pool<ConnectionManager<SqliteConnection>>;
+/// The store's connections: a pool of readers (each set up by [`ConnectionSetup`]) and
+/// one writer thread with a connection of its own ([`writer`]), started on the first
+/// write made through [`write`]. Dereferences to the reader pool.
+#[derive(Clone, Debug)]
+pub struct DbPool {
+    readers: Pool<ConnectionManager<SqliteConnection>>,
+    writer: Arc<writer::Writer>,
+}
+
+impl std::ops::Deref for DbPool {
+    type Target = Pool<ConnectionManager<SqliteConnection>>;
+    fn deref(&self) -> &Self::Target {
+        &self.readers
+    }
+}
 /// One connection taken from the pool.
 pub type Conn = PooledConnection<ConnectionManager<SqliteConnection>>;
 
@@ -42,7 +56,7 @@ impl SqlLog {
 
 /// Per-connection PRAGMAs: `busy_timeout` first, so the others wait instead of failing.
 #[derive(Debug, Clone)]
-struct ConnectionSetup {
+pub(crate) struct ConnectionSetup {
     log: Option<SqlLog>,
 }
 
@@ -95,9 +109,15 @@ fn build_pool(database_url: &str, pool_size: u32, log: Option<SqlLog>) -> anyhow
     let pool = Pool::builder()
         .max_size(pool_size.max(1))
         .connection_timeout(Duration::from_secs(10))
-        .connection_customizer(Box::new(ConnectionSetup { log }))
+        .connection_customizer(Box::new(ConnectionSetup { log: log.clone() }))
         .build(manager)?;
-    Ok(pool)
+    Ok(DbPool {
+        readers: pool,
+        writer: Arc::new(writer::Writer::new(
+            path.to_string(),
+            ConnectionSetup { log },
+        )),
+    })
 }
 
 /// Applies every pending migration; returns how many ran.
@@ -140,6 +160,18 @@ where
     })
     .await
     .map_err(ApiError::internal)?
+}
+
+/// Runs a write on the store's writer thread, in a savepoint of a transaction it may
+/// share with other writes waiting at the same moment (group commit); returns once
+/// that transaction has committed. Write functions called inside (everything that uses
+/// [`write_transaction`]) keep their all-or-nothing behaviour.
+pub async fn write<T, F>(pool: &DbPool, work: F) -> Result<T, ApiError>
+where
+    F: FnOnce(&mut SqliteConnection) -> Result<T, ApiError> + Send + 'static,
+    T: Send + 'static,
+{
+    pool.writer.write(work).await
 }
 
 /// Current time in the store's one timestamp format.
@@ -204,12 +236,16 @@ pub fn next_publication(
 /// the write lock over at once. Other processes still meet `busy_timeout`.
 static WRITER: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
-/// Runs `work` in an immediate (write) transaction, one writer at a time.
+/// Runs `work` in an immediate (write) transaction, one writer at a time; on the writer
+/// thread, inside its batch, in a savepoint (all or nothing all the same).
 pub fn write_transaction<T, E, F>(conn: &mut SqliteConnection, work: F) -> Result<T, E>
 where
     F: FnOnce(&mut SqliteConnection) -> Result<T, E>,
     E: From<diesel::result::Error>,
 {
+    if writer::in_batch() {
+        return conn.transaction(work);
+    }
     let _one = WRITER.lock().unwrap_or_else(|p| p.into_inner());
     conn.immediate_transaction(work)
 }

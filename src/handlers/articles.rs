@@ -206,7 +206,7 @@ pub async fn create_article(
     auth.require(Scope::Write)?;
     let draft = parse_input(&req, &bytes, &state)?;
     let caller = auth.0.clone();
-    let rec = db::run(&state.pool, move |conn| {
+    let rec = db::write(&state.pool, move |conn| {
         db::articles::create(conn, &draft, &caller)
     })
     .await?;
@@ -254,7 +254,7 @@ pub async fn replace_article(
     auth.require(Scope::Write)?;
     let draft = parse_input(&req, &bytes, &state)?;
     let (caller, key, if_match) = (auth.0.clone(), id.into_inner(), IfMatch::from_request(&req));
-    let rec = db::run(&state.pool, move |conn| {
+    let rec = db::write(&state.pool, move |conn| {
         let pk = db::articles::pk_of(conn, &key)?;
         db::articles::update(conn, pk, &caller.clone(), "updated", |conn, row| {
             precondition(&if_match, conn, &caller, row.pk)?;
@@ -307,7 +307,7 @@ pub async fn update_article(
     body::reject_server_owned(&patch, SERVER_OWNED)?;
     let (caller, key, if_match) = (auth.0.clone(), id.into_inner(), IfMatch::from_request(&req));
     let language = state.config.default_language.clone();
-    let rec = db::run(&state.pool, move |conn| {
+    let rec = db::write(&state.pool, move |conn| {
         let pk = db::articles::pk_of(conn, &key)?;
         db::articles::update(conn, pk, &caller.clone(), "updated", |conn, row| {
             let current = db::articles::load_by_pk(conn, &caller, row.pk, &now())?;
@@ -364,7 +364,7 @@ pub async fn delete_article(
         Scope::Write
     })?;
     let (caller, key, if_match) = (auth.0.clone(), id.into_inner(), IfMatch::from_request(&req));
-    db::run(&state.pool, move |conn| {
+    db::write(&state.pool, move |conn| {
         let pk = db::articles::pk_of(conn, &key)?;
         let check = |conn: &mut diesel::SqliteConnection, row: &db::articles::ArticleRow| {
             precondition(&if_match, conn, &caller, row.pk)
@@ -405,7 +405,7 @@ pub async fn restore_article(
 ) -> Result<HttpResponse, ApiError> {
     auth.require(Scope::Write)?;
     let (caller, key, if_match) = (auth.0.clone(), id.into_inner(), IfMatch::from_request(&req));
-    let rec = db::run(&state.pool, move |conn| {
+    let rec = db::write(&state.pool, move |conn| {
         let pk = db::articles::pk_of(conn, &key)?;
         db::articles::restore(conn, pk, &caller.clone(), &|conn, row| {
             precondition(&if_match, conn, &caller, row.pk)

@@ -128,7 +128,7 @@ pub async fn restore_revision(
     let (key, n) = path.into_inner();
     let (caller, if_match) = (auth.0.clone(), IfMatch::from_request(&req));
     let language = state.config.default_language.clone();
-    let rec = db::run(&state.pool, move |conn| {
+    let rec = db::write(&state.pool, move |conn| {
         let pk = db::articles::pk_of(conn, &key)?;
         let row = db::articles::revisions::get(conn, pk, n)?;
         let input: ArticleInput =

@@ -147,7 +147,7 @@ async fn create(
         return Err(ApiError::invalid(errors));
     }
     let description = input.description;
-    let rec = db::run(&state.pool, move |conn| {
+    let rec = db::write(&state.pool, move |conn| {
         (kind.ops().create)(conn, &slug, &name, description.as_deref())
     })
     .await?;
@@ -218,7 +218,7 @@ async fn update(
     )?))?;
     let change = change_from(patch)?;
     let if_match = IfMatch::from_request(&req);
-    let rec = db::run(&state.pool, move |conn| {
+    let rec = db::write(&state.pool, move |conn| {
         (kind.ops().update)(conn, &slug, &change, &|cur| if_match.check(&etag_of(cur)))
     })
     .await?;
@@ -234,7 +234,7 @@ async fn remove(
 ) -> Result<HttpResponse, ApiError> {
     auth.require(Scope::Write)?;
     let if_match = IfMatch::from_request(&req);
-    db::run(&state.pool, move |conn| {
+    db::write(&state.pool, move |conn| {
         (kind.ops().delete)(conn, &slug, &|conn, cur| {
             if_match.check(&etag_of(cur))?;
             let linked = (kind.ops().links)(conn, &cur.slug)?;

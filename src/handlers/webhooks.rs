@@ -135,7 +135,7 @@ pub async fn create_webhook(
         include_unpublished: input.include_unpublished,
         active: input.active,
     };
-    let row = db::run(&state.pool, move |conn| {
+    let row = db::write(&state.pool, move |conn| {
         db::webhooks::create(conn, &settings)
     })
     .await?;
@@ -212,7 +212,7 @@ pub async fn update_webhook(
         body::MERGE_PATCH,
     )?))?;
     let id = id.into_inner();
-    let row = db::run(&state.pool, move |conn| {
+    let row = db::write(&state.pool, move |conn| {
         db::webhooks::update(conn, &id, |current| {
             let url = patch.url.unwrap_or(current.url);
             let events = patch.events.unwrap_or(current.events);
@@ -253,7 +253,7 @@ pub async fn delete_webhook(
 ) -> Result<HttpResponse, ApiError> {
     auth.require(Scope::Admin)?;
     let id = id.into_inner();
-    db::run(&state.pool, move |conn| db::webhooks::delete(conn, &id)).await?;
+    db::write(&state.pool, move |conn| db::webhooks::delete(conn, &id)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

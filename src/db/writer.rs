@@ -1,0 +1,173 @@
+//! The server's one writer: a thread with its own connection that runs every write the
+//! HTTP API makes, several at a time in one transaction (group commit).
+//!
+//! SQLite lets one connection write at a time. Handing each write to whichever pooled
+//! connection is free costs twice: the connection's page cache is stale after another
+//! connection wrote (the pages are read again), and every write pays a commit of its
+//! own (WAL frames for the same index pages, again and again). Here writes queue for
+//! one thread; it takes every write waiting (up to [`MAX_BATCH`]), runs each in a
+//! savepoint of one `BEGIN IMMEDIATE` transaction, commits once, and only then answers
+//! them. A write that fails rolls back its own savepoint and nothing else; a failed
+//! commit fails every write of the batch (none of them happened).
+
+use std::cell::Cell;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::mpsc::{Receiver, Sender, channel};
+use std::sync::{Mutex, OnceLock};
+
+use diesel::r2d2::ConnectionManager;
+use diesel::r2d2::{CustomizeConnection, ManageConnection};
+use diesel::sqlite::SqliteConnection;
+
+use crate::error::ApiError;
+
+/// Most writes committed together.
+pub const MAX_BATCH: usize = 128;
+
+/// What a write leaves to do once its batch has committed (or failed to).
+type Answer = Box<dyn FnOnce(Result<(), ApiError>) + Send>;
+/// A queued write: runs on the writer's connection, returns how to answer it.
+type Job = Box<dyn FnOnce(&mut SqliteConnection) -> Answer + Send>;
+
+thread_local! {
+    /// Set on the writer thread while a batch's transaction is open: writes then take
+    /// a savepoint instead of a transaction of their own.
+    static IN_BATCH: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Whether the current thread is running a write inside a batch.
+pub(super) fn in_batch() -> bool {
+    IN_BATCH.with(Cell::get)
+}
+
+/// The queue to the writer thread, started on the first write.
+pub struct Writer {
+    path: String,
+    setup: super::ConnectionSetup,
+    queue: OnceLock<Mutex<Sender<Job>>>,
+}
+
+impl std::fmt::Debug for Writer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Writer").field("path", &self.path).finish()
+    }
+}
+
+impl Writer {
+    pub(super) fn new(path: String, setup: super::ConnectionSetup) -> Self {
+        Self {
+            path,
+            setup,
+            queue: OnceLock::new(),
+        }
+    }
+
+    fn open(&self) -> Result<SqliteConnection, ApiError> {
+        let manager = ConnectionManager::<SqliteConnection>::new(&self.path);
+        let mut conn = manager.connect().map_err(ApiError::internal)?;
+        self.setup
+            .on_acquire(&mut conn)
+            .map_err(ApiError::internal)?;
+        Ok(conn)
+    }
+
+    fn sender(&self) -> Result<Sender<Job>, ApiError> {
+        if let Some(q) = self.queue.get() {
+            return Ok(q.lock().unwrap_or_else(|p| p.into_inner()).clone());
+        }
+        let conn = self.open()?;
+        let (tx, rx) = channel::<Job>();
+        let reopen = {
+            let (path, setup) = (self.path.clone(), self.setup.clone());
+            move || Writer::new(path.clone(), setup.clone()).open()
+        };
+        let q = self.queue.get_or_init(|| {
+            std::thread::Builder::new()
+                .name("newsdesk-writer".into())
+                .spawn(move || run(conn, rx, reopen))
+                .map(|_| ())
+                .unwrap_or_else(|e| tracing::error!(error = %e, "writer thread not started"));
+            Mutex::new(tx)
+        });
+        Ok(q.lock().unwrap_or_else(|p| p.into_inner()).clone())
+    }
+
+    /// Queues `work` and waits until its batch has committed; answers what `work` did.
+    pub async fn write<T, F>(&self, work: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&mut SqliteConnection) -> Result<T, ApiError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let job: Job = Box::new(move |conn| {
+            let result = work(conn);
+            Box::new(move |committed: Result<(), ApiError>| {
+                let _ = tx.send(committed.and(result));
+            })
+        });
+        self.sender()?
+            .send(job)
+            .map_err(|_| ApiError::Unavailable("The store is shutting down.".into()))?;
+        rx.await
+            .map_err(|_| ApiError::internal("the write was dropped"))?
+    }
+}
+
+/// The writer thread: batches until every sender is gone.
+fn run(
+    mut conn: SqliteConnection,
+    queue: Receiver<Job>,
+    reopen: impl Fn() -> Result<SqliteConnection, ApiError>,
+) {
+    while let Ok(first) = queue.recv() {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match queue.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        let mut answers: Vec<Answer> = Vec::with_capacity(batch.len());
+        let outcome = {
+            let _one = super::WRITER.lock().unwrap_or_else(|p| p.into_inner());
+            IN_BATCH.with(|b| b.set(true));
+            let outcome = catch_unwind(AssertUnwindSafe(|| {
+                conn.immediate_transaction(|conn| {
+                    for job in batch {
+                        answers.push(job(conn));
+                    }
+                    Ok::<_, diesel::result::Error>(())
+                })
+            }));
+            IN_BATCH.with(|b| b.set(false));
+            outcome
+        };
+        match outcome {
+            Ok(Ok(())) => answers.into_iter().for_each(|a| a(Ok(()))),
+            Ok(Err(e)) => {
+                tracing::error!(error = %e, "a batch of writes did not commit");
+                answers.into_iter().for_each(|a| {
+                    a(Err(ApiError::Unavailable(
+                        "The write could not be committed; retry shortly.".into(),
+                    )))
+                });
+            }
+            Err(_) => {
+                // A write panicked inside the transaction: nothing of the batch stays
+                // (a fresh connection; dropping this one rolls it back). The writes
+                // not yet run were dropped with the batch: their callers see a 500.
+                tracing::error!("a write panicked; its batch was rolled back");
+                answers
+                    .into_iter()
+                    .for_each(|a| a(Err(ApiError::internal("a write panicked"))));
+                match reopen() {
+                    Ok(fresh) => conn = fresh,
+                    Err(e) => {
+                        tracing::error!(error = ?e, "the writer could not reconnect");
+                        return;
+                    }
+                }
+            }
+        }
+    }
+}

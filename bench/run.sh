@@ -39,6 +39,8 @@ if [ ! -f "$SEEDED" ]; then
 fi
 rm -f "$DB" "$DB-wal" "$DB-shm"
 cp "$SEEDED" "$DB"
+# Written back before measuring, so the copy's writeback does not land in a workload.
+sync
 
 # wrk's output → "req/s|p50|p99|errors"
 measure() {

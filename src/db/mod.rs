@@ -66,7 +66,8 @@ impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for ConnectionSe
             "PRAGMA busy_timeout = 5000;
              PRAGMA journal_mode = WAL;
              PRAGMA synchronous = NORMAL;
-             PRAGMA foreign_keys = ON;",
+             PRAGMA foreign_keys = ON;
+             PRAGMA temp_store = MEMORY;",
         )
         .map_err(diesel::r2d2::Error::QueryError)?;
         if let Some(log) = self.log.clone() {

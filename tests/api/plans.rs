@@ -155,3 +155,22 @@ async fn reads_run_a_fixed_number_of_statements_whatever_the_page_size() {
         assert!(n <= *budget, "{path} ran {n} statements, budget {budget}");
     }
 }
+
+#[derive(diesel::QueryableByName)]
+struct Flag {
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    used: i32,
+}
+
+/// Cached prepared statements stay prepared: the bundled SQLite is built with the query
+/// planner stability guarantee (`.cargo/config.toml`), without which every statement
+/// with a `LIMIT ?` is parsed and planned again each time it runs.
+#[actix_web::test]
+async fn sqlite_keeps_prepared_statements_across_bindings() {
+    let app = TestApp::spawn().await;
+    let mut conn = app.state.pool.get().unwrap();
+    let flag: Flag = diesel::sql_query("SELECT sqlite_compileoption_used('ENABLE_QPSG') AS used")
+        .get_result(&mut conn)
+        .unwrap();
+    assert_eq!(flag.used, 1, "SQLite was built without SQLITE_ENABLE_QPSG");
+}

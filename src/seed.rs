@@ -244,47 +244,68 @@ pub fn seed(pool: &DbPool, articles: usize, seed: u64) -> anyhow::Result<usize> 
         })
         .collect();
     let now = Utc::now();
-    for i in 0..articles {
-        let ukrainian = rng.random_bool(0.5);
-        let words = if ukrainian { UK } else { EN };
-        let title_len = rng.random_range(5..10);
-        let roll: f64 = rng.random();
-        let (status, published_at) = if roll < 0.95 {
-            (
-                Status::Published,
-                now - Duration::minutes(rng.random_range(1..5 * 365 * 24 * 60)),
-            )
-        } else if roll < 0.98 {
-            (Status::Draft, now - Duration::days(rng.random_range(0..30)))
-        } else {
-            (
-                Status::Scheduled,
-                now + Duration::days(rng.random_range(1..30)),
-            )
-        };
-        let n_tags = rng.random_range(1..5);
-        let input = ArticleInput {
-            title: format!(
-                "{} {}",
-                sentence(&mut rng, words, title_len).trim_end_matches('.'),
-                i
-            ),
-            body_markdown: body(&mut rng, words),
-            status: Some(status),
-            published_at: Some(published_at),
-            language: Some(if ukrainian { "uk" } else { "en" }.into()),
-            tags: tags.choose_multiple(&mut rng, n_tags).cloned().collect(),
-            authors: author_slugs.choose_multiple(&mut rng, 1).cloned().collect(),
-            featured: rng.random_bool(0.05),
-            ..Default::default()
-        };
-        let draft = validate(input, "en", now)
-            .map_err(|e| anyhow::anyhow!("invalid demo article: {e:?}"))?;
-        db::articles::create(&mut conn, &draft, &crate::domain::access::Caller::Public)
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
-        if (i + 1) % 10_000 == 0 {
-            eprintln!("  {} articles", i + 1);
+    // A thousand articles per transaction, each in its own savepoint.
+    let mut i = 0;
+    while i < articles {
+        let end = (i + 1000).min(articles);
+        db::batch(&mut conn, |conn| {
+            for i in i..end {
+                create_one(conn, &mut rng, i, now, &tags, &author_slugs)?;
+            }
+            Ok::<_, anyhow::Error>(())
+        })?;
+        i = end;
+        if i % 10_000 == 0 {
+            eprintln!("  {i} articles");
         }
     }
     Ok(articles)
+}
+
+fn create_one(
+    conn: &mut diesel::SqliteConnection,
+    rng: &mut StdRng,
+    i: usize,
+    now: chrono::DateTime<Utc>,
+    tags: &[String],
+    author_slugs: &[String],
+) -> anyhow::Result<()> {
+    let ukrainian = rng.random_bool(0.5);
+    let words = if ukrainian { UK } else { EN };
+    let title_len = rng.random_range(5..10);
+    let roll: f64 = rng.random();
+    let (status, published_at) = if roll < 0.95 {
+        (
+            Status::Published,
+            now - Duration::minutes(rng.random_range(1..5 * 365 * 24 * 60)),
+        )
+    } else if roll < 0.98 {
+        (Status::Draft, now - Duration::days(rng.random_range(0..30)))
+    } else {
+        (
+            Status::Scheduled,
+            now + Duration::days(rng.random_range(1..30)),
+        )
+    };
+    let n_tags = rng.random_range(1..5);
+    let input = ArticleInput {
+        title: format!(
+            "{} {}",
+            sentence(rng, words, title_len).trim_end_matches('.'),
+            i
+        ),
+        body_markdown: body(rng, words),
+        status: Some(status),
+        published_at: Some(published_at),
+        language: Some(if ukrainian { "uk" } else { "en" }.into()),
+        tags: tags.choose_multiple(rng, n_tags).cloned().collect(),
+        authors: author_slugs.choose_multiple(rng, 1).cloned().collect(),
+        featured: rng.random_bool(0.05),
+        ..Default::default()
+    };
+    let draft =
+        validate(input, "en", now).map_err(|e| anyhow::anyhow!("invalid demo article: {e:?}"))?;
+    db::articles::create(conn, &draft, &crate::domain::access::Caller::Public)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok(())
 }

@@ -10,6 +10,8 @@ pub mod terms;
 pub mod webhooks;
 mod writer;
 
+pub use writer::batch;
+
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 

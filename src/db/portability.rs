@@ -14,6 +14,7 @@ use super::schema::{
     former_slugs, tags,
 };
 use crate::db::articles::changes;
+use crate::db::search::{Indexed, Stems};
 
 /// Every stored column of an article but its internal key.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize, Deserialize)]
@@ -273,43 +274,129 @@ pub struct ImportReport {
 const BATCH: usize = 1000;
 
 /// Reads NDJSON (as `export` writes it) into the database. Each line is stored whole
-/// or not at all; afterwards the search index and the change feed are brought up to
-/// date for what was imported.
+/// or not at all, indexed for search in its own transaction; afterwards the change feed
+/// is brought up to date for what was imported.
+///
+/// Two stages overlap: while one thread stores a batch of lines, the next batch is
+/// parsed, checked, rendered from Markdown and stemmed for the index on every core
+/// (rayon) — the work that needs no connection.
 pub fn import(conn: &mut SqliteConnection, input: impl BufRead) -> anyhow::Result<ImportReport> {
-    let mut report = ImportReport::default();
-    let mut batch: Vec<(usize, String)> = Vec::with_capacity(BATCH);
-    let flush = |conn: &mut SqliteConnection,
-                 batch: &mut Vec<(usize, String)>,
-                 report: &mut ImportReport|
-     -> anyhow::Result<()> {
-        crate::db::write_transaction(conn, |conn| {
-            for (number, text) in batch.drain(..) {
-                // A savepoint per line: a failing line leaves nothing behind.
-                match conn.transaction(|conn| import_line(conn, &text)) {
-                    Ok(()) => report.imported += 1,
-                    Err(e) => report.errors.push((number, e.to_string())),
+    use rayon::prelude::*;
+    type Batch = Vec<(usize, Result<Prepared, LineError>)>;
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Batch>(2);
+    // Imports write all over the indexes of a growing file: a 256 MiB page cache keeps
+    // them instead of reading pages back (the server's connections keep the default).
+    diesel::connection::SimpleConnection::batch_execute(conn, "PRAGMA cache_size = -262144;")?;
+    let store_conn = &mut *conn;
+    let report = std::thread::scope(|scope| {
+        let storer = scope.spawn(move || -> anyhow::Result<ImportReport> {
+            let mut report = ImportReport::default();
+            for batch in rx {
+                crate::db::write_transaction(store_conn, |conn| {
+                    let mut index = Vec::with_capacity(batch.len());
+                    for (number, prepared) in batch {
+                        // A savepoint per line: a failing line leaves nothing behind.
+                        let stored = prepared.and_then(|p| conn.transaction(|conn| store(conn, p)));
+                        match stored {
+                            Ok(row) => {
+                                report.imported += 1;
+                                index.extend(row);
+                            }
+                            Err(e) => report.errors.push((number, e.to_string())),
+                        }
+                    }
+                    // The batch's search rows after its savepoints: FTS5 writes its
+                    // pending rows out as a new segment at every savepoint, so rows
+                    // written per line cost a segment (and merges) each.
+                    for (pk, stems) in &index {
+                        crate::db::search::write_stems(conn, *pk, stems, false)?;
+                    }
+                    crate::db::touch(conn)?;
+                    Ok::<_, anyhow::Error>(())
+                })?;
+            }
+            Ok(report)
+        });
+        let read = (move || -> anyhow::Result<()> {
+            let mut raw: Vec<(usize, String)> = Vec::with_capacity(BATCH);
+            let send = |raw: &mut Vec<(usize, String)>| {
+                let batch: Batch = raw
+                    .par_drain(..)
+                    .map(|(number, text)| (number, prepare(&text)))
+                    .collect();
+                // A closed queue means the storer stopped on an error: it reports it.
+                tx.send(batch).is_ok()
+            };
+            for (i, line) in input.lines().enumerate() {
+                let line = line?;
+                if line.trim().is_empty() {
+                    continue;
+                }
+                raw.push((i + 1, line));
+                if raw.len() == BATCH && !send(&mut raw) {
+                    return Ok(());
                 }
             }
-            crate::db::touch(conn)?;
-            Ok::<_, anyhow::Error>(())
-        })
-    };
-    for (i, line) in input.lines().enumerate() {
-        let line = line?;
-        if line.trim().is_empty() {
-            continue;
-        }
-        batch.push((i + 1, line));
-        if batch.len() == BATCH {
-            flush(conn, &mut batch, &mut report)?;
-        }
-    }
-    if !batch.is_empty() {
-        flush(conn, &mut batch, &mut report)?;
-    }
+            if !raw.is_empty() {
+                send(&mut raw);
+            }
+            Ok(())
+        })();
+        let stored = storer
+            .join()
+            .map_err(|_| anyhow::anyhow!("the import's store thread panicked"))?;
+        read?;
+        stored
+    })?;
     crate::db::search::index_missing(conn)?;
     changes::backfill(conn, &crate::db::now()).map_err(|e| anyhow::anyhow!("{e}"))?;
     Ok(report)
+}
+
+/// A line parsed, checked and derived, ready to store.
+enum Prepared {
+    Author(StoredTerm),
+    Tag(StoredTerm),
+    Article(Box<ArticleLine>, Vec<String>, Stems),
+}
+
+/// Everything about a line that needs no database: parsing, the API's checks, the
+/// Markdown rendered again, revision snapshots as text, and the search stems.
+fn prepare(text: &str) -> Result<Prepared, LineError> {
+    Ok(match serde_json::from_str::<Line>(text)? {
+        Line::Author(t) => {
+            check_term(&t)?;
+            Prepared::Author(t)
+        }
+        Line::Tag(t) => {
+            check_term(&t)?;
+            Prepared::Tag(t)
+        }
+        Line::Article(mut a) => {
+            check_article(&mut a)?;
+            let stems = Stems::of(&Indexed {
+                title: &a.article.title,
+                subtitle: a.article.subtitle.as_deref(),
+                excerpt: &a.article.excerpt,
+                tags: &[],
+                body_text: &a.article.body_text,
+            });
+            let snapshots = a.revisions.iter().map(|r| r.snapshot.to_string()).collect();
+            Prepared::Article(a, snapshots, stems)
+        }
+    })
+}
+
+/// Stores a prepared line; an article's search row is returned to be written with
+/// its batch.
+fn store(conn: &mut SqliteConnection, p: Prepared) -> Result<Option<(i32, Stems)>, LineError> {
+    match p {
+        Prepared::Author(t) => insert_term!(conn, authors, t).map(|()| None),
+        Prepared::Tag(t) => insert_term!(conn, tags, t).map(|()| None),
+        Prepared::Article(a, snapshots, stems) => {
+            import_article(conn, *a, &snapshots, stems).map(Some)
+        }
+    }
 }
 
 /// Why a line failed, in words an operator can act on.
@@ -333,23 +420,6 @@ impl From<diesel::result::Error> for LineError {
                     .trim_start_matches("UNIQUE constraint failed: ")
             )),
             other => Self::Store(other.to_string()),
-        }
-    }
-}
-
-fn import_line(conn: &mut SqliteConnection, text: &str) -> Result<(), LineError> {
-    match serde_json::from_str::<Line>(text)? {
-        Line::Author(t) => {
-            check_term(&t)?;
-            insert_term!(conn, authors, t)
-        }
-        Line::Tag(t) => {
-            check_term(&t)?;
-            insert_term!(conn, tags, t)
-        }
-        Line::Article(mut a) => {
-            check_article(&mut a)?;
-            import_article(conn, *a)
         }
     }
 }
@@ -414,7 +484,7 @@ fn check_article(line: &mut ArticleLine) -> Result<(), LineError> {
         }
     }
     for r in &line.revisions {
-        serde_json::from_value::<crate::wire::article::ArticleInput>(r.snapshot.clone())
+        <crate::wire::article::ArticleInput as Deserialize>::deserialize(&r.snapshot)
             .map_err(|e| rule(format!("revision {} is not an article body: {e}", r.n)))?;
         check_time("revision created_at", &r.created_at)?;
     }
@@ -442,15 +512,21 @@ macro_rules! insert_term {
 }
 use insert_term;
 
-fn import_article(conn: &mut SqliteConnection, a: ArticleLine) -> Result<(), LineError> {
+fn import_article(
+    conn: &mut SqliteConnection,
+    a: ArticleLine,
+    snapshots: &[String],
+    stems: Stems,
+) -> Result<(i32, Stems), LineError> {
     let pk: i32 = diesel::insert_into(articles::table)
         .values(&a.article)
         .returning(articles::pk)
         .get_result(conn)?;
+    let mut tag_names = Vec::with_capacity(a.tags.len());
     for (position, slug) in a.tags.iter().enumerate() {
-        let tag_pk: i32 = tags::table
+        let (tag_pk, name): (i32, String) = tags::table
             .filter(tags::slug.eq(slug))
-            .select(tags::pk)
+            .select((tags::pk, tags::name))
             .first(conn)
             .optional()?
             .ok_or_else(|| {
@@ -465,6 +541,7 @@ fn import_article(conn: &mut SqliteConnection, a: ArticleLine) -> Result<(), Lin
                 article_tags::position.eq(position as i32),
             ))
             .execute(conn)?;
+        tag_names.push(name);
     }
     for (position, slug) in a.authors.iter().enumerate() {
         let author_pk: i32 = authors::table
@@ -490,7 +567,7 @@ fn import_article(conn: &mut SqliteConnection, a: ArticleLine) -> Result<(), Lin
             .values((former_slugs::slug.eq(slug), former_slugs::article_pk.eq(pk)))
             .execute(conn)?;
     }
-    for r in &a.revisions {
+    for (r, snapshot) in a.revisions.iter().zip(snapshots) {
         diesel::insert_into(article_revisions::table)
             .values((
                 article_revisions::article_pk.eq(pk),
@@ -498,7 +575,7 @@ fn import_article(conn: &mut SqliteConnection, a: ArticleLine) -> Result<(), Lin
                 article_revisions::change.eq(&r.change),
                 article_revisions::key_name.eq(&r.key_name),
                 article_revisions::created_at.eq(&r.created_at),
-                article_revisions::snapshot.eq(r.snapshot.to_string()),
+                article_revisions::snapshot.eq(snapshot),
             ))
             .execute(conn)?;
     }
@@ -511,5 +588,5 @@ fn import_article(conn: &mut SqliteConnection, a: ArticleLine) -> Result<(), Lin
             ))
             .execute(conn)?;
     }
-    Ok(())
+    Ok((pk, stems.with_tags(&tag_names)))
 }

@@ -50,6 +50,37 @@ pub struct Indexed<'a> {
     pub body_text: &'a str,
 }
 
+/// An index row: each column's text reduced to stems ([`index_text`]).
+#[derive(Debug, Clone)]
+pub struct Stems {
+    title: String,
+    subtitle: String,
+    excerpt: String,
+    tags: String,
+    body: String,
+}
+
+impl Stems {
+    /// Stems every column of `doc` (the costly part of indexing; needs no connection).
+    pub fn of(doc: &Indexed) -> Self {
+        Self {
+            title: index_text(doc.title),
+            subtitle: index_text(doc.subtitle.unwrap_or("")),
+            excerpt: index_text(doc.excerpt),
+            tags: index_text(&doc.tags.join(" ")),
+            body: index_text(doc.body_text),
+        }
+    }
+
+    /// The same row with other tag names.
+    pub fn with_tags(self, tags: &[String]) -> Self {
+        Self {
+            tags: index_text(&tags.join(" ")),
+            ..self
+        }
+    }
+}
+
 /// Writes the index row of article `pk` from `doc`, replacing any row it had when
 /// `replace` (a new article has none). Cached prepared statements only.
 pub fn write_row(
@@ -58,17 +89,27 @@ pub fn write_row(
     doc: &Indexed,
     replace: bool,
 ) -> QueryResult<()> {
+    write_stems(conn, pk, &Stems::of(doc), replace)
+}
+
+/// Writes an index row already stemmed.
+pub fn write_stems(
+    conn: &mut SqliteConnection,
+    pk: i32,
+    row: &Stems,
+    replace: bool,
+) -> QueryResult<()> {
     if replace {
         remove(conn, pk)?;
     }
     diesel::insert_into(article_search::table)
         .values((
             article_search::rowid.eq(pk),
-            article_search::title.eq(index_text(doc.title)),
-            article_search::subtitle.eq(index_text(doc.subtitle.unwrap_or(""))),
-            article_search::excerpt.eq(index_text(doc.excerpt)),
-            article_search::tags.eq(index_text(&doc.tags.join(" "))),
-            article_search::body.eq(index_text(doc.body_text)),
+            article_search::title.eq(&row.title),
+            article_search::subtitle.eq(&row.subtitle),
+            article_search::excerpt.eq(&row.excerpt),
+            article_search::tags.eq(&row.tags),
+            article_search::body.eq(&row.body),
         ))
         .execute(conn)?;
     Ok(())

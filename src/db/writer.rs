@@ -40,6 +40,29 @@ pub(super) fn in_batch() -> bool {
     IN_BATCH.with(Cell::get)
 }
 
+/// Clears [`IN_BATCH`] when the batch ends, however it ends.
+struct BatchFlag;
+
+impl Drop for BatchFlag {
+    fn drop(&mut self) {
+        IN_BATCH.with(|b| b.set(false));
+    }
+}
+
+/// Runs `work` as one batch: one `BEGIN IMMEDIATE` transaction (one writer at a time in
+/// this process) in which every write function takes a savepoint instead of a
+/// transaction of its own. For the writer thread and for bulk work (`seed-demo`).
+pub fn batch<T, E, F>(conn: &mut SqliteConnection, work: F) -> Result<T, E>
+where
+    F: FnOnce(&mut SqliteConnection) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    let _one = super::WRITER.lock().unwrap_or_else(|p| p.into_inner());
+    IN_BATCH.with(|b| b.set(true));
+    let _flag = BatchFlag;
+    conn.immediate_transaction(work)
+}
+
 /// The queue to the writer thread, started on the first write.
 pub struct Writer {
     path: String,
@@ -120,28 +143,22 @@ fn run(
     reopen: impl Fn() -> Result<SqliteConnection, ApiError>,
 ) {
     while let Ok(first) = queue.recv() {
-        let mut batch = vec![first];
-        while batch.len() < MAX_BATCH {
+        let mut jobs = vec![first];
+        while jobs.len() < MAX_BATCH {
             match queue.try_recv() {
-                Ok(job) => batch.push(job),
+                Ok(job) => jobs.push(job),
                 Err(_) => break,
             }
         }
-        let mut answers: Vec<Answer> = Vec::with_capacity(batch.len());
-        let outcome = {
-            let _one = super::WRITER.lock().unwrap_or_else(|p| p.into_inner());
-            IN_BATCH.with(|b| b.set(true));
-            let outcome = catch_unwind(AssertUnwindSafe(|| {
-                conn.immediate_transaction(|conn| {
-                    for job in batch {
-                        answers.push(job(conn));
-                    }
-                    Ok::<_, diesel::result::Error>(())
-                })
-            }));
-            IN_BATCH.with(|b| b.set(false));
-            outcome
-        };
+        let mut answers: Vec<Answer> = Vec::with_capacity(jobs.len());
+        let outcome = catch_unwind(AssertUnwindSafe(|| {
+            self::batch(&mut conn, |conn| {
+                for job in jobs {
+                    answers.push(job(conn));
+                }
+                Ok::<_, diesel::result::Error>(())
+            })
+        }));
         match outcome {
             Ok(Ok(())) => answers.into_iter().for_each(|a| a(Ok(()))),
             Ok(Err(e)) => {

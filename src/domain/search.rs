@@ -21,19 +21,26 @@ fn is_apostrophe(c: char) -> bool {
 }
 
 fn is_word_char(c: char) -> bool {
+    if c.is_ascii() {
+        return c.is_ascii_alphanumeric();
+    }
+    // Cyrillic letters without the Unicode table lookup (U+0482–U+0489 are signs).
+    if ('\u{0400}'..='\u{04FF}').contains(&c) {
+        return !('\u{0482}'..='\u{0489}').contains(&c);
+    }
     c.is_alphanumeric() && !is_apostrophe(c)
 }
 
 /// The words of a text as (start byte, end byte) spans of the original, an apostrophe
 /// between two letters staying inside its word.
 fn word_spans(text: &str) -> Vec<(usize, usize)> {
-    let chars: Vec<(usize, char)> = text.char_indices().collect();
     let mut spans = Vec::new();
     let mut start: Option<usize> = None;
-    for (i, &(at, c)) in chars.iter().enumerate() {
+    let mut chars = text.char_indices().peekable();
+    while let Some((at, c)) = chars.next() {
         let inner_apostrophe = is_apostrophe(c)
             && start.is_some()
-            && chars.get(i + 1).is_some_and(|&(_, n)| is_word_char(n));
+            && chars.peek().is_some_and(|&(_, n)| is_word_char(n));
         if is_word_char(c) || inner_apostrophe {
             start.get_or_insert(at);
         } else if let Some(s) = start.take() {
@@ -48,10 +55,27 @@ fn word_spans(text: &str) -> Vec<(usize, usize)> {
 
 /// A word lowercased with its apostrophes removed.
 fn normalize(word: &str) -> String {
-    word.chars()
-        .filter(|c| !is_apostrophe(*c))
-        .flat_map(char::to_lowercase)
-        .collect()
+    let mut out = String::with_capacity(word.len());
+    normalize_into(word, &mut out);
+    out
+}
+
+/// [`normalize`] into `out`.
+fn normalize_into(word: &str, out: &mut String) {
+    for c in word.chars() {
+        if c.is_ascii() {
+            if c != '\'' && c != '`' {
+                out.push(c.to_ascii_lowercase());
+            }
+        } else if ('\u{0410}'..='\u{042F}').contains(&c) {
+            // А–Я → а–я
+            out.push(char::from_u32(c as u32 + 0x20).unwrap_or(c));
+        } else if ('\u{0430}'..='\u{045F}').contains(&c) {
+            out.push(c);
+        } else if !is_apostrophe(c) {
+            out.extend(c.to_lowercase());
+        }
+    }
 }
 
 fn english() -> &'static Stemmer {
@@ -72,27 +96,51 @@ const UK_ENDINGS: &[&str] = &[
 /// A light Ukrainian stemmer: strips the reflexive particle and the longest known ending
 /// while at least three letters remain.
 fn stem_ukrainian(word: &str) -> String {
-    let mut w: Vec<char> = word.chars().collect();
+    let letters = |s: &str| s.chars().count();
+    let mut w = word;
     for reflexive in ["ся", "сь"] {
-        let r: Vec<char> = reflexive.chars().collect();
-        if w.len() > 4 && w.ends_with(&r) {
-            w.truncate(w.len() - 2);
+        if letters(w) > 4 && w.ends_with(reflexive) {
+            w = &w[..w.len() - reflexive.len()];
             break;
         }
     }
+    let n = letters(w);
     for ending in UK_ENDINGS {
-        let e: Vec<char> = ending.chars().collect();
-        if w.len() >= e.len() + 3 && w.ends_with(&e) {
-            w.truncate(w.len() - e.len());
+        if w.ends_with(ending) && n >= letters(ending) + 3 {
+            w = &w[..w.len() - ending.len()];
             break;
         }
     }
-    w.into_iter().collect()
+    w.to_string()
+}
+
+/// Stems already worked out on this thread (a newsroom's words repeat: indexing a body
+/// mostly looks them up). Emptied when it reaches [`STEM_MEMO`] words.
+const STEM_MEMO: usize = 65_536;
+
+thread_local! {
+    static STEMS: std::cell::RefCell<std::collections::HashMap<String, String>> =
+        std::cell::RefCell::new(std::collections::HashMap::new());
 }
 
 /// The stem of one normalized word: Cyrillic words by the Ukrainian rules, Latin ones by
 /// the English stemmer, others unchanged.
 pub fn stem(word: &str) -> String {
+    STEMS.with(|memo| {
+        let mut memo = memo.borrow_mut();
+        if let Some(s) = memo.get(word) {
+            return s.clone();
+        }
+        let s = stem_uncached(word);
+        if memo.len() >= STEM_MEMO {
+            memo.clear();
+        }
+        memo.insert(word.to_string(), s.clone());
+        s
+    })
+}
+
+fn stem_uncached(word: &str) -> String {
     match word.chars().find(|c| c.is_alphabetic()) {
         Some(c) if ('\u{0400}'..='\u{04FF}').contains(&c) => stem_ukrainian(word),
         Some(c) if c.is_ascii_alphabetic() => english().stem(word).into_owned(),
@@ -103,12 +151,27 @@ pub fn stem(word: &str) -> String {
 /// The text as the index stores it: stems separated by spaces.
 pub fn index_text(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    for (s, e) in word_spans(text) {
-        if !out.is_empty() {
-            out.push(' ');
+    let mut word = String::new();
+    STEMS.with(|memo| {
+        let mut memo = memo.borrow_mut();
+        for (s, e) in word_spans(text) {
+            word.clear();
+            normalize_into(&text[s..e], &mut word);
+            if !out.is_empty() {
+                out.push(' ');
+            }
+            if let Some(stem) = memo.get(word.as_str()) {
+                out.push_str(stem);
+                continue;
+            }
+            let stem = stem_uncached(&word);
+            out.push_str(&stem);
+            if memo.len() >= STEM_MEMO {
+                memo.clear();
+            }
+            memo.insert(word.clone(), stem);
         }
-        out.push_str(&stem(&normalize(&text[s..e])));
-    }
+    });
     out
 }
 
@@ -301,6 +364,28 @@ pub fn snippet(text: &str, terms: &[Term], width: usize) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The fast paths for ASCII and Cyrillic agree with the Unicode rules they skip.
+    #[test]
+    fn fast_character_rules_agree_with_unicode() {
+        let chars = (0u32..0x0600)
+            .chain(0x1E00..0x2100)
+            .filter_map(char::from_u32);
+        for c in chars {
+            let slow_word = c.is_alphanumeric() && !is_apostrophe(c);
+            assert_eq!(
+                is_word_char(c),
+                slow_word,
+                "word char {c:?} U+{:04X}",
+                c as u32
+            );
+            let slow_lower: String = std::iter::once(c)
+                .filter(|c| !is_apostrophe(*c))
+                .flat_map(char::to_lowercase)
+                .collect();
+            assert_eq!(normalize(&c.to_string()), slow_lower, "lowercase of {c:?}");
+        }
+    }
 
     fn stems(text: &str) -> String {
         index_text(text)

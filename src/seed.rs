@@ -213,6 +213,8 @@ fn body(rng: &mut StdRng, words: &[&str]) -> String {
 pub fn seed(pool: &DbPool, articles: usize, seed: u64) -> anyhow::Result<usize> {
     let mut rng = StdRng::seed_from_u64(seed);
     let mut conn = pool.get()?;
+    // A large data set writes all over its indexes: keep them in a 256 MiB page cache.
+    diesel::connection::SimpleConnection::batch_execute(&mut conn, "PRAGMA cache_size = -262144;")?;
     let authors = [
         "Ukrainian World Congress",
         "Olena Petrenko",

@@ -13,6 +13,8 @@
 #   W7 90% reads / 10% creates                          writes: creates only
 # and times `newsdesk import` of the whole set into an empty database.
 # Each workload is measured after an unmeasured warm-up (BENCH_WARMUP, 3 s).
+# BENCH_WRITES=0 measures the reads only (W1–W6) on the seeded database itself, without
+# the copy, W7, the creates and the import: for 1,000,000 articles (15 GB).
 # Prints one Markdown table: req/s, ratio to the ceiling, p50, p99, errors, peak RSS.
 # wrk and taskset are installed with apt when missing.
 set -euo pipefail
@@ -23,6 +25,7 @@ PORT=${BENCH_PORT:-18181}
 DURATION=${BENCH_DURATION:-10s}
 WARMUP=${BENCH_WARMUP:-3s}
 CONNECTIONS=${BENCH_CONNECTIONS:-64}
+WRITES=${BENCH_WRITES:-1}
 DATA=bench/data
 SEEDED="$DATA/bench-$ARTICLES.db"
 DB="$DATA/run.db"
@@ -38,7 +41,11 @@ if [ ! -f "$SEEDED" ]; then
   DATABASE_URL="$SEEDED" "$BIN" seed-demo --articles "$ARTICLES" >&2
 fi
 rm -f "$DB" "$DB-wal" "$DB-shm"
-cp "$SEEDED" "$DB"
+if [ "$WRITES" = 1 ]; then
+  cp "$SEEDED" "$DB"
+else
+  DB="$SEEDED"
+fi
 # Written back before measuring, so the copy's writeback does not land in a workload.
 sync
 
@@ -93,8 +100,11 @@ workloads=(
   "W4 search top 20, common word ($COMMON)|10|$BASE/v1/articles?q=$COMMON&limit=20"
   "W5 filtered list with total (language=uk)|-|$BASE/v1/articles?language=uk&limit=20"
   "W6 RSS feed (50 items, full HTML)|25|$BASE/v1/feeds/rss"
+)
+[ "$WRITES" = 1 ] && workloads+=(
   "W7 90% reads / 10% creates|-|-s bench/mixed.lua $BASE"
-  "writes: creates only|-|-s bench/create.lua $BASE"
+  "writes: creates only (short body)|-|-s bench/create.lua $BASE"
+  "writes: creates only (3 KB body, 3 tags)|-|-s bench/create-3k.lua $BASE"
 )
 
 echo
@@ -118,6 +128,8 @@ for w in "${workloads[@]}"; do
 done
 kill $SERVER; wait $SERVER 2>/dev/null || true
 trap - EXIT
+
+[ "$WRITES" = 1 ] || exit 0
 
 # Import: the seeded set, exported, into an empty database.
 DATABASE_URL="$SEEDED" "$BIN" export >"$DATA/export.ndjson" 2>/dev/null

@@ -5,17 +5,45 @@
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::HeaderValue;
 use actix_web::http::{Method, StatusCode, header};
 use actix_web::middleware::Next;
 use actix_web::{Error, HttpResponse, web};
 
 use crate::app::AppState;
-use crate::caches::CachedResponse;
+use crate::caches::{CachedResponse, Coding};
 use crate::db;
 use crate::http::conditional::{self, Validators};
 
 fn cacheable(req: &ServiceRequest) -> bool {
     req.method() == Method::GET && !req.headers().contains_key(header::AUTHORIZATION)
+}
+
+/// Bodies below this are sent as they are (compressing them saves too little).
+const MIN_COMPRESSED: usize = 1024;
+
+/// The coding a kept response goes out in: the client's preference among br and gzip.
+fn coding(req: &ServiceRequest, hit: &CachedResponse) -> Option<Coding> {
+    use actix_web::http::header::{AcceptEncoding, Encoding, Header};
+    if hit.body.len() < MIN_COMPRESSED {
+        return None;
+    }
+    let accept = AcceptEncoding::parse(req.request()).ok()?;
+    let supported = [Encoding::brotli(), Encoding::gzip(), Encoding::identity()];
+    match accept.negotiate(supported.iter()) {
+        Some(e) if e == Encoding::brotli() => Some(Coding::Brotli),
+        Some(e) if e == Encoding::gzip() => Some(Coding::Gzip),
+        _ => None,
+    }
+}
+
+/// A compressed body is another representation: its strong ETag differs from the
+/// identity body's (`"…"` → `"…-gzip"`), as RFC 9110 §8.8.3 asks.
+fn coded_etag(etag: &str, coding: Coding) -> String {
+    match etag.strip_suffix('"') {
+        Some(open) => format!("{open}-{}\"", coding.token()),
+        None => etag.to_string(),
+    }
 }
 
 fn from_cache(req: &ServiceRequest, hit: &CachedResponse) -> HttpResponse {
@@ -25,29 +53,62 @@ fn from_cache(req: &ServiceRequest, hit: &CachedResponse) -> HttpResponse {
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned)
     };
+    let coding = coding(req, hit);
+    let etag = text(header::ETAG).unwrap_or_default();
     let v = Validators {
-        etag: text(header::ETAG).unwrap_or_default(),
+        etag: match coding {
+            Some(c) => coded_etag(&etag, c),
+            None => etag.clone(),
+        },
         last_modified: text(header::LAST_MODIFIED),
     };
-    let mut res = if !v.etag.is_empty() && conditional::is_fresh(req.request(), &v) {
+    // Either copy the client holds is still good.
+    let fresh = !etag.is_empty()
+        && (conditional::is_fresh(req.request(), &v)
+            || conditional::is_fresh(
+                req.request(),
+                &Validators {
+                    etag: etag.clone(),
+                    last_modified: v.last_modified.clone(),
+                },
+            ));
+    let mut res = if fresh {
         let mut res = HttpResponse::NotModified().finish();
-        for name in [
-            header::ETAG,
-            header::LAST_MODIFIED,
-            header::CACHE_CONTROL,
-            header::VARY,
-        ] {
+        for name in [header::LAST_MODIFIED, header::CACHE_CONTROL, header::VARY] {
             if let Some(value) = hit.headers.get(&name) {
                 res.headers_mut().insert(name, value.clone());
             }
         }
+        if let Ok(value) = HeaderValue::from_str(&v.etag) {
+            res.headers_mut().insert(header::ETAG, value);
+        }
+        if hit.body.len() >= MIN_COMPRESSED {
+            res.headers_mut()
+                .append(header::VARY, HeaderValue::from_static("accept-encoding"));
+        }
         return res;
     } else {
-        HttpResponse::build(hit.status).body(hit.body.clone())
+        match coding {
+            Some(c) => HttpResponse::build(hit.status).body(hit.encoded(c)),
+            None => HttpResponse::build(hit.status).body(hit.body.clone()),
+        }
     };
     let headers = res.headers_mut();
     for (name, value) in &hit.headers {
         headers.append(name.clone(), value.clone());
+    }
+    if let Some(c) = coding {
+        // Set here, so actix's Compress leaves the body alone.
+        headers.insert(
+            header::CONTENT_ENCODING,
+            HeaderValue::from_static(c.token()),
+        );
+        if let Ok(value) = HeaderValue::from_str(&v.etag) {
+            headers.insert(header::ETAG, value);
+        }
+    }
+    if hit.body.len() >= MIN_COMPRESSED {
+        headers.append(header::VARY, HeaderValue::from_static("accept-encoding"));
     }
     res
 }

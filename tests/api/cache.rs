@@ -83,3 +83,87 @@ async fn views_and_scheduled_publications_show_without_a_write() {
         "its time came: the kept list is not served"
     );
 }
+
+fn gunzip(body: &[u8]) -> Vec<u8> {
+    use std::io::Read;
+    let mut out = Vec::new();
+    flate2::read::GzDecoder::new(body)
+        .read_to_end(&mut out)
+        .expect("gzip body");
+    out
+}
+
+fn unbrotli(body: &[u8]) -> Vec<u8> {
+    use std::io::Read;
+    let mut out = Vec::new();
+    brotli::Decompressor::new(body, 4096)
+        .read_to_end(&mut out)
+        .expect("brotli body");
+    out
+}
+
+#[actix_web::test]
+async fn kept_responses_go_out_compressed_with_their_own_etags() {
+    let app = TestApp::spawn().await;
+    for i in 0..3 {
+        app.published(&format!("Compressed story {i}")).await;
+    }
+    let path = "/v1/feeds/rss";
+    let plain = app.get(path, None).await;
+    plain.assert_status(200);
+    assert!(plain.body.len() >= 1024, "the feed is worth compressing");
+    assert!(plain.header("content-encoding").is_none());
+    type Decode = fn(&[u8]) -> Vec<u8>;
+    for (coding, decode) in [("gzip", gunzip as Decode), ("br", unbrotli as Decode)] {
+        app.sql.take();
+        let res = app
+            .request(Method::GET, path)
+            .header("Accept-Encoding", coding)
+            .send()
+            .await;
+        res.assert_status(200);
+        assert!(app.sql.take().is_empty(), "{coding}: served from memory");
+        assert_eq!(res.header("content-encoding").as_deref(), Some(coding));
+        assert_eq!(
+            decode(&res.body),
+            plain.body.to_vec(),
+            "{coding}: same content"
+        );
+        assert!(res.body.len() < plain.body.len() / 2, "{coding}: smaller");
+        let expected = format!("\"{}-{coding}\"", plain.etag().trim_matches('"'));
+        assert_eq!(res.etag(), expected, "a representation of its own");
+        let vary: Vec<String> = res
+            .headers
+            .get_all("vary")
+            .map(|v| v.to_str().unwrap().to_ascii_lowercase())
+            .collect();
+        assert!(
+            vary.iter().any(|v| v.contains("accept-encoding")),
+            "{vary:?}"
+        );
+        // Its own ETag, and the identity one, both answer 304.
+        for etag in [res.etag(), plain.etag()] {
+            app.request(Method::GET, path)
+                .header("Accept-Encoding", coding)
+                .header("If-None-Match", &etag)
+                .send()
+                .await
+                .assert_status(304);
+        }
+        // Asked again, the same bytes (compressed once).
+        let again = app
+            .request(Method::GET, path)
+            .header("Accept-Encoding", coding)
+            .send()
+            .await;
+        assert_eq!(again.body, res.body);
+    }
+    // A client that accepts neither still gets the identity body.
+    let identity = app
+        .request(Method::GET, path)
+        .header("Accept-Encoding", "identity")
+        .send()
+        .await;
+    assert_eq!(identity.body, plain.body);
+    assert_eq!(identity.etag(), plain.etag());
+}

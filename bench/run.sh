@@ -100,6 +100,7 @@ workloads=(
   "W4 search top 20, common word ($COMMON)|10|$BASE/v1/articles?q=$COMMON&limit=20"
   "W5 filtered list with total (language=uk)|-|$BASE/v1/articles?language=uk&limit=20"
   "W6 RSS feed (50 items, full HTML)|25|$BASE/v1/feeds/rss"
+  "W6 with Accept-Encoding: gzip|-|-s bench/gzip.lua $BASE/v1/feeds/rss"
 )
 [ "$WRITES" = 1 ] && workloads+=(
   "W7 90% reads / 10% creates|-|-s bench/mixed.lua $BASE"

@@ -1,0 +1,2 @@
+-- A client that accepts gzip, as browsers and feed readers do.
+wrk.headers["Accept-Encoding"] = "gzip"

@@ -247,7 +247,13 @@ where
     E: From<diesel::result::Error>,
 {
     if writer::in_batch() {
-        return conn.transaction(work);
+        // A savepoint; what it queued for the search index goes if it rolls back.
+        let mark = search::deferred_mark();
+        let out = conn.transaction(work);
+        if out.is_err() {
+            search::forget_deferred_after(mark);
+        }
+        return out;
     }
     let _one = WRITER.lock().unwrap_or_else(|p| p.into_inner());
     conn.immediate_transaction(work)

@@ -92,6 +92,65 @@ pub fn write_row(
     write_stems(conn, pk, &Stems::of(doc), replace)
 }
 
+/// Index changes held back until the end of a batch of writes: (article, row to write
+/// or `None` to remove, whether to remove a row first). FTS5 writes out everything
+/// pending as a new segment at every savepoint, so rows written by each write of a
+/// batch (each in its savepoint) would cost a segment, and merges, apiece.
+type Deferred = Vec<(i32, Option<Stems>, bool)>;
+
+thread_local! {
+    static DEFERRED: std::cell::RefCell<Option<Deferred>> = const { std::cell::RefCell::new(None) };
+}
+
+/// From now on this thread's index changes wait for [`flush_deferred`].
+pub(crate) fn defer() {
+    DEFERRED.with(|d| *d.borrow_mut() = Some(Vec::new()));
+}
+
+/// How many index changes wait (a savepoint's mark).
+pub(crate) fn deferred_mark() -> usize {
+    DEFERRED.with(|d| d.borrow().as_ref().map_or(0, Vec::len))
+}
+
+/// Drops the changes queued after `mark` (their savepoint rolled back).
+pub(crate) fn forget_deferred_after(mark: usize) {
+    DEFERRED.with(|d| {
+        if let Some(v) = d.borrow_mut().as_mut() {
+            v.truncate(mark);
+        }
+    });
+}
+
+/// Stops deferring, dropping whatever waits (the batch is over or failed).
+pub(crate) fn stop_deferring() {
+    DEFERRED.with(|d| *d.borrow_mut() = None);
+}
+
+/// Applies the waiting index changes, in order; deferring goes on.
+pub(crate) fn flush_deferred(conn: &mut SqliteConnection) -> QueryResult<()> {
+    let waiting = DEFERRED.with(|d| d.borrow_mut().as_mut().map(std::mem::take));
+    for (pk, row, replace) in waiting.unwrap_or_default() {
+        if replace {
+            delete_row(conn, pk)?;
+        }
+        if let Some(row) = row {
+            insert_row(conn, pk, &row)?;
+        }
+    }
+    Ok(())
+}
+
+/// Queues a change when deferring; gives it back otherwise.
+fn queued(pk: i32, row: Option<&Stems>, replace: bool) -> bool {
+    DEFERRED.with(|d| match d.borrow_mut().as_mut() {
+        Some(v) => {
+            v.push((pk, row.cloned(), replace));
+            true
+        }
+        None => false,
+    })
+}
+
 /// Writes an index row already stemmed.
 pub fn write_stems(
     conn: &mut SqliteConnection,
@@ -99,9 +158,16 @@ pub fn write_stems(
     row: &Stems,
     replace: bool,
 ) -> QueryResult<()> {
-    if replace {
-        remove(conn, pk)?;
+    if queued(pk, Some(row), replace) {
+        return Ok(());
     }
+    if replace {
+        delete_row(conn, pk)?;
+    }
+    insert_row(conn, pk, row)
+}
+
+fn insert_row(conn: &mut SqliteConnection, pk: i32, row: &Stems) -> QueryResult<()> {
     diesel::insert_into(article_search::table)
         .values((
             article_search::rowid.eq(pk),
@@ -117,6 +183,13 @@ pub fn write_stems(
 
 /// Removes the index row of one article.
 pub fn remove(conn: &mut SqliteConnection, pk: i32) -> QueryResult<()> {
+    if queued(pk, None, true) {
+        return Ok(());
+    }
+    delete_row(conn, pk)
+}
+
+fn delete_row(conn: &mut SqliteConnection, pk: i32) -> QueryResult<()> {
     diesel::delete(article_search::table.filter(article_search::rowid.eq(pk))).execute(conn)?;
     Ok(())
 }

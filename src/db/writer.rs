@@ -46,12 +46,15 @@ struct BatchFlag;
 impl Drop for BatchFlag {
     fn drop(&mut self) {
         IN_BATCH.with(|b| b.set(false));
+        super::search::stop_deferring();
     }
 }
 
 /// Runs `work` as one batch: one `BEGIN IMMEDIATE` transaction (one writer at a time in
 /// this process) in which every write function takes a savepoint instead of a
 /// transaction of its own. For the writer thread and for bulk work (`seed-demo`).
+/// Search-index changes wait for the end of the batch (see `search::defer`): one
+/// FTS5 segment per batch instead of one per write.
 pub fn batch<T, E, F>(conn: &mut SqliteConnection, work: F) -> Result<T, E>
 where
     F: FnOnce(&mut SqliteConnection) -> Result<T, E>,
@@ -59,8 +62,13 @@ where
 {
     let _one = super::WRITER.lock().unwrap_or_else(|p| p.into_inner());
     IN_BATCH.with(|b| b.set(true));
+    super::search::defer();
     let _flag = BatchFlag;
-    conn.immediate_transaction(work)
+    conn.immediate_transaction(|conn| {
+        let out = work(conn)?;
+        super::search::flush_deferred(conn)?;
+        Ok(out)
+    })
 }
 
 /// The queue to the writer thread, started on the first write.

@@ -500,3 +500,60 @@ async fn a_common_word_in_date_order_pages_through_every_match_exactly_once() {
     }
     assert_eq!(seen, ["Newest harvest", "Middle harvest", "Oldest harvest"]);
 }
+
+/// Writes batched in one transaction (as the writer thread runs them) index together at
+/// the end of the batch; a write that fails takes its index row with it.
+#[actix_web::test]
+async fn a_batch_of_writes_indexes_what_stayed_and_nothing_that_rolled_back() {
+    use newsdesk::domain::access::{Caller, Scope};
+    let app = TestApp::spawn().await;
+    let draft = |title: &str, body: &str| {
+        let input = json!({"title": title, "body_markdown": body, "status": "published"});
+        newsdesk::domain::article::validate(
+            serde_json::from_value(input).unwrap(),
+            "en",
+            chrono::Utc::now(),
+        )
+        .expect("valid draft")
+    };
+    let caller = Caller::Key {
+        name: "batch test".into(),
+        scope: Scope::Write,
+    };
+    let mut conn = app.state.pool.get().unwrap();
+    let outcomes = newsdesk::db::batch(&mut conn, |conn| {
+        let kept = newsdesk::db::articles::create(conn, &draft("Kept", "Zebrafish stay."), &caller);
+        // A write that is rolled back after its article (and index row) were written.
+        let dropped = newsdesk::db::write_transaction(conn, |conn| {
+            newsdesk::db::articles::create(conn, &draft("Dropped", "Narwhals vanish."), &caller)?;
+            Err::<(), _>(newsdesk::error::ApiError::internal("changed its mind"))
+        });
+        let also =
+            newsdesk::db::articles::create(conn, &draft("Also kept", "Axolotls stay."), &caller);
+        Ok::<_, diesel::result::Error>((kept.is_ok(), dropped.is_err(), also.is_ok()))
+    })
+    .unwrap();
+    assert_eq!(outcomes, (true, true, true));
+    drop(conn);
+    assert_eq!(index_rows(&app, "zebrafish"), 1);
+    assert_eq!(index_rows(&app, "axolotl"), 1);
+    assert_eq!(
+        index_rows(&app, "narwhal"),
+        0,
+        "the failed write left no index row"
+    );
+    let found = app.get("/v1/articles?q=zebrafish", None).await;
+    assert_eq!(titles(&found.json()), ["Kept"]);
+    // Index rows and articles agree one to one.
+    #[derive(diesel::QueryableByName)]
+    struct N {
+        #[diesel(sql_type = BigInt)]
+        n: i64,
+    }
+    let mut conn = app.state.pool.get().unwrap();
+    let count = |sql: &str, conn: &mut _| diesel::sql_query(sql).get_result::<N>(conn).unwrap().n;
+    assert_eq!(
+        count("SELECT COUNT(*) AS n FROM article_search", &mut conn),
+        count("SELECT COUNT(*) AS n FROM articles", &mut conn)
+    );
+}

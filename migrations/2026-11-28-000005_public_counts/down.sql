@@ -1,0 +1,2 @@
+DROP INDEX articles_public_pk;
+DROP INDEX articles_public_language;

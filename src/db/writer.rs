@@ -26,8 +26,9 @@ pub const MAX_BATCH: usize = 128;
 
 /// What a write leaves to do once its batch has committed (or failed to).
 type Answer = Box<dyn FnOnce(Result<(), ApiError>) + Send>;
-/// A queued write: runs on the writer's connection, returns how to answer it.
-type Job = Box<dyn FnOnce(&mut SqliteConnection) -> Answer + Send>;
+/// A queued write: runs on the writer's connection, returns how to answer it and
+/// whether the store failed under it (not a refusal such as 404, 409 or 422).
+type Job = Box<dyn FnOnce(&mut SqliteConnection) -> (Answer, bool) + Send>;
 
 thread_local! {
     /// Set on the writer thread while a batch's transaction is open: writes then take
@@ -132,15 +133,22 @@ impl Writer {
         let (tx, rx) = tokio::sync::oneshot::channel();
         let job: Job = Box::new(move |conn| {
             let result = work(conn);
-            Box::new(move |committed: Result<(), ApiError>| {
+            let failed = matches!(
+                result,
+                Err(ApiError::Internal(_) | ApiError::Unavailable(_))
+            );
+            let answer: Answer = Box::new(move |committed: Result<(), ApiError>| {
                 let _ = tx.send(committed.and(result));
-            })
+            });
+            (answer, failed)
         });
         self.sender()?
             .send(job)
             .map_err(|_| ApiError::Unavailable("The store is shutting down.".into()))?;
-        rx.await
-            .map_err(|_| ApiError::internal("the write was dropped"))?
+        // Dropped unrun (its batch could not start or was abandoned): nothing happened.
+        rx.await.map_err(|_| {
+            ApiError::Unavailable("The write could not be completed; retry shortly.".into())
+        })?
     }
 }
 
@@ -162,11 +170,20 @@ fn run(
         let outcome = catch_unwind(AssertUnwindSafe(|| {
             self::batch(&mut conn, |conn| {
                 for job in jobs {
-                    answers.push(job(conn));
+                    let (answer, failed) = job(conn);
+                    answers.push(answer);
+                    if failed {
+                        // The store failed under a write (disk full, I/O): SQLite
+                        // may have ended the transaction itself, and what follows
+                        // would run outside it. Nothing of this batch stays; the
+                        // writes not yet run are dropped (their callers: 503).
+                        return Err(diesel::result::Error::RollbackTransaction);
+                    }
                 }
                 Ok::<_, diesel::result::Error>(())
             })
         }));
+        let ok = matches!(outcome, Ok(Ok(())));
         match outcome {
             Ok(Ok(())) => answers.into_iter().for_each(|a| a(Ok(()))),
             Ok(Err(e)) => {
@@ -178,20 +195,28 @@ fn run(
                 });
             }
             Err(_) => {
-                // A write panicked inside the transaction: nothing of the batch stays
-                // (a fresh connection; dropping this one rolls it back). The writes
-                // not yet run were dropped with the batch: their callers see a 500.
                 tracing::error!("a write panicked; its batch was rolled back");
                 answers
                     .into_iter()
                     .for_each(|a| a(Err(ApiError::internal("a write panicked"))));
-                match reopen() {
-                    Ok(fresh) => conn = fresh,
-                    Err(e) => {
-                        tracing::error!(error = ?e, "the writer could not reconnect");
-                        return;
-                    }
-                }
+            }
+        }
+        if !ok {
+            // A fresh connection after any failed batch: dropping this one rolls back
+            // whatever SQLite or Diesel may still hold open.
+            conn = reconnect(&reopen);
+        }
+    }
+}
+
+/// Opens the writer's connection again, retrying each second until it opens.
+fn reconnect(reopen: &impl Fn() -> Result<SqliteConnection, ApiError>) -> SqliteConnection {
+    loop {
+        match reopen() {
+            Ok(fresh) => return fresh,
+            Err(e) => {
+                tracing::error!(error = ?e, "the writer could not reconnect; retrying");
+                std::thread::sleep(std::time::Duration::from_secs(1));
             }
         }
     }

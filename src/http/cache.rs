@@ -62,29 +62,29 @@ fn from_cache(req: &ServiceRequest, hit: &CachedResponse) -> HttpResponse {
         },
         last_modified: text(header::LAST_MODIFIED),
     };
-    // Either copy the client holds is still good.
-    let fresh = !etag.is_empty()
-        && (conditional::is_fresh(req.request(), &v)
-            || conditional::is_fresh(
-                req.request(),
-                &Validators {
-                    etag: etag.clone(),
-                    last_modified: v.last_modified.clone(),
-                },
-            ));
-    let mut res = if fresh {
+    // Either copy the client holds is still good; the 304 names the one it holds.
+    let identity = Validators {
+        etag: etag.clone(),
+        last_modified: v.last_modified.clone(),
+    };
+    let matched = if etag.is_empty() {
+        None
+    } else if conditional::is_fresh(req.request(), &v) {
+        Some(&v.etag)
+    } else if coding.is_some() && conditional::is_fresh(req.request(), &identity) {
+        Some(&identity.etag)
+    } else {
+        None
+    };
+    let mut res = if let Some(matched) = matched {
         let mut res = HttpResponse::NotModified().finish();
         for name in [header::LAST_MODIFIED, header::CACHE_CONTROL, header::VARY] {
             if let Some(value) = hit.headers.get(&name) {
                 res.headers_mut().insert(name, value.clone());
             }
         }
-        if let Ok(value) = HeaderValue::from_str(&v.etag) {
+        if let Ok(value) = HeaderValue::from_str(matched) {
             res.headers_mut().insert(header::ETAG, value);
-        }
-        if hit.body.len() >= MIN_COMPRESSED {
-            res.headers_mut()
-                .append(header::VARY, HeaderValue::from_static("accept-encoding"));
         }
         return res;
     } else {
@@ -107,9 +107,7 @@ fn from_cache(req: &ServiceRequest, hit: &CachedResponse) -> HttpResponse {
             headers.insert(header::ETAG, value);
         }
     }
-    if hit.body.len() >= MIN_COMPRESSED {
-        headers.append(header::VARY, HeaderValue::from_static("accept-encoding"));
-    }
+    // `Vary: Accept-Encoding` is among the kept headers (every public answer has it).
     res
 }
 

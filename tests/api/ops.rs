@@ -151,3 +151,34 @@ async fn responses_are_compressed_when_asked() {
         assert_eq!(res.header("content-encoding").as_deref(), want, "{accept}");
     }
 }
+
+/// A write under which the store fails takes its whole batch back (SQLite may have
+/// ended the transaction itself), answers 503 to the rest, and the writer carries on
+/// with a fresh connection.
+#[actix_web::test]
+async fn a_store_failure_under_a_write_commits_nothing_of_it_and_the_writer_goes_on() {
+    use diesel::prelude::*;
+    use newsdesk::db::schema::tags;
+    let app = TestApp::spawn().await;
+    let failed = newsdesk::db::write(&app.state.pool, |conn| {
+        diesel::insert_into(tags::table)
+            .values((
+                tags::slug.eq("half-written"),
+                tags::name.eq("Half written"),
+                tags::created_at.eq("2026-01-01T00:00:00.000000Z"),
+                tags::updated_at.eq("2026-01-01T00:00:00.000000Z"),
+            ))
+            .execute(conn)?;
+        Err::<(), _>(newsdesk::error::ApiError::internal("the disk is full"))
+    })
+    .await;
+    assert!(failed.is_err());
+    app.get("/v1/tags/half-written", Some(app.read_key()))
+        .await
+        .assert_status(404);
+    // The next write runs as usual.
+    app.published("After the failure").await;
+    app.get("/v1/articles/after-the-failure", None)
+        .await
+        .assert_status(200);
+}

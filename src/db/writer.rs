@@ -7,8 +7,10 @@
 //! own (WAL frames for the same index pages, again and again). Here writes queue for
 //! one thread; it takes every write waiting (up to [`MAX_BATCH`]), runs each in a
 //! savepoint of one `BEGIN IMMEDIATE` transaction, commits once, and only then answers
-//! them. A write that fails rolls back its own savepoint and nothing else; a failed
-//! commit fails every write of the batch (none of them happened).
+//! them. A write refused (404, 409, 412, 422 …) rolls back its own savepoint and nothing
+//! else. A write under which the store failed (an internal error: disk full, I/O),
+//! a panic, or a failed commit abandons the whole batch — none of it happened, every
+//! caller gets a 503 (or 500 for the panic) — and the writer reconnects.
 
 use std::cell::Cell;
 use std::panic::{AssertUnwindSafe, catch_unwind};

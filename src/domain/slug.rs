@@ -7,6 +7,9 @@
 /// Maximum slug length in bytes.
 pub const MAX_SLUG_LEN: usize = 120;
 
+/// What [`is_valid_slug`] accepts, as a regular expression (for the API schema).
+pub const SLUG_PATTERN: &str = "^[a-z0-9]+(-[a-z0-9]+)*$";
+
 /// Apostrophe-like characters that Ukrainian spelling uses inside words.
 const APOSTROPHES: [char; 5] = ['\'', '\u{2019}', '\u{02BC}', '\u{2018}', '`'];
 

@@ -20,7 +20,7 @@ use crate::http::auth::Auth;
 use crate::http::body;
 use crate::http::conditional::{self, IfMatch};
 use crate::http::query::Query;
-use crate::wire::article::{Article, ArticleInput};
+use crate::wire::article::{Article, ArticleInput, ArticlePatch};
 
 /// Options of DELETE.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -277,8 +277,8 @@ pub async fn replace_article(
     ),
     request_body(description = "Any subset of the article's writable fields.",
         content(
-            (ArticleInput = "application/merge-patch+json", example = json!({"title": "Unity Day: communities in 40 countries", "featured": false})),
-            (ArticleInput = "application/json")
+            (ArticlePatch = "application/merge-patch+json", example = json!({"title": "Unity Day: communities in 40 countries", "featured": false})),
+            (ArticlePatch = "application/json")
         )),
     security(("bearer" = [])),
     responses(
@@ -305,6 +305,9 @@ pub async fn update_article(
     auth.require(Scope::Write)?;
     let patch = body::object(&req, &bytes, body::MERGE_PATCH)?;
     body::reject_server_owned(&patch, SERVER_OWNED)?;
+    // The patch's own shape: unknown members (even `{"x": null}`, which a merge would
+    // silently drop) and wrong types are 422s naming them.
+    let _: ArticlePatch = body::typed(Value::Object(patch.clone()))?;
     let (caller, key, if_match) = (auth.0.clone(), id.into_inner(), IfMatch::from_request(&req));
     let language = state.config.default_language.clone();
     let rec = db::write(&state.pool, move |conn| {

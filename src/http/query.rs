@@ -24,8 +24,21 @@ impl<T> std::ops::Deref for Query<T> {
     }
 }
 
-/// Parses a query string into `T`.
+/// Parses a query string into `T`. An empty `cursor=` (a client that fills in the
+/// first page's token as "") counts as absent: the first page.
 pub fn parse<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
+    let empty_cursor = |(name, value): &(std::borrow::Cow<str>, std::borrow::Cow<str>)| {
+        name == "cursor" && value.is_empty()
+    };
+    let cleaned: String;
+    let query = if form_urlencoded::parse(query.as_bytes()).any(|p| empty_cursor(&p)) {
+        cleaned = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(form_urlencoded::parse(query.as_bytes()).filter(|p| !empty_cursor(p)))
+            .finish();
+        &cleaned
+    } else {
+        query
+    };
     let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
     serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();

@@ -124,11 +124,11 @@ pub struct ArticleInput {
     pub translation_of: Option<String>,
     /// Tag names; a new name creates the tag, an existing one is matched by its slug.
     #[serde(default)]
-    #[schema(max_items = 50, example = json!(["#StandWithUkraine"]))]
+    #[schema(value_type = Vec<TagName>, max_items = 50, example = json!(["#StandWithUkraine"]))]
     pub tags: Vec<String>,
     /// Author slugs; each must exist.
     #[serde(default)]
-    #[schema(max_items = 20, example = json!(["ukrainian-world-congress"]))]
+    #[schema(value_type = Vec<AuthorSlug>, max_items = 20, example = json!(["ukrainian-world-congress"]))]
     pub authors: Vec<String>,
     /// Image shown with the article.
     #[serde(default)]
@@ -141,6 +141,139 @@ pub struct ArticleInput {
     #[serde(default)]
     pub featured: bool,
 }
+
+/// The body of `PATCH /v1/articles/{id}`: a JSON Merge Patch (RFC 7396) of the
+/// writable fields. Every member is optional; `null` clears an optional field (and
+/// resets `tags`, `authors` and `featured` to empty or `false`). A member the article
+/// does not have is refused with 422 naming it.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"title": "Unity Day: communities in 40 countries", "featured": false, "subtitle": null}))]
+pub struct ArticlePatch {
+    /// Headline, 1–300 characters (cannot be cleared).
+    #[serde(default)]
+    #[schema(
+        nullable = false,
+        min_length = 1,
+        max_length = 300,
+        pattern = r"^[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f][^\x00-\x1f\x7f]*$",
+        example = "Unity Day: communities in 40 countries"
+    )]
+    pub title: Option<String>,
+    /// Secondary headline; `null` clears it.
+    #[serde(default)]
+    #[schema(max_length = 300, pattern = r"^[^\x00-\x1f\x7f]*$")]
+    pub subtitle: Option<String>,
+    /// URL slug; the former one keeps answering 301.
+    #[serde(default)]
+    #[schema(
+        nullable = false,
+        pattern = "^[a-z0-9]+(-[a-z0-9]+)*$",
+        max_length = 120
+    )]
+    pub slug: Option<String>,
+    /// Summary; `null` derives it from the body again.
+    #[serde(default)]
+    #[schema(max_length = 300, pattern = r"^[^\x00-\x1f\x7f]*$")]
+    pub excerpt: Option<String>,
+    /// The body, CommonMark.
+    #[serde(default)]
+    #[schema(nullable = false, max_length = 200000)]
+    pub body_markdown: Option<String>,
+    /// Publication state.
+    #[serde(default)]
+    #[schema(nullable = false)]
+    pub status: Option<Status>,
+    /// RFC 3339 publication time; `null` clears it (publishing sets it to now).
+    #[serde(default)]
+    pub published_at: Option<DateTime<Utc>>,
+    /// BCP 47 language tag.
+    #[serde(default)]
+    #[schema(nullable = false, pattern = "^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")]
+    pub language: Option<String>,
+    /// Id of the same story in another language; `null` detaches it.
+    #[serde(default)]
+    pub translation_of: Option<String>,
+    /// Tag names, replacing the current ones.
+    #[serde(default)]
+    #[schema(nullable = false, value_type = Option<Vec<TagName>>, max_items = 50)]
+    pub tags: Option<Vec<String>>,
+    /// Author slugs, replacing the current ones.
+    #[serde(default)]
+    #[schema(nullable = false, value_type = Option<Vec<AuthorSlug>>, max_items = 20)]
+    pub authors: Option<Vec<String>>,
+    /// Image shown with the article; `null` removes it. A merge patch: members given
+    /// here replace those of the current image.
+    #[serde(default)]
+    pub feature_image: Option<FeatureImagePatch>,
+    /// Absolute URL of the original; `null` clears it.
+    #[serde(default)]
+    #[schema(max_length = 2000, pattern = r"^https?://[^\s/?#]+[^\s]*$")]
+    pub canonical_url: Option<String>,
+    /// Pinned / editor's pick.
+    #[serde(default)]
+    #[schema(nullable = false)]
+    pub featured: Option<bool>,
+}
+
+/// A merge patch of the feature image: members given replace the current ones.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FeatureImagePatch {
+    /// Absolute http(s) URL of the image.
+    #[serde(default)]
+    #[schema(
+        nullable = false,
+        max_length = 2000,
+        pattern = r"^https?://[^\s/?#]+[^\s]*$"
+    )]
+    pub url: Option<String>,
+    /// Text alternative; `null` clears it.
+    #[serde(default)]
+    #[schema(max_length = 500, pattern = r"^[^\x00-\x1f\x7f]*$")]
+    pub alt: Option<String>,
+    /// Caption; `null` clears it.
+    #[serde(default)]
+    #[schema(max_length = 500, pattern = r"^[^\x00-\x1f\x7f]*$")]
+    pub caption: Option<String>,
+}
+
+/// A tag's name as written on an article: 1–100 characters, not blank, no control
+/// characters. Case and a leading `#` are kept.
+pub struct TagName;
+
+impl utoipa::PartialSchema for TagName {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use crate::domain::article::{MAX_TERM_NAME, NAME_PATTERN};
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::Type::String)
+            .min_length(Some(1))
+            .max_length(Some(MAX_TERM_NAME))
+            .pattern(Some(NAME_PATTERN))
+            .examples(["#StandWithUkraine"])
+            .into()
+    }
+}
+
+impl ToSchema for TagName {}
+
+/// An author's slug.
+pub struct AuthorSlug;
+
+impl utoipa::PartialSchema for AuthorSlug {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use crate::domain::slug::{MAX_SLUG_LEN, SLUG_PATTERN};
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::Type::String)
+            .min_length(Some(1))
+            .max_length(Some(MAX_SLUG_LEN))
+            .pattern(Some(SLUG_PATTERN))
+            .examples(["ukrainian-world-congress"])
+            .into()
+    }
+}
+
+impl ToSchema for AuthorSlug {}
 
 /// A news article as clients read it.
 #[derive(Debug, Clone, Serialize, ToSchema)]

@@ -269,3 +269,56 @@ async fn conflicts_and_missing_things_never_leak_database_text() {
         .assert_status(422);
     app.get("/v1/authors/nobody", None).await.assert_status(404);
 }
+
+#[actix_web::test]
+async fn a_merge_patch_naming_an_unknown_member_is_422_naming_it_even_when_null() {
+    let app = TestApp::spawn().await;
+    let a = app.published("Patched").await;
+    let path = format!("/v1/articles/{}", a["id"].as_str().unwrap());
+    for patch in [
+        json!({"": null}),
+        json!({"titel": "x"}),
+        json!({"subtitel": null}),
+    ] {
+        let res = app.merge_patch(&path, &patch).await;
+        res.assert_status(422);
+        let name = patch.as_object().unwrap().keys().next().unwrap().clone();
+        assert_eq!(res.error_fields(), [name], "{patch}: {}", res.json());
+    }
+    // Nothing was changed by the refused patches.
+    assert_eq!(app.article(a["id"].as_str().unwrap()).await["version"], 1);
+    // A partial feature image patch is a merge, not a replacement.
+    app.merge_patch(
+        &path,
+        &json!({"feature_image": {"url": "https://example.org/a.jpg", "alt": "A"}}),
+    )
+    .await
+    .assert_status(200);
+    let res = app
+        .merge_patch(&path, &json!({"feature_image": {"alt": "B"}}))
+        .await;
+    res.assert_status(200);
+    assert_eq!(
+        res.json()["feature_image"]["url"],
+        "https://example.org/a.jpg"
+    );
+    assert_eq!(res.json()["feature_image"]["alt"], "B");
+}
+
+#[actix_web::test]
+async fn an_empty_cursor_is_the_first_page() {
+    let app = TestApp::spawn().await;
+    for title in ["One", "Two"] {
+        app.published(title).await;
+    }
+    let first = app.get("/v1/articles?limit=1", None).await.json();
+    for path in [
+        "/v1/articles?limit=1&cursor=",
+        "/v1/articles?cursor=&limit=1",
+    ] {
+        let res = app.get(path, None).await;
+        res.assert_status(200);
+        assert_eq!(res.json()["data"], first["data"], "{path}");
+    }
+    app.get("/v1/tags?cursor=", None).await.assert_status(200);
+}

@@ -261,7 +261,7 @@ async fn a_cursor_only_works_with_the_sort_it_was_issued_for_and_not_with_page()
     let mut edited = cursor.clone();
     edited.pop();
     edited.push(if cursor.ends_with('A') { 'B' } else { 'A' });
-    for bad in ["garbage", "%%%", "", edited.as_str()] {
+    for bad in ["garbage", "%%%", edited.as_str()] {
         let res = app
             .get(&with_query("/v1/articles", &[("cursor", bad)]), None)
             .await;

@@ -120,3 +120,51 @@ async fn every_operation_has_a_summary() {
     }
     assert!(missing.is_empty(), "no summary: {missing:?}");
 }
+
+#[actix_web::test]
+async fn patch_takes_its_own_schema_with_every_member_optional() {
+    let app = TestApp::spawn().await;
+    let spec = served_spec(&app).await;
+    let body = &spec["paths"]["/v1/articles/{id}"]["patch"]["requestBody"]["content"];
+    for media in ["application/merge-patch+json", "application/json"] {
+        assert_eq!(
+            body[media]["schema"]["$ref"], "#/components/schemas/ArticlePatch",
+            "{media}"
+        );
+    }
+    let patch = &spec["components"]["schemas"]["ArticlePatch"];
+    assert!(
+        patch["required"].as_array().is_none_or(|r| r.is_empty()),
+        "no member of a patch is required: {}",
+        patch["required"]
+    );
+    // null clears an optional field, so the schema allows it there; not for the title.
+    let types = |field: &str| patch["properties"][field]["type"].to_string();
+    assert!(types("subtitle").contains("null"), "{}", types("subtitle"));
+    assert!(!types("title").contains("null"), "{}", types("title"));
+}
+
+#[actix_web::test]
+async fn tag_and_author_items_say_what_validation_says() {
+    let app = TestApp::spawn().await;
+    let spec = served_spec(&app).await;
+    let schemas = &spec["components"]["schemas"];
+    let tag = &schemas["TagName"];
+    assert_eq!(tag["minLength"], 1);
+    assert_eq!(tag["maxLength"], newsdesk::domain::article::MAX_TERM_NAME);
+    assert_eq!(tag["pattern"], newsdesk::domain::article::NAME_PATTERN);
+    assert_eq!(
+        schemas["ArticleInput"]["properties"]["tags"]["items"]["$ref"],
+        "#/components/schemas/TagName"
+    );
+    assert_eq!(
+        schemas["AuthorSlug"]["pattern"],
+        newsdesk::domain::slug::SLUG_PATTERN
+    );
+    // What the schema refuses, validation refuses too.
+    let mut body = crate::helpers::published("Blank tag");
+    body["tags"] = serde_json::json!([""]);
+    app.post_json("/v1/articles", Some(app.write_key()), &body)
+        .await
+        .assert_status(422);
+}

@@ -9,7 +9,19 @@ use newsdesk::domain::access::Scope;
 use newsdesk::domain::quota;
 use newsdesk::{db, openapi, serve};
 
-fn main() -> anyhow::Result<()> {
+/// Runs the command; a failure is one line on stderr (`newsdesk: what: cause`) and
+/// exit status 1.
+fn main() -> std::process::ExitCode {
+    match run() {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("newsdesk: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> anyhow::Result<()> {
     dotenvy::dotenv().ok();
     tracing_subscriber::fmt()
         .with_env_filter(

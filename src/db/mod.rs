@@ -99,15 +99,56 @@ pub fn connect_logged(database_url: &str, pool_size: u32, log: SqlLog) -> anyhow
     build_pool(database_url, pool_size, Some(log))
 }
 
-fn build_pool(database_url: &str, pool_size: u32, log: Option<SqlLog>) -> anyhow::Result<DbPool> {
-    let path = database_url
-        .strip_prefix("sqlite://")
-        .unwrap_or(database_url);
-    if let Some(dir) = std::path::Path::new(path).parent()
+/// The SQLite file a `DATABASE_URL` names: a path or `sqlite://path`. Any other scheme
+/// (`postgres://`, `mysql://` …) is refused here rather than taken for a file name.
+pub fn sqlite_path(database_url: &str) -> anyhow::Result<&str> {
+    if let Some(path) = database_url.strip_prefix("sqlite://") {
+        return Ok(path);
+    }
+    if let Some((scheme, _)) = database_url.split_once("://") {
+        anyhow::bail!(
+            "DATABASE_URL '{scheme}://…' names a database this build cannot use: give a SQLite \
+             file path or sqlite://path"
+        );
+    }
+    Ok(database_url)
+}
+
+/// Checks, before any pool exists, that `path` can hold the store: its folder exists or
+/// can be made, and an existing file is a SQLite database. Reads only; the file is never
+/// modified. Each failure is one line naming the path and the cause.
+fn preflight(path: &str) -> anyhow::Result<()> {
+    use anyhow::Context;
+    let file = std::path::Path::new(path);
+    if let Some(dir) = file.parent()
         && !dir.as_os_str().is_empty()
     {
-        std::fs::create_dir_all(dir)?;
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("cannot make the database folder '{}'", dir.display()))?;
     }
+    match std::fs::metadata(file) {
+        Ok(meta) if meta.is_dir() => {
+            anyhow::bail!("the database path '{path}' is a folder, not a file")
+        }
+        Ok(_) => {
+            // One read of the schema: a file that is not a database (or is corrupt)
+            // fails here, untouched (a read writes nothing).
+            let mut conn = SqliteConnection::establish(path)
+                .with_context(|| format!("cannot open the database '{path}'"))?;
+            conn.batch_execute("SELECT count(*) FROM sqlite_schema;")
+                .with_context(|| format!("'{path}' is not a usable SQLite database"))?;
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => {
+            return Err(e).with_context(|| format!("cannot read the database path '{path}'"));
+        }
+    }
+    Ok(())
+}
+
+fn build_pool(database_url: &str, pool_size: u32, log: Option<SqlLog>) -> anyhow::Result<DbPool> {
+    let path = sqlite_path(database_url)?;
+    preflight(path)?;
     let manager = ConnectionManager::<SqliteConnection>::new(path);
     let pool = Pool::builder()
         .max_size(pool_size.max(1))

@@ -23,6 +23,7 @@ mod quotas;
 mod rankings;
 mod revisions;
 mod search;
+mod startup;
 mod terms;
 mod trash;
 mod views;

@@ -1,6 +1,5 @@
 //! The one application factory that `serve` and every test use.
 
-use std::sync::Arc;
 use std::time::Instant;
 
 use actix_cors::Cors;
@@ -13,53 +12,9 @@ use actix_web::{App, Error, HttpRequest, HttpResponse, web};
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::config::Config;
-use crate::db::DbPool;
 use crate::error::{ApiError, PROBLEM_JSON, Problem, problem_response};
-use crate::page_views::ViewBuffer;
+use crate::state::AppState;
 use crate::{openapi, routes};
-
-/// State shared by every worker.
-#[derive(Clone)]
-pub struct AppState {
-    /// Database connections.
-    pub pool: DbPool,
-    /// Settings.
-    pub config: Arc<Config>,
-    /// Buffered view counts.
-    pub views: Arc<ViewBuffer>,
-    /// Request metrics (`/metrics`).
-    pub metrics: crate::metrics::Metrics,
-    /// Route patterns by path, for metrics and logs.
-    pub routes: Arc<crate::metrics::RoutePatterns>,
-    /// List totals, valid until the store changes.
-    pub counts: Arc<crate::caches::CountCache>,
-    /// Request quotas per client.
-    pub limits: Arc<crate::rate_limits::Limiter>,
-    /// Serialized public responses until the store changes.
-    pub responses: Arc<crate::caches::ResponseCache>,
-    /// The preview-link key, once read (or made).
-    pub preview_secret: Arc<std::sync::OnceLock<Vec<u8>>>,
-}
-
-impl AppState {
-    /// State over an open pool.
-    pub fn new(pool: DbPool, config: Config) -> anyhow::Result<Self> {
-        let metrics = crate::metrics::Metrics::new()?;
-        let responses = Arc::new(crate::caches::ResponseCache::default());
-        Ok(Self {
-            pool,
-            config: Arc::new(config),
-            views: Arc::new(ViewBuffer::new(responses.clone())),
-            responses,
-            counts: Arc::new(crate::caches::CountCache::default()),
-            limits: Arc::new(crate::rate_limits::Limiter::default()),
-            preview_secret: Arc::new(std::sync::OnceLock::new()),
-            metrics,
-            routes: Arc::new(crate::metrics::RoutePatterns::default()),
-        })
-    }
-}
 
 /// The application: routes, error mapping, metrics, logging, compression.
 pub fn build(

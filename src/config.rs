@@ -107,7 +107,7 @@ impl Default for Config {
             site_title: "newsdesk".into(),
             site_url: "http://127.0.0.1:8080".into(),
             feed_limit: 50,
-            sitemap_urls: crate::wire::sitemap::MAX_URLS,
+            sitemap_urls: crate::domain::links::MAX_SITEMAP_URLS,
             jobs_ms: 1000,
             webhook_retry_ms: 30_000,
             webhook_max_attempts: 10,
@@ -176,7 +176,7 @@ impl Config {
         );
         let sitemap_urls = var("NEWSDESK_SITEMAP_URLS", d.sitemap_urls)?;
         anyhow::ensure!(
-            (1..=crate::wire::sitemap::MAX_URLS).contains(&sitemap_urls),
+            (1..=crate::domain::links::MAX_SITEMAP_URLS).contains(&sitemap_urls),
             "NEWSDESK_SITEMAP_URLS must be 1–50000"
         );
         let rate = |name: &str, default: Option<Rate>| -> anyhow::Result<Option<Rate>> {

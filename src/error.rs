@@ -10,26 +10,7 @@ use utoipa::ToSchema;
 /// Media type of every error body.
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
-/// One rejected input: which field or parameter, and why.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
-pub struct FieldError {
-    /// The field (body) or parameter (query, header) the message is about.
-    #[schema(example = "title")]
-    pub field: String,
-    /// What is wrong with it.
-    #[schema(example = "must be 1 to 300 characters")]
-    pub message: String,
-}
-
-impl FieldError {
-    /// A new field error.
-    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self {
-            field: field.into(),
-            message: message.into(),
-        }
-    }
-}
+pub use crate::domain::errors::FieldError;
 
 /// An RFC 9457 problem document, the body of every 4xx and 5xx response.
 #[derive(Debug, Clone, Serialize, ToSchema)]

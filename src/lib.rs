@@ -7,7 +7,6 @@
 //! `http/` extractors and response helpers; `error` the one problem+json mapping.
 
 pub mod app;
-pub mod caches;
 pub mod cli;
 pub mod config;
 pub mod db;
@@ -16,11 +15,10 @@ pub mod error;
 pub mod handlers;
 pub mod http;
 pub mod jobs;
-pub mod metrics;
 pub mod openapi;
-pub mod page_views;
-pub mod rate_limits;
 pub mod routes;
+pub mod runtime;
 pub mod seed;
 pub mod serve;
+pub mod state;
 pub mod wire;

@@ -5,9 +5,10 @@ use std::time::Duration;
 
 use actix_web::{HttpServer, web};
 
-use crate::app::{self, AppState};
+use crate::app;
 use crate::config::Config;
 use crate::db;
+use crate::state::AppState;
 
 /// Opens the database, applies migrations and serves until SIGINT/SIGTERM; then flushes
 /// the buffered view counts.

@@ -484,7 +484,7 @@ fn check_article(line: &mut ArticleLine) -> Result<(), LineError> {
         }
     }
     for r in &line.revisions {
-        <crate::wire::article::ArticleInput as Deserialize>::deserialize(&r.snapshot)
+        <crate::domain::input::ArticleInput as Deserialize>::deserialize(&r.snapshot)
             .map_err(|e| rule(format!("revision {} is not an article body: {e}", r.n)))?;
         check_time("revision created_at", &r.created_at)?;
     }

@@ -6,8 +6,8 @@ use utoipa::ToSchema;
 
 use super::markdown::{self, MAX_EXCERPT_CHARS};
 use super::slug;
-use crate::error::FieldError;
-use crate::wire::article::{ArticleInput, FeatureImage};
+use crate::domain::errors::FieldError;
+use crate::domain::input::{ArticleInput, FeatureImage};
 
 /// Limits on written fields, in characters.
 pub const MAX_TITLE: usize = 300;

@@ -8,6 +8,9 @@ pub fn article_url(template: &str, language: &str, slug: &str, id: &str) -> Stri
         .replace("{id}", id)
 }
 
+/// Most URLs in one sitemap file (the sitemaps.org limit).
+pub const MAX_SITEMAP_URLS: i64 = 50_000;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -25,3 +28,4 @@ mod tests {
         );
     }
 }
+

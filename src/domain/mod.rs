@@ -2,7 +2,9 @@
 
 pub mod access;
 pub mod article;
+pub mod errors;
 pub mod events;
+pub mod input;
 pub mod links;
 pub mod listing;
 pub mod markdown;
@@ -12,3 +14,4 @@ pub mod search;
 pub mod signature;
 pub mod slug;
 pub mod time;
+pub mod version;

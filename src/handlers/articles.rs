@@ -8,7 +8,6 @@ use serde::Deserialize;
 use serde_json::Value;
 use utoipa::IntoParams;
 
-use crate::app::AppState;
 use crate::db::{
     self,
     articles::{ArticleRecord, Found},
@@ -20,6 +19,7 @@ use crate::http::auth::Auth;
 use crate::http::body;
 use crate::http::conditional::{self, IfMatch};
 use crate::http::query::Query;
+use crate::state::AppState;
 use crate::wire::article::{Article, ArticleInput, ArticlePatch};
 
 /// Options of DELETE.
@@ -319,8 +319,7 @@ pub async fn update_article(
                     .validators()
                     .etag,
             )?;
-            let mut doc = serde_json::to_value(ArticleInput::from_record(&current))
-                .map_err(ApiError::internal)?;
+            let mut doc = serde_json::to_value(current.input()).map_err(ApiError::internal)?;
             json_patch::merge(&mut doc, &Value::Object(patch));
             let input: ArticleInput = body::typed(doc)?;
             rules::validate(input, &language, Utc::now()).map_err(ApiError::invalid)

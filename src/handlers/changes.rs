@@ -4,13 +4,13 @@ use actix_web::{HttpRequest, HttpResponse, get, web};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use crate::app::AppState;
 use crate::db::{self, articles::changes};
 use crate::error::{ApiError, Problem};
 use crate::http::auth::Auth;
 use crate::http::conditional::{self, Validators};
 use crate::http::cursor;
 use crate::http::query::Query;
+use crate::state::AppState;
 use crate::wire::change::{ChangeEvent, ChangeMeta, ChangePage};
 
 /// Query parameters of `GET /v1/changes`.

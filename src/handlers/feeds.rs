@@ -7,7 +7,6 @@ use chrono::{DateTime, Duration, Utc};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use crate::app::AppState;
 use crate::config::Config;
 use crate::db::{self, articles::Shelf};
 use crate::domain::access::Caller;
@@ -18,6 +17,7 @@ use crate::handlers::listing::{self, ArticleListParams};
 use crate::http::conditional::{self, Validators};
 use crate::http::cursor;
 use crate::http::query::Query;
+use crate::state::AppState;
 use crate::wire::article::Article;
 use crate::wire::feed::{self, FeedItem, FeedPage};
 use crate::wire::sitemap::{self, MAX_NEWS_URLS, NewsUrl, PageUrl};

@@ -7,7 +7,6 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::app::AppState;
 use crate::db::{
     self,
     articles::{Filter, ListQuery, Position, Shelf},
@@ -22,6 +21,7 @@ use crate::http::auth::Auth;
 use crate::http::conditional::{self, Validators};
 use crate::http::cursor;
 use crate::http::query::Query;
+use crate::state::AppState;
 use crate::wire::article::{Article, ArticleList, PageMeta};
 
 /// Paging of a list ordered by slug (tags, authors) or of the trash.

@@ -6,9 +6,9 @@ use prometheus::Encoder;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::app::AppState;
 use crate::db;
 use crate::error::{ApiError, Problem};
+use crate::state::AppState;
 
 /// Health of the process or its database.
 #[derive(Debug, Serialize, ToSchema)]

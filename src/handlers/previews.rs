@@ -7,13 +7,13 @@ use chrono::{Duration, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::app::AppState;
 use crate::db;
 use crate::domain::access::{Caller, Scope};
 use crate::domain::{preview, quota, time};
 use crate::error::{ApiError, Problem};
 use crate::http::auth::Auth;
 use crate::http::body;
+use crate::state::AppState;
 use crate::wire::article::Article;
 
 /// Longest a preview link may live.

@@ -5,7 +5,6 @@ use chrono::{Duration, Utc};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
-use crate::app::AppState;
 use crate::db::{self, articles::ArticleRecord};
 use crate::domain::access::Caller;
 use crate::domain::listing::default_fields;
@@ -15,6 +14,7 @@ use crate::handlers::listing::list_item;
 use crate::http::auth::Auth;
 use crate::http::conditional::{self, Validators};
 use crate::http::query::Query;
+use crate::state::AppState;
 use crate::wire::article::{Article, ArticleList, PageMeta};
 
 /// Time windows of "most read".

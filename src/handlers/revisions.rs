@@ -4,7 +4,6 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::Utc;
 
-use crate::app::AppState;
 use crate::db;
 use crate::domain::access::Scope;
 use crate::domain::article as rules;
@@ -12,6 +11,7 @@ use crate::error::{ApiError, Problem};
 use crate::handlers::articles::{precondition, written};
 use crate::http::auth::Auth;
 use crate::http::conditional::{self, IfMatch};
+use crate::state::AppState;
 use crate::wire::article::{Article, ArticleInput};
 use crate::wire::revision::{Revision, RevisionList, RevisionSummary};
 

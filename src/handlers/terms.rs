@@ -6,7 +6,6 @@ use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use serde_json::Value;
 
-use crate::app::AppState;
 use crate::db::{
     self,
     terms::{TermChange, TermKind, TermRecord},
@@ -20,6 +19,7 @@ use crate::http::auth::Auth;
 use crate::http::conditional::{self, IfMatch, Validators};
 use crate::http::query::Query;
 use crate::http::{body, cursor};
+use crate::state::AppState;
 use crate::wire::article::PageMeta;
 use crate::wire::term::{Term, TermInput, TermPage, TermPatch};
 

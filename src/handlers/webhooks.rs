@@ -6,7 +6,6 @@ use serde::Deserialize;
 use serde_json::Value;
 use utoipa::IntoParams;
 
-use crate::app::AppState;
 use crate::db::{self, webhooks::Settings};
 use crate::domain::access::Scope;
 use crate::domain::article::is_web_url;
@@ -17,6 +16,7 @@ use crate::http::body;
 use crate::http::conditional;
 use crate::http::cursor;
 use crate::http::query::Query;
+use crate::state::AppState;
 use crate::wire::webhook::{
     Delivery, DeliveryMeta, DeliveryPage, Webhook, WebhookCreated, WebhookInput, WebhookList,
     WebhookPatch,

@@ -6,11 +6,11 @@ use std::pin::Pin;
 use actix_web::http::header::{self, HeaderMap};
 use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload, web};
 
-use crate::app::AppState;
 use crate::db;
 use crate::domain::access::{Caller, Scope};
 use crate::domain::quota::Rate;
 use crate::error::ApiError;
+use crate::state::AppState;
 
 /// A caller already authenticated earlier in the request (by the quota middleware), with
 /// the key's own rate; saves the extractor a second lookup.

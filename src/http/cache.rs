@@ -1,7 +1,7 @@
 //! The response cache in front of the handlers: an anonymous GET answered
 //! `Cache-Control: public` is kept whole and served again from memory (304 when the
 //! client's copy matches) until something changes; any successful write through this
-//! process forgets every kept response. See [`crate::caches::ResponseCache`].
+//! process forgets every kept response. See [`crate::runtime::cache::ResponseCache`].
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -10,10 +10,10 @@ use actix_web::http::{Method, StatusCode, header};
 use actix_web::middleware::Next;
 use actix_web::{Error, HttpResponse, web};
 
-use crate::app::AppState;
-use crate::caches::{CachedResponse, Coding};
 use crate::db;
 use crate::http::conditional::{self, Validators};
+use crate::runtime::cache::{CachedResponse, Coding};
+use crate::state::AppState;
 
 fn cacheable(req: &ServiceRequest) -> bool {
     req.method() == Method::GET && !req.headers().contains_key(header::AUTHORIZATION)

@@ -4,25 +4,12 @@
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder};
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 
 use crate::config::Config;
 use crate::domain::access::Caller;
 use crate::error::ApiError;
 
-/// The validators of one representation.
-#[derive(Debug, Clone)]
-pub struct Validators {
-    /// A strong entity tag, quotes included.
-    pub etag: String,
-    /// An HTTP date, when the resource has a modification time.
-    pub last_modified: Option<String>,
-}
-
-/// A strong ETag from a hash of some bytes.
-pub fn hashed_etag(bytes: &[u8]) -> String {
-    format!("\"{}\"", &hex::encode(Sha256::digest(bytes))[..20])
-}
+pub use crate::domain::version::{Validators, hashed_etag};
 
 fn tags_in(value: &str) -> impl Iterator<Item = &str> {
     value.split(',').map(str::trim).filter(|t| !t.is_empty())

@@ -11,11 +11,11 @@ use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::{Error, HttpMessage, ResponseError, web};
 
-use crate::app::AppState;
 use crate::error::ApiError;
 use crate::http::auth::{Authenticated, resolve};
 use crate::http::client;
-use crate::rate_limits::Decision;
+use crate::runtime::quotas::Decision;
+use crate::state::AppState;
 
 fn add_headers(headers: &mut actix_web::http::header::HeaderMap, d: &Decision) {
     for (name, value) in [

@@ -6,141 +6,11 @@ use utoipa::ToSchema;
 
 use crate::db::articles::ArticleRecord;
 use crate::domain::article::Status;
+pub use crate::domain::input::{
+    ArticleInput, AuthorSlug, FeatureImage, TagName, TermRef, Translation,
+};
 use crate::domain::time;
-use crate::http::conditional::{Validators, hashed_etag};
-
-/// An image shown with the article.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct FeatureImage {
-    /// Absolute http(s) URL of the image.
-    #[schema(
-        example = "https://example.org/media/kyiv-vigil.jpg",
-        max_length = 2000,
-        pattern = r"^https?://[^\s/?#]+[^\s]*$"
-    )]
-    pub url: String,
-    /// Text alternative for screen readers.
-    #[schema(
-        example = "Candles at a vigil in Kyiv",
-        max_length = 500,
-        pattern = r"^[^\x00-\x1f\x7f]*$"
-    )]
-    #[serde(default)]
-    pub alt: Option<String>,
-    /// Caption shown under the image.
-    #[schema(
-        example = "Photo: UWC",
-        max_length = 500,
-        pattern = r"^[^\x00-\x1f\x7f]*$"
-    )]
-    #[serde(default)]
-    pub caption: Option<String>,
-}
-
-/// A tag or author as listed on an article.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
-pub struct TermRef {
-    /// URL-safe identifier.
-    #[schema(example = "standwithukraine")]
-    pub slug: String,
-    /// Display name, case and `#` kept.
-    #[schema(example = "#StandWithUkraine")]
-    pub name: String,
-}
-
-/// Another language version of the same story.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
-pub struct Translation {
-    /// BCP 47 language tag.
-    #[schema(example = "uk")]
-    pub language: String,
-    /// The translation's id.
-    #[schema(example = "01936b2e-7c4a-7d3e-9f10-2b8c4d5e6f70")]
-    pub id: String,
-    /// The translation's slug.
-    #[schema(example = "svitovyi-konhres-ukraintsiv")]
-    pub slug: String,
-}
-
-/// The body of `POST /v1/articles` and `PUT /v1/articles/{id}`; PATCH takes any subset as
-/// a JSON Merge Patch. Server-owned fields (`id`, `version`, `view_count`, derived fields,
-/// timestamps) are refused with 422.
-#[derive(Debug, Clone, Default, Deserialize, Serialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-#[schema(example = json!({
-    "title": "Ukrainian World Congress marks Unity Day",
-    "subtitle": "Communities on five continents join in",
-    "body_markdown": "Communities gathered in **40 countries**.\n\n> Unity is our strength.\n\n- Kyiv\n- Toronto\n- Berlin",
-    "status": "published",
-    "published_at": "2026-01-22T09:00:00Z",
-    "language": "en",
-    "tags": ["#StandWithUkraine", "Diaspora"],
-    "authors": ["ukrainian-world-congress"],
-    "featured": true
-}))]
-pub struct ArticleInput {
-    /// Headline, 1–300 characters.
-    #[schema(
-        min_length = 1,
-        max_length = 300,
-        pattern = r"^[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f][^\x00-\x1f\x7f]*$",
-        example = "Ukrainian World Congress marks Unity Day"
-    )]
-    pub title: String,
-    /// Secondary headline.
-    #[serde(default)]
-    #[schema(max_length = 300, pattern = r"^[^\x00-\x1f\x7f]*$")]
-    pub subtitle: Option<String>,
-    /// URL slug; generated from the title on create when absent (Ukrainian КМУ 2010
-    /// transliteration), kept on update when absent.
-    #[serde(default)]
-    #[schema(
-        pattern = "^[a-z0-9]+(-[a-z0-9]+)*$",
-        max_length = 120,
-        example = "unity-day-2026"
-    )]
-    pub slug: Option<String>,
-    /// Summary; derived from the body's first paragraph when absent.
-    #[serde(default)]
-    #[schema(max_length = 300, pattern = r"^[^\x00-\x1f\x7f]*$")]
-    pub excerpt: Option<String>,
-    /// The body, CommonMark with tables and footnotes.
-    #[serde(default)]
-    #[schema(max_length = 200000)]
-    pub body_markdown: String,
-    /// `draft` when absent. `scheduled` is `published` with a future `published_at`.
-    #[serde(default)]
-    pub status: Option<Status>,
-    /// RFC 3339; set to now when publishing without one.
-    #[serde(default)]
-    pub published_at: Option<DateTime<Utc>>,
-    /// BCP 47 language tag; the server default when absent.
-    #[serde(default)]
-    #[schema(example = "en", pattern = "^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")]
-    pub language: Option<String>,
-    /// Id of the same story in another language.
-    #[serde(default)]
-    pub translation_of: Option<String>,
-    /// Tag names; a new name creates the tag, an existing one is matched by its slug.
-    #[serde(default)]
-    #[schema(value_type = Vec<TagName>, max_items = 50, example = json!(["#StandWithUkraine"]))]
-    pub tags: Vec<String>,
-    /// Author slugs; each must exist.
-    #[serde(default)]
-    #[schema(value_type = Vec<AuthorSlug>, max_items = 20, example = json!(["ukrainian-world-congress"]))]
-    pub authors: Vec<String>,
-    /// Image shown with the article.
-    #[serde(default)]
-    pub feature_image: Option<FeatureImage>,
-    /// Absolute URL of the original, for syndicated copies.
-    #[serde(default)]
-    #[schema(max_length = 2000, pattern = r"^https?://[^\s/?#]+[^\s]*$")]
-    pub canonical_url: Option<String>,
-    /// Pinned / editor's pick.
-    #[serde(default)]
-    pub featured: bool,
-}
+use crate::domain::version::{Validators, hashed_etag};
 
 /// The body of `PATCH /v1/articles/{id}`: a JSON Merge Patch (RFC 7396) of the
 /// writable fields. Every member is optional; `null` clears an optional field (and
@@ -237,43 +107,6 @@ pub struct FeatureImagePatch {
     #[schema(max_length = 500, pattern = r"^[^\x00-\x1f\x7f]*$")]
     pub caption: Option<String>,
 }
-
-/// A tag's name as written on an article: 1–100 characters, not blank, no control
-/// characters. Case and a leading `#` are kept.
-pub struct TagName;
-
-impl utoipa::PartialSchema for TagName {
-    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-        use crate::domain::article::{MAX_TERM_NAME, NAME_PATTERN};
-        utoipa::openapi::ObjectBuilder::new()
-            .schema_type(utoipa::openapi::Type::String)
-            .min_length(Some(1))
-            .max_length(Some(MAX_TERM_NAME))
-            .pattern(Some(NAME_PATTERN))
-            .examples(["#StandWithUkraine"])
-            .into()
-    }
-}
-
-impl ToSchema for TagName {}
-
-/// An author's slug.
-pub struct AuthorSlug;
-
-impl utoipa::PartialSchema for AuthorSlug {
-    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-        use crate::domain::slug::{MAX_SLUG_LEN, SLUG_PATTERN};
-        utoipa::openapi::ObjectBuilder::new()
-            .schema_type(utoipa::openapi::Type::String)
-            .min_length(Some(1))
-            .max_length(Some(MAX_SLUG_LEN))
-            .pattern(Some(SLUG_PATTERN))
-            .examples(["ukrainian-world-congress"])
-            .into()
-    }
-}
-
-impl ToSchema for AuthorSlug {}
 
 /// A news article as clients read it.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -516,33 +349,6 @@ impl Article {
         Validators {
             etag: format!("\"v{}-{}\"", self.version, &hash[1..9]),
             last_modified: Some(modified.format("%a, %d %b %Y %H:%M:%S GMT").to_string()),
-        }
-    }
-}
-
-impl ArticleInput {
-    /// The writable form of a stored article: the base a merge patch applies to.
-    pub fn from_record(rec: &ArticleRecord) -> Self {
-        let r = &rec.row;
-        Self {
-            title: r.title.clone(),
-            subtitle: r.subtitle.clone(),
-            slug: Some(r.slug.clone()),
-            excerpt: (!r.excerpt_is_derived).then(|| r.excerpt.clone()),
-            body_markdown: r.body_markdown.clone(),
-            status: Some(Status::shown(&r.status, None, "")),
-            published_at: r.published_at.as_deref().and_then(time::parse),
-            language: Some(r.language.clone()),
-            translation_of: (r.translation_group != r.id).then(|| r.translation_group.clone()),
-            tags: rec.tags.iter().map(|t| t.name.clone()).collect(),
-            authors: rec.authors.iter().map(|a| a.slug.clone()).collect(),
-            feature_image: r.feature_image_url.as_ref().map(|url| FeatureImage {
-                url: url.clone(),
-                alt: r.feature_image_alt.clone(),
-                caption: r.feature_image_caption.clone(),
-            }),
-            canonical_url: r.canonical_url.clone(),
-            featured: r.featured,
         }
     }
 }

@@ -8,7 +8,7 @@ use quick_xml::Writer;
 use quick_xml::events::{BytesDecl, BytesText, Event};
 
 /// URLs in one sitemap file, the protocol's limit.
-pub const MAX_URLS: i64 = 50_000;
+pub const MAX_URLS: i64 = crate::domain::links::MAX_SITEMAP_URLS;
 
 /// URLs in a news sitemap, Google's limit.
 pub const MAX_NEWS_URLS: i64 = 1_000;

@@ -10,10 +10,11 @@ use actix_web::http::header::{self, HeaderMap};
 use actix_web::http::{Method, StatusCode};
 use actix_web::test as at;
 use actix_web::web::Bytes;
-use newsdesk::app::{self, AppState};
+use newsdesk::app;
 use newsdesk::config::Config;
 use newsdesk::db;
 use newsdesk::domain::access::Scope;
+use newsdesk::state::AppState;
 use serde_json::{Value, json};
 use tempfile::TempDir;
 

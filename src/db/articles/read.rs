@@ -8,8 +8,10 @@ use diesel::prelude::*;
 use super::{ArticleRow, visible_to};
 use crate::db::schema::{article_authors, article_tags, articles, authors, former_slugs, tags};
 use crate::domain::access::Caller;
+use crate::domain::article::Status;
+use crate::domain::input::{ArticleInput, FeatureImage, TermRef, Translation};
+use crate::domain::time;
 use crate::error::ApiError;
-use crate::wire::article::{TermRef, Translation};
 
 /// An article row with everything listed on it.
 #[derive(Debug, Clone)]
@@ -22,6 +24,33 @@ pub struct ArticleRecord {
     pub authors: Vec<TermRef>,
     /// Other-language versions the caller may see.
     pub translations: Vec<Translation>,
+}
+
+impl ArticleRecord {
+    /// The writable form of a stored article: the base a merge patch applies to.
+    pub fn input(&self) -> ArticleInput {
+        let (rec, r) = (self, &self.row);
+        ArticleInput {
+            title: r.title.clone(),
+            subtitle: r.subtitle.clone(),
+            slug: Some(r.slug.clone()),
+            excerpt: (!r.excerpt_is_derived).then(|| r.excerpt.clone()),
+            body_markdown: r.body_markdown.clone(),
+            status: Some(Status::shown(&r.status, None, "")),
+            published_at: r.published_at.as_deref().and_then(time::parse),
+            language: Some(r.language.clone()),
+            translation_of: (r.translation_group != r.id).then(|| r.translation_group.clone()),
+            tags: rec.tags.iter().map(|t| t.name.clone()).collect(),
+            authors: rec.authors.iter().map(|a| a.slug.clone()).collect(),
+            feature_image: r.feature_image_url.as_ref().map(|url| FeatureImage {
+                url: url.clone(),
+                alt: r.feature_image_alt.clone(),
+                caption: r.feature_image_caption.clone(),
+            }),
+            canonical_url: r.canonical_url.clone(),
+            featured: r.featured,
+        }
+    }
 }
 
 /// What an id or slug leads to.

@@ -8,7 +8,6 @@ use super::read::{ArticleRecord, load_by_pk};
 use crate::db::schema::{article_revisions, articles};
 use crate::domain::access::{Caller, Scope};
 use crate::error::ApiError;
-use crate::wire::article::ArticleInput;
 
 /// One stored revision.
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -55,8 +54,7 @@ pub fn record_of(
     now: &str,
 ) -> Result<(), ApiError> {
     let pk = rec.row.pk;
-    let snapshot =
-        serde_json::to_string(&ArticleInput::from_record(rec)).map_err(ApiError::internal)?;
+    let snapshot = serde_json::to_string(&rec.input()).map_err(ApiError::internal)?;
     let n: Option<i32> = if change == "created" {
         None
     } else {

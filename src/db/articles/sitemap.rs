@@ -7,8 +7,8 @@ use super::read::translations_of;
 use super::visible_to;
 use crate::db::schema::articles;
 use crate::domain::access::Caller;
+use crate::domain::input::Translation;
 use crate::error::ApiError;
-use crate::wire::article::Translation;
 
 /// An article as a sitemap lists it.
 #[derive(Debug, Clone)]

@@ -17,7 +17,7 @@ pub struct ViewBuffer {
     seen: Mutex<Seen>,
     batches: AtomicU64,
     /// Responses showing view counts, forgotten after each flush.
-    responses: Option<std::sync::Arc<crate::caches::ResponseCache>>,
+    responses: Option<std::sync::Arc<crate::runtime::cache::ResponseCache>>,
 }
 
 /// When each (client, article) pair last had a view counted, and the last sweep.
@@ -31,7 +31,7 @@ const HARD_CAP: usize = 2_000_000;
 
 impl ViewBuffer {
     /// A buffer that makes `responses` forget what it kept whenever counts are written.
-    pub fn new(responses: std::sync::Arc<crate::caches::ResponseCache>) -> Self {
+    pub fn new(responses: std::sync::Arc<crate::runtime::cache::ResponseCache>) -> Self {
         Self {
             responses: Some(responses),
             ..Self::default()

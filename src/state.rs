@@ -1,0 +1,50 @@
+//! The state every worker shares: the store, the settings and the runtime state
+//! (`runtime/`). Built once by `serve` (and by each test app) and handed to `app::build`.
+
+use std::sync::Arc;
+
+use crate::config::Config;
+use crate::db::DbPool;
+use crate::runtime::views::ViewBuffer;
+
+/// State shared by every worker.
+#[derive(Clone)]
+pub struct AppState {
+    /// Database connections.
+    pub pool: DbPool,
+    /// Settings.
+    pub config: Arc<Config>,
+    /// Buffered view counts.
+    pub views: Arc<ViewBuffer>,
+    /// Request metrics (`/metrics`).
+    pub metrics: crate::runtime::metrics::Metrics,
+    /// Route patterns by path, for metrics and logs.
+    pub routes: Arc<crate::runtime::metrics::RoutePatterns>,
+    /// List totals, valid until the store changes.
+    pub counts: Arc<crate::runtime::cache::CountCache>,
+    /// Request quotas per client.
+    pub limits: Arc<crate::runtime::quotas::Limiter>,
+    /// Serialized public responses until the store changes.
+    pub responses: Arc<crate::runtime::cache::ResponseCache>,
+    /// The preview-link key, once read (or made).
+    pub preview_secret: Arc<std::sync::OnceLock<Vec<u8>>>,
+}
+
+impl AppState {
+    /// State over an open pool.
+    pub fn new(pool: DbPool, config: Config) -> anyhow::Result<Self> {
+        let metrics = crate::runtime::metrics::Metrics::new()?;
+        let responses = Arc::new(crate::runtime::cache::ResponseCache::default());
+        Ok(Self {
+            pool,
+            config: Arc::new(config),
+            views: Arc::new(ViewBuffer::new(responses.clone())),
+            responses,
+            counts: Arc::new(crate::runtime::cache::CountCache::default()),
+            limits: Arc::new(crate::runtime::quotas::Limiter::default()),
+            preview_secret: Arc::new(std::sync::OnceLock::new()),
+            metrics,
+            routes: Arc::new(crate::runtime::metrics::RoutePatterns::default()),
+        })
+    }
+}

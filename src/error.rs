@@ -7,6 +7,8 @@ use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::db::{StoreError, StoreFailure};
+
 /// Media type of every error body.
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
@@ -241,6 +243,44 @@ pub fn problem_response(problem: &Problem) -> HttpResponse {
 
 impl From<diesel::result::Error> for ApiError {
     fn from(e: diesel::result::Error) -> Self {
-        Self::internal(e)
+        StoreError::from(e).into()
+    }
+}
+
+/// The one mapping of store failures to problem documents.
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound { what, key } => {
+                Self::NotFound(format!("There is no {what} '{key}'."))
+            }
+            StoreError::Conflict {
+                field: Some(field),
+                reason,
+            } => Self::taken(field, reason),
+            StoreError::Conflict {
+                field: None,
+                reason,
+            } => Self::Conflict {
+                detail: reason,
+                errors: vec![],
+            },
+            StoreError::Stale { current } => Self::PreconditionFailed(format!(
+                "The resource has changed; its current ETag is {current}. Fetch it again and retry."
+            )),
+            StoreError::Invalid(errors) => Self::invalid(errors),
+            StoreError::BadCursor => Self::bad_param("cursor", "not a cursor this server issued"),
+            StoreError::Unavailable(cause) => {
+                tracing::warn!(%cause, "store unavailable");
+                Self::Unavailable("The database is busy; retry shortly.".into())
+            }
+            StoreError::Failed(cause) => Self::Internal(cause),
+        }
+    }
+}
+
+impl StoreFailure for ApiError {
+    fn store_failed(&self) -> bool {
+        matches!(self, Self::Internal(_) | Self::Unavailable(_))
     }
 }

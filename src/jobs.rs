@@ -7,9 +7,8 @@ use std::time::Duration;
 use chrono::Utc;
 
 use crate::config::Config;
-use crate::db::{self, DbPool, webhooks};
+use crate::db::{self, DbPool, StoreError, webhooks};
 use crate::domain::{signature, time};
-use crate::error::ApiError;
 
 /// Deliveries sent per pass.
 const BATCH: i64 = 20;
@@ -21,13 +20,13 @@ fn lease(config: &Config) -> Duration {
         + Duration::from_secs(60)
 }
 
-fn conn(pool: &DbPool) -> Result<db::Conn, ApiError> {
+fn conn(pool: &DbPool) -> Result<db::Conn, StoreError> {
     pool.get()
-        .map_err(|_| ApiError::Unavailable("The database is busy.".into()))
+        .map_err(|e| StoreError::Unavailable(e.to_string()))
 }
 
 /// Announces the scheduled articles whose time has come; returns how many.
-pub fn publish_due(pool: &DbPool) -> Result<usize, ApiError> {
+pub fn publish_due(pool: &DbPool) -> Result<usize, StoreError> {
     let mut c = conn(pool)?;
     db::articles::changes::publish_due(&mut c, &db::now())
 }
@@ -35,7 +34,7 @@ pub fn publish_due(pool: &DbPool) -> Result<usize, ApiError> {
 /// Sends the due webhook deliveries, a batch at a time, for at most a few seconds (a
 /// pass never holds up the next tick for long), recording each outcome; returns how
 /// many attempts were made.
-pub fn deliver_due(pool: &DbPool, config: &Config) -> Result<usize, ApiError> {
+pub fn deliver_due(pool: &DbPool, config: &Config) -> Result<usize, StoreError> {
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .timeout_global(Some(Duration::from_millis(config.webhook_timeout_ms)))
         .http_status_as_error(false)

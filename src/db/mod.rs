@@ -1,6 +1,7 @@
 //! The store: Diesel on SQLite. Everything that speaks SQL lives under this module.
 
 pub mod articles;
+pub mod error;
 pub mod keys;
 pub mod portability;
 pub mod schema;
@@ -10,6 +11,7 @@ pub mod terms;
 pub mod webhooks;
 mod writer;
 
+pub use error::{StoreError, StoreFailure};
 pub use writer::batch;
 
 use std::sync::{Arc, Mutex};
@@ -20,8 +22,6 @@ use diesel::connection::{InstrumentationEvent, SimpleConnection};
 use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
 use diesel::sqlite::SqliteConnection;
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
-
-use crate::error::ApiError;
 
 /// The migrations in `migrations/`, compiled into the binary.
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
@@ -135,7 +135,7 @@ fn preflight(path: &str) -> anyhow::Result<()> {
             // fails here, untouched (a read writes nothing).
             let mut conn = SqliteConnection::establish(path)
                 .with_context(|| format!("cannot open the database '{path}'"))?;
-            conn.batch_execute("SELECT count(*) FROM sqlite_schema;")
+            conn.batch_execute("PRAGMA busy_timeout = 5000; SELECT count(*) FROM sqlite_schema;")
                 .with_context(|| format!("'{path}' is not a usable SQLite database"))?;
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
@@ -189,30 +189,31 @@ pub fn migrate(pool: &DbPool) -> anyhow::Result<usize> {
 }
 
 /// Runs blocking Diesel work on actix's blocking thread pool, off the async workers.
-pub async fn run<T, F>(pool: &DbPool, work: F) -> Result<T, ApiError>
+pub async fn run<T, F>(pool: &DbPool, work: F) -> Result<T, StoreError>
 where
-    F: FnOnce(&mut Conn) -> Result<T, ApiError> + Send + 'static,
+    F: FnOnce(&mut Conn) -> Result<T, StoreError> + Send + 'static,
     T: Send + 'static,
 {
     let pool = pool.clone();
     actix_web::web::block(move || {
-        // An exhausted pool is an overload, not a fault: 503, retry shortly.
+        // An exhausted pool is an overload, not a fault: retry shortly.
         let mut conn = pool
             .get()
-            .map_err(|_| ApiError::Unavailable("The database is busy; retry shortly.".into()))?;
+            .map_err(|e| StoreError::Unavailable(e.to_string()))?;
         work(&mut conn)
     })
     .await
-    .map_err(ApiError::internal)?
+    .map_err(StoreError::failed)?
 }
 
 /// Runs a write on the store's writer thread, in a savepoint of a transaction it may
 /// share with other writes waiting at the same moment (group commit); returns once
-/// that transaction has committed. Write functions called inside (everything that uses
-/// [`write_transaction`]) keep their all-or-nothing behaviour.
-pub async fn write<T, F>(pool: &DbPool, work: F) -> Result<T, ApiError>
+/// that transaction has committed. A failure of the store (unavailable, failed)
+/// abandons the whole batch; a refusal (not found, conflict, invalid, stale) rolls
+/// back this write only.
+pub async fn write<T, F>(pool: &DbPool, work: F) -> Result<T, StoreError>
 where
-    F: FnOnce(&mut SqliteConnection) -> Result<T, ApiError> + Send + 'static,
+    F: FnOnce(&mut SqliteConnection) -> Result<T, StoreError> + Send + 'static,
     T: Send + 'static,
 {
     pool.writer.write(work).await

@@ -56,9 +56,9 @@ macro_rules! term_store {
         pub mod $module {
             use super::*;
             use crate::db::articles::visible_to;
+            use crate::db::error::StoreError;
             use crate::db::schema::{articles, $links, $table};
             use crate::domain::access::Caller;
-            use crate::error::ApiError;
 
             type Row = (i32, String, String, Option<String>, String, String);
             const COLUMNS: (
@@ -77,8 +77,8 @@ macro_rules! term_store {
                 $table::updated_at,
             );
 
-            fn not_found(slug: &str) -> ApiError {
-                ApiError::NotFound(format!("No {} has the slug '{slug}'.", $kind.noun()))
+            fn not_found(slug: &str) -> StoreError {
+                StoreError::not_found($kind.noun(), slug)
             }
 
             fn with_counts(
@@ -169,7 +169,7 @@ macro_rules! term_store {
                 conn: &mut SqliteConnection,
                 caller: &Caller,
                 slug: &str,
-            ) -> Result<TermRecord, ApiError> {
+            ) -> Result<TermRecord, StoreError> {
                 let now = crate::db::now();
                 let row: Row = $table::table
                     .filter(shown(caller, &now))
@@ -182,7 +182,7 @@ macro_rules! term_store {
             }
 
             /// One term by slug, whoever asks (the write path).
-            pub fn get(conn: &mut SqliteConnection, slug: &str) -> Result<TermRecord, ApiError> {
+            pub fn get(conn: &mut SqliteConnection, slug: &str) -> Result<TermRecord, StoreError> {
                 let row: Row = $table::table
                     .filter($table::slug.eq(slug))
                     .select(COLUMNS)
@@ -192,13 +192,13 @@ macro_rules! term_store {
                 Ok(with_counts(conn, vec![row])?.remove(0))
             }
 
-            fn ensure_free(conn: &mut SqliteConnection, slug: &str) -> Result<(), ApiError> {
+            fn ensure_free(conn: &mut SqliteConnection, slug: &str) -> Result<(), StoreError> {
                 let taken: i64 = $table::table
                     .filter($table::slug.eq(slug))
                     .count()
                     .get_result(conn)?;
                 if taken > 0 {
-                    return Err(ApiError::taken(
+                    return Err(StoreError::taken(
                         "slug",
                         format!("The {} slug '{slug}' is already taken.", $kind.noun()),
                     ));
@@ -212,7 +212,7 @@ macro_rules! term_store {
                 slug: &str,
                 name: &str,
                 description: Option<&str>,
-            ) -> Result<TermRecord, ApiError> {
+            ) -> Result<TermRecord, StoreError> {
                 crate::db::write_transaction(conn, |conn| {
                     crate::db::touch(conn)?;
                     ensure_free(conn, slug)?;
@@ -236,7 +236,7 @@ macro_rules! term_store {
                 slug: &str,
                 change: &TermChange,
                 check: UpdateCheck,
-            ) -> Result<TermRecord, ApiError> {
+            ) -> Result<TermRecord, StoreError> {
                 crate::db::write_transaction(conn, |conn| {
                     crate::db::touch(conn)?;
                     let current = get(conn, slug)?;
@@ -268,7 +268,7 @@ macro_rules! term_store {
                 conn: &mut SqliteConnection,
                 slug: &str,
                 pks: Option<Vec<i32>>,
-            ) -> Result<(), ApiError> {
+            ) -> Result<(), StoreError> {
                 let pks = match pks {
                     Some(pks) => pks,
                     None => $links::table
@@ -297,7 +297,7 @@ macro_rules! term_store {
                 conn: &mut SqliteConnection,
                 slug: &str,
                 check: DeleteCheck,
-            ) -> Result<(), ApiError> {
+            ) -> Result<(), StoreError> {
                 crate::db::write_transaction(conn, |conn| {
                     crate::db::touch(conn)?;
                     let current = get(conn, slug)?;
@@ -330,12 +330,12 @@ term_store!(
 );
 
 type PageResult = QueryResult<(Vec<TermRecord>, bool, i64)>;
-type One = Result<TermRecord, crate::error::ApiError>;
+type One = Result<TermRecord, crate::db::error::StoreError>;
 /// A check on the current term, run inside the update transaction.
-pub type UpdateCheck<'a> = &'a dyn Fn(&TermRecord) -> Result<(), crate::error::ApiError>;
+pub type UpdateCheck<'a> = &'a dyn Fn(&TermRecord) -> Result<(), crate::db::error::StoreError>;
 /// A check on the current term, run inside the delete transaction.
 pub type DeleteCheck<'a> =
-    &'a dyn Fn(&mut SqliteConnection, &TermRecord) -> Result<(), crate::error::ApiError>;
+    &'a dyn Fn(&mut SqliteConnection, &TermRecord) -> Result<(), crate::db::error::StoreError>;
 
 /// The queries of one kind of term, for code that serves both kinds.
 pub struct TermOps {
@@ -353,7 +353,8 @@ pub struct TermOps {
     /// See `tags::links`.
     pub links: fn(&mut SqliteConnection, &str) -> QueryResult<i64>,
     /// See `tags::delete`.
-    pub delete: fn(&mut SqliteConnection, &str, DeleteCheck) -> Result<(), crate::error::ApiError>,
+    pub delete:
+        fn(&mut SqliteConnection, &str, DeleteCheck) -> Result<(), crate::db::error::StoreError>,
 }
 
 impl TermKind {

@@ -3,9 +3,9 @@
 
 use diesel::prelude::*;
 
+use crate::db::error::StoreError;
 use crate::db::schema::{webhook_deliveries, webhooks};
 use crate::domain::events::EventType;
-use crate::error::ApiError;
 use crate::wire::change::ChangeEvent;
 
 /// One stored webhook.
@@ -58,8 +58,8 @@ pub struct Settings {
     pub active: bool,
 }
 
-fn not_found(id: &str) -> ApiError {
-    ApiError::NotFound(format!("No webhook has the id '{id}'."))
+fn not_found(id: &str) -> StoreError {
+    StoreError::not_found("webhook", id)
 }
 
 fn events_json(events: &[EventType]) -> String {
@@ -67,7 +67,7 @@ fn events_json(events: &[EventType]) -> String {
 }
 
 /// Registers a webhook with a new signing secret.
-pub fn create(conn: &mut SqliteConnection, s: &Settings) -> Result<WebhookRow, ApiError> {
+pub fn create(conn: &mut SqliteConnection, s: &Settings) -> Result<WebhookRow, StoreError> {
     let now = crate::db::now();
     let id = uuid::Uuid::now_v7().to_string();
     diesel::insert_into(webhooks::table)
@@ -94,7 +94,7 @@ pub fn list(conn: &mut SqliteConnection) -> QueryResult<Vec<WebhookRow>> {
 }
 
 /// One webhook by id.
-pub fn get(conn: &mut SqliteConnection, id: &str) -> Result<WebhookRow, ApiError> {
+pub fn get(conn: &mut SqliteConnection, id: &str) -> Result<WebhookRow, StoreError> {
     webhooks::table
         .filter(webhooks::id.eq(id))
         .select(WebhookRow::as_select())
@@ -107,8 +107,8 @@ pub fn get(conn: &mut SqliteConnection, id: &str) -> Result<WebhookRow, ApiError
 pub fn update(
     conn: &mut SqliteConnection,
     id: &str,
-    change: impl FnOnce(Settings) -> Result<Settings, ApiError>,
-) -> Result<WebhookRow, ApiError> {
+    change: impl FnOnce(Settings) -> Result<Settings, StoreError>,
+) -> Result<WebhookRow, StoreError> {
     crate::db::write_transaction(conn, |conn| {
         let row = get(conn, id)?;
         let current = Settings {
@@ -147,7 +147,7 @@ pub fn update(
 }
 
 /// Removes a webhook and its delivery log.
-pub fn delete(conn: &mut SqliteConnection, id: &str) -> Result<(), ApiError> {
+pub fn delete(conn: &mut SqliteConnection, id: &str) -> Result<(), StoreError> {
     let n = diesel::delete(webhooks::table.filter(webhooks::id.eq(id))).execute(conn)?;
     if n == 0 {
         return Err(not_found(id));
@@ -166,7 +166,7 @@ pub fn enqueue(
     public: bool,
     payload: &dyn Fn(bool) -> ChangeEvent,
     now: &str,
-) -> Result<(), ApiError> {
+) -> Result<(), StoreError> {
     let hooks: Vec<WebhookRow> = webhooks::table
         .filter(webhooks::active.eq(true))
         .select(WebhookRow::as_select())
@@ -176,7 +176,7 @@ pub fn enqueue(
             continue;
         }
         let body = serde_json::to_string(&payload(hook.include_unpublished))
-            .map_err(ApiError::internal)?;
+            .map_err(StoreError::failed)?;
         diesel::insert_into(webhook_deliveries::table)
             .values((
                 webhook_deliveries::webhook_pk.eq(hook.pk),
@@ -199,7 +199,7 @@ pub fn deliveries(
     webhook_id: &str,
     before: Option<i32>,
     limit: i64,
-) -> Result<(Vec<DeliveryRow>, bool), ApiError> {
+) -> Result<(Vec<DeliveryRow>, bool), StoreError> {
     let hook = get(conn, webhook_id)?;
     let mut query = webhook_deliveries::table
         .filter(webhook_deliveries::webhook_pk.eq(hook.pk))
@@ -236,7 +236,7 @@ pub fn claim_due(
     now: &str,
     lease_until: &str,
     limit: i64,
-) -> Result<Vec<Claimed>, ApiError> {
+) -> Result<Vec<Claimed>, StoreError> {
     crate::db::write_transaction(conn, |conn| {
         let due: Vec<(DeliveryRow, (String, String))> = webhook_deliveries::table
             .inner_join(webhooks::table)

@@ -21,13 +21,13 @@ use diesel::r2d2::ConnectionManager;
 use diesel::r2d2::{CustomizeConnection, ManageConnection};
 use diesel::sqlite::SqliteConnection;
 
-use crate::error::ApiError;
+use super::{StoreError, StoreFailure};
 
 /// Most writes committed together.
 pub const MAX_BATCH: usize = 128;
 
 /// What a write leaves to do once its batch has committed (or failed to).
-type Answer = Box<dyn FnOnce(Result<(), ApiError>) + Send>;
+type Answer = Box<dyn FnOnce(Result<(), StoreError>) + Send>;
 /// A queued write: runs on the writer's connection, returns how to answer it and
 /// whether the store failed under it (not a refusal such as 404, 409 or 422).
 type Job = Box<dyn FnOnce(&mut SqliteConnection) -> (Answer, bool) + Send>;
@@ -96,16 +96,16 @@ impl Writer {
         }
     }
 
-    fn open(&self) -> Result<SqliteConnection, ApiError> {
+    fn open(&self) -> Result<SqliteConnection, StoreError> {
         let manager = ConnectionManager::<SqliteConnection>::new(&self.path);
-        let mut conn = manager.connect().map_err(ApiError::internal)?;
+        let mut conn = manager.connect().map_err(StoreError::failed)?;
         self.setup
             .on_acquire(&mut conn)
-            .map_err(ApiError::internal)?;
+            .map_err(StoreError::failed)?;
         Ok(conn)
     }
 
-    fn sender(&self) -> Result<Sender<Job>, ApiError> {
+    fn sender(&self) -> Result<Sender<Job>, StoreError> {
         if let Some(q) = self.queue.get() {
             return Ok(q.lock().unwrap_or_else(|p| p.into_inner()).clone());
         }
@@ -127,30 +127,27 @@ impl Writer {
     }
 
     /// Queues `work` and waits until its batch has committed; answers what `work` did.
-    pub async fn write<T, F>(&self, work: F) -> Result<T, ApiError>
+    pub async fn write<T, E, F>(&self, work: F) -> Result<T, E>
     where
-        F: FnOnce(&mut SqliteConnection) -> Result<T, ApiError> + Send + 'static,
+        F: FnOnce(&mut SqliteConnection) -> Result<T, E> + Send + 'static,
         T: Send + 'static,
+        E: From<StoreError> + StoreFailure + Send + 'static,
     {
         let (tx, rx) = tokio::sync::oneshot::channel();
         let job: Job = Box::new(move |conn| {
             let result = work(conn);
-            let failed = matches!(
-                result,
-                Err(ApiError::Internal(_) | ApiError::Unavailable(_))
-            );
-            let answer: Answer = Box::new(move |committed: Result<(), ApiError>| {
-                let _ = tx.send(committed.and(result));
+            let failed = result.as_ref().is_err_and(StoreFailure::store_failed);
+            let answer: Answer = Box::new(move |committed: Result<(), StoreError>| {
+                let _ = tx.send(committed.map_err(E::from).and(result));
             });
             (answer, failed)
         });
         self.sender()?
             .send(job)
-            .map_err(|_| ApiError::Unavailable("The store is shutting down.".into()))?;
+            .map_err(|_| StoreError::Unavailable("the writer has stopped".into()))?;
         // Dropped unrun (its batch could not start or was abandoned): nothing happened.
-        rx.await.map_err(|_| {
-            ApiError::Unavailable("The write could not be completed; retry shortly.".into())
-        })?
+        rx.await
+            .map_err(|_| E::from(StoreError::Unavailable("the write was not run".into())))?
     }
 }
 
@@ -158,7 +155,7 @@ impl Writer {
 fn run(
     mut conn: SqliteConnection,
     queue: Receiver<Job>,
-    reopen: impl Fn() -> Result<SqliteConnection, ApiError>,
+    reopen: impl Fn() -> Result<SqliteConnection, StoreError>,
 ) {
     while let Ok(first) = queue.recv() {
         let mut jobs = vec![first];
@@ -191,8 +188,8 @@ fn run(
             Ok(Err(e)) => {
                 tracing::error!(error = %e, "a batch of writes did not commit");
                 answers.into_iter().for_each(|a| {
-                    a(Err(ApiError::Unavailable(
-                        "The write could not be committed; retry shortly.".into(),
+                    a(Err(StoreError::Unavailable(
+                        "the batch did not commit".into(),
                     )))
                 });
             }
@@ -200,7 +197,7 @@ fn run(
                 tracing::error!("a write panicked; its batch was rolled back");
                 answers
                     .into_iter()
-                    .for_each(|a| a(Err(ApiError::internal("a write panicked"))));
+                    .for_each(|a| a(Err(StoreError::failed("a write panicked"))));
             }
         }
         if !ok {
@@ -212,7 +209,7 @@ fn run(
 }
 
 /// Opens the writer's connection again, retrying each second until it opens.
-fn reconnect(reopen: &impl Fn() -> Result<SqliteConnection, ApiError>) -> SqliteConnection {
+fn reconnect(reopen: &impl Fn() -> Result<SqliteConnection, StoreError>) -> SqliteConnection {
     loop {
         match reopen() {
             Ok(fresh) => return fresh,

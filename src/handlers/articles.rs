@@ -9,7 +9,7 @@ use serde_json::Value;
 use utoipa::IntoParams;
 
 use crate::db::{
-    self,
+    self, StoreError,
     articles::{ArticleRecord, Found},
 };
 use crate::domain::access::{Caller, Scope};
@@ -135,9 +135,7 @@ pub async fn get_trashed_article(
         let rec = db::articles::load_by_pk(conn, &caller, pk, &now())?;
         match rec.row.deleted_at {
             Some(_) => Ok(rec),
-            None => Err(ApiError::NotFound(format!(
-                "The article '{key}' is not in the trash."
-            ))),
+            None => Err(StoreError::not_found("trashed article", key)),
         }
     })
     .await?;
@@ -166,12 +164,12 @@ pub(crate) fn precondition(
     conn: &mut diesel::SqliteConnection,
     caller: &Caller,
     pk: i32,
-) -> Result<(), ApiError> {
+) -> Result<(), StoreError> {
     if !if_match.is_present() {
         return Ok(());
     }
     let current = db::articles::load_by_pk(conn, caller, pk, &now())?;
-    if_match.check(&Article::from_record(current, &now()).validators().etag)
+    if_match.check_stored(&Article::from_record(current, &now()).validators().etag)
 }
 
 /// Create an article.
@@ -314,15 +312,16 @@ pub async fn update_article(
         let pk = db::articles::pk_of(conn, &key)?;
         db::articles::update(conn, pk, &caller.clone(), "updated", |conn, row| {
             let current = db::articles::load_by_pk(conn, &caller, row.pk, &now())?;
-            if_match.check(
+            if_match.check_stored(
                 &Article::from_record(current.clone(), &now())
                     .validators()
                     .etag,
             )?;
-            let mut doc = serde_json::to_value(current.input()).map_err(ApiError::internal)?;
+            let mut doc = serde_json::to_value(current.input()).map_err(StoreError::failed)?;
             json_patch::merge(&mut doc, &Value::Object(patch));
-            let input: ArticleInput = body::typed(doc)?;
-            rules::validate(input, &language, Utc::now()).map_err(ApiError::invalid)
+            let input: ArticleInput =
+                body::shaped(doc).map_err(|e| StoreError::Invalid(vec![e]))?;
+            rules::validate(input, &language, Utc::now()).map_err(StoreError::Invalid)
         })
     })
     .await?;

@@ -408,9 +408,7 @@ pub async fn get_sitemap(
                     db::articles::sitemap::public_page(conn, &now, (n - 1) * per_file, per_file)?;
                 Ok(sitemap::urlset(&page_urls(&c, entries)))
             }
-            Some(n) => Err(ApiError::NotFound(format!(
-                "The sitemap has {files} file(s); there is no page {n}."
-            ))),
+            Some(n) => Err(db::StoreError::not_found("sitemap page", n)),
         }
     })
     .await?;

@@ -45,13 +45,10 @@ pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError
     db::run(&state.pool, |conn| {
         diesel::sql_query("SELECT 1")
             .execute(conn)
-            .map_err(|_| ApiError::Unavailable("The database is not reachable.".into()))
+            .map_err(|e| db::StoreError::Unavailable(e.to_string()))
     })
     .await
-    .map_err(|e| match e {
-        ApiError::Internal(_) => ApiError::Unavailable("The database is not reachable.".into()),
-        other => other,
-    })?;
+    .map_err(|_| ApiError::Unavailable("The database is not reachable.".into()))?;
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
         .json(Health {

@@ -129,10 +129,9 @@ pub async fn create_preview_link(
         let pk = db::articles::pk_of(conn, &key)?;
         let rec = db::articles::load_by_pk(conn, &reader(), pk, &db::now())?;
         if rec.row.deleted_at.is_some() {
-            return Err(ApiError::Conflict {
-                detail: "The article is in the trash; restore it first.".into(),
-                errors: vec![],
-            });
+            return Err(db::StoreError::conflict(
+                "The article is in the trash; restore it first.",
+            ));
         }
         Ok(rec.row.id)
     })
@@ -179,8 +178,8 @@ pub async fn get_preview(
     })
     .await
     .map_err(|e| match e {
-        ApiError::NotFound(_) => gone(),
-        other => other,
+        db::StoreError::NotFound { .. } => gone(),
+        other => other.into(),
     })?;
     if rec.row.deleted_at.is_some() {
         return Err(gone());

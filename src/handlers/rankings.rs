@@ -172,9 +172,7 @@ pub async fn list_related_articles(
         let now = db::now();
         let db::articles::Found::Article(rec) = db::articles::find(conn, &caller, &key, &now)?
         else {
-            return Err(ApiError::NotFound(format!(
-                "No article has the id or slug '{key}'."
-            )));
+            return Err(db::StoreError::not_found("article", key));
         };
         let similar = search::any_word(&rec.row.title);
         db::articles::related(conn, rec.row.pk, similar, limit, &now)

@@ -132,11 +132,11 @@ pub async fn restore_revision(
         let pk = db::articles::pk_of(conn, &key)?;
         let row = db::articles::revisions::get(conn, pk, n)?;
         let input: ArticleInput =
-            serde_json::from_str(&row.snapshot).map_err(ApiError::internal)?;
+            serde_json::from_str(&row.snapshot).map_err(db::StoreError::failed)?;
         let label = format!("reverted to {n}");
         db::articles::update(conn, pk, &caller.clone(), &label, |conn, current| {
             precondition(&if_match, conn, &caller, current.pk)?;
-            rules::validate(input, &language, Utc::now()).map_err(ApiError::invalid)
+            rules::validate(input, &language, Utc::now()).map_err(db::StoreError::Invalid)
         })
     })
     .await?;

@@ -219,7 +219,9 @@ async fn update(
     let change = change_from(patch)?;
     let if_match = IfMatch::from_request(&req);
     let rec = db::write(&state.pool, move |conn| {
-        (kind.ops().update)(conn, &slug, &change, &|cur| if_match.check(&etag_of(cur)))
+        (kind.ops().update)(conn, &slug, &change, &|cur| {
+            if_match.check_stored(&etag_of(cur))
+        })
     })
     .await?;
     Ok(written(StatusCode::OK, rec))
@@ -236,13 +238,12 @@ async fn remove(
     let if_match = IfMatch::from_request(&req);
     db::write(&state.pool, move |conn| {
         (kind.ops().delete)(conn, &slug, &|conn, cur| {
-            if_match.check(&etag_of(cur))?;
+            if_match.check_stored(&etag_of(cur))?;
             let linked = (kind.ops().links)(conn, &cur.slug)?;
             if kind == TermKind::Author && linked > 0 {
-                return Err(ApiError::Conflict {
-                    detail: format!("The author is credited on {linked} article(s); remove them from those first."),
-                    errors: vec![],
-                });
+                return Err(db::StoreError::conflict(format!(
+                    "The author is credited on {linked} article(s); remove them from those first."
+                )));
             }
             Ok(())
         })

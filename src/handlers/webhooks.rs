@@ -22,7 +22,7 @@ use crate::wire::webhook::{
     WebhookPatch,
 };
 
-fn check(url: &str, events: &[EventType]) -> Result<Vec<EventType>, ApiError> {
+fn check(url: &str, events: &[EventType]) -> Result<Vec<EventType>, Vec<FieldError>> {
     let mut errors = Vec::new();
     if !is_web_url(url) || !has_dns_host(url) {
         errors.push(FieldError::new(
@@ -37,7 +37,7 @@ fn check(url: &str, events: &[EventType]) -> Result<Vec<EventType>, ApiError> {
         ));
     }
     if !errors.is_empty() {
-        return Err(ApiError::invalid(errors));
+        return Err(errors);
     }
     let mut unique: Vec<EventType> = Vec::new();
     for e in events {
@@ -128,7 +128,7 @@ pub async fn create_webhook(
 ) -> Result<HttpResponse, ApiError> {
     auth.require(Scope::Admin)?;
     let input: WebhookInput = body::typed(Value::Object(body::object(&req, &bytes, body::JSON)?))?;
-    let events = check(&input.url, &input.events)?;
+    let events = check(&input.url, &input.events).map_err(ApiError::invalid)?;
     let settings = Settings {
         url: input.url,
         events,
@@ -216,7 +216,7 @@ pub async fn update_webhook(
         db::webhooks::update(conn, &id, |current| {
             let url = patch.url.unwrap_or(current.url);
             let events = patch.events.unwrap_or(current.events);
-            let events = check(&url, &events)?;
+            let events = check(&url, &events).map_err(db::StoreError::Invalid)?;
             Ok(Settings {
                 url,
                 events,

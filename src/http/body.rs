@@ -53,6 +53,11 @@ pub fn reject_server_owned(map: &Map<String, Value>, owned: &[&str]) -> Result<(
 
 /// Deserializes into `T`, naming the offending field on failure.
 pub fn typed<T: DeserializeOwned>(value: Value) -> Result<T, ApiError> {
+    shaped(value).map_err(|e| ApiError::invalid(vec![e]))
+}
+
+/// Deserializes into `T`; on failure, the field and what is wrong with it.
+pub fn shaped<T: DeserializeOwned>(value: Value) -> Result<T, FieldError> {
     serde_path_to_error::deserialize(value).map_err(|e| {
         let path = e.path().to_string();
         let field = if path == "." {
@@ -60,6 +65,6 @@ pub fn typed<T: DeserializeOwned>(value: Value) -> Result<T, ApiError> {
         } else {
             path
         };
-        ApiError::invalid_field(&field, e.into_inner().to_string())
+        FieldError::new(field, e.into_inner().to_string())
     })
 }

@@ -6,6 +6,7 @@ use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder};
 use serde::Serialize;
 
 use crate::config::Config;
+use crate::db::StoreError;
 use crate::domain::access::Caller;
 use crate::error::ApiError;
 
@@ -65,12 +66,18 @@ impl IfMatch {
 
     /// 412 unless the header is absent, `*`, or names `current` (strong comparison).
     pub fn check(&self, current: &str) -> Result<(), ApiError> {
+        self.check_stored(current).map_err(ApiError::from)
+    }
+
+    /// [`Self::check`] inside a store write: a mismatch is [`StoreError::Stale`], which
+    /// rolls the write back.
+    pub fn check_stored(&self, current: &str) -> Result<(), StoreError> {
         match &self.0 {
             None => Ok(()),
             Some(v) if tags_in(v).any(|t| t == "*" || t == current) => Ok(()),
-            Some(_) => Err(ApiError::PreconditionFailed(format!(
-                "The resource has changed; its current ETag is {current}. Fetch it again and retry."
-            ))),
+            Some(_) => Err(StoreError::Stale {
+                current: current.to_string(),
+            }),
         }
     }
 }

@@ -169,7 +169,7 @@ async fn a_store_failure_under_a_write_commits_nothing_of_it_and_the_writer_goes
                 tags::updated_at.eq("2026-01-01T00:00:00.000000Z"),
             ))
             .execute(conn)?;
-        Err::<(), _>(newsdesk::error::ApiError::internal("the disk is full"))
+        Err::<(), _>(newsdesk::db::StoreError::failed("the disk is full"))
     })
     .await;
     assert!(failed.is_err());

@@ -9,11 +9,11 @@ use diesel::prelude::*;
 use super::ArticleRow;
 use super::read::{ArticleRecord, assemble, load_views};
 use super::visible_to;
+use crate::db::error::StoreError;
 use crate::db::schema::{article_events, article_schedule, articles};
 use crate::domain::access::Caller;
 use crate::domain::article::Status;
 use crate::domain::events::{Change, EventType, classify};
-use crate::error::ApiError;
 use crate::wire::article::Article;
 use crate::wire::change::ChangeEvent;
 
@@ -70,7 +70,7 @@ pub fn record(
     change: Change,
     occurred_at: &str,
     now: &str,
-) -> Result<Option<ArticleRecord>, ApiError> {
+) -> Result<Option<ArticleRecord>, StoreError> {
     let loaded = if change == Change::Deleted {
         None
     } else {
@@ -172,7 +172,7 @@ pub fn after_write(
     change: Change,
     groups: &[&str],
     now: &str,
-) -> Result<Option<ArticleRecord>, ApiError> {
+) -> Result<Option<ArticleRecord>, StoreError> {
     let keyed = record(conn, pk, article_id, change, now, now)?;
     let mut seen: Vec<&str> = Vec::with_capacity(groups.len());
     for group in groups {
@@ -193,7 +193,7 @@ pub fn after_write(
 }
 
 /// Refreshes the other untrashed members of article `pk`'s translation group.
-fn refresh_group_of(conn: &mut SqliteConnection, pk: i32, now: &str) -> Result<(), ApiError> {
+fn refresh_group_of(conn: &mut SqliteConnection, pk: i32, now: &str) -> Result<(), StoreError> {
     let group: Option<String> = articles::table
         .find(pk)
         .select(articles::translation_group)
@@ -211,7 +211,7 @@ fn refresh_group_of(conn: &mut SqliteConnection, pk: i32, now: &str) -> Result<(
 
 /// Records an `article.updated` for each of these articles whose representation changed
 /// (a tag or author they carry was renamed or removed).
-pub fn refresh(conn: &mut SqliteConnection, pks: &[i32], now: &str) -> Result<(), ApiError> {
+pub fn refresh(conn: &mut SqliteConnection, pks: &[i32], now: &str) -> Result<(), StoreError> {
     let members: Vec<(i32, String)> = articles::table
         .filter(articles::pk.eq_any(pks))
         .filter(articles::deleted_at.is_null())
@@ -224,7 +224,7 @@ fn refresh_each(
     conn: &mut SqliteConnection,
     members: &[(i32, String)],
     now: &str,
-) -> Result<(), ApiError> {
+) -> Result<(), StoreError> {
     for (pk, id) in members {
         record(conn, *pk, id, Change::Refreshed, now, now)?;
     }
@@ -233,7 +233,7 @@ fn refresh_each(
 
 /// Announces every scheduled article whose time has come (`article.published`, with
 /// its webhooks), each in its own transaction; returns how many.
-pub fn publish_due(conn: &mut SqliteConnection, now: &str) -> Result<usize, ApiError> {
+pub fn publish_due(conn: &mut SqliteConnection, now: &str) -> Result<usize, StoreError> {
     let due: Vec<(i32, String, String)> = article_schedule::table
         .inner_join(articles::table)
         .filter(article_schedule::due_at.le(now))
@@ -258,7 +258,7 @@ pub fn publish_due(conn: &mut SqliteConnection, now: &str) -> Result<usize, ApiE
                 refresh_group_of(conn, pk, now)?;
                 announced += 1;
             }
-            Ok::<_, ApiError>(())
+            Ok::<_, StoreError>(())
         })?;
     }
     Ok(announced)
@@ -269,7 +269,7 @@ pub fn publish_due(conn: &mut SqliteConnection, now: &str) -> Result<usize, ApiE
 /// how many. Two statements for any number of articles: the events carry no ETags (the
 /// next change of each article records an event whatever it changed) and queue no
 /// webhooks (an import is not news).
-pub fn backfill(conn: &mut SqliteConnection, now: &str) -> Result<usize, ApiError> {
+pub fn backfill(conn: &mut SqliteConnection, now: &str) -> Result<usize, StoreError> {
     use diesel::sql_types::Text;
     crate::db::write_transaction(conn, |conn| {
         let public = "(a.status = 'published' AND a.deleted_at IS NULL AND a.sort_at <= ?1)";
@@ -307,7 +307,7 @@ pub fn page(
     after: i32,
     limit: i64,
     now: &str,
-) -> Result<(Vec<EventWithArticle>, bool), ApiError> {
+) -> Result<(Vec<EventWithArticle>, bool), StoreError> {
     let mut query = article_events::table
         .filter(article_events::seq.gt(after))
         .order(article_events::seq)

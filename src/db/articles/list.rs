@@ -7,12 +7,12 @@ use diesel::sql_types::{Bool, Double, Text};
 
 use super::read::{ArticleRecord, assemble};
 use super::{ArticleRow, Condition, visible_to};
+use crate::db::error::StoreError;
 use crate::db::schema::{article_authors, article_search, article_tags, articles, authors, tags};
 use crate::db::search::RANK;
 use crate::domain::access::Caller;
 use crate::domain::article::Status;
 use crate::domain::listing::Sort;
-use crate::error::ApiError;
 
 /// Live articles or the trash.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -271,7 +271,7 @@ fn dense_search(
     caller: &Caller,
     q: &ListQuery,
     now: &str,
-) -> Result<(Keys, Option<i64>), ApiError> {
+) -> Result<(Keys, Option<i64>), StoreError> {
     let expr = q.filter.search.clone().unwrap_or_default();
     let total = match q.known_total {
         Some(t) => t,
@@ -300,8 +300,8 @@ fn dense_search(
     Ok((paged!(query, plain).load(conn)?, Some(total)))
 }
 
-fn bad_cursor() -> ApiError {
-    ApiError::bad_param("cursor", "not a cursor this server issued")
+fn bad_cursor() -> StoreError {
+    StoreError::BadCursor
 }
 
 /// Runs a list query for `caller`.
@@ -310,7 +310,7 @@ pub fn list(
     caller: &Caller,
     q: &ListQuery,
     now: &str,
-) -> Result<ListPage, ApiError> {
+) -> Result<ListPage, StoreError> {
     // Two phases: keys in order first (index-only where possible, no bodies in the
     // sorter), then the rows of the one page.
     let count = q.known_total.is_none();

@@ -6,10 +6,10 @@ use diesel::sql_types::BigInt;
 
 use super::read::{ArticleRecord, load_many};
 use super::{Filter, ListQuery, Position, Shelf, visible_to};
+use crate::db::error::StoreError;
 use crate::db::schema::{article_tags, article_views_daily, articles};
 use crate::domain::access::Caller;
 use crate::domain::listing::Sort;
-use crate::error::ApiError;
 
 /// The most viewed public articles since `since_day` (`YYYY-MM-DD`), with their views
 /// in the window.
@@ -18,7 +18,7 @@ pub fn popular(
     since_day: &str,
     limit: i64,
     now: &str,
-) -> Result<Vec<(ArticleRecord, i64)>, ApiError> {
+) -> Result<Vec<(ArticleRecord, i64)>, StoreError> {
     // Sum the window from the by-day index first, then keep the public ones: the
     // planner would otherwise walk every article to group by it.
     let views = || sql::<BigInt>("SUM(article_views_daily.views)");
@@ -60,7 +60,7 @@ pub fn related(
     similar: Option<String>,
     limit: i64,
     now: &str,
-) -> Result<Vec<ArticleRecord>, ApiError> {
+) -> Result<Vec<ArticleRecord>, StoreError> {
     let own_tags: Vec<i32> = article_tags::table
         .filter(article_tags::article_pk.eq(pk))
         .select(article_tags::tag_pk)

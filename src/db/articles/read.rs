@@ -6,12 +6,12 @@ use std::collections::HashMap;
 use diesel::prelude::*;
 
 use super::{ArticleRow, visible_to};
+use crate::db::error::StoreError;
 use crate::db::schema::{article_authors, article_tags, articles, authors, former_slugs, tags};
 use crate::domain::access::Caller;
 use crate::domain::article::Status;
 use crate::domain::input::{ArticleInput, FeatureImage, TermRef, Translation};
 use crate::domain::time;
-use crate::error::ApiError;
 
 /// An article row with everything listed on it.
 #[derive(Debug, Clone)]
@@ -62,8 +62,8 @@ pub enum Found {
     Moved(String),
 }
 
-fn not_found(key: &str) -> ApiError {
-    ApiError::NotFound(format!("No article has the id or slug '{key}'."))
+fn not_found(key: &str) -> StoreError {
+    StoreError::not_found("article", key)
 }
 
 /// Finds an untrashed article by id, current slug or former slug, as `caller` may see it.
@@ -72,7 +72,7 @@ pub fn find(
     caller: &Caller,
     key: &str,
     now: &str,
-) -> Result<Found, ApiError> {
+) -> Result<Found, StoreError> {
     let row = articles::table
         .filter(visible_to(caller, now))
         .filter(articles::deleted_at.is_null())
@@ -98,7 +98,7 @@ pub fn find(
 
 /// The primary key of the article with this id or current slug, whatever its state
 /// (for the write path, whose callers hold keys).
-pub fn pk_of(conn: &mut SqliteConnection, key: &str) -> Result<i32, ApiError> {
+pub fn pk_of(conn: &mut SqliteConnection, key: &str) -> Result<i32, StoreError> {
     articles::table
         .filter(articles::id.eq(key).or(articles::slug.eq(key)))
         // an id wins over a slug that happens to equal it
@@ -110,7 +110,7 @@ pub fn pk_of(conn: &mut SqliteConnection, key: &str) -> Result<i32, ApiError> {
 }
 
 /// The primary key of the article with this id (never a slug), whatever its state.
-pub fn pk_of_id(conn: &mut SqliteConnection, id: &str) -> Result<i32, ApiError> {
+pub fn pk_of_id(conn: &mut SqliteConnection, id: &str) -> Result<i32, StoreError> {
     articles::table
         .filter(articles::id.eq(id))
         .select(articles::pk)
@@ -126,7 +126,7 @@ pub fn load_many(
     caller: &Caller,
     pks: &[i32],
     now: &str,
-) -> Result<Vec<ArticleRecord>, ApiError> {
+) -> Result<Vec<ArticleRecord>, StoreError> {
     if pks.is_empty() {
         return Ok(Vec::new());
     }
@@ -145,7 +145,7 @@ pub(super) fn assemble(
     caller: &Caller,
     rows: Vec<ArticleRow>,
     now: &str,
-) -> Result<Vec<ArticleRecord>, ApiError> {
+) -> Result<Vec<ArticleRecord>, StoreError> {
     if rows.is_empty() {
         return Ok(Vec::new());
     }
@@ -173,13 +173,13 @@ pub(super) fn assemble(
 }
 
 /// The stored row of article `pk`, whatever its state; 404 when it is gone.
-pub(super) fn row_by_pk(conn: &mut SqliteConnection, pk: i32) -> Result<ArticleRow, ApiError> {
+pub(super) fn row_by_pk(conn: &mut SqliteConnection, pk: i32) -> Result<ArticleRow, StoreError> {
     articles::table
         .find(pk)
         .select(ArticleRow::as_select())
         .first(conn)
         .optional()?
-        .ok_or_else(|| ApiError::NotFound("The article no longer exists.".into()))
+        .ok_or_else(|| StoreError::not_found("article", pk))
 }
 
 /// Loads one article by primary key, whatever its state (for the write path and the
@@ -189,7 +189,7 @@ pub fn load_by_pk(
     caller: &Caller,
     pk: i32,
     now: &str,
-) -> Result<ArticleRecord, ApiError> {
+) -> Result<ArticleRecord, StoreError> {
     let row = row_by_pk(conn, pk)?;
     load(conn, caller, row, now)
 }
@@ -199,7 +199,7 @@ pub(super) fn load(
     caller: &Caller,
     row: ArticleRow,
     now: &str,
-) -> Result<ArticleRecord, ApiError> {
+) -> Result<ArticleRecord, StoreError> {
     let mut terms = terms_of(conn, &[row.pk])?;
     let (tags, authors) = terms.remove(&row.pk).unwrap_or_default();
     let translations = translations_of(
@@ -235,7 +235,7 @@ pub fn load_views(
     conn: &mut SqliteConnection,
     pk: i32,
     now: &str,
-) -> Result<Option<Views>, ApiError> {
+) -> Result<Option<Views>, StoreError> {
     let row: Option<ArticleRow> = articles::table
         .find(pk)
         .select(ArticleRow::as_select())

@@ -5,9 +5,9 @@
 use diesel::prelude::*;
 
 use super::read::{ArticleRecord, load_by_pk};
+use crate::db::error::StoreError;
 use crate::db::schema::{article_revisions, articles};
 use crate::domain::access::{Caller, Scope};
-use crate::error::ApiError;
 
 /// One stored revision.
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -39,7 +39,7 @@ pub fn record(
     change: &str,
     caller: &Caller,
     now: &str,
-) -> Result<(), ApiError> {
+) -> Result<(), StoreError> {
     let rec = load_by_pk(conn, &reader(), pk, now)?;
     record_of(conn, &rec, change, caller, now)
 }
@@ -52,9 +52,9 @@ pub fn record_of(
     change: &str,
     caller: &Caller,
     now: &str,
-) -> Result<(), ApiError> {
+) -> Result<(), StoreError> {
     let pk = rec.row.pk;
-    let snapshot = serde_json::to_string(&rec.input()).map_err(ApiError::internal)?;
+    let snapshot = serde_json::to_string(&rec.input()).map_err(StoreError::failed)?;
     let n: Option<i32> = if change == "created" {
         None
     } else {
@@ -90,19 +90,19 @@ pub fn list(conn: &mut SqliteConnection, pk: i32) -> QueryResult<Vec<RevisionRow
 }
 
 /// Revision `n` of article `pk`.
-pub fn get(conn: &mut SqliteConnection, pk: i32, n: i32) -> Result<RevisionRow, ApiError> {
+pub fn get(conn: &mut SqliteConnection, pk: i32, n: i32) -> Result<RevisionRow, StoreError> {
     article_revisions::table
         .filter(article_revisions::article_pk.eq(pk))
         .filter(article_revisions::n.eq(n))
         .select(RevisionRow::as_select())
         .first(conn)
         .optional()?
-        .ok_or_else(|| ApiError::NotFound(format!("The article has no revision {n}.")))
+        .ok_or_else(|| StoreError::not_found("revision", n))
 }
 
 /// Records a first revision for every article that has none (a database from before
 /// revisions); returns how many.
-pub fn backfill(conn: &mut SqliteConnection, now: &str) -> Result<usize, ApiError> {
+pub fn backfill(conn: &mut SqliteConnection, now: &str) -> Result<usize, StoreError> {
     crate::db::write_transaction(conn, |conn| {
         let missing: Vec<i32> = articles::table
             .filter(diesel::dsl::not(diesel::dsl::exists(

@@ -5,10 +5,10 @@ use diesel::prelude::*;
 
 use super::read::translations_of;
 use super::visible_to;
+use crate::db::error::StoreError;
 use crate::db::schema::articles;
 use crate::domain::access::Caller;
 use crate::domain::input::Translation;
-use crate::error::ApiError;
 
 /// An article as a sitemap lists it.
 #[derive(Debug, Clone)]
@@ -60,7 +60,7 @@ pub fn public_page(
     now: &str,
     offset: i64,
     limit: i64,
-) -> Result<Vec<SiteEntry>, ApiError> {
+) -> Result<Vec<SiteEntry>, StoreError> {
     let rows: Vec<Columns> = articles::table
         .filter(visible_to(&Caller::Public, now))
         .order((articles::sort_at.asc(), articles::pk.asc()))
@@ -77,7 +77,7 @@ pub fn published_since(
     now: &str,
     since: &str,
     limit: i64,
-) -> Result<Vec<SiteEntry>, ApiError> {
+) -> Result<Vec<SiteEntry>, StoreError> {
     let rows: Vec<Columns> = articles::table
         .filter(visible_to(&Caller::Public, now))
         .filter(articles::sort_at.ge(since))
@@ -92,7 +92,7 @@ fn with_translations(
     conn: &mut SqliteConnection,
     rows: Vec<Columns>,
     now: &str,
-) -> Result<Vec<SiteEntry>, ApiError> {
+) -> Result<Vec<SiteEntry>, StoreError> {
     let mut groups: Vec<String> = rows.iter().map(|r| r.6.clone()).collect();
     groups.sort_unstable();
     groups.dedup();

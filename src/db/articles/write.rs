@@ -6,16 +6,18 @@ use diesel::prelude::*;
 use super::ArticleRow;
 use super::read::{ArticleRecord, load_by_pk, row_by_pk};
 use crate::db::articles::{changes, revisions};
+use crate::db::error::StoreError;
 use crate::db::schema::{article_authors, article_tags, articles, authors, former_slugs, tags};
 use crate::db::search;
 use crate::domain::access::Caller;
 use crate::domain::article::ArticleDraft;
+use crate::domain::errors::FieldError;
 use crate::domain::events::Change;
 use crate::domain::time;
-use crate::error::{ApiError, FieldError};
 
 /// A check run inside the write transaction against the current row (`If-Match`).
-pub type Precondition<'a> = &'a dyn Fn(&mut SqliteConnection, &ArticleRow) -> Result<(), ApiError>;
+pub type Precondition<'a> =
+    &'a dyn Fn(&mut SqliteConnection, &ArticleRow) -> Result<(), StoreError>;
 
 #[derive(Insertable, AsChangeset)]
 #[diesel(table_name = articles)]
@@ -85,7 +87,7 @@ pub fn create(
     conn: &mut SqliteConnection,
     draft: &ArticleDraft,
     caller: &Caller,
-) -> Result<ArticleRecord, ApiError> {
+) -> Result<ArticleRecord, StoreError> {
     crate::db::write_transaction(conn, |conn| {
         crate::db::touch(conn)?;
         let now = crate::db::now();
@@ -127,9 +129,9 @@ pub fn update<F>(
     caller: &Caller,
     change: &str,
     build: F,
-) -> Result<ArticleRecord, ApiError>
+) -> Result<ArticleRecord, StoreError>
 where
-    F: FnOnce(&mut SqliteConnection, &ArticleRow) -> Result<ArticleDraft, ApiError>,
+    F: FnOnce(&mut SqliteConnection, &ArticleRow) -> Result<ArticleDraft, StoreError>,
 {
     crate::db::write_transaction(conn, |conn| {
         crate::db::touch(conn)?;
@@ -190,7 +192,7 @@ pub fn trash(
     pk: i32,
     caller: &Caller,
     check: Precondition,
-) -> Result<(), ApiError> {
+) -> Result<(), StoreError> {
     crate::db::write_transaction(conn, |conn| {
         crate::db::touch(conn)?;
         let row = current(conn, pk, check)?;
@@ -218,15 +220,12 @@ pub fn restore(
     pk: i32,
     caller: &Caller,
     check: Precondition,
-) -> Result<ArticleRecord, ApiError> {
+) -> Result<ArticleRecord, StoreError> {
     crate::db::write_transaction(conn, |conn| {
         crate::db::touch(conn)?;
         let row = current(conn, pk, check)?;
         if row.deleted_at.is_none() {
-            return Err(ApiError::Conflict {
-                detail: "The article is not in the trash.".into(),
-                errors: vec![],
-            });
+            return Err(StoreError::conflict("The article is not in the trash."));
         }
         let now = crate::db::now();
         diesel::update(articles::table.find(pk))
@@ -243,7 +242,7 @@ pub fn restore(
 }
 
 /// Deletes an article for good, with its links and former slugs.
-pub fn purge(conn: &mut SqliteConnection, pk: i32, check: Precondition) -> Result<(), ApiError> {
+pub fn purge(conn: &mut SqliteConnection, pk: i32, check: Precondition) -> Result<(), StoreError> {
     crate::db::write_transaction(conn, |conn| {
         crate::db::touch(conn)?;
         let row = current(conn, pk, check)?;
@@ -315,7 +314,7 @@ fn finish(
     change: &str,
     caller: &Caller,
     now: &str,
-) -> Result<ArticleRecord, ApiError> {
+) -> Result<ArticleRecord, StoreError> {
     let rec = match after {
         Some(rec) if caller.sees_unpublished() => rec,
         _ => load_by_pk(conn, caller, pk, now)?,
@@ -328,17 +327,14 @@ fn current(
     conn: &mut SqliteConnection,
     pk: i32,
     check: Precondition,
-) -> Result<ArticleRow, ApiError> {
+) -> Result<ArticleRow, StoreError> {
     let row = row_by_pk(conn, pk)?;
     check(conn, &row)?;
     Ok(row)
 }
 
-fn in_trash() -> ApiError {
-    ApiError::Conflict {
-        detail: "The article is in the trash; restore it first.".into(),
-        errors: vec![],
-    }
+fn in_trash() -> StoreError {
+    StoreError::conflict("The article is in the trash; restore it first.")
 }
 
 /// The stored publication time: the given one, else the current one, else now when
@@ -382,9 +378,9 @@ fn ensure_slug_free(
     conn: &mut SqliteConnection,
     slug: &str,
     except_pk: Option<i32>,
-) -> Result<(), ApiError> {
+) -> Result<(), StoreError> {
     if slug_taken(conn, slug, except_pk)? {
-        return Err(ApiError::taken(
+        return Err(StoreError::taken(
             "slug",
             format!("The slug '{slug}' is taken by another article or reserved."),
         ));
@@ -393,7 +389,7 @@ fn ensure_slug_free(
 }
 
 /// `base`, or `base-2`, `base-3`, … whichever no article holds or held.
-fn free_slug(conn: &mut SqliteConnection, base: &str) -> Result<String, ApiError> {
+fn free_slug(conn: &mut SqliteConnection, base: &str) -> Result<String, StoreError> {
     let base: String = base
         .chars()
         .take(crate::domain::slug::MAX_SLUG_LEN - 8)
@@ -409,7 +405,7 @@ fn free_slug(conn: &mut SqliteConnection, base: &str) -> Result<String, ApiError
             return Ok(candidate);
         }
     }
-    Err(ApiError::taken(
+    Err(StoreError::taken(
         "slug",
         "No free slug could be derived from the title; give one.",
     ))
@@ -421,9 +417,9 @@ fn translation_group(
     target: &str,
     own_id: &str,
     language: &str,
-) -> Result<String, ApiError> {
+) -> Result<String, StoreError> {
     if target == own_id {
-        return Err(ApiError::invalid_field(
+        return Err(StoreError::invalid_field(
             "translation_of",
             "an article cannot translate itself",
         ));
@@ -434,7 +430,7 @@ fn translation_group(
         .select(articles::translation_group)
         .first(conn)
         .optional()?
-        .ok_or_else(|| ApiError::invalid_field("translation_of", "no article has this id"))?;
+        .ok_or_else(|| StoreError::invalid_field("translation_of", "no article has this id"))?;
     ensure_language_free(conn, &group, language, own_id)?;
     Ok(group)
 }
@@ -444,7 +440,7 @@ fn ensure_language_free(
     group: &str,
     language: &str,
     own_id: &str,
-) -> Result<(), ApiError> {
+) -> Result<(), StoreError> {
     let clash: Option<String> = articles::table
         .filter(articles::translation_group.eq(group))
         .filter(articles::language.eq(language))
@@ -453,7 +449,7 @@ fn ensure_language_free(
         .first(conn)
         .optional()?;
     match clash {
-        Some(other) => Err(ApiError::taken(
+        Some(other) => Err(StoreError::taken(
             "language",
             format!("The story already has a '{language}' version ({other})."),
         )),
@@ -469,7 +465,7 @@ fn set_terms(
     d: &ArticleDraft,
     now: &str,
     fresh: bool,
-) -> Result<Vec<String>, ApiError> {
+) -> Result<Vec<String>, StoreError> {
     if !fresh {
         diesel::delete(article_tags::table.filter(article_tags::article_pk.eq(pk)))
             .execute(conn)?;
@@ -529,12 +525,12 @@ fn set_terms(
     if unknown.is_empty() {
         Ok(names)
     } else {
-        Err(ApiError::invalid(unknown))
+        Err(StoreError::Invalid(unknown))
     }
 }
 
 /// Turns a unique-constraint violation that slipped past the checks into a 409.
-fn on_unique(e: diesel::result::Error) -> ApiError {
+fn on_unique(e: diesel::result::Error) -> StoreError {
     use diesel::result::{DatabaseErrorKind, Error};
     match &e {
         Error::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
@@ -543,8 +539,8 @@ fn on_unique(e: diesel::result::Error) -> ApiError {
             } else {
                 "slug"
             };
-            ApiError::taken(field, format!("Another article already has this {field}."))
+            StoreError::taken(field, format!("Another article already has this {field}."))
         }
-        _ => ApiError::from(e),
+        _ => StoreError::from(e),
     }
 }

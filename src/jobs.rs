@@ -20,15 +20,9 @@ fn lease(config: &Config) -> Duration {
         + Duration::from_secs(60)
 }
 
-fn conn(pool: &DbPool) -> Result<db::Conn, StoreError> {
-    pool.get()
-        .map_err(|e| StoreError::Unavailable(e.to_string()))
-}
-
 /// Announces the scheduled articles whose time has come; returns how many.
 pub fn publish_due(pool: &DbPool) -> Result<usize, StoreError> {
-    let mut c = conn(pool)?;
-    db::articles::changes::publish_due(&mut c, &db::now())
+    pool.write_blocking(|conn| db::articles::changes::publish_due(conn, &db::now()))
 }
 
 /// Sends the due webhook deliveries, a batch at a time, for at most a few seconds (a
@@ -50,10 +44,9 @@ pub fn deliver_due(pool: &DbPool, config: &Config) -> Result<usize, StoreError> 
         }
         let now = Utc::now();
         let lease_until = time::format(now + lease(config));
-        let claimed = {
-            let mut c = conn(pool)?;
-            webhooks::claim_due(&mut c, &time::format(now), &lease_until, BATCH)?
-        };
+        let due = time::format(now);
+        let claimed =
+            pool.write_blocking(move |conn| webhooks::claim_due(conn, &due, &lease_until, BATCH))?;
         if claimed.is_empty() {
             return Ok(attempts);
         }
@@ -63,8 +56,9 @@ pub fn deliver_due(pool: &DbPool, config: &Config) -> Result<usize, StoreError> 
             if let Some(error) = &outcome.error {
                 tracing::warn!(delivery = d.pk, url = %d.url, attempt = d.attempts, error, "webhook delivery failed");
             }
-            let mut c = conn(pool)?;
-            webhooks::finish(&mut c, &d, &outcome, &db::now())?;
+            pool.write_blocking(move |conn| {
+                webhooks::finish(conn, &d, &outcome, &db::now()).map_err(StoreError::from)
+            })?;
         }
     }
 }

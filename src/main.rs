@@ -76,8 +76,7 @@ fn run() -> anyhow::Result<()> {
             } else {
                 Box::new(std::io::BufReader::new(std::fs::File::open(&file)?))
             };
-            let mut conn = pool.get()?;
-            let report = db::portability::import(&mut conn, input)?;
+            let report = db::portability::import(&pool, input)?;
             for (line, why) in &report.errors {
                 eprintln!("line {line}: {why}");
             }

@@ -7,7 +7,7 @@ use rand::rngs::StdRng;
 use rand::seq::IndexedRandom;
 use rand::{Rng, SeedableRng};
 
-use crate::db::{self, DbPool};
+use crate::db::{self, DbPool, StoreError};
 use crate::domain::article::{Status, validate};
 use crate::wire::article::ArticleInput;
 
@@ -212,9 +212,13 @@ fn body(rng: &mut StdRng, words: &[&str]) -> String {
 /// many were created.
 pub fn seed(pool: &DbPool, articles: usize, seed: u64) -> anyhow::Result<usize> {
     let mut rng = StdRng::seed_from_u64(seed);
-    let mut conn = pool.get()?;
-    // A large data set writes all over its indexes: keep them in a 256 MiB page cache.
-    diesel::connection::SimpleConnection::batch_execute(&mut conn, "PRAGMA cache_size = -262144;")?;
+    pool.start_writer()?;
+    // A large data set writes all over its indexes: the writer keeps them in a 256 MiB
+    // page cache.
+    pool.write_blocking(|conn| {
+        diesel::connection::SimpleConnection::batch_execute(conn, "PRAGMA cache_size = -262144;")
+            .map_err(StoreError::from)
+    })?;
     let authors = [
         "Ukrainian World Congress",
         "Olena Petrenko",
@@ -224,15 +228,17 @@ pub fn seed(pool: &DbPool, articles: usize, seed: u64) -> anyhow::Result<usize> 
         "Mariia Shevchuk",
         "News Desk",
     ];
-    let mut author_slugs = Vec::new();
-    for name in authors {
-        let slug = crate::domain::slug::slugify(name);
-        if db::terms::authors::get(&mut conn, &slug).is_err() {
-            db::terms::authors::create(&mut conn, &slug, name, None)
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let author_slugs: Vec<String> = pool.write_blocking(move |conn| {
+        let mut slugs = Vec::new();
+        for name in authors {
+            let slug = crate::domain::slug::slugify(name);
+            if db::terms::authors::get(conn, &slug).is_err() {
+                db::terms::authors::create(conn, &slug, name, None)?;
+            }
+            slugs.push(slug);
         }
-        author_slugs.push(slug);
-    }
+        Ok(slugs)
+    })?;
     let tags: Vec<String> = TAG_BASES
         .iter()
         .flat_map(|b| {
@@ -250,11 +256,14 @@ pub fn seed(pool: &DbPool, articles: usize, seed: u64) -> anyhow::Result<usize> 
     let mut i = 0;
     while i < articles {
         let end = (i + 1000).min(articles);
-        db::batch(&mut conn, |conn| {
-            for i in i..end {
-                create_one(conn, &mut rng, i, now, &tags, &author_slugs)?;
+        let drafts = (i..end)
+            .map(|i| draft_one(&mut rng, i, now, &tags, &author_slugs))
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        pool.write_blocking(move |conn| {
+            for draft in &drafts {
+                db::articles::create(conn, draft, &crate::domain::access::Caller::Public)?;
             }
-            Ok::<_, anyhow::Error>(())
+            Ok(())
         })?;
         i = end;
         if i % 10_000 == 0 {
@@ -264,14 +273,13 @@ pub fn seed(pool: &DbPool, articles: usize, seed: u64) -> anyhow::Result<usize> 
     Ok(articles)
 }
 
-fn create_one(
-    conn: &mut diesel::SqliteConnection,
+fn draft_one(
     rng: &mut StdRng,
     i: usize,
     now: chrono::DateTime<Utc>,
     tags: &[String],
     author_slugs: &[String],
-) -> anyhow::Result<()> {
+) -> anyhow::Result<crate::domain::article::ArticleDraft> {
     let ukrainian = rng.random_bool(0.5);
     let words = if ukrainian { UK } else { EN };
     let title_len = rng.random_range(5..10);
@@ -305,9 +313,5 @@ fn create_one(
         featured: rng.random_bool(0.05),
         ..Default::default()
     };
-    let draft =
-        validate(input, "en", now).map_err(|e| anyhow::anyhow!("invalid demo article: {e:?}"))?;
-    db::articles::create(conn, &draft, &crate::domain::access::Caller::Public)
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
-    Ok(())
+    validate(input, "en", now).map_err(|e| anyhow::anyhow!("invalid demo article: {e:?}"))
 }

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use actix_web::{HttpServer, web};
+use actix_web::HttpServer;
 
 use crate::app;
 use crate::config::Config;
@@ -14,6 +14,7 @@ use crate::state::AppState;
 /// the buffered view counts.
 pub async fn run(config: Config) -> anyhow::Result<()> {
     let pool = db::connect(&config.database_url, config.pool_size)?;
+    pool.start_writer()?;
     let applied = db::migrate(&pool)?;
     tracing::info!(applied, database = %config.database_url, "migrations applied");
     let state = AppState::new(pool.clone(), config.clone())?;
@@ -25,8 +26,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
             let mut tick = actix_web::rt::time::interval(period);
             loop {
                 tick.tick().await;
-                let (views, pool) = (views.clone(), pool.clone());
-                if let Ok(Err(e)) = web::block(move || views.flush(&pool)).await {
+                if let Err(e) = views.flush(&pool).await {
                     tracing::warn!(error = %e, "view counts not written yet; will retry");
                 }
             }
@@ -34,7 +34,8 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     };
 
     // Another process (an import, a second server) may change the database: poll the
-    // store's change time and forget kept responses when it moves.
+    // store's change time and forget kept responses when another process moved it
+    // (this process's own commits forget them through the writer's report).
     let watcher = {
         let (responses, pool) = (state.responses.clone(), pool.clone());
         actix_web::rt::spawn(async move {
@@ -42,14 +43,11 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
             let mut seen: Option<Option<String>> = None;
             loop {
                 tick.tick().await;
-                let pool = pool.clone();
-                let changed = web::block(move || -> anyhow::Result<Option<String>> {
-                    let mut conn = pool.get()?;
-                    Ok(db::last_change(&mut conn, &db::now())?)
-                })
-                .await;
-                if let Ok(Ok(changed)) = changed {
-                    if seen.as_ref().is_some_and(|s| *s != changed) {
+                let changed = db::run(&pool, |conn| Ok(db::last_change(conn, &db::now())?)).await;
+                if let Ok(changed) = changed {
+                    if seen.as_ref().is_some_and(|s| *s != changed)
+                        && pool.is_foreign_change(changed.as_deref())
+                    {
                         responses.invalidate();
                     }
                     seen = Some(changed);
@@ -69,7 +67,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     watcher.abort();
     publisher.abort();
     deliveries.abort();
-    state.views.flush(&pool)?;
+    state.views.flush(&pool).await?;
     tracing::info!("stopped; view counts flushed");
     Ok(())
 }

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use crate::config::Config;
-use crate::db::DbPool;
+use crate::db::{self, DbPool};
 use crate::runtime::views::ViewBuffer;
 
 /// State shared by every worker.
@@ -31,14 +31,17 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// State over an open pool.
+    /// State over an open pool. Kept responses are forgotten when a batch of writes
+    /// commits a change they could show (the writer's [`db::CommitReport`]).
     pub fn new(pool: DbPool, config: Config) -> anyhow::Result<Self> {
         let metrics = crate::runtime::metrics::Metrics::new()?;
         let responses = Arc::new(crate::runtime::cache::ResponseCache::default());
+        let forget = responses.clone();
+        pool.on_commit(move |_: &db::CommitReport| forget.invalidate());
         Ok(Self {
             pool,
             config: Arc::new(config),
-            views: Arc::new(ViewBuffer::new(responses.clone())),
+            views: Arc::new(ViewBuffer::default()),
             responses,
             counts: Arc::new(crate::runtime::cache::CountCache::default()),
             limits: Arc::new(crate::runtime::quotas::Limiter::default()),

@@ -122,10 +122,14 @@ pub fn revoke(conn: &mut SqliteConnection, name: &str) -> QueryResult<bool> {
     Ok(n > 0)
 }
 
-/// An active key (not revoked, not expired), looked up by its hash; notes the use at
-/// most once a minute so reads do not become writes. The hash lookup goes through the
-/// unique index: the presented key is never compared byte by byte.
-pub fn authenticate(conn: &mut SqliteConnection, key: &str) -> QueryResult<Option<KeyAuth>> {
+/// An active key (not revoked, not expired), looked up by its hash, and whether its use
+/// is due to be noted ([`note_use`], through the writer: at most once a minute, so
+/// reads do not become writes). The hash lookup goes through the unique index: the
+/// presented key is never compared byte by byte.
+pub fn authenticate(
+    conn: &mut SqliteConnection,
+    key: &str,
+) -> QueryResult<Option<(KeyAuth, Option<i32>)>> {
     let now = super::now();
     type Row = (
         i32,
@@ -156,11 +160,9 @@ pub fn authenticate(conn: &mut SqliteConnection, key: &str) -> QueryResult<Optio
     let Some((pk, name, scope, last_used, limit, window)) = found else {
         return Ok(None);
     };
-    if last_used.is_none_or(|t| t[..16] != now[..16]) {
-        diesel::update(api_keys::table.find(pk))
-            .set(api_keys::last_used_at.eq(&now))
-            .execute(conn)?;
-    }
+    let note = last_used
+        .is_none_or(|t| t.get(..16) != now.get(..16))
+        .then_some(pk);
     let rate = match (limit, window) {
         (Some(l), Some(w)) if l > 0 && w > 0 => Some(Rate {
             limit: l as u32,
@@ -171,5 +173,13 @@ pub fn authenticate(conn: &mut SqliteConnection, key: &str) -> QueryResult<Optio
     Ok(scope
         .parse()
         .ok()
-        .map(|scope| KeyAuth { name, scope, rate }))
+        .map(|scope| (KeyAuth { name, scope, rate }, note)))
+}
+
+/// Notes that key `pk` was used now.
+pub fn note_use(conn: &mut SqliteConnection, pk: i32) -> QueryResult<()> {
+    diesel::update(api_keys::table.find(pk))
+        .set(api_keys::last_used_at.eq(super::now()))
+        .execute(conn)?;
+    Ok(())
 }

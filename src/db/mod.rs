@@ -12,7 +12,7 @@ pub mod webhooks;
 mod writer;
 
 pub use error::{StoreError, StoreFailure};
-pub use writer::batch;
+pub use writer::CommitReport;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -27,8 +27,9 @@ use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
 
 /// The store's connections: a pool of readers (each set up by [`ConnectionSetup`]) and
-/// one writer thread with a connection of its own ([`writer`]), started on the first
-/// write made through [`write`]. Dereferences to the reader pool.
+/// one writer thread with a connection of its own ([`writer`]), started by
+/// [`DbPool::start_writer`]; every write goes through it ([`write`],
+/// [`DbPool::write_blocking`]). Dereferences to the reader pool.
 #[derive(Clone, Debug)]
 pub struct DbPool {
     readers: Pool<ConnectionManager<SqliteConnection>>,
@@ -41,6 +42,35 @@ impl std::ops::Deref for DbPool {
         &self.readers
     }
 }
+impl DbPool {
+    /// Starts the writer thread (a second call does nothing). `serve`, every command
+    /// that writes, and each test app call it once, before their first write.
+    pub fn start_writer(&self) -> Result<(), StoreError> {
+        self.writer.start()
+    }
+
+    /// Calls `f` with what each committed batch of writes changed (see
+    /// [`CommitReport`]), before the batch's writes are answered.
+    pub fn on_commit(&self, f: impl Fn(&CommitReport) + Send + Sync + 'static) {
+        self.writer.subscribe(f);
+    }
+
+    /// Whether the store's change time `changed` (from [`last_change`]) is one another
+    /// process made: not the one this process's writer last committed.
+    pub fn is_foreign_change(&self, changed: Option<&str>) -> bool {
+        changed.is_some() && changed != self.writer.committed_change().as_deref()
+    }
+
+    /// Runs a write through the writer from a thread that may block (commands, jobs).
+    pub fn write_blocking<T, F>(&self, work: F) -> Result<T, StoreError>
+    where
+        F: FnOnce(&mut SqliteConnection) -> Result<T, StoreError> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.writer.write_blocking(work)
+    }
+}
+
 /// One connection taken from the pool.
 pub type Conn = PooledConnection<ConnectionManager<SqliteConnection>>;
 
@@ -164,24 +194,29 @@ fn build_pool(database_url: &str, pool_size: u32, log: Option<SqlLog>) -> anyhow
     })
 }
 
-/// Applies every pending migration; returns how many ran.
+/// Applies every pending migration (on a connection of its own, before anything is
+/// served), then brings derived data up to date through the writer: search rows,
+/// first revisions, the change feed. Starts the writer. Returns how many migrations ran.
 pub fn migrate(pool: &DbPool) -> anyhow::Result<usize> {
-    let mut conn = pool.get()?;
-    let applied = conn
-        .run_pending_migrations(MIGRATIONS)
-        .map_err(|e| anyhow::anyhow!("migration failed: {e}"))?
-        .len();
-    let indexed = search::index_missing(&mut conn)?;
+    let applied = {
+        let mut conn = pool.get()?;
+        conn.run_pending_migrations(MIGRATIONS)
+            .map_err(|e| anyhow::anyhow!("migration failed: {e}"))?
+            .len()
+    };
+    pool.start_writer()?;
+    let (indexed, revised, recorded) = pool.write_blocking(|conn| {
+        let indexed = search::index_missing(conn)?;
+        let revised = articles::revisions::backfill(conn, &now())?;
+        let recorded = articles::changes::backfill(conn, &now())?;
+        Ok((indexed, revised, recorded))
+    })?;
     if indexed > 0 {
         tracing::info!(indexed, "articles added to the search index");
     }
-    let revised = articles::revisions::backfill(&mut conn, &now())
-        .map_err(|e| anyhow::anyhow!("revision backfill failed: {e}"))?;
     if revised > 0 {
         tracing::info!(revised, "first revisions recorded");
     }
-    let recorded = articles::changes::backfill(&mut conn, &now())
-        .map_err(|e| anyhow::anyhow!("change feed backfill failed: {e}"))?;
     if recorded > 0 {
         tracing::info!(recorded, "articles added to the change feed");
     }
@@ -224,12 +259,16 @@ pub fn now() -> String {
     crate::domain::time::format(chrono::Utc::now())
 }
 
-/// Notes that the store changed now; called inside every write transaction.
+/// Notes that the store's content changed now (for other processes, which poll the
+/// change time, and in the batch's [`CommitReport`]); called inside every write that
+/// changes something a page or list can show.
 pub fn touch(conn: &mut SqliteConnection) -> diesel::QueryResult<()> {
     use diesel::prelude::*;
     use schema::store_changes;
+    let at = now();
+    writer::report_content(&at);
     diesel::update(store_changes::table.find(1))
-        .set(store_changes::changed_at.eq(now()))
+        .set(store_changes::changed_at.eq(&at))
         .execute(conn)?;
     Ok(())
 }
@@ -275,28 +314,17 @@ pub fn next_publication(
     Ok(row.next)
 }
 
-/// One writer at a time in this process. SQLite allows one writer per database; without
-/// this, concurrent writers wait in SQLite's busy handler, which sleeps and polls
-/// (1, 2, 5 … 100 ms), so under load most of a write's time is sleeping. A mutex hands
-/// the write lock over at once. Other processes still meet `busy_timeout`.
-static WRITER: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
-/// Runs `work` in an immediate (write) transaction, one writer at a time; on the writer
-/// thread, inside its batch, in a savepoint (all or nothing all the same).
+/// Runs `work` as part of the current write: on the writer thread, where the write
+/// already has a savepoint of its own (all or nothing), it simply runs. Anywhere else
+/// it fails with `NotInTransaction`: every write goes through the writer.
 pub fn write_transaction<T, E, F>(conn: &mut SqliteConnection, work: F) -> Result<T, E>
 where
     F: FnOnce(&mut SqliteConnection) -> Result<T, E>,
     E: From<diesel::result::Error>,
 {
     if writer::in_batch() {
-        // A savepoint; what it queued for the search index goes if it rolls back.
-        let mark = search::deferred_mark();
-        let out = conn.transaction(work);
-        if out.is_err() {
-            search::forget_deferred_after(mark);
-        }
-        return out;
+        work(conn)
+    } else {
+        Err(E::from(diesel::result::Error::NotInTransaction))
     }
-    let _one = WRITER.lock().unwrap_or_else(|p| p.into_inner());
-    conn.immediate_transaction(work)
 }

@@ -13,6 +13,7 @@ use super::schema::{
     article_authors, article_revisions, article_tags, article_views_daily, articles, authors,
     former_slugs, tags,
 };
+use crate::db::StoreError;
 use crate::db::articles::changes;
 use crate::db::search::{Indexed, Stems};
 
@@ -280,29 +281,34 @@ const BATCH: usize = 1000;
 /// Two stages overlap: while one thread stores a batch of lines, the next batch is
 /// parsed, checked, rendered from Markdown and stemmed for the index on every core
 /// (rayon) — the work that needs no connection.
-pub fn import(conn: &mut SqliteConnection, input: impl BufRead) -> anyhow::Result<ImportReport> {
+pub fn import(pool: &crate::db::DbPool, input: impl BufRead) -> anyhow::Result<ImportReport> {
     use rayon::prelude::*;
     type Batch = Vec<(usize, Result<Prepared, LineError>)>;
     let (tx, rx) = std::sync::mpsc::sync_channel::<Batch>(2);
+    pool.start_writer()?;
     // Imports write all over the indexes of a growing file: a 256 MiB page cache keeps
-    // them instead of reading pages back (the server's connections keep the default).
-    diesel::connection::SimpleConnection::batch_execute(conn, "PRAGMA cache_size = -262144;")?;
-    let store_conn = &mut *conn;
+    // them instead of reading pages back (the server's writer keeps the default).
+    pool.write_blocking(|conn| {
+        diesel::connection::SimpleConnection::batch_execute(conn, "PRAGMA cache_size = -262144;")
+            .map_err(StoreError::from)
+    })?;
     let report = std::thread::scope(|scope| {
         let storer = scope.spawn(move || -> anyhow::Result<ImportReport> {
             let mut report = ImportReport::default();
             for batch in rx {
-                crate::db::write_transaction(store_conn, |conn| {
+                // One write (one savepoint of the writer's batch) per batch of lines.
+                let (imported, errors) = pool.write_blocking(move |conn| {
+                    let (mut imported, mut errors) = (0, Vec::new());
                     let mut index = Vec::with_capacity(batch.len());
                     for (number, prepared) in batch {
                         // A savepoint per line: a failing line leaves nothing behind.
                         let stored = prepared.and_then(|p| conn.transaction(|conn| store(conn, p)));
                         match stored {
                             Ok(row) => {
-                                report.imported += 1;
+                                imported += 1;
                                 index.extend(row);
                             }
-                            Err(e) => report.errors.push((number, e.to_string())),
+                            Err(e) => errors.push((number, e.to_string())),
                         }
                     }
                     // The batch's search rows after its savepoints: FTS5 writes its
@@ -312,8 +318,10 @@ pub fn import(conn: &mut SqliteConnection, input: impl BufRead) -> anyhow::Resul
                         crate::db::search::write_stems(conn, *pk, stems, false)?;
                     }
                     crate::db::touch(conn)?;
-                    Ok::<_, anyhow::Error>(())
+                    Ok((imported, errors))
                 })?;
+                report.imported += imported;
+                report.errors.extend(errors);
             }
             Ok(report)
         });
@@ -348,8 +356,10 @@ pub fn import(conn: &mut SqliteConnection, input: impl BufRead) -> anyhow::Resul
         read?;
         stored
     })?;
-    crate::db::search::index_missing(conn)?;
-    changes::backfill(conn, &crate::db::now()).map_err(|e| anyhow::anyhow!("{e}"))?;
+    pool.write_blocking(|conn| {
+        crate::db::search::index_missing(conn)?;
+        changes::backfill(conn, &crate::db::now())
+    })?;
     Ok(report)
 }
 

@@ -1,41 +1,63 @@
-//! The server's one writer: a thread with its own connection that runs every write the
-//! HTTP API makes, several at a time in one transaction (group commit).
+//! The store's one writer: a thread with its own connection through which every write
+//! goes — API requests, the view-count flush, scheduled publication, webhook
+//! bookkeeping, migration backfills, import and seed — several at a time in one
+//! transaction (group commit).
 //!
 //! SQLite lets one connection write at a time. Handing each write to whichever pooled
 //! connection is free costs twice: the connection's page cache is stale after another
 //! connection wrote (the pages are read again), and every write pays a commit of its
 //! own (WAL frames for the same index pages, again and again). Here writes queue for
-//! one thread; it takes every write waiting (up to [`MAX_BATCH`]), runs each in a
-//! savepoint of one `BEGIN IMMEDIATE` transaction, commits once, and only then answers
-//! them. A write refused (404, 409, 412, 422 …) rolls back its own savepoint and nothing
-//! else. A write under which the store failed (an internal error: disk full, I/O),
-//! a panic, or a failed commit abandons the whole batch — none of it happened, every
-//! caller gets a 503 (or 500 for the panic) — and the writer reconnects.
+//! one thread, started with [`Writer::start`]; it takes every write waiting (up to
+//! [`MAX_BATCH`]), runs each in a savepoint of its own inside one `BEGIN IMMEDIATE`
+//! transaction, commits once, tells the subscribers what the batch changed (a
+//! [`CommitReport`]), and only then answers the writes. A write refused (not found,
+//! conflict, invalid, stale) rolls back its own savepoint and nothing else. A write
+//! under which the store failed (unavailable, failed), a panic, or a failed commit
+//! abandons the whole batch — none of it happened, every caller gets the failure — and
+//! the writer reconnects.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::mpsc::{Receiver, Sender, channel};
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
 
+use diesel::Connection;
 use diesel::r2d2::ConnectionManager;
 use diesel::r2d2::{CustomizeConnection, ManageConnection};
 use diesel::sqlite::SqliteConnection;
 
-use super::{StoreError, StoreFailure};
+use super::{StoreError, StoreFailure, search};
 
 /// Most writes committed together.
 pub const MAX_BATCH: usize = 128;
 
-/// What a write leaves to do once its batch has committed (or failed to).
-type Answer = Box<dyn FnOnce(Result<(), StoreError>) + Send>;
-/// A queued write: runs on the writer's connection, returns how to answer it and
-/// whether the store failed under it (not a refusal such as 404, 409 or 422).
-type Job = Box<dyn FnOnce(&mut SqliteConnection) -> (Answer, bool) + Send>;
+/// What one committed batch changed. The writer hands it to every subscriber after the
+/// commit and before any write of the batch is answered, so a client that reads right
+/// after its write never meets a copy from before it. It is the one signal that drives
+/// forgetting kept responses.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CommitReport {
+    /// Something a public page or list can show changed (articles, tags, authors):
+    /// a write that calls [`super::touch`].
+    pub content: bool,
+    /// View counts were added.
+    pub views: bool,
+}
+
+impl CommitReport {
+    /// True when the batch changed nothing a kept copy could show.
+    pub fn is_empty(&self) -> bool {
+        !self.content && !self.views
+    }
+}
 
 thread_local! {
-    /// Set on the writer thread while a batch's transaction is open: writes then take
-    /// a savepoint instead of a transaction of their own.
+    /// Set on the writer thread while a batch's transaction is open.
     static IN_BATCH: Cell<bool> = const { Cell::new(false) };
+    /// What the open batch has changed so far.
+    static REPORT: RefCell<CommitReport> = RefCell::new(CommitReport::default());
+    /// The change time the open batch's last content write recorded.
+    static TOUCHED_AT: RefCell<Option<String>> = const { RefCell::new(None) };
 }
 
 /// Whether the current thread is running a write inside a batch.
@@ -43,42 +65,118 @@ pub(super) fn in_batch() -> bool {
     IN_BATCH.with(Cell::get)
 }
 
-/// Clears [`IN_BATCH`] when the batch ends, however it ends.
+/// Notes in the open batch's report that content changed, at `changed_at`.
+pub(super) fn report_content(changed_at: &str) {
+    REPORT.with(|r| r.borrow_mut().content = true);
+    TOUCHED_AT.with(|t| *t.borrow_mut() = Some(changed_at.to_string()));
+}
+
+/// Notes in the open batch's report that view counts changed.
+pub(super) fn report_views() {
+    REPORT.with(|r| r.borrow_mut().views = true);
+}
+
+/// Clears the batch flag and what was deferred when the batch ends, however it ends.
 struct BatchFlag;
 
 impl Drop for BatchFlag {
     fn drop(&mut self) {
         IN_BATCH.with(|b| b.set(false));
-        super::search::stop_deferring();
+        search::stop_deferring();
     }
 }
 
-/// Runs `work` as one batch: one `BEGIN IMMEDIATE` transaction (one writer at a time in
-/// this process) in which every write function takes a savepoint instead of a
-/// transaction of its own. For the writer thread and for bulk work (`seed-demo`).
-/// Search-index changes wait for the end of the batch (see `search::defer`): one
-/// FTS5 segment per batch instead of one per write.
-pub fn batch<T, E, F>(conn: &mut SqliteConnection, work: F) -> Result<T, E>
+/// Runs `work` as one batch: one `BEGIN IMMEDIATE` transaction. Search-index changes
+/// wait for the end of the batch (see `search::defer`): one FTS5 segment per batch
+/// instead of one per write. Returns what the batch changed.
+fn batch<T, E, F>(conn: &mut SqliteConnection, work: F) -> Result<(T, CommitReport), E>
 where
     F: FnOnce(&mut SqliteConnection) -> Result<T, E>,
     E: From<diesel::result::Error>,
 {
-    let _one = super::WRITER.lock().unwrap_or_else(|p| p.into_inner());
     IN_BATCH.with(|b| b.set(true));
-    super::search::defer();
+    REPORT.with(|r| *r.borrow_mut() = CommitReport::default());
+    TOUCHED_AT.with(|t| *t.borrow_mut() = None);
+    search::defer();
     let _flag = BatchFlag;
-    conn.immediate_transaction(|conn| {
+    let out = conn.immediate_transaction::<_, E, _>(|conn| {
         let out = work(conn)?;
-        super::search::flush_deferred(conn)?;
+        search::flush_deferred(conn)?;
         Ok(out)
+    })?;
+    Ok((out, REPORT.with(|r| *r.borrow())))
+}
+
+/// What is left to do once a write's batch has committed (or failed to).
+type Answer = Box<dyn FnOnce(Result<(), StoreError>) + Send>;
+
+/// A write that has run: how to answer it, and whether the store failed under it.
+struct Ran {
+    answer: Answer,
+    failed: bool,
+}
+
+/// A queued write.
+type Job = Box<dyn FnOnce(&mut SqliteConnection) -> Ran + Send>;
+
+/// Called with each committed batch's report.
+type Subscriber = Box<dyn Fn(&CommitReport) + Send + Sync>;
+
+/// Wraps `work` as a job: it runs in a savepoint of its own (rolled back, with what it
+/// queued for the search index and noted in the report, when it fails), and `reply`
+/// receives its result once the batch has committed.
+fn job<T, E, F>(work: F, reply: impl FnOnce(Result<T, E>) + Send + 'static) -> Job
+where
+    F: FnOnce(&mut SqliteConnection) -> Result<T, E> + Send + 'static,
+    T: Send + 'static,
+    E: From<StoreError> + StoreFailure + Send + 'static,
+{
+    Box::new(move |conn| {
+        let mark = search::deferred_mark();
+        let noted = REPORT.with(|r| *r.borrow());
+        let mut result: Option<Result<T, E>> = None;
+        let saved = conn.transaction::<(), diesel::result::Error, _>(|conn| {
+            let out = work(conn);
+            let keep = out.is_ok();
+            result = Some(out);
+            if keep {
+                Ok(())
+            } else {
+                Err(diesel::result::Error::RollbackTransaction)
+            }
+        });
+        let (result, failed) = match (saved, result) {
+            (Ok(()), Some(out)) => (out, false),
+            (Err(_), Some(Err(e))) => {
+                let failed = e.store_failed();
+                (Err(e), failed)
+            }
+            // The savepoint itself failed to open or to be released.
+            (Err(e), _) => (Err(E::from(StoreError::from(e))), true),
+            (Ok(()), None) => (
+                Err(E::from(StoreError::failed("a write did not run"))),
+                true,
+            ),
+        };
+        if result.is_err() {
+            search::forget_deferred_after(mark);
+            REPORT.with(|r| *r.borrow_mut() = noted);
+        }
+        let answer: Answer = Box::new(move |committed: Result<(), StoreError>| {
+            reply(committed.map_err(E::from).and(result));
+        });
+        Ran { answer, failed }
     })
 }
 
-/// The queue to the writer thread, started on the first write.
+/// The queue to the writer thread.
 pub struct Writer {
     path: String,
     setup: super::ConnectionSetup,
     queue: OnceLock<Mutex<Sender<Job>>>,
+    subscribers: Arc<RwLock<Vec<Subscriber>>>,
+    /// The store change time of this writer's last committed content write.
+    committed_change: Arc<Mutex<Option<String>>>,
 }
 
 impl std::fmt::Debug for Writer {
@@ -93,37 +191,74 @@ impl Writer {
             path,
             setup,
             queue: OnceLock::new(),
+            subscribers: Arc::default(),
+            committed_change: Arc::default(),
         }
     }
 
-    fn open(&self) -> Result<SqliteConnection, StoreError> {
-        let manager = ConnectionManager::<SqliteConnection>::new(&self.path);
+    fn open(path: &str, setup: &super::ConnectionSetup) -> Result<SqliteConnection, StoreError> {
+        let manager = ConnectionManager::<SqliteConnection>::new(path);
         let mut conn = manager.connect().map_err(StoreError::failed)?;
-        self.setup
-            .on_acquire(&mut conn)
-            .map_err(StoreError::failed)?;
+        setup.on_acquire(&mut conn).map_err(StoreError::failed)?;
         Ok(conn)
     }
 
-    fn sender(&self) -> Result<Sender<Job>, StoreError> {
-        if let Some(q) = self.queue.get() {
-            return Ok(q.lock().unwrap_or_else(|p| p.into_inner()).clone());
+    /// Opens the writer's connection and starts its thread; a second call does
+    /// nothing. Writes queued before it fail with [`StoreError::Unavailable`].
+    pub fn start(&self) -> Result<(), StoreError> {
+        if self.queue.get().is_some() {
+            return Ok(());
         }
-        let conn = self.open()?;
+        let conn = Self::open(&self.path, &self.setup)?;
         let (tx, rx) = channel::<Job>();
         let reopen = {
             let (path, setup) = (self.path.clone(), self.setup.clone());
-            move || Writer::new(path.clone(), setup.clone()).open()
+            move || Self::open(&path, &setup)
         };
-        let q = self.queue.get_or_init(|| {
-            std::thread::Builder::new()
+        let seen = Seen {
+            subscribers: self.subscribers.clone(),
+            committed_change: self.committed_change.clone(),
+        };
+        let mut started = Ok(());
+        self.queue.get_or_init(|| {
+            if let Err(e) = std::thread::Builder::new()
                 .name("newsdesk-writer".into())
-                .spawn(move || run(conn, rx, reopen))
-                .map(|_| ())
-                .unwrap_or_else(|e| tracing::error!(error = %e, "writer thread not started"));
+                .spawn(move || run(conn, rx, reopen, seen))
+            {
+                started = Err(StoreError::failed(e));
+            }
             Mutex::new(tx)
         });
-        Ok(q.lock().unwrap_or_else(|p| p.into_inner()).clone())
+        started
+    }
+
+    /// The store change time of this process's last committed content write (to tell
+    /// its own changes from other processes').
+    pub fn committed_change(&self) -> Option<String> {
+        self.committed_change
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// Calls `f` with the report of every batch committed from now on.
+    pub fn subscribe(&self, f: impl Fn(&CommitReport) + Send + Sync + 'static) {
+        self.subscribers
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(Box::new(f));
+    }
+
+    fn send(&self, job: Job) -> Result<(), StoreError> {
+        let queue = self
+            .queue
+            .get()
+            .ok_or_else(|| StoreError::Unavailable("the writer has not been started".into()))?;
+        queue
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .send(job)
+            .map_err(|_| StoreError::Unavailable("the writer has stopped".into()))
     }
 
     /// Queues `work` and waits until its batch has committed; answers what `work` did.
@@ -134,21 +269,34 @@ impl Writer {
         E: From<StoreError> + StoreFailure + Send + 'static,
     {
         let (tx, rx) = tokio::sync::oneshot::channel();
-        let job: Job = Box::new(move |conn| {
-            let result = work(conn);
-            let failed = result.as_ref().is_err_and(StoreFailure::store_failed);
-            let answer: Answer = Box::new(move |committed: Result<(), StoreError>| {
-                let _ = tx.send(committed.map_err(E::from).and(result));
-            });
-            (answer, failed)
-        });
-        self.sender()?
-            .send(job)
-            .map_err(|_| StoreError::Unavailable("the writer has stopped".into()))?;
+        self.send(job(work, move |out| {
+            let _ = tx.send(out);
+        }))?;
         // Dropped unrun (its batch could not start or was abandoned): nothing happened.
         rx.await
             .map_err(|_| E::from(StoreError::Unavailable("the write was not run".into())))?
     }
+
+    /// [`Self::write`] for threads that may block (command-line tools, background jobs).
+    pub fn write_blocking<T, E, F>(&self, work: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut SqliteConnection) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<StoreError> + StoreFailure + Send + 'static,
+    {
+        let (tx, rx) = std::sync::mpsc::sync_channel(1);
+        self.send(job(work, move |out| {
+            let _ = tx.send(out);
+        }))?;
+        rx.recv()
+            .map_err(|_| E::from(StoreError::Unavailable("the write was not run".into())))?
+    }
+}
+
+/// Who hears of commits: the subscribers, and the last content change time.
+struct Seen {
+    subscribers: Arc<RwLock<Vec<Subscriber>>>,
+    committed_change: Arc<Mutex<Option<String>>>,
 }
 
 /// The writer thread: batches until every sender is gone.
@@ -156,6 +304,7 @@ fn run(
     mut conn: SqliteConnection,
     queue: Receiver<Job>,
     reopen: impl Fn() -> Result<SqliteConnection, StoreError>,
+    seen: Seen,
 ) {
     while let Ok(first) = queue.recv() {
         let mut jobs = vec![first];
@@ -167,24 +316,38 @@ fn run(
         }
         let mut answers: Vec<Answer> = Vec::with_capacity(jobs.len());
         let outcome = catch_unwind(AssertUnwindSafe(|| {
-            self::batch(&mut conn, |conn| {
+            batch(&mut conn, |conn| {
                 for job in jobs {
-                    let (answer, failed) = job(conn);
-                    answers.push(answer);
-                    if failed {
+                    let ran = job(conn);
+                    answers.push(ran.answer);
+                    if ran.failed {
                         // The store failed under a write (disk full, I/O): SQLite
                         // may have ended the transaction itself, and what follows
                         // would run outside it. Nothing of this batch stays; the
-                        // writes not yet run are dropped (their callers: 503).
+                        // writes not yet run are dropped (their callers: unavailable).
                         return Err(diesel::result::Error::RollbackTransaction);
                     }
                 }
                 Ok::<_, diesel::result::Error>(())
             })
         }));
-        let ok = matches!(outcome, Ok(Ok(())));
+        let ok = matches!(outcome, Ok(Ok(_)));
         match outcome {
-            Ok(Ok(())) => answers.into_iter().for_each(|a| a(Ok(()))),
+            Ok(Ok(((), report))) => {
+                if let Some(at) = TOUCHED_AT.with(|t| t.borrow_mut().take()) {
+                    *seen
+                        .committed_change
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner()) = Some(at);
+                }
+                if !report.is_empty() {
+                    let subscribers = seen.subscribers.read().unwrap_or_else(|p| p.into_inner());
+                    for notify in subscribers.iter() {
+                        notify(&report);
+                    }
+                }
+                answers.into_iter().for_each(|a| a(Ok(())));
+            }
             Ok(Err(e)) => {
                 tracing::error!(error = %e, "a batch of writes did not commit");
                 answers.into_iter().for_each(|a| {

@@ -53,7 +53,7 @@ async fn secret(state: &AppState) -> Result<Vec<u8>, ApiError> {
     }
     let s = match &state.config.preview_secret {
         Some(s) => s.as_bytes().to_vec(),
-        None => db::run(&state.pool, |conn| {
+        None => db::write(&state.pool, |conn| {
             Ok(db::secrets::get_or_create(conn, "preview")?)
         })
         .await?

@@ -45,7 +45,11 @@ pub async fn resolve(headers: &HeaderMap, state: &AppState) -> Result<Authentica
         Ok(db::keys::authenticate(conn, &key)?)
     })
     .await?;
-    match found {
+    if let Some((_, Some(pk))) = &found {
+        let pk = *pk;
+        db::write(&state.pool, move |conn| Ok(db::keys::note_use(conn, pk)?)).await?;
+    }
+    match found.map(|(k, _)| k) {
         Some(k) => Ok(Authenticated(
             Caller::Key {
                 name: k.name,

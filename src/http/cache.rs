@@ -1,7 +1,8 @@
 //! The response cache in front of the handlers: an anonymous GET answered
 //! `Cache-Control: public` is kept whole and served again from memory (304 when the
-//! client's copy matches) until something changes; any successful write through this
-//! process forgets every kept response. See [`crate::runtime::cache::ResponseCache`].
+//! client's copy matches) until something changes: a commit of this process's writer
+//! that changed content or view counts, or another process's change (polled by
+//! `serve`), forgets every kept response. See [`crate::runtime::cache::ResponseCache`].
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -120,17 +121,10 @@ pub async fn serve(
         return Ok(next.call(req).await?.map_into_boxed_body());
     };
     let cache = state.responses.clone();
+    // Writes are not seen here: the writer's commit report forgets kept responses
+    // (see `AppState::new`), whichever path or job wrote.
     if !cacheable(&req) {
-        // A counted view changes nothing until the buffer is flushed (which forgets
-        // kept responses itself): frontends post one per page view, and forgetting
-        // everything on each would leave nothing kept.
-        let writes = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS)
-            && !req.path().ends_with("/views");
-        let res = next.call(req).await?;
-        if writes && res.status().is_success() {
-            cache.invalidate();
-        }
-        return Ok(res.map_into_boxed_body());
+        return Ok(next.call(req).await?.map_into_boxed_body());
     }
     let key = req
         .uri()

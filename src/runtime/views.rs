@@ -7,7 +7,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use crate::db::{self, DbPool};
+use crate::db::{self, DbPool, StoreError};
 
 /// Views counted since the last flush, by article id; and when each client last had a
 /// view of each article counted.
@@ -16,8 +16,6 @@ pub struct ViewBuffer {
     pending: Mutex<HashMap<String, i64>>,
     seen: Mutex<Seen>,
     batches: AtomicU64,
-    /// Responses showing view counts, forgotten after each flush.
-    responses: Option<std::sync::Arc<crate::runtime::cache::ResponseCache>>,
 }
 
 /// When each (client, article) pair last had a view counted, and the last sweep.
@@ -30,14 +28,6 @@ const SWEEP_AT: usize = 200_000;
 const HARD_CAP: usize = 2_000_000;
 
 impl ViewBuffer {
-    /// A buffer that makes `responses` forget what it kept whenever counts are written.
-    pub fn new(responses: std::sync::Arc<crate::runtime::cache::ResponseCache>) -> Self {
-        Self {
-            responses: Some(responses),
-            ..Self::default()
-        }
-    }
-
     /// Counts one view of the article `id`.
     pub fn record(&self, id: &str) {
         let mut pending = self.pending.lock().unwrap_or_else(|p| p.into_inner());
@@ -85,9 +75,10 @@ impl ViewBuffer {
         self.batches.load(Ordering::Relaxed)
     }
 
-    /// Writes every pending count in one transaction (blocking); on failure the counts
-    /// go back into the buffer for the next flush.
-    pub fn flush(&self, pool: &DbPool) -> anyhow::Result<()> {
+    /// Writes every pending count through the store's writer; on failure the counts go
+    /// back into the buffer for the next flush. Kept responses are forgotten by the
+    /// commit's report, like after any other write.
+    pub async fn flush(&self, pool: &DbPool) -> Result<(), StoreError> {
         let taken: Vec<(String, i64)> = {
             let mut pending = self.pending.lock().unwrap_or_else(|p| p.into_inner());
             pending.drain().collect()
@@ -95,18 +86,14 @@ impl ViewBuffer {
         if taken.is_empty() {
             return Ok(());
         }
-        let result = pool
-            .get()
-            .map_err(anyhow::Error::from)
-            .and_then(|mut conn| {
-                db::articles::add_views(&mut conn, &taken).map_err(anyhow::Error::from)
-            });
+        let written = taken.clone();
+        let result = db::write(pool, move |conn| {
+            db::articles::add_views(conn, &written).map_err(StoreError::from)
+        })
+        .await;
         match result {
             Ok(()) => {
                 self.batches.fetch_add(1, Ordering::Relaxed);
-                if let Some(r) = &self.responses {
-                    r.invalidate();
-                }
                 Ok(())
             }
             Err(e) => {

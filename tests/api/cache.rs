@@ -65,7 +65,7 @@ async fn views_and_scheduled_publications_show_without_a_write() {
     assert_eq!(app.get(&path, None).await.json()["view_count"], 0);
     assert!(app.sql.take().is_empty(), "still served from memory");
     // … its flush does.
-    app.state.views.flush(&app.state.pool).unwrap();
+    app.state.views.flush(&app.state.pool).await.unwrap();
     assert_eq!(app.get(&path, None).await.json()["view_count"], 1);
 
     let when = chrono::Utc::now() + chrono::Duration::milliseconds(1000);

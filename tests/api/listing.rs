@@ -103,7 +103,7 @@ async fn a_cursor_walk_visits_every_article_once_in_every_order_while_articles_a
             count_views(&app, &id, [2, 0, 5, 2, 0, 1, 2, 0, 7, 1][i]).await;
             start_ids.push(id);
         }
-        app.state.views.flush(&app.state.pool).unwrap();
+        app.state.views.flush(&app.state.pool).await.unwrap();
         for i in [4, 0] {
             app.merge_patch(
                 &format!("/v1/articles/{}", start_ids[i]),

@@ -57,7 +57,7 @@ async fn newsroom(app: &TestApp) {
         .send()
         .await
         .assert_status(204);
-    app.state.views.flush(&app.state.pool).unwrap();
+    app.state.views.flush(&app.state.pool).await.unwrap();
 }
 
 #[actix_web::test]

@@ -180,7 +180,7 @@ async fn a_client_counts_one_view_per_article_per_window() {
         .send()
         .await
         .assert_status(204);
-    app.state.views.flush(&app.state.pool).unwrap();
+    app.state.views.flush(&app.state.pool).await.unwrap();
     let count = app
         .get(&format!("/v1/articles/{}", a["id"].as_str().unwrap()), None)
         .await

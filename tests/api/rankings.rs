@@ -67,7 +67,7 @@ async fn popular_ranks_articles_by_their_views_in_the_window() {
     view(&app, &one, 1).await;
     view(&app, &five, 5).await;
     view(&app, &three, 3).await;
-    app.state.views.flush(&app.state.pool).unwrap();
+    app.state.views.flush(&app.state.pool).await.unwrap();
 
     let want = ["Five views", "Three views", "One view"];
     for query in ["?window=7d", "?window=24h", "?window=30d", ""] {
@@ -122,7 +122,7 @@ async fn popular_never_lists_unpublished_or_trashed_articles() {
     for a in [&public, &unpublished, &postponed, &trashed] {
         view(&app, a, 2).await;
     }
-    app.state.views.flush(&app.state.pool).unwrap();
+    app.state.views.flush(&app.state.pool).await.unwrap();
     assert_eq!(popular(&app, "", None).await.len(), 4);
 
     app.merge_patch(

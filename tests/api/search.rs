@@ -520,21 +520,37 @@ async fn a_batch_of_writes_indexes_what_stayed_and_nothing_that_rolled_back() {
         name: "batch test".into(),
         scope: Scope::Write,
     };
-    let mut conn = app.state.pool.get().unwrap();
-    let outcomes = newsdesk::db::batch(&mut conn, |conn| {
-        let kept = newsdesk::db::articles::create(conn, &draft("Kept", "Zebrafish stay."), &caller);
-        // A write that is rolled back after its article (and index row) were written.
-        let dropped = newsdesk::db::write_transaction(conn, |conn| {
-            newsdesk::db::articles::create(conn, &draft("Dropped", "Narwhals vanish."), &caller)?;
-            Err::<(), _>(newsdesk::error::ApiError::internal("changed its mind"))
-        });
-        let also =
-            newsdesk::db::articles::create(conn, &draft("Also kept", "Axolotls stay."), &caller);
-        Ok::<_, diesel::result::Error>((kept.is_ok(), dropped.is_err(), also.is_ok()))
-    })
-    .unwrap();
-    assert_eq!(outcomes, (true, true, true));
-    drop(conn);
+    // Hold the writer until three writes wait, so they run as one batch.
+    let (open, gate) = std::sync::mpsc::channel::<()>();
+    let pool = app.state.pool.clone();
+    let held = std::thread::spawn(move || {
+        pool.write_blocking(move |_| {
+            gate.recv().ok();
+            Ok(())
+        })
+    });
+    let write = |title: &'static str, body: &'static str, fail: bool| {
+        let (caller, draft) = (caller.clone(), draft(title, body));
+        newsdesk::db::write(&app.state.pool, move |conn| {
+            newsdesk::db::articles::create(conn, &draft, &caller)?;
+            if fail {
+                // A write refused after its article (and index row) were written.
+                return Err(newsdesk::db::StoreError::conflict("changed its mind"));
+            }
+            Ok(())
+        })
+    };
+    let (kept, dropped, also, ()) = tokio::join!(
+        write("Kept", "Zebrafish stay.", false),
+        write("Dropped", "Narwhals vanish.", true),
+        write("Also kept", "Axolotls stay.", false),
+        async { open.send(()).unwrap() }
+    );
+    held.join().unwrap().unwrap();
+    assert_eq!(
+        (kept.is_ok(), dropped.is_err(), also.is_ok()),
+        (true, true, true)
+    );
     assert_eq!(index_rows(&app, "zebrafish"), 1);
     assert_eq!(index_rows(&app, "axolotl"), 1);
     assert_eq!(

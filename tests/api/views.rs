@@ -31,7 +31,7 @@ async fn a_burst_of_views_is_buffered_then_written_in_one_batch() {
 
     // `serve` runs this flush on a timer and once more on shutdown, so no counted view
     // is lost; here the test drives it.
-    app.state.views.flush(&app.state.pool).unwrap();
+    app.state.views.flush(&app.state.pool).await.unwrap();
     assert_eq!(app.state.views.pending(), 0);
     assert_eq!(
         app.state.views.batches(),
@@ -46,7 +46,7 @@ async fn a_burst_of_views_is_buffered_then_written_in_one_batch() {
         "views never make an editor's If-Match stale"
     );
     // An empty flush writes nothing.
-    app.state.views.flush(&app.state.pool).unwrap();
+    app.state.views.flush(&app.state.pool).await.unwrap();
     assert_eq!(app.state.views.batches(), 1);
 }
 
@@ -58,7 +58,7 @@ async fn views_of_several_articles_and_slugs_share_one_batch() {
     for key in [a["id"].as_str().unwrap(), "first-read", "second-read"] {
         assert_eq!(count_view(&app, key).await, 204);
     }
-    app.state.views.flush(&app.state.pool).unwrap();
+    app.state.views.flush(&app.state.pool).await.unwrap();
     assert_eq!(app.state.views.batches(), 1);
     assert_eq!(app.article("first-read").await["view_count"], 2);
     assert_eq!(

@@ -275,6 +275,7 @@ pub fn purge(conn: &mut SqliteConnection, pk: i32, check: Precondition) -> Resul
 pub fn add_views(conn: &mut SqliteConnection, counts: &[(String, i64)]) -> QueryResult<()> {
     use diesel::sql_types::{BigInt, Text};
     let today = crate::db::now()[..10].to_string();
+    crate::db::writer::report_views();
     crate::db::write_transaction(conn, |conn| {
         for (id, n) in counts {
             diesel::update(articles::table.filter(articles::id.eq(id)))

@@ -20,14 +20,64 @@ async fn the_served_spec_equals_the_committed_file() {
     let committed: Value =
         serde_json::from_str(&std::fs::read_to_string(path).expect("openapi/openapi.json"))
             .expect("committed spec is JSON");
+    let mut diff = Vec::new();
+    json_diff("", &committed, &served, &mut diff);
     assert!(
-        served == committed,
-        "openapi/openapi.json is out of date: run `cargo run -- openapi > openapi/openapi.json`"
+        diff.is_empty(),
+        "openapi/openapi.json is out of date: run `cargo run -- openapi > openapi/openapi.json`.\n\
+         First differences (pointer: committed → served):\n  {}",
+        diff.iter()
+            .take(20)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n  ")
     );
     let generated: Value = serde_json::from_str(&newsdesk::openapi::spec_json()).unwrap();
     assert_eq!(
         generated, served,
         "`newsdesk openapi` prints what is served"
+    );
+}
+
+/// The JSON pointers at which `a` and `b` differ, with both values (abridged).
+fn json_diff(at: &str, a: &Value, b: &Value, out: &mut Vec<String>) {
+    let short = |v: Option<&Value>| {
+        let text = v.map_or_else(|| "(absent)".to_string(), Value::to_string);
+        text.chars().take(80).collect::<String>()
+    };
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            let keys: std::collections::BTreeSet<&String> = x.keys().chain(y.keys()).collect();
+            for k in keys {
+                let path = format!("{at}/{}", k.replace('~', "~0").replace('/', "~1"));
+                match (x.get(k), y.get(k)) {
+                    (Some(p), Some(q)) => json_diff(&path, p, q, out),
+                    (p, q) => out.push(format!("{path}: {} → {}", short(p), short(q))),
+                }
+            }
+        }
+        (Value::Array(x), Value::Array(y)) if x.len() == y.len() => {
+            for (i, (p, q)) in x.iter().zip(y).enumerate() {
+                json_diff(&format!("{at}/{i}"), p, q, out);
+            }
+        }
+        _ if a != b => out.push(format!("{at}: {} → {}", short(Some(a)), short(Some(b)))),
+        _ => {}
+    }
+}
+
+#[test]
+fn the_drift_report_names_the_pointer_that_differs() {
+    let a = serde_json::json!({"paths": {"/v1/x": {"get": {"summary": "old"}}}, "n": [1, 2]});
+    let b = serde_json::json!({"paths": {"/v1/x": {"get": {"summary": "new"}}}, "n": [1, 3]});
+    let mut out = Vec::new();
+    json_diff("", &a, &b, &mut out);
+    assert_eq!(
+        out,
+        [
+            "/n/1: 2 → 3",
+            "/paths/~1v1~1x/get/summary: \"old\" → \"new\""
+        ]
     );
 }
 

@@ -101,11 +101,15 @@ async fn every_list_and_search_query_uses_an_index() {
     }
 }
 
-/// How many statements a GET runs.
+/// How many statements a GET runs when it is computed (not answered from the response
+/// cache, which would make every budget trivially met).
 async fn statements(app: &TestApp, path: &str) -> usize {
+    app.state.responses.invalidate();
     app.sql.take();
     app.get(path, None).await.assert_status(200);
-    app.sql.take().len()
+    let n = app.sql.take().len();
+    assert!(n > 0, "{path} ran no statement: answered from a cache");
+    n
 }
 
 #[actix_web::test]
@@ -118,21 +122,23 @@ async fn reads_run_a_fixed_number_of_statements_whatever_the_page_size() {
         .as_str()
         .unwrap()
         .to_string();
+    // A miss: the statements of the handler, plus one for the cache's bound (the next
+    // scheduled publication) after an invalidation.
     let budgets: &[(&str, usize)] = &[
-        ("/v1/articles?limit=2", 8),
-        ("/v1/articles?limit=12", 8),
+        ("/v1/articles?limit=2", 7),
+        ("/v1/articles?limit=12", 7),
         (
             "/v1/articles?q=%D1%83%D0%BA%D1%80%D0%B0%D1%97%D0%BD%D0%B0&limit=12",
             8,
         ),
         ("/v1/tags?limit=12", 5),
-        ("/v1/feeds/rss?limit=2", 9),
-        ("/v1/feeds/rss?limit=12", 9),
-        ("/v1/feeds/json?limit=12&tag=standwithukraine", 9),
+        ("/v1/feeds/rss?limit=2", 7),
+        ("/v1/feeds/rss?limit=12", 7),
+        ("/v1/feeds/json?limit=12&tag=standwithukraine", 7),
         ("/v1/changes?limit=2", 7),
         ("/v1/changes?limit=12", 7),
-        ("/v1/sitemap-news.xml", 6),
-        (&format!("/v1/articles/{article}"), 6),
+        ("/v1/sitemap-news.xml", 4),
+        (&format!("/v1/articles/{article}"), 5),
     ];
     let small = statements(&app, "/v1/articles?limit=2").await;
     let large = statements(&app, "/v1/articles?limit=12").await;
@@ -150,9 +156,9 @@ async fn reads_run_a_fixed_number_of_statements_whatever_the_page_size() {
             "{large} runs more statements than {small} (N+1)"
         );
     }
-    for (path, budget) in budgets {
+    for &(path, budget) in budgets {
         let n = statements(&app, path).await;
-        assert!(n <= *budget, "{path} ran {n} statements, budget {budget}");
+        assert!(n <= budget, "{path} ran {n} statements, budget {budget}");
     }
 }
 

@@ -4,8 +4,6 @@
 
 use std::time::Duration;
 
-use chrono::Utc;
-
 use crate::config::Config;
 use crate::db::{self, DbPool, StoreError, webhooks};
 use crate::domain::{signature, time};
@@ -42,7 +40,7 @@ pub fn deliver_due(pool: &DbPool, config: &Config) -> Result<usize, StoreError> 
         if started.elapsed() > Duration::from_secs(5) {
             return Ok(attempts);
         }
-        let now = Utc::now();
+        let now = pool.clock().now();
         let lease_until = time::format(now + lease(config));
         let due = time::format(now);
         let claimed =
@@ -51,7 +49,7 @@ pub fn deliver_due(pool: &DbPool, config: &Config) -> Result<usize, StoreError> 
             return Ok(attempts);
         }
         for d in claimed {
-            let outcome = send(&agent, &d, config);
+            let outcome = send(&agent, &d, config, pool.clock().now());
             attempts += 1;
             if let Some(error) = &outcome.error {
                 tracing::warn!(delivery = d.pk, url = %d.url, attempt = d.attempts, error, "webhook delivery failed");
@@ -64,9 +62,14 @@ pub fn deliver_due(pool: &DbPool, config: &Config) -> Result<usize, StoreError> 
 }
 
 /// One attempt: POST the payload, signed; success is any 2xx.
-fn send(agent: &ureq::Agent, d: &webhooks::Claimed, config: &Config) -> webhooks::Outcome {
+fn send(
+    agent: &ureq::Agent,
+    d: &webhooks::Claimed,
+    config: &Config,
+    now: chrono::DateTime<chrono::Utc>,
+) -> webhooks::Outcome {
     let message_id = format!("evt_{}", d.event_seq);
-    let timestamp = Utc::now().timestamp();
+    let timestamp = now.timestamp();
     let signature = signature::sign(&d.secret, &message_id, timestamp, d.payload.as_bytes());
     let result = agent
         .post(&d.url)
@@ -87,7 +90,7 @@ fn send(agent: &ureq::Agent, d: &webhooks::Claimed, config: &Config) -> webhooks
     let retry_at = match &error {
         Some(_) if d.attempts < config.webhook_max_attempts => {
             let wait = backoff(config.webhook_retry_ms, d.attempts);
-            Some(time::format(Utc::now() + wait))
+            Some(time::format(now + wait))
         }
         _ => None,
     };

@@ -35,7 +35,9 @@ impl AppState {
     /// commits a change they could show (the writer's [`db::CommitReport`]).
     pub fn new(pool: DbPool, config: Config) -> anyhow::Result<Self> {
         let metrics = crate::runtime::metrics::Metrics::new()?;
-        let responses = Arc::new(crate::runtime::cache::ResponseCache::default());
+        let responses = Arc::new(crate::runtime::cache::ResponseCache::with_clock(
+            pool.clock().clone(),
+        ));
         let forget = responses.clone();
         pool.on_commit(move |_: &db::CommitReport| forget.invalidate());
         Ok(Self {
@@ -49,5 +51,15 @@ impl AppState {
             metrics,
             routes: Arc::new(crate::runtime::metrics::RoutePatterns::default()),
         })
+    }
+
+    /// Now, by the store's clock (tests advance it).
+    pub fn clock_now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.pool.clock().now()
+    }
+
+    /// [`Self::clock_now`] in the store's timestamp format.
+    pub fn now(&self) -> String {
+        crate::domain::time::format(self.clock_now())
     }
 }

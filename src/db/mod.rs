@@ -23,6 +23,8 @@ use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnectio
 use diesel::sqlite::SqliteConnection;
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
+use crate::domain::time::Clock;
+
 /// The migrations in `migrations/`, compiled into the binary.
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
 
@@ -34,6 +36,7 @@ pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
 pub struct DbPool {
     readers: Pool<ConnectionManager<SqliteConnection>>,
     writer: Arc<writer::Writer>,
+    clock: Clock,
 }
 
 impl std::ops::Deref for DbPool {
@@ -43,6 +46,11 @@ impl std::ops::Deref for DbPool {
     }
 }
 impl DbPool {
+    /// The clock the store goes by ([`now`] inside its work). Tests advance it.
+    pub fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
     /// Starts the writer thread (a second call does nothing). `serve`, every command
     /// that writes, and each test app call it once, before their first write.
     pub fn start_writer(&self) -> Result<(), StoreError> {
@@ -188,12 +196,15 @@ fn build_pool(database_url: &str, pool_size: u32, log: Option<SqlLog>) -> anyhow
         .test_on_check_out(false)
         .connection_customizer(Box::new(ConnectionSetup { log: log.clone() }))
         .build(manager)?;
+    let clock = Clock::system();
     Ok(DbPool {
         readers: pool,
         writer: Arc::new(writer::Writer::new(
             path.to_string(),
             ConnectionSetup { log },
+            clock.clone(),
         )),
+        clock,
     })
 }
 
@@ -234,6 +245,7 @@ where
 {
     let pool = pool.clone();
     actix_web::web::block(move || {
+        let _clock = with_clock(&pool.clock);
         // An exhausted pool is an overload, not a fault: retry shortly.
         let mut conn = pool
             .get()
@@ -257,9 +269,36 @@ where
     pool.writer.write(work).await
 }
 
-/// Current time in the store's one timestamp format.
+thread_local! {
+    /// The clock of the store whose work this thread is running.
+    static CLOCK: std::cell::RefCell<Option<Clock>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Puts back the thread's previous clock when dropped.
+pub(crate) struct ClockGuard(Option<Clock>);
+
+impl Drop for ClockGuard {
+    fn drop(&mut self) {
+        CLOCK.with(|c| *c.borrow_mut() = self.0.take());
+    }
+}
+
+/// Makes `clock` the one [`now`] reads on this thread until the guard is dropped.
+pub(crate) fn with_clock(clock: &Clock) -> ClockGuard {
+    ClockGuard(CLOCK.with(|c| c.borrow_mut().replace(clock.clone())))
+}
+
+/// Now, in the store's one timestamp format, by the clock of the store whose work this
+/// thread runs (its writer, or a reader in [`run`]); the system's elsewhere.
 pub fn now() -> String {
-    crate::domain::time::format(chrono::Utc::now())
+    crate::domain::time::format(now_utc())
+}
+
+/// [`now`] as a time.
+pub fn now_utc() -> chrono::DateTime<chrono::Utc> {
+    CLOCK
+        .with(|c| c.borrow().as_ref().map(Clock::now))
+        .unwrap_or_else(chrono::Utc::now)
 }
 
 /// Notes that the store's content changed now (for other processes, which poll the

@@ -177,6 +177,8 @@ pub struct Writer {
     subscribers: Arc<RwLock<Vec<Subscriber>>>,
     /// The store change time of this writer's last committed content write.
     committed_change: Arc<Mutex<Option<String>>>,
+    /// The store's clock, which the writer thread's writes go by.
+    clock: crate::domain::time::Clock,
 }
 
 impl std::fmt::Debug for Writer {
@@ -186,8 +188,13 @@ impl std::fmt::Debug for Writer {
 }
 
 impl Writer {
-    pub(super) fn new(path: String, setup: super::ConnectionSetup) -> Self {
+    pub(super) fn new(
+        path: String,
+        setup: super::ConnectionSetup,
+        clock: crate::domain::time::Clock,
+    ) -> Self {
         Self {
+            clock,
             path,
             setup,
             queue: OnceLock::new(),
@@ -219,11 +226,15 @@ impl Writer {
             subscribers: self.subscribers.clone(),
             committed_change: self.committed_change.clone(),
         };
+        let clock = self.clock.clone();
         let mut started = Ok(());
         self.queue.get_or_init(|| {
             if let Err(e) = std::thread::Builder::new()
                 .name("newsdesk-writer".into())
-                .spawn(move || run(conn, rx, reopen, seen))
+                .spawn(move || {
+                    let _clock = super::with_clock(&clock);
+                    run(conn, rx, reopen, seen)
+                })
             {
                 started = Err(StoreError::failed(e));
             }

@@ -1,7 +1,35 @@
 //! The store's one timestamp format: UTC, microseconds, `Z` — fixed width, so text order
 //! is time order (mixed formats are what broke Ghost's SQLite date queries).
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+
 use chrono::{DateTime, SecondsFormat, Utc};
+
+/// The time a store and its server go by: the system's, moved on by a fixed amount that
+/// tests advance instead of sleeping. Clones share the offset.
+#[derive(Debug, Clone, Default)]
+pub struct Clock {
+    offset_micros: Arc<AtomicI64>,
+}
+
+impl Clock {
+    /// The system time.
+    pub fn system() -> Self {
+        Self::default()
+    }
+
+    /// Now, by this clock.
+    pub fn now(&self) -> DateTime<Utc> {
+        Utc::now() + chrono::Duration::microseconds(self.offset_micros.load(Ordering::Relaxed))
+    }
+
+    /// Moves this clock (and its clones) on by `by`.
+    pub fn advance(&self, by: chrono::Duration) {
+        let micros = by.num_microseconds().unwrap_or(i64::MAX);
+        self.offset_micros.fetch_add(micros, Ordering::Relaxed);
+    }
+}
 
 /// Formats a time as `2026-11-27T21:03:45.123456Z`.
 pub fn format(t: DateTime<Utc>) -> String {
@@ -23,6 +51,16 @@ pub fn http_date(s: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_advanced_clock_runs_ahead_and_its_clones_with_it() {
+        let clock = Clock::system();
+        let copy = clock.clone();
+        clock.advance(chrono::Duration::hours(2));
+        let ahead = copy.now() - Utc::now();
+        assert!(ahead >= chrono::Duration::minutes(119), "{ahead}");
+        assert!(ahead <= chrono::Duration::minutes(121), "{ahead}");
+    }
 
     #[test]
     fn stored_format_is_fixed_width_and_round_trips() {

@@ -3,7 +3,6 @@
 
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, put, web};
-use chrono::Utc;
 use serde::Deserialize;
 use serde_json::Value;
 use utoipa::IntoParams;
@@ -31,6 +30,7 @@ pub struct DeleteParams {
     pub permanent: Option<bool>,
 }
 
+/// Now, inside store work (a reader or the writer): by the store's clock.
 fn now() -> String {
     db::now()
 }
@@ -45,7 +45,7 @@ pub(super) fn respond_article(
     caller: &Caller,
     rec: ArticleRecord,
 ) -> HttpResponse {
-    let article = Article::from_record(rec, &now());
+    let article = Article::from_record(rec, &state.now());
     let cache = conditional::cache_control(caller, &state.config);
     conditional::respond(req, &article.validators(), &cache, &article)
 }
@@ -150,11 +150,12 @@ fn parse_input(
     let map = body::object(req, bytes, body::JSON)?;
     body::reject_server_owned(&map, SERVER_OWNED)?;
     let input: ArticleInput = body::typed(Value::Object(map))?;
-    rules::validate(input, &state.config.default_language, Utc::now()).map_err(ApiError::invalid)
+    rules::validate(input, &state.config.default_language, state.clock_now())
+        .map_err(ApiError::invalid)
 }
 
-pub(crate) fn written(status: StatusCode, rec: ArticleRecord) -> HttpResponse {
-    let article = Article::from_record(rec, &now());
+pub(crate) fn written(state: &AppState, status: StatusCode, rec: ArticleRecord) -> HttpResponse {
+    let article = Article::from_record(rec, &state.now());
     conditional::written(status, &article.validators()).json(article)
 }
 
@@ -209,7 +210,7 @@ pub async fn create_article(
     })
     .await?;
     let loc = location(&state, &rec.row.id);
-    let mut res = written(StatusCode::CREATED, rec);
+    let mut res = written(&state, StatusCode::CREATED, rec);
     if let Ok(v) = header::HeaderValue::from_str(&loc) {
         res.headers_mut().insert(header::LOCATION, v);
     }
@@ -260,7 +261,7 @@ pub async fn replace_article(
         })
     })
     .await?;
-    Ok(written(StatusCode::OK, rec))
+    Ok(written(&state, StatusCode::OK, rec))
 }
 
 /// Change some fields of an article (JSON Merge Patch, RFC 7396).
@@ -321,11 +322,11 @@ pub async fn update_article(
             json_patch::merge(&mut doc, &Value::Object(patch));
             let input: ArticleInput =
                 body::shaped(doc).map_err(|e| StoreError::Invalid(vec![e]))?;
-            rules::validate(input, &language, Utc::now()).map_err(StoreError::Invalid)
+            rules::validate(input, &language, db::now_utc()).map_err(StoreError::Invalid)
         })
     })
     .await?;
-    Ok(written(StatusCode::OK, rec))
+    Ok(written(&state, StatusCode::OK, rec))
 }
 
 /// Delete an article.
@@ -413,7 +414,7 @@ pub async fn restore_article(
         })
     })
     .await?;
-    Ok(written(StatusCode::OK, rec))
+    Ok(written(&state, StatusCode::OK, rec))
 }
 
 /// Count one view of an article.

@@ -162,7 +162,7 @@ async fn serve_feed(
             let token = cursor::encode(&[query.sort.as_str(), &key, &rec.row.pk.to_string()]);
             listing::link(&state, &req, ("cursor", &token))
         });
-    let now = db::now();
+    let now = state.now();
     let items: Vec<FeedItem> = page
         .items
         .into_iter()
@@ -440,7 +440,7 @@ pub async fn get_news_sitemap(
     let changed = db::run(&state.pool, |conn| Ok(db::last_change(conn, &db::now())?)).await?;
     let config = state.config.clone();
     // The two-day window moves with the clock: the hour is part of the validators.
-    let hour = Utc::now().format("%Y%m%d%H").to_string();
+    let hour = state.clock_now().format("%Y%m%d%H").to_string();
     let v = validators(&format!("news|{hour}"), &req, &config, changed.as_deref());
     let cache = public_cache(&config);
     if conditional::is_fresh(&req, &v) {
@@ -449,7 +449,7 @@ pub async fn get_news_sitemap(
     let c = config.clone();
     let body = db::run(&state.pool, move |conn| {
         let now = db::now();
-        let since = time::format(Utc::now() - Duration::days(2));
+        let since = time::format(db::now_utc() - Duration::days(2));
         let entries = db::articles::sitemap::published_since(conn, &now, &since, MAX_NEWS_URLS)?;
         let urls: Vec<NewsUrl> = entries
             .into_iter()

@@ -319,7 +319,7 @@ async fn respond(
             let key = db::articles::ListPage::key(q.sort, rec, *rank);
             cursor::encode(&[q.sort.as_str(), &key, &rec.row.pk.to_string()])
         });
-    let now = db::now();
+    let now = state.now();
     let data = page
         .items
         .into_iter()

@@ -136,7 +136,7 @@ pub async fn create_preview_link(
         Ok(rec.row.id)
     })
     .await?;
-    let expires_at = Utc::now() + Duration::seconds(lifetime as i64);
+    let expires_at = state.clock_now() + Duration::seconds(lifetime as i64);
     let token = preview::sign(&secret(&state).await?, &article_id, expires_at.timestamp());
     let url = format!("{}/v1/previews/{token}", state.config.public_url);
     Ok(HttpResponse::Created()
@@ -168,8 +168,12 @@ pub async fn get_preview(
     token: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let gone = || ApiError::NotFound("This preview link is not valid (edited or expired).".into());
-    let id =
-        preview::verify(&secret(&state).await?, &token, Utc::now().timestamp()).ok_or_else(gone)?;
+    let id = preview::verify(
+        &secret(&state).await?,
+        &token,
+        state.clock_now().timestamp(),
+    )
+    .ok_or_else(gone)?;
     let rec = db::run(&state.pool, move |conn| {
         // By id only (a slug could be anything, even a former article's id), and with
         // only the translations the public may see: the link shows this article alone.
@@ -187,5 +191,5 @@ pub async fn get_preview(
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "private, no-store"))
         .insert_header(("X-Robots-Tag", "noindex"))
-        .json(Article::from_record(rec, &db::now())))
+        .json(Article::from_record(rec, &state.now())))
 }

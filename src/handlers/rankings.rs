@@ -1,7 +1,7 @@
 //! "Most read" and "related": public articles only, whoever asks.
 
 use actix_web::{HttpRequest, HttpResponse, get, web};
-use chrono::{Duration, Utc};
+use chrono::Duration;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
@@ -72,7 +72,7 @@ fn respond(
     records: Vec<ArticleRecord>,
     limit: i64,
 ) -> Result<HttpResponse, ApiError> {
-    let now = db::now();
+    let now = state.now();
     let fields = default_fields();
     let data: Vec<_> = records
         .into_iter()
@@ -121,7 +121,7 @@ pub async fn list_popular_articles(
     params: Query<PopularParams>,
 ) -> Result<HttpResponse, ApiError> {
     let limit = limit_in(params.limit, 10, 100)?;
-    let today = Utc::now();
+    let today = state.clock_now();
     let since = match params.window.unwrap_or_default() {
         Window::Day => today - Duration::hours(24),
         Window::Week => today - Duration::days(6),

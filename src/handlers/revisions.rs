@@ -2,7 +2,6 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
-use chrono::Utc;
 
 use crate::db;
 use crate::domain::access::Scope;
@@ -136,9 +135,9 @@ pub async fn restore_revision(
         let label = format!("reverted to {n}");
         db::articles::update(conn, pk, &caller.clone(), &label, |conn, current| {
             precondition(&if_match, conn, &caller, current.pk)?;
-            rules::validate(input, &language, Utc::now()).map_err(db::StoreError::Invalid)
+            rules::validate(input, &language, db::now_utc()).map_err(db::StoreError::Invalid)
         })
     })
     .await?;
-    Ok(written(StatusCode::OK, rec))
+    Ok(written(&state, StatusCode::OK, rec))
 }

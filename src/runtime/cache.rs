@@ -124,6 +124,8 @@ pub struct ResponseCache {
     entries: RwLock<(HashMap<String, Arc<CachedResponse>>, usize)>,
     /// Responses being computed: the first miss computes, the others wait for it.
     flights: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    /// The time scheduled publications are compared with.
+    clock: crate::domain::time::Clock,
 }
 
 /// Responses kept at most, and their bytes at most; past either, the cache starts afresh.
@@ -138,12 +140,23 @@ impl Default for ResponseCache {
             valid_until_generation: AtomicU64::new(0),
             entries: RwLock::default(),
             flights: Mutex::default(),
+            clock: crate::domain::time::Clock::system(),
         }
     }
 }
 
-fn now_millis() -> i64 {
-    chrono::Utc::now().timestamp_millis()
+impl ResponseCache {
+    /// A cache that goes by `clock` (the store's) for scheduled publications.
+    pub fn with_clock(clock: crate::domain::time::Clock) -> Self {
+        Self {
+            clock,
+            ..Self::default()
+        }
+    }
+
+    fn now_millis(&self) -> i64 {
+        self.clock.now().timestamp_millis()
+    }
 }
 
 impl ResponseCache {
@@ -161,7 +174,7 @@ impl ResponseCache {
     /// this generation and not yet reached.
     fn bound_holds(&self, generation: u64) -> bool {
         self.valid_until_generation.load(Ordering::Acquire) == generation
-            && now_millis() < self.valid_until.load(Ordering::Acquire)
+            && self.now_millis() < self.valid_until.load(Ordering::Acquire)
     }
 
     /// True when the bound must be computed again before storing (see [`Self::set_bound`]).
@@ -279,7 +292,7 @@ mod tests {
         c.invalidate();
         assert!(c.get("k").is_none(), "a write forgets it");
         let g = c.generation();
-        c.set_bound(g, Some(now_millis() - 1));
+        c.set_bound(g, Some(c.now_millis() - 1));
         c.put(
             "k".into(),
             g,

@@ -76,7 +76,10 @@ async fn views_and_scheduled_publications_show_without_a_write() {
         titles(&app.get("/v1/articles", None).await.json()),
         ["Read me"]
     );
-    actix_web::rt::time::sleep(std::time::Duration::from_millis(1200)).await;
+    app.state
+        .pool
+        .clock()
+        .advance(chrono::Duration::milliseconds(1200));
     assert_eq!(
         titles(&app.get("/v1/articles", None).await.json()),
         ["Later", "Read me"],

@@ -182,7 +182,10 @@ async fn a_scheduled_article_is_announced_when_its_time_comes() {
     assert!(drain(&app, None, None).await.0.is_empty());
     // Not yet due: the job announces nothing.
     assert_eq!(newsdesk::jobs::publish_due(&app.state.pool).unwrap(), 0);
-    actix_web::rt::time::sleep(std::time::Duration::from_millis(1400)).await;
+    app.state
+        .pool
+        .clock()
+        .advance(chrono::Duration::milliseconds(1400));
     assert_eq!(newsdesk::jobs::publish_due(&app.state.pool).unwrap(), 1);
     assert_eq!(
         newsdesk::jobs::publish_due(&app.state.pool).unwrap(),
@@ -392,7 +395,10 @@ async fn a_mirror_built_from_the_change_feed_equals_the_public_set() {
             .post_json("/v1/articles", Some(app.write_key()), &scheduled)
             .await;
         assert!(res.status == 201 || res.status == 409, "{}", res.text());
-        actix_web::rt::time::sleep(std::time::Duration::from_millis(800)).await;
+        app.state
+            .pool
+            .clock()
+            .advance(chrono::Duration::milliseconds(800));
         newsdesk::jobs::publish_due(&app.state.pool).unwrap();
 
         let (events, _) = drain(&app, None, cursor.as_deref()).await;

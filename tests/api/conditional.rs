@@ -251,7 +251,10 @@ async fn a_scheduled_article_going_live_is_not_answered_304() {
     app.create_article(&body).await;
     let before = app.get("/v1/articles/soon", Some(app.read_key())).await;
     assert_eq!(before.json()["status"], "scheduled");
-    actix_web::rt::time::sleep(std::time::Duration::from_millis(1400)).await;
+    app.state
+        .pool
+        .clock()
+        .advance(chrono::Duration::milliseconds(1400));
     let res = app
         .request(Method::GET, "/v1/articles/soon")
         .key(Some(app.read_key()))

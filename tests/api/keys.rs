@@ -108,7 +108,10 @@ async fn an_expired_key_is_refused() {
         .unwrap()
     };
     app.get("/v1/trash", Some(&key)).await.assert_status(200);
-    actix_web::rt::time::sleep(std::time::Duration::from_millis(900)).await;
+    app.state
+        .pool
+        .clock()
+        .advance(chrono::Duration::milliseconds(900));
     let res = app.get("/v1/trash", Some(&key)).await;
     res.assert_status(401);
     assert!(res.json()["detail"].as_str().unwrap().contains("expired"));

@@ -204,7 +204,10 @@ async fn a_preview_link_shows_one_draft_without_a_key_until_it_expires() {
         .json();
     let path = short["url"].as_str().unwrap()[PUBLIC_URL.len()..].to_string();
     app.get(&path, None).await.assert_status(200);
-    actix_web::rt::time::sleep(std::time::Duration::from_millis(2100)).await;
+    app.state
+        .pool
+        .clock()
+        .advance(chrono::Duration::milliseconds(2100));
     app.get(&path, None).await.assert_status(404);
 
     // Rules for making links.

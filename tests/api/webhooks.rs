@@ -306,7 +306,10 @@ async fn a_failing_receiver_is_retried_with_backoff_then_given_up() {
     assert!(d["next_attempt_at"].is_string());
     assert!(d["last_error"].as_str().unwrap().contains("503"));
 
-    actix_web::rt::time::sleep(std::time::Duration::from_millis(80)).await;
+    app.state
+        .pool
+        .clock()
+        .advance(chrono::Duration::milliseconds(80));
     rx.status.store(200, Ordering::SeqCst);
     assert_eq!(deliver(&app), 1);
     let d = app.get(&log_path, Some(app.admin_key())).await.json()["data"][0].clone();
@@ -327,10 +330,16 @@ async fn a_failing_receiver_is_retried_with_backoff_then_given_up() {
     rx.status.store(500, Ordering::SeqCst);
     app.published("Never arrives").await;
     for wait in [0, 80, 160] {
-        actix_web::rt::time::sleep(std::time::Duration::from_millis(wait)).await;
+        app.state
+            .pool
+            .clock()
+            .advance(chrono::Duration::milliseconds(wait as i64));
         deliver(&app);
     }
-    actix_web::rt::time::sleep(std::time::Duration::from_millis(400)).await;
+    app.state
+        .pool
+        .clock()
+        .advance(chrono::Duration::milliseconds(400));
     assert_eq!(deliver(&app), 0);
     let d = app.get(&log_path, Some(app.admin_key())).await.json()["data"][0].clone();
     assert_eq!(
@@ -375,7 +384,10 @@ async fn a_scheduled_article_fires_when_its_time_comes() {
         .await;
     newsdesk::jobs::publish_due(&app.state.pool).unwrap();
     assert_eq!(deliver(&app), 0, "not when it was saved");
-    actix_web::rt::time::sleep(std::time::Duration::from_millis(1000)).await;
+    app.state
+        .pool
+        .clock()
+        .advance(chrono::Duration::milliseconds(1000));
     newsdesk::jobs::publish_due(&app.state.pool).unwrap();
     assert_eq!(deliver(&app), 1);
     let event: Value = serde_json::from_str(&rx.received()[0].body).unwrap();

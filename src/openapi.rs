@@ -172,6 +172,7 @@ pub fn finish(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
             &mut item.patch,
         ];
         for op in ops.into_iter().flatten() {
+            derive_client_errors(op);
             op.responses
                 .responses
                 .entry("500".into())
@@ -206,6 +207,81 @@ pub fn finish(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
         }
     }
     api
+}
+
+/// The client errors an operation can answer, derived in one place from what it takes:
+/// its security (401 for a bad key; 403 too when a key is required), its query
+/// parameters (400) and its body (400, 413, 415, 422). A handler declares only the
+/// answers particular to it (404, 409, 412, a 422 with its own rule …); what it declares
+/// for one of these statuses is kept.
+fn derive_client_errors(op: &mut utoipa::openapi::path::Operation) {
+    use utoipa::openapi::path::ParameterIn;
+    use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+    let security = serde_json::to_value(&op.security).unwrap_or_default();
+    let requirements = security.as_array().cloned().unwrap_or_default();
+    let keyed = requirements.iter().any(|r| r.get("bearer").is_some());
+    let anonymous = requirements.is_empty()
+        || requirements
+            .iter()
+            .any(|r| r.as_object().is_some_and(|o| o.is_empty()));
+    let queried = op.parameters.iter().flatten().any(|p| match p {
+        RefOr::T(p) => matches!(p.parameter_in, ParameterIn::Query),
+        RefOr::Ref(_) => false,
+    });
+    let body_types: Vec<String> = match &op.request_body {
+        Some(RefOr::T(body)) => body.content.keys().cloned().collect(),
+        _ => vec![],
+    };
+    let mut add = |status: &str, description: String| {
+        let problem = ContentBuilder::new()
+            .schema(Some(Ref::from_schema_name("Problem")))
+            .build();
+        op.responses
+            .responses
+            .entry(status.to_string())
+            .or_insert_with(|| {
+                RefOr::T(
+                    ResponseBuilder::new()
+                        .description(description)
+                        .content(crate::error::PROBLEM_JSON, problem)
+                        .build(),
+                )
+            });
+    };
+    match (keyed, anonymous) {
+        (true, false) => {
+            add(
+                "401",
+                "No key, or an unknown, revoked or expired one.".into(),
+            );
+            add("403", "The key's scope is too small.".into());
+        }
+        (true, true) => add("401", "The key is unknown, revoked or expired.".into()),
+        _ => {}
+    }
+    let bad_request = match (queried, !body_types.is_empty()) {
+        (true, true) => {
+            Some("The body is not valid JSON, or a query parameter is invalid (named in `errors`).")
+        }
+        (true, false) => Some("A query parameter is invalid (named in `errors`)."),
+        (false, true) => Some("The body is not valid JSON."),
+        (false, false) => None,
+    };
+    if let Some(text) = bad_request {
+        add("400", text.into());
+    }
+    if !body_types.is_empty() {
+        add(
+            "413",
+            "The body is larger than `NEWSDESK_BODY_LIMIT`.".into(),
+        );
+        let types: Vec<String> = body_types.iter().map(|t| format!("`{t}`")).collect();
+        add("415", format!("The body is not {}.", types.join(" or ")));
+        add(
+            "422",
+            "Invalid fields, one entry each (named in `errors`).".into(),
+        );
+    }
 }
 
 /// The document as pretty JSON with a final newline (the committed form).

@@ -70,7 +70,6 @@ pub(super) fn respond_article(
         (status = 301, description = "A former slug; `Location` holds the current address.",
             headers(("Location" = String, description = "The article's current URL."))),
         (status = 304, description = "The cached copy is current."),
-        (status = 401, description = "The key is unknown or revoked.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No article the caller may see has this id or slug.", body = Problem, content_type = "application/problem+json")
     )
 )]
@@ -115,8 +114,6 @@ fn redirect_cache(caller: &Caller) -> &'static str {
     responses(
         (status = 200, description = "The trashed article.", body = Article,
             headers(("ETag" = String, description = "Validator; send it as If-Match to restore."))),
-        (status = 401, description = "No key, or an unknown or revoked one.", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The key's scope is too small.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No trashed article has this id or slug.", body = Problem, content_type = "application/problem+json")
     )
 )]
@@ -186,12 +183,7 @@ pub(crate) fn precondition(
         (status = 201, description = "Created.", body = Article,
             headers(("Location" = String, description = "URL of the new article."),
                     ("ETag" = String, description = "Validator of the new version."))),
-        (status = 400, description = "The body is not valid JSON.", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No key, or an unknown or revoked one.", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The key's scope is too small.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The slug, or the story's version in this language, exists.", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "The body is larger than the limit.", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "The body is not `application/json`.", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields, one entry each; server-owned fields named.", body = Problem, content_type = "application/problem+json")
     )
 )]
@@ -231,15 +223,9 @@ pub async fn create_article(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Replaced.", body = Article, headers(("ETag" = String, description = "Validator of the new version."))),
-        (status = 400, description = "The body is not valid JSON.", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No key, or an unknown or revoked one.", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The key's scope is too small.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No article has this id or slug.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Slug or language taken, or the article is in the trash.", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "`If-Match` names a stale version.", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "The body is larger than the limit.", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "The body is not `application/json`.", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields, one entry each.", body = Problem, content_type = "application/problem+json")
+        (status = 412, description = "`If-Match` names a stale version.", body = Problem, content_type = "application/problem+json")
     )
 )]
 #[put("/articles/{id}")]
@@ -282,14 +268,9 @@ pub async fn replace_article(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Changed.", body = Article, headers(("ETag" = String, description = "Validator of the new version."))),
-        (status = 400, description = "The body is not valid JSON.", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No key, or an unknown or revoked one.", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The key's scope is too small.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No article has this id or slug.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Slug or language taken, or the article is in the trash.", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "`If-Match` names a stale version.", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "The body is larger than the limit.", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "The body is not merge-patch JSON.", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "The patched article is invalid, one entry per field.", body = Problem, content_type = "application/problem+json")
     )
 )]
@@ -343,8 +324,6 @@ pub async fn update_article(
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Moved to the trash, or deleted for good."),
-        (status = 400, description = "A query parameter is invalid.", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No key, or an unknown or revoked one.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The key's scope is too small (`permanent` needs admin).", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No article has this id or slug.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Already in the trash (delete with `permanent=true` to purge).", body = Problem, content_type = "application/problem+json"),
@@ -391,8 +370,6 @@ pub async fn delete_article(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Restored, with its former status.", body = Article, headers(("ETag" = String, description = "Validator of the new version."))),
-        (status = 401, description = "No key, or an unknown or revoked one.", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The key's scope is too small.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No article has this id or slug.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The article is not in the trash.", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "`If-Match` names a stale version.", body = Problem, content_type = "application/problem+json")
@@ -429,7 +406,6 @@ pub async fn restore_article(
     security((), ("bearer" = [])),
     responses(
         (status = 204, description = "Counted."),
-        (status = 401, description = "The key is unknown or revoked.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No article the caller may see has this id or slug.", body = Problem, content_type = "application/problem+json")
     )
 )]

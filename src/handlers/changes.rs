@@ -5,7 +5,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use crate::db::{self, articles::changes};
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 use crate::http::auth::Auth;
 use crate::http::conditional::{self, Validators};
 use crate::http::cursor;
@@ -46,9 +46,7 @@ pub struct ChangeParams {
         (status = 200, description = "A page of events, oldest first.", body = ChangePage,
             headers(("ETag" = String, description = "Strong validator of this page."),
                     ("Last-Modified" = String, description = "Time of the latest change in the store."))),
-        (status = 304, description = "The cached copy is current."),
-        (status = 400, description = "A query parameter is invalid (named in `errors`).", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "The key is unknown or revoked.", body = Problem, content_type = "application/problem+json")
+        (status = 304, description = "The cached copy is current.")
     )
 )]
 #[get("/changes")]

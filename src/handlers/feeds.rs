@@ -249,8 +249,7 @@ async fn serve_feed(
             content((String = "application/rss+xml", example = json!("<?xml version=\"1.0\" encoding=\"utf-8\"?><rss version=\"2.0\">…</rss>"))),
             headers(("ETag" = String, description = "Strong validator."),
                     ("Last-Modified" = String, description = "Time of the latest change in the store."))),
-        (status = 304, description = "The cached copy is current."),
-        (status = 400, description = "A query parameter is invalid (named in `errors`).", body = crate::error::Problem, content_type = "application/problem+json")
+        (status = 304, description = "The cached copy is current.")
     )
 )]
 #[get("/feeds/rss")]
@@ -275,8 +274,7 @@ pub async fn rss_feed(
             content((String = "application/atom+xml", example = json!("<?xml version=\"1.0\" encoding=\"utf-8\"?><feed xmlns=\"http://www.w3.org/2005/Atom\">…</feed>"))),
             headers(("ETag" = String, description = "Strong validator."),
                     ("Last-Modified" = String, description = "Time of the latest change in the store."))),
-        (status = 304, description = "The cached copy is current."),
-        (status = 400, description = "A query parameter is invalid (named in `errors`).", body = crate::error::Problem, content_type = "application/problem+json")
+        (status = 304, description = "The cached copy is current.")
     )
 )]
 #[get("/feeds/atom")]
@@ -300,8 +298,7 @@ pub async fn atom_feed(
             content((Object = "application/feed+json", example = json!({"version": "https://jsonfeed.org/version/1.1", "title": "newsdesk", "home_page_url": "https://example.org", "feed_url": "https://api.example.org/v1/feeds/json", "items": []}))),
             headers(("ETag" = String, description = "Strong validator."),
                     ("Last-Modified" = String, description = "Time of the latest change in the store."))),
-        (status = 304, description = "The cached copy is current."),
-        (status = 400, description = "A query parameter is invalid (named in `errors`).", body = crate::error::Problem, content_type = "application/problem+json")
+        (status = 304, description = "The cached copy is current.")
     )
 )]
 #[get("/feeds/json")]
@@ -362,7 +359,6 @@ fn page_urls(config: &Config, entries: Vec<db::articles::sitemap::SiteEntry>) ->
             headers(("ETag" = String, description = "Strong validator."),
                     ("Last-Modified" = String, description = "Time of the latest change in the store."))),
         (status = 304, description = "The cached copy is current."),
-        (status = 400, description = "A query parameter is invalid.", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such file of the sitemap index.", body = crate::error::Problem, content_type = "application/problem+json")
     )
 )]

@@ -392,7 +392,6 @@ async fn respond(
                     ("Last-Modified" = String, description = "Time of the latest change in the store."),
                     ("Link" = String, description = "RFC 8288 links: `rel=\"next\"`, and `rel=\"prev\"` for numbered pages."))),
         (status = 304, description = "The cached copy is current."),
-        (status = 400, description = "A query parameter is invalid (named in `errors`).", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "The key is unknown or revoked, or a non-public `status` without a key.", body = Problem, content_type = "application/problem+json")
     )
 )]
@@ -417,10 +416,7 @@ pub async fn list_articles(
     responses(
         (status = 200, description = "A page of trashed articles.", body = ArticleList,
             headers(("ETag" = String, description = "Strong validator of this page."))),
-        (status = 304, description = "The cached copy is current."),
-        (status = 400, description = "A query parameter is invalid.", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No key, or an unknown or revoked one.", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The key's scope is too small.", body = Problem, content_type = "application/problem+json")
+        (status = 304, description = "The cached copy is current.")
     )
 )]
 #[get("/trash")]

@@ -83,12 +83,8 @@ fn reader() -> Caller {
     responses(
         (status = 201, description = "The link.", body = PreviewLink,
             headers(("Location" = String, description = "The preview URL."))),
-        (status = 400, description = "The body is not valid JSON.", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No key, or an unknown, revoked or expired one.", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The key's scope is too small.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No article has this id or slug.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The article is in the trash.", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "A body that is not `application/json`.", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`expires_in` is not a duration of at most 30 days.", body = Problem, content_type = "application/problem+json")
     )
 )]

@@ -108,9 +108,7 @@ fn respond(
     security((), ("bearer" = [])),
     responses(
         (status = 200, description = "Most read first.", body = ArticleList, headers(("ETag" = String, description = "Strong validator."))),
-        (status = 304, description = "The cached copy is current."),
-        (status = 400, description = "A query parameter is invalid.", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "The key is unknown or revoked.", body = Problem, content_type = "application/problem+json")
+        (status = 304, description = "The cached copy is current.")
     )
 )]
 #[get("/articles/popular")]
@@ -153,8 +151,6 @@ pub async fn list_popular_articles(
     responses(
         (status = 200, description = "Related articles, closest first.", body = ArticleList, headers(("ETag" = String, description = "Strong validator."))),
         (status = 304, description = "The cached copy is current."),
-        (status = 400, description = "A query parameter is invalid.", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "The key is unknown or revoked.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No article the caller may see has this id or slug.", body = Problem, content_type = "application/problem+json")
     )
 )]

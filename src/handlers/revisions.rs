@@ -27,8 +27,6 @@ use crate::wire::revision::{Revision, RevisionList, RevisionSummary};
         (status = 200, description = "Every revision, oldest first.", body = RevisionList,
             headers(("ETag" = String, description = "Strong validator."))),
         (status = 304, description = "The cached copy is current."),
-        (status = 401, description = "No key, or an unknown, revoked or expired one.", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The key's scope is too small.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No article has this id or slug.", body = Problem, content_type = "application/problem+json")
     )
 )]
@@ -64,8 +62,6 @@ pub async fn list_revisions(
         (status = 200, description = "The revision.", body = Revision,
             headers(("ETag" = String, description = "Strong validator."))),
         (status = 304, description = "The cached copy is current."),
-        (status = 401, description = "No key, or an unknown, revoked or expired one.", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The key's scope is too small.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such article or revision.", body = Problem, content_type = "application/problem+json")
     )
 )]
@@ -108,8 +104,6 @@ pub async fn get_revision(
     responses(
         (status = 200, description = "Restored; the article as it now is.", body = Article,
             headers(("ETag" = String, description = "Validator of the new version."))),
-        (status = 401, description = "No key, or an unknown, revoked or expired one.", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The key's scope is too small.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such article or revision.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The article is in the trash, or the revision's slug or language is taken now.", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "`If-Match` names a stale version.", body = Problem, content_type = "application/problem+json"),

@@ -267,9 +267,7 @@ macro_rules! term_handlers {
             security((), ("bearer" = [])),
             responses(
                 (status = 200, description = "A page.", body = TermPage, headers(("ETag" = String, description = "Strong validator of this page."))),
-                (status = 304, description = "The cached copy is current."),
-                (status = 400, description = "A query parameter is invalid.", body = crate::error::Problem, content_type = "application/problem+json"),
-                (status = 401, description = "The key is unknown or revoked.", body = crate::error::Problem, content_type = "application/problem+json")
+                (status = 304, description = "The cached copy is current.")
             )
         )]
         #[get($collection)]
@@ -286,13 +284,7 @@ macro_rules! term_handlers {
             responses(
                 (status = 201, description = "Created.", body = Term,
                     headers(("Location" = String, description = "URL of the new resource."), ("ETag" = String, description = "Validator."))),
-                (status = 400, description = "The body is not valid JSON.", body = crate::error::Problem, content_type = "application/problem+json"),
-                (status = 401, description = "No key, or an unknown or revoked one.", body = crate::error::Problem, content_type = "application/problem+json"),
-                (status = 403, description = "The key's scope is too small.", body = crate::error::Problem, content_type = "application/problem+json"),
-                (status = 409, description = "The slug is taken.", body = crate::error::Problem, content_type = "application/problem+json"),
-                (status = 413, description = "The body is larger than the limit.", body = crate::error::Problem, content_type = "application/problem+json"),
-                (status = 415, description = "The body is not `application/json`.", body = crate::error::Problem, content_type = "application/problem+json"),
-                (status = 422, description = "Invalid fields, one entry each.", body = crate::error::Problem, content_type = "application/problem+json")
+                (status = 409, description = "The slug is taken.", body = crate::error::Problem, content_type = "application/problem+json")
             )
         )]
         #[post($collection)]
@@ -310,7 +302,6 @@ macro_rules! term_handlers {
                 (status = 200, description = "Found.", body = Term,
                     headers(("ETag" = String, description = "Validator; send it as If-Match when writing."), ("Last-Modified" = String, description = "HTTP date of the last change."))),
                 (status = 304, description = "The cached copy is current."),
-                (status = 401, description = "The key is unknown or revoked.", body = crate::error::Problem, content_type = "application/problem+json"),
                 (status = 404, description = "Nothing has this slug.", body = crate::error::Problem, content_type = "application/problem+json")
             )
         )]
@@ -331,15 +322,9 @@ macro_rules! term_handlers {
             security(("bearer" = [])),
             responses(
                 (status = 200, description = "Changed.", body = Term, headers(("ETag" = String, description = "Validator."))),
-                (status = 400, description = "The body is not valid JSON.", body = crate::error::Problem, content_type = "application/problem+json"),
-                (status = 401, description = "No key, or an unknown or revoked one.", body = crate::error::Problem, content_type = "application/problem+json"),
-                (status = 403, description = "The key's scope is too small.", body = crate::error::Problem, content_type = "application/problem+json"),
                 (status = 404, description = "Nothing has this slug.", body = crate::error::Problem, content_type = "application/problem+json"),
                 (status = 409, description = "The new slug is taken.", body = crate::error::Problem, content_type = "application/problem+json"),
-                (status = 412, description = "`If-Match` names a stale version.", body = crate::error::Problem, content_type = "application/problem+json"),
-                (status = 413, description = "The body is larger than the limit.", body = crate::error::Problem, content_type = "application/problem+json"),
-                (status = 415, description = "The body is not merge-patch JSON.", body = crate::error::Problem, content_type = "application/problem+json"),
-                (status = 422, description = "Invalid fields, one entry each.", body = crate::error::Problem, content_type = "application/problem+json")
+                (status = 412, description = "`If-Match` names a stale version.", body = crate::error::Problem, content_type = "application/problem+json")
             )
         )]
         #[patch($item)]
@@ -355,8 +340,6 @@ macro_rules! term_handlers {
             security(("bearer" = [])),
             responses(
                 (status = 204, description = "Deleted."),
-                (status = 401, description = "No key, or an unknown or revoked one.", body = crate::error::Problem, content_type = "application/problem+json"),
-                (status = 403, description = "The key's scope is too small.", body = crate::error::Problem, content_type = "application/problem+json"),
                 (status = 404, description = "Nothing has this slug.", body = crate::error::Problem, content_type = "application/problem+json"),
                 (status = 409, description = "Still in use (authors credited on articles).", body = crate::error::Problem, content_type = "application/problem+json"),
                 (status = 412, description = "`If-Match` names a stale version.", body = crate::error::Problem, content_type = "application/problem+json")

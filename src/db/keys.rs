@@ -5,6 +5,7 @@ use diesel::prelude::*;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
+use super::StoreError;
 use super::schema::api_keys;
 use crate::domain::access::Scope;
 use crate::domain::quota::Rate;
@@ -58,7 +59,7 @@ pub fn hash(key: &str) -> String {
 }
 
 /// Creates a key that never expires, at the default rate; returns the key itself.
-pub fn create(conn: &mut SqliteConnection, name: &str, scope: Scope) -> anyhow::Result<String> {
+pub fn create(conn: &mut SqliteConnection, name: &str, scope: Scope) -> Result<String, StoreError> {
     create_with(conn, name, scope, &KeyOptions::default())
 }
 
@@ -68,7 +69,7 @@ pub fn create_with(
     name: &str,
     scope: Scope,
     options: &KeyOptions,
-) -> anyhow::Result<String> {
+) -> Result<String, StoreError> {
     let mut bytes = [0u8; 24];
     rand::rng().fill_bytes(&mut bytes);
     let key = format!("nd_{}", hex::encode(bytes));
@@ -76,7 +77,12 @@ pub fn create_with(
         .filter(api_keys::name.eq(name))
         .count()
         .get_result(conn)?;
-    anyhow::ensure!(taken == 0, "a key named '{name}' already exists");
+    if taken > 0 {
+        return Err(StoreError::taken(
+            "name",
+            format!("a key named '{name}' already exists"),
+        ));
+    }
     diesel::insert_into(api_keys::table)
         .values((
             api_keys::name.eq(name),

@@ -1,0 +1,171 @@
+//! What each command of the command line does (`cli` declares them): serve, migrate,
+//! keys, openapi, backup, export, import, seed-demo. Every write goes through the
+//! store's writer.
+
+use crate::cli::{Command, KeysAction};
+use crate::config::Config;
+use crate::db;
+use crate::domain::access::Scope;
+use crate::domain::quota;
+use crate::{openapi, serve};
+
+/// Runs `command` to its end.
+pub fn run(command: Command, config: Config) -> anyhow::Result<()> {
+    match command {
+        Command::Serve => actix_web::rt::System::new().block_on(serve::run(config)),
+        Command::Migrate => {
+            let pool = db::connect(&config.database_url, 1)?;
+            eprintln!("applied {} migration(s)", db::migrate(&pool)?);
+            Ok(())
+        }
+        Command::Openapi => {
+            print!("{}", openapi::spec_json());
+            Ok(())
+        }
+        Command::Keys { action } => keys(&config, action),
+        Command::Backup { path } => {
+            let pool = db::connect(&config.database_url, 1)?;
+            db::migrate(&pool)?;
+            let started = std::time::Instant::now();
+            let mut conn = pool.get()?;
+            db::portability::backup(&mut conn, &path)?;
+            eprintln!(
+                "backed up to {path} in {:.1} s",
+                started.elapsed().as_secs_f64()
+            );
+            Ok(())
+        }
+        Command::Export => {
+            let pool = db::connect(&config.database_url, 1)?;
+            db::migrate(&pool)?;
+            let stdout = std::io::stdout();
+            let mut out = std::io::BufWriter::new(stdout.lock());
+            let mut conn = pool.get()?;
+            let lines = db::portability::export(&mut conn, &mut out)?;
+            std::io::Write::flush(&mut out)?;
+            eprintln!("exported {lines} lines");
+            Ok(())
+        }
+        Command::Import { file } => {
+            let pool = db::connect(&config.database_url, 1)?;
+            db::migrate(&pool)?;
+            let started = std::time::Instant::now();
+            let input: Box<dyn std::io::BufRead> = if file == "-" {
+                Box::new(std::io::BufReader::new(std::io::stdin()))
+            } else {
+                Box::new(std::io::BufReader::new(std::fs::File::open(&file)?))
+            };
+            let report = db::portability::import(&pool, input)?;
+            for (line, why) in &report.errors {
+                eprintln!("line {line}: {why}");
+            }
+            let secs = started.elapsed().as_secs_f64();
+            eprintln!(
+                "imported {} lines in {secs:.1} s ({:.0}/s); {} refused",
+                report.imported,
+                report.imported as f64 / secs,
+                report.errors.len()
+            );
+            anyhow::ensure!(
+                report.errors.is_empty(),
+                "{} line(s) were not imported",
+                report.errors.len()
+            );
+            Ok(())
+        }
+        Command::SeedDemo { articles, seed } => {
+            let pool = db::connect(&config.database_url, 1)?;
+            db::migrate(&pool)?;
+            let started = std::time::Instant::now();
+            let n = crate::seed::seed(&pool, articles, seed)?;
+            let secs = started.elapsed().as_secs_f64();
+            eprintln!(
+                "created {n} articles in {secs:.1} s ({:.0}/s)",
+                n as f64 / secs
+            );
+            Ok(())
+        }
+    }
+}
+fn keys(config: &Config, action: KeysAction) -> anyhow::Result<()> {
+    let pool = db::connect(&config.database_url, 1)?;
+    db::migrate(&pool)?;
+    match action {
+        KeysAction::Create {
+            name,
+            scope,
+            rate,
+            expires_in,
+        } => {
+            let scope: Scope = scope.parse().map_err(anyhow::Error::msg)?;
+            let rate = rate
+                .as_deref()
+                .map(quota::parse_rate)
+                .transpose()
+                .map_err(anyhow::Error::msg)?;
+            let expires_at = expires_in
+                .as_deref()
+                .map(quota::parse_duration)
+                .transpose()
+                .map_err(anyhow::Error::msg)?
+                .map(|d| chrono::Utc::now() + d)
+                .map(crate::domain::time::format);
+            let options = db::keys::KeyOptions {
+                rate,
+                expires_at: expires_at.clone(),
+            };
+            let key = {
+                let name = name.clone();
+                pool.write_blocking(move |conn| {
+                    db::keys::create_with(conn, &name, scope, &options)
+                })?
+            };
+            eprintln!(
+                "created key '{name}' with scope {scope}, rate {}, expires {}; it is shown only once:",
+                rate.map_or_else(|| "default".to_string(), |r| r.to_string()),
+                expires_at.as_deref().unwrap_or("never"),
+            );
+            println!("{key}");
+        }
+        KeysAction::List => {
+            println!(
+                "{:<24} {:<10} {:<6} {:<10} {:<28} {:<28} {:<28} revoked",
+                "name", "prefix", "scope", "rate", "created", "last used", "expires"
+            );
+            let mut conn = pool.get()?;
+            let listed = db::keys::list(&mut conn)?;
+            for k in listed {
+                let rate = match (k.rate_limit, k.rate_window_secs) {
+                    (Some(l), Some(w)) if l > 0 && w > 0 => quota::Rate {
+                        limit: l as u32,
+                        window_secs: w as u32,
+                    }
+                    .to_string(),
+                    _ => "default".into(),
+                };
+                println!(
+                    "{:<24} {:<10} {:<6} {:<10} {:<28} {:<28} {:<28} {}",
+                    k.name,
+                    k.prefix,
+                    k.scope,
+                    rate,
+                    k.created_at,
+                    k.last_used_at.unwrap_or_else(|| "-".into()),
+                    k.expires_at.unwrap_or_else(|| "never".into()),
+                    k.revoked_at.unwrap_or_else(|| "-".into())
+                );
+            }
+        }
+        KeysAction::Revoke { name } => {
+            anyhow::ensure!(
+                {
+                    let name = name.clone();
+                    pool.write_blocking(move |conn| Ok(db::keys::revoke(conn, &name)?))?
+                },
+                "no active key is named '{name}'"
+            );
+            eprintln!("revoked key '{name}'");
+        }
+    }
+    Ok(())
+}

@@ -1,4 +1,5 @@
-//! The command line: `serve` (default), `migrate`, `keys`, `openapi`.
+//! The command line's shape (clap): `serve` (default), `migrate`, `keys`, `openapi`,
+//! `backup`, `export`, `import`, `seed-demo`. What each does is in `commands`.
 
 use clap::{Parser, Subcommand};
 

@@ -1,10 +1,12 @@
 //! newsdesk — a headless JSON REST API for news articles.
 //!
-//! Layout: `config` reads the environment; `app` builds the one actix App that `serve`
-//! and the tests use; `routes` is the route table; `openapi` frames the generated spec;
-//! `handlers/` hold one file per resource; `wire/` the JSON shapes; `domain/` the pure
-//! rules (slugs, markdown, visibility, validation); `db/` everything that speaks SQL;
-//! `http/` extractors and response helpers; `error` the one problem+json mapping.
+//! Layers, bottom first; each uses only those below it (`tests/api/architecture.rs`):
+//! `domain` (pure rules and their own types) ← `config` ← `db` (the store: all SQL, one
+//! writer, `StoreError`) ← `wire` (JSON shapes and schemas) ← `error` (problem+json, the
+//! mapping of store errors) ← `runtime` (in-memory state: kept responses, view buffer,
+//! quotas, metrics) ← `state` (`AppState`) ← `http` (extractors, conditional requests,
+//! the response cache) ← `handlers` (one file per resource) ← `app`, `routes`, `openapi`
+//! ← `serve`, `jobs`, `seed`, `cli`, `commands`.
 
 pub mod app;
 pub mod cli;

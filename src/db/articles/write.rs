@@ -1,5 +1,6 @@
-//! Writing articles: each change in one immediate transaction, with its tags, authors,
-//! former slugs and translation links.
+//! Writing articles: each change all or nothing (it runs as one write of the writer, in
+//! its own savepoint), with its tags, authors, former slugs and translation links, its
+//! change event and its revision.
 
 use diesel::prelude::*;
 

@@ -8,7 +8,7 @@ use crate::db::{self, articles::changes};
 use crate::error::ApiError;
 use crate::http::auth::Auth;
 use crate::http::conditional::{self, Validators};
-use crate::http::cursor;
+use crate::http::paging;
 use crate::http::query::Query;
 use crate::state::AppState;
 use crate::wire::change::{ChangeEvent, ChangeMeta, ChangePage};
@@ -57,17 +57,10 @@ pub async fn list_changes(
     params: Query<ChangeParams>,
 ) -> Result<HttpResponse, ApiError> {
     let p = params.into_inner();
-    let limit = p.limit.unwrap_or(100);
-    if !(1..=1000).contains(&limit) {
-        return Err(ApiError::bad_param("limit", "must be between 1 and 1000"));
-    }
+    let limit = paging::limit(p.limit, 100, 1000)?;
     let after: i32 = match &p.since {
         None => 0,
-        Some(token) => cursor::decode(token, 2)?
-            .get(1)
-            .and_then(|s| s.parse().ok())
-            .filter(|n| *n >= 0)
-            .ok_or_else(|| ApiError::bad_param("since", "not a cursor this server issued"))?,
+        Some(token) => paging::numbered("since", token, "changes")?,
     };
     let caller = auth.0.clone();
     let ((events, more), changed) = db::run(&state.pool, move |conn| {
@@ -110,7 +103,7 @@ pub async fn list_changes(
         data,
         meta: ChangeMeta {
             limit,
-            next_cursor: cursor::encode(&["changes", &last.to_string()]),
+            next_cursor: paging::encode_numbered("changes", last),
             has_more: more,
         },
     };

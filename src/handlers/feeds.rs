@@ -15,7 +15,7 @@ use crate::domain::time;
 use crate::error::ApiError;
 use crate::handlers::listing::{self, ArticleListParams};
 use crate::http::conditional::{self, Validators};
-use crate::http::cursor;
+use crate::http::paging;
 use crate::http::query::Query;
 use crate::state::AppState;
 use crate::wire::article::Article;
@@ -159,8 +159,8 @@ async fn serve_feed(
         .flatten()
         .map(|(rec, rank)| {
             let key = db::articles::ListPage::key(query.sort, rec, *rank);
-            let token = cursor::encode(&[query.sort.as_str(), &key, &rec.row.pk.to_string()]);
-            listing::link(&state, &req, ("cursor", &token))
+            let token = paging::encode(&[query.sort.as_str(), &key, &rec.row.pk.to_string()]);
+            paging::link(&state.config.public_url, &req, ("cursor", &token))
         });
     let now = state.now();
     let items: Vec<FeedItem> = page

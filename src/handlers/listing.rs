@@ -19,7 +19,7 @@ use crate::domain::time;
 use crate::error::{ApiError, Problem};
 use crate::http::auth::Auth;
 use crate::http::conditional::{self, Validators};
-use crate::http::cursor;
+use crate::http::paging;
 use crate::http::query::Query;
 use crate::state::AppState;
 use crate::wire::article::{Article, ArticleList, PageMeta};
@@ -130,16 +130,8 @@ fn bad(param: &str) -> impl Fn(String) -> ApiError + '_ {
     move |m| ApiError::bad_param(param, m)
 }
 
-fn limit_of(limit: Option<i64>) -> Result<i64, ApiError> {
-    let limit = limit.unwrap_or(20);
-    if !(1..=100).contains(&limit) {
-        return Err(ApiError::bad_param("limit", "must be between 1 and 100"));
-    }
-    Ok(limit)
-}
-
 pub(crate) fn plan(p: ArticleListParams, caller: &Caller, shelf: Shelf) -> Result<Plan, ApiError> {
-    let limit = limit_of(p.limit)?;
+    let limit = paging::limit(p.limit, 20, 100)?;
     let mut filter = Filter::default();
     let mut terms = Vec::new();
     if let Some(q) = &p.q {
@@ -207,7 +199,7 @@ pub(crate) fn plan(p: ArticleListParams, caller: &Caller, shelf: Shelf) -> Resul
             return Err(ApiError::bad_param("page", "give either page or cursor"));
         }
         (Some(c), None) => {
-            let parts = cursor::decode(&c, 3)?;
+            let parts = paging::decode(&c, 3)?;
             let pk = parts[2]
                 .parse()
                 .map_err(|_| ApiError::bad_param("cursor", "not a cursor this server issued"))?;
@@ -239,18 +231,6 @@ pub(crate) fn plan(p: ArticleListParams, caller: &Caller, shelf: Shelf) -> Resul
         terms,
         fields,
     })
-}
-
-/// The request's query string with `cursor` and `page` replaced.
-pub(crate) fn link(state: &AppState, req: &HttpRequest, set: (&str, &str)) -> String {
-    let mut out = form_urlencoded::Serializer::new(String::new());
-    for (k, v) in form_urlencoded::parse(req.query_string().as_bytes()) {
-        if k != "cursor" && k != "page" {
-            out.append_pair(&k, &v);
-        }
-    }
-    out.append_pair(set.0, set.1);
-    format!("{}{}?{}", state.config.public_url, req.path(), out.finish())
 }
 
 /// One list item: the requested fields of the article, plus a highlighted snippet when
@@ -317,7 +297,7 @@ async fn respond(
         .flatten()
         .map(|(rec, rank)| {
             let key = db::articles::ListPage::key(q.sort, rec, *rank);
-            cursor::encode(&[q.sort.as_str(), &key, &rec.row.pk.to_string()])
+            paging::encode(&[q.sort.as_str(), &key, &rec.row.pk.to_string()])
         });
     let now = state.now();
     let data = page
@@ -351,19 +331,27 @@ async fn respond(
             if page.more {
                 links.push(format!(
                     "<{}>; rel=\"next\"",
-                    link(&state, &req, ("page", &(n + 1).to_string()))
+                    paging::link(
+                        &state.config.public_url,
+                        &req,
+                        ("page", &(n + 1).to_string())
+                    )
                 ));
             }
             if n > 1 {
                 links.push(format!(
                     "<{}>; rel=\"prev\"",
-                    link(&state, &req, ("page", &(n - 1).to_string()))
+                    paging::link(
+                        &state.config.public_url,
+                        &req,
+                        ("page", &(n - 1).to_string())
+                    )
                 ));
             }
         }
         (None, Some(next)) => links.push(format!(
             "<{}>; rel=\"next\"",
-            link(&state, &req, ("cursor", next))
+            paging::link(&state.config.public_url, &req, ("cursor", next))
         )),
         (None, None) => {}
     }

@@ -13,6 +13,7 @@ use crate::error::{ApiError, Problem};
 use crate::handlers::listing::list_item;
 use crate::http::auth::Auth;
 use crate::http::conditional::{self, Validators};
+use crate::http::paging;
 use crate::http::query::Query;
 use crate::state::AppState;
 use crate::wire::article::{Article, ArticleList, PageMeta};
@@ -53,17 +54,6 @@ pub struct RelatedParams {
     /// How many, 1–20 (default 5).
     #[param(minimum = 1, maximum = 20, example = 5)]
     pub limit: Option<i64>,
-}
-
-fn limit_in(limit: Option<i64>, default: i64, max: i64) -> Result<i64, ApiError> {
-    let limit = limit.unwrap_or(default);
-    if !(1..=max).contains(&limit) {
-        return Err(ApiError::bad_param(
-            "limit",
-            format!("must be between 1 and {max}"),
-        ));
-    }
-    Ok(limit)
 }
 
 fn respond(
@@ -118,7 +108,7 @@ pub async fn list_popular_articles(
     _auth: Auth,
     params: Query<PopularParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let limit = limit_in(params.limit, 10, 100)?;
+    let limit = paging::limit(params.limit, 10, 100)?;
     let today = state.clock_now();
     let since = match params.window.unwrap_or_default() {
         Window::Day => today - Duration::hours(24),
@@ -162,7 +152,7 @@ pub async fn list_related_articles(
     id: web::Path<String>,
     params: Query<RelatedParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let limit = limit_in(params.limit, 5, 20)?;
+    let limit = paging::limit(params.limit, 5, 20)?;
     let (caller, key) = (auth.0, id.into_inner());
     let records = db::run(&state.pool, move |conn| {
         let now = db::now();

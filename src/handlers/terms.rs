@@ -18,7 +18,7 @@ use crate::handlers::listing::PageParams as ListParams;
 use crate::http::auth::Auth;
 use crate::http::conditional::{self, IfMatch, Validators};
 use crate::http::query::Query;
-use crate::http::{body, cursor};
+use crate::http::{body, paging};
 use crate::state::AppState;
 use crate::wire::article::PageMeta;
 use crate::wire::term::{Term, TermInput, TermPage, TermPatch};
@@ -54,13 +54,10 @@ async fn list(
     auth: Auth,
     params: ListParams,
 ) -> Result<HttpResponse, ApiError> {
-    let limit = params.limit.unwrap_or(20);
-    if !(1..=100).contains(&limit) {
-        return Err(ApiError::bad_param("limit", "must be between 1 and 100"));
-    }
+    let limit = paging::limit(params.limit, 20, 100)?;
     let after = params
         .cursor
-        .map(|c| cursor::decode(&c, 1))
+        .map(|c| paging::decode(&c, 1))
         .transpose()?
         .map(|mut p| p.remove(0));
     let caller = auth.0.clone();
@@ -70,7 +67,7 @@ async fn list(
     })
     .await?;
     let next_cursor = if more {
-        records.last().map(|r| cursor::encode(&[&r.slug]))
+        records.last().map(|r| paging::encode(&[&r.slug]))
     } else {
         None
     };

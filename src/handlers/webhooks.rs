@@ -14,7 +14,7 @@ use crate::error::{ApiError, FieldError, Problem};
 use crate::http::auth::Auth;
 use crate::http::body;
 use crate::http::conditional;
-use crate::http::cursor;
+use crate::http::paging;
 use crate::http::query::Query;
 use crate::state::AppState;
 use crate::wire::webhook::{
@@ -283,19 +283,12 @@ pub async fn list_webhook_deliveries(
 ) -> Result<HttpResponse, ApiError> {
     auth.require(Scope::Admin)?;
     let p = params.into_inner();
-    let limit = p.limit.unwrap_or(20);
-    if !(1..=100).contains(&limit) {
-        return Err(ApiError::bad_param("limit", "must be between 1 and 100"));
-    }
-    let before: Option<i32> = match &p.cursor {
-        None => None,
-        Some(token) => Some(
-            cursor::decode(token, 2)?
-                .get(1)
-                .and_then(|s| s.parse().ok())
-                .ok_or_else(|| ApiError::bad_param("cursor", "not a cursor this server issued"))?,
-        ),
-    };
+    let limit = paging::limit(p.limit, 20, 100)?;
+    let before = p
+        .cursor
+        .as_deref()
+        .map(|token| paging::numbered("cursor", token, "deliveries"))
+        .transpose()?;
     let id = id.into_inner();
     let (rows, more) = db::run(&state.pool, move |conn| {
         db::webhooks::deliveries(conn, &id, before, limit)
@@ -304,7 +297,7 @@ pub async fn list_webhook_deliveries(
     let next_cursor = more
         .then(|| rows.last())
         .flatten()
-        .map(|d| cursor::encode(&["deliveries", &d.pk.to_string()]));
+        .map(|d| paging::encode_numbered("deliveries", d.pk));
     let body = DeliveryPage {
         data: rows.into_iter().map(Delivery::from).collect(),
         meta: DeliveryMeta { limit, next_cursor },

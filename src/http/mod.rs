@@ -6,6 +6,6 @@ pub mod body;
 pub mod cache;
 pub mod client;
 pub mod conditional;
-pub mod cursor;
+pub mod paging;
 pub mod query;
 pub mod quota;

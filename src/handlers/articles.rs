@@ -12,10 +12,10 @@ use crate::db::{
     articles::{ArticleRecord, Found},
 };
 use crate::domain::access::{Caller, Scope};
-use crate::domain::article::{self as rules, SERVER_OWNED};
+use crate::domain::article as rules;
 use crate::error::{ApiError, Problem};
 use crate::http::auth::Auth;
-use crate::http::body;
+use crate::http::body::{self, JsonBody};
 use crate::http::conditional::{self, IfMatch};
 use crate::http::query::Query;
 use crate::state::AppState;
@@ -140,13 +140,10 @@ pub async fn get_trashed_article(
 }
 
 fn parse_input(
-    req: &HttpRequest,
-    bytes: &[u8],
+    body: &JsonBody<ArticleInput>,
     state: &AppState,
 ) -> Result<rules::ArticleDraft, ApiError> {
-    let map = body::object(req, bytes, body::JSON)?;
-    body::reject_server_owned(&map, SERVER_OWNED)?;
-    let input: ArticleInput = body::typed(Value::Object(map))?;
+    let input = body.parse()?;
     rules::validate(input, &state.config.default_language, state.clock_now())
         .map_err(ApiError::invalid)
 }
@@ -189,13 +186,12 @@ pub(crate) fn precondition(
 )]
 #[post("/articles")]
 pub async fn create_article(
-    req: HttpRequest,
     state: web::Data<AppState>,
     auth: Auth,
-    bytes: web::Bytes,
+    body: JsonBody<ArticleInput>,
 ) -> Result<HttpResponse, ApiError> {
     auth.require(Scope::Write)?;
-    let draft = parse_input(&req, &bytes, &state)?;
+    let draft = parse_input(&body, &state)?;
     let caller = auth.0.clone();
     let rec = db::write(&state.pool, move |conn| {
         db::articles::create(conn, &draft, &caller)
@@ -234,10 +230,10 @@ pub async fn replace_article(
     state: web::Data<AppState>,
     auth: Auth,
     id: web::Path<String>,
-    bytes: web::Bytes,
+    body: JsonBody<ArticleInput>,
 ) -> Result<HttpResponse, ApiError> {
     auth.require(Scope::Write)?;
-    let draft = parse_input(&req, &bytes, &state)?;
+    let draft = parse_input(&body, &state)?;
     let (caller, key, if_match) = (auth.0.clone(), id.into_inner(), IfMatch::from_request(&req));
     let rec = db::write(&state.pool, move |conn| {
         let pk = db::articles::pk_of(conn, &key)?;
@@ -280,14 +276,12 @@ pub async fn update_article(
     state: web::Data<AppState>,
     auth: Auth,
     id: web::Path<String>,
-    bytes: web::Bytes,
+    body: JsonBody<ArticlePatch>,
 ) -> Result<HttpResponse, ApiError> {
     auth.require(Scope::Write)?;
-    let patch = body::object(&req, &bytes, body::MERGE_PATCH)?;
-    body::reject_server_owned(&patch, SERVER_OWNED)?;
     // The patch's own shape: unknown members (even `{"x": null}`, which a merge would
-    // silently drop) and wrong types are 422s naming them.
-    let _: ArticlePatch = body::typed(Value::Object(patch.clone()))?;
+    // silently drop) and wrong types are 422s naming them; the object is what merges.
+    let (_, patch) = body.parse_with_object()?;
     let (caller, key, if_match) = (auth.0.clone(), id.into_inner(), IfMatch::from_request(&req));
     let language = state.config.default_language.clone();
     let rec = db::write(&state.pool, move |conn| {

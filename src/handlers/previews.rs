@@ -2,7 +2,7 @@
 //! status — to anyone holding it, without a key, and nothing else.
 
 use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use actix_web::{HttpResponse, get, post, web};
 use chrono::{Duration, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -12,7 +12,7 @@ use crate::domain::access::{Caller, Scope};
 use crate::domain::{preview, quota, time};
 use crate::error::{ApiError, Problem};
 use crate::http::auth::Auth;
-use crate::http::body;
+use crate::http::body::{Body, JsonBody};
 use crate::state::AppState;
 use crate::wire::article::Article;
 
@@ -28,6 +28,8 @@ pub struct PreviewLinkInput {
     #[schema(pattern = "^[0-9]+(s|m|min|h|d|w)$", example = "24h")]
     pub expires_in: Option<String>,
 }
+
+impl Body for PreviewLinkInput {}
 
 /// A new preview link.
 #[derive(Debug, Serialize, ToSchema)]
@@ -90,22 +92,17 @@ fn reader() -> Caller {
 )]
 #[post("/articles/{id}/preview-links")]
 pub async fn create_preview_link(
-    req: HttpRequest,
     state: web::Data<AppState>,
     auth: Auth,
     id: web::Path<String>,
-    bytes: web::Bytes,
+    body: JsonBody<PreviewLinkInput>,
 ) -> Result<HttpResponse, ApiError> {
     auth.require(Scope::Write)?;
     // No body, or JSON `null`, takes the defaults.
-    let input: PreviewLinkInput = if bytes.is_empty() || bytes.trim_ascii() == b"null" {
+    let input = if body.is_empty() {
         PreviewLinkInput::default()
     } else {
-        body::typed(serde_json::Value::Object(body::object(
-            &req,
-            &bytes,
-            body::JSON,
-        )?))?
+        body.parse()?
     };
     let lifetime = match input.expires_in.as_deref() {
         None => 86_400,

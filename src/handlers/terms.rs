@@ -4,7 +4,6 @@
 
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
-use serde_json::Value;
 
 use crate::db::{
     self,
@@ -16,9 +15,10 @@ use crate::domain::slug::is_valid_slug;
 use crate::error::{ApiError, FieldError};
 use crate::handlers::listing::PageParams as ListParams;
 use crate::http::auth::Auth;
+use crate::http::body::JsonBody;
 use crate::http::conditional::{self, IfMatch, Validators};
+use crate::http::paging;
 use crate::http::query::Query;
-use crate::http::{body, paging};
 use crate::state::AppState;
 use crate::wire::article::PageMeta;
 use crate::wire::term::{Term, TermInput, TermPage, TermPatch};
@@ -120,13 +120,12 @@ fn written(status: StatusCode, rec: TermRecord) -> HttpResponse {
 
 async fn create(
     kind: TermKind,
-    req: HttpRequest,
     state: web::Data<AppState>,
     auth: Auth,
-    bytes: web::Bytes,
+    body: JsonBody<TermInput>,
 ) -> Result<HttpResponse, ApiError> {
     auth.require(Scope::Write)?;
-    let input: TermInput = body::typed(Value::Object(body::object(&req, &bytes, body::JSON)?))?;
+    let input = body.parse()?;
     let mut errors = Vec::new();
     let (derived, name) = term_from_name(&input.name).unwrap_or_else(|m| {
         errors.push(FieldError::new("name", m));
@@ -205,14 +204,10 @@ async fn update(
     state: web::Data<AppState>,
     auth: Auth,
     slug: String,
-    bytes: web::Bytes,
+    body: JsonBody<TermPatch>,
 ) -> Result<HttpResponse, ApiError> {
     auth.require(Scope::Write)?;
-    let patch: TermPatch = body::typed(Value::Object(body::object(
-        &req,
-        &bytes,
-        body::MERGE_PATCH,
-    )?))?;
+    let patch = body.parse()?;
     let change = change_from(patch)?;
     let if_match = IfMatch::from_request(&req);
     let rec = db::write(&state.pool, move |conn| {
@@ -285,8 +280,8 @@ macro_rules! term_handlers {
             )
         )]
         #[post($collection)]
-        pub async fn $create(req: HttpRequest, state: web::Data<AppState>, auth: Auth, bytes: web::Bytes) -> Result<HttpResponse, ApiError> {
-            create($kind, req, state, auth, bytes).await
+        pub async fn $create(state: web::Data<AppState>, auth: Auth, body: JsonBody<TermInput>) -> Result<HttpResponse, ApiError> {
+            create($kind, state, auth, body).await
         }
 
         #[doc = concat!("Get one of the ", $tag, " by slug, with its count of public articles.")]
@@ -325,8 +320,8 @@ macro_rules! term_handlers {
             )
         )]
         #[patch($item)]
-        pub async fn $update(req: HttpRequest, state: web::Data<AppState>, auth: Auth, slug: web::Path<String>, bytes: web::Bytes) -> Result<HttpResponse, ApiError> {
-            update($kind, req, state, auth, slug.into_inner(), bytes).await
+        pub async fn $update(req: HttpRequest, state: web::Data<AppState>, auth: Auth, slug: web::Path<String>, body: JsonBody<TermPatch>) -> Result<HttpResponse, ApiError> {
+            update($kind, req, state, auth, slug.into_inner(), body).await
         }
 
         #[doc = concat!("Delete a", $noun, ". ", $delete_note)]

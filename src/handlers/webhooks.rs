@@ -3,7 +3,6 @@
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use serde::Deserialize;
-use serde_json::Value;
 use utoipa::IntoParams;
 
 use crate::db::{self, webhooks::Settings};
@@ -12,7 +11,7 @@ use crate::domain::article::is_web_url;
 use crate::domain::events::EventType;
 use crate::error::{ApiError, FieldError, Problem};
 use crate::http::auth::Auth;
-use crate::http::body;
+use crate::http::body::JsonBody;
 use crate::http::conditional;
 use crate::http::paging;
 use crate::http::query::Query;
@@ -115,13 +114,12 @@ pub async fn list_webhooks(
 )]
 #[post("/webhooks")]
 pub async fn create_webhook(
-    req: HttpRequest,
     state: web::Data<AppState>,
     auth: Auth,
-    bytes: web::Bytes,
+    body: JsonBody<WebhookInput>,
 ) -> Result<HttpResponse, ApiError> {
     auth.require(Scope::Admin)?;
-    let input: WebhookInput = body::typed(Value::Object(body::object(&req, &bytes, body::JSON)?))?;
+    let input = body.parse()?;
     let events = check(&input.url, &input.events).map_err(ApiError::invalid)?;
     let settings = Settings {
         url: input.url,
@@ -187,18 +185,13 @@ pub async fn get_webhook(
 )]
 #[patch("/webhooks/{id}")]
 pub async fn update_webhook(
-    req: HttpRequest,
     state: web::Data<AppState>,
     auth: Auth,
     id: web::Path<String>,
-    bytes: web::Bytes,
+    body: JsonBody<WebhookPatch>,
 ) -> Result<HttpResponse, ApiError> {
     auth.require(Scope::Admin)?;
-    let patch: WebhookPatch = body::typed(Value::Object(body::object(
-        &req,
-        &bytes,
-        body::MERGE_PATCH,
-    )?))?;
+    let patch = body.parse()?;
     let id = id.into_inner();
     let row = db::write(&state.pool, move |conn| {
         db::webhooks::update(conn, &id, |current| {

@@ -1,7 +1,16 @@
-//! JSON request bodies: media type (415), syntax (400), server-owned fields and shape
-//! (422, naming the field). Size (413) is enforced by the payload limit before this.
+//! JSON request bodies: a typed extractor ([`JsonBody`]) that checks the media type
+//! (415), the syntax (400), server-owned fields and the shape (422, naming the field).
+//! Size (413) is enforced by the payload limit before this. The body is read by the
+//! extractor but judged only when the handler asks ([`JsonBody::parse`]), after it has
+//! checked the caller's key: a request without the right key is a 401 or 403 whatever
+//! its body.
 
-use actix_web::{HttpMessage, HttpRequest};
+use std::marker::PhantomData;
+
+use actix_web::dev::Payload;
+use actix_web::web::Bytes;
+use actix_web::{FromRequest, HttpMessage, HttpRequest};
+use futures_util::future::LocalBoxFuture;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
@@ -13,7 +22,7 @@ pub const JSON: &[&str] = &["application/json"];
 pub const MERGE_PATCH: &[&str] = &["application/merge-patch+json", "application/json"];
 
 /// Checks the media type and syntax; the body must be a JSON object.
-pub fn object(
+fn object(
     req: &HttpRequest,
     body: &[u8],
     accepted: &[&str],
@@ -38,7 +47,7 @@ pub fn object(
 }
 
 /// 422 naming every server-owned field the body tries to set.
-pub fn reject_server_owned(map: &Map<String, Value>, owned: &[&str]) -> Result<(), ApiError> {
+fn reject_server_owned(map: &Map<String, Value>, owned: &[&str]) -> Result<(), ApiError> {
     let errors: Vec<FieldError> = owned
         .iter()
         .filter(|f| map.contains_key(**f))
@@ -52,7 +61,7 @@ pub fn reject_server_owned(map: &Map<String, Value>, owned: &[&str]) -> Result<(
 }
 
 /// Deserializes into `T`, naming the offending field on failure.
-pub fn typed<T: DeserializeOwned>(value: Value) -> Result<T, ApiError> {
+fn typed<T: DeserializeOwned>(value: Value) -> Result<T, ApiError> {
     shaped(value).map_err(|e| ApiError::invalid(vec![e]))
 }
 
@@ -67,4 +76,77 @@ pub fn shaped<T: DeserializeOwned>(value: Value) -> Result<T, FieldError> {
         };
         FieldError::new(field, e.into_inner().to_string())
     })
+}
+
+/// A JSON body an operation takes: which media types, which fields the server owns.
+pub trait Body: DeserializeOwned {
+    /// The media types accepted (415 otherwise).
+    const MEDIA: &'static [&'static str] = JSON;
+    /// Fields refused with 422 as "set by the server".
+    const SERVER_OWNED: &'static [&'static str] = &[];
+}
+
+impl Body for crate::wire::article::ArticleInput {
+    const SERVER_OWNED: &'static [&'static str] = crate::domain::article::SERVER_OWNED;
+}
+
+impl Body for crate::wire::article::ArticlePatch {
+    const MEDIA: &'static [&'static str] = MERGE_PATCH;
+    const SERVER_OWNED: &'static [&'static str] = crate::domain::article::SERVER_OWNED;
+}
+
+impl Body for crate::wire::term::TermInput {}
+
+impl Body for crate::wire::term::TermPatch {
+    const MEDIA: &'static [&'static str] = MERGE_PATCH;
+}
+
+impl Body for crate::wire::webhook::WebhookInput {}
+
+impl Body for crate::wire::webhook::WebhookPatch {
+    const MEDIA: &'static [&'static str] = MERGE_PATCH;
+}
+
+/// The request body as a `T`, judged when the handler asks.
+pub struct JsonBody<T> {
+    req: HttpRequest,
+    bytes: Bytes,
+    _shape: PhantomData<T>,
+}
+
+impl<T: Body> JsonBody<T> {
+    /// The body as a `T`: media type, syntax, server-owned fields, shape.
+    pub fn parse(&self) -> Result<T, ApiError> {
+        self.parse_with_object().map(|(typed, _)| typed)
+    }
+
+    /// [`Self::parse`], and the JSON object it came from (what a merge patch applies).
+    pub fn parse_with_object(&self) -> Result<(T, Map<String, Value>), ApiError> {
+        let map = object(&self.req, &self.bytes, T::MEDIA)?;
+        reject_server_owned(&map, T::SERVER_OWNED)?;
+        let typed = typed(Value::Object(map.clone()))?;
+        Ok((typed, map))
+    }
+
+    /// True when the request has no body, or JSON `null`.
+    pub fn is_empty(&self) -> bool {
+        self.bytes.trim_ascii().is_empty() || self.bytes.trim_ascii() == b"null"
+    }
+}
+
+impl<T: 'static> FromRequest for JsonBody<T> {
+    type Error = actix_web::Error;
+    type Future = LocalBoxFuture<'static, Result<Self, actix_web::Error>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let bytes = Bytes::from_request(req, payload);
+        let req = req.clone();
+        Box::pin(async move {
+            Ok(Self {
+                req,
+                bytes: bytes.await?,
+                _shape: PhantomData,
+            })
+        })
+    }
 }

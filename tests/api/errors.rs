@@ -322,3 +322,21 @@ async fn an_empty_cursor_is_the_first_page() {
     }
     app.get("/v1/tags?cursor=", None).await.assert_status(200);
 }
+
+#[actix_web::test]
+async fn a_body_is_judged_only_after_the_key() {
+    let app = TestApp::spawn().await;
+    for (key, want) in [
+        (None, 401),
+        (Some(app.read_key()), 403),
+        (Some(app.write_key()), 415),
+    ] {
+        let res = app
+            .request(Method::POST, "/v1/articles")
+            .key(key)
+            .body("text/plain", "not json")
+            .send()
+            .await;
+        res.assert_status(want);
+    }
+}

@@ -4,9 +4,8 @@ use actix_web::{HttpRequest, HttpResponse, http::Method};
 use utoipa_actix_web::{scope, service_config::ServiceConfig};
 
 use crate::error::ApiError;
-use crate::handlers::{
-    articles, changes, feeds, listing, ops, previews, rankings, revisions, terms, webhooks,
-};
+use crate::handlers::articles::{list, previews, rankings, read, revisions, views, write};
+use crate::handlers::{changes, feeds, ops, terms, webhooks};
 
 /// Every documented route; registering a handler here is what documents it.
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -15,24 +14,24 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(ops::metrics)
         .service(
             scope::scope("/v1")
-                .service(listing::list_articles)
-                .service(articles::create_article)
+                .service(list::list_articles)
+                .service(write::create_article)
                 // before /articles/{id}, which would take "popular" for a slug
                 .service(rankings::list_popular_articles)
-                .service(articles::get_article)
-                .service(articles::replace_article)
-                .service(articles::update_article)
-                .service(articles::delete_article)
-                .service(articles::restore_article)
-                .service(articles::count_article_view)
+                .service(read::get_article)
+                .service(write::replace_article)
+                .service(write::update_article)
+                .service(write::delete_article)
+                .service(write::restore_article)
+                .service(views::count_article_view)
                 .service(rankings::list_related_articles)
                 .service(revisions::list_revisions)
                 .service(revisions::get_revision)
                 .service(revisions::restore_revision)
                 .service(previews::create_preview_link)
                 .service(previews::get_preview)
-                .service(listing::list_trash)
-                .service(articles::get_trashed_article)
+                .service(list::list_trash)
+                .service(read::get_trashed_article)
                 .service(terms::list_tags)
                 .service(terms::create_tag)
                 .service(terms::get_tag)

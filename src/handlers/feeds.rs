@@ -13,7 +13,7 @@ use crate::domain::access::Caller;
 use crate::domain::links;
 use crate::domain::time;
 use crate::error::ApiError;
-use crate::handlers::listing::{self, ArticleListParams};
+use crate::handlers::articles::list::{self, ArticleListParams};
 use crate::http::conditional::{self, Validators};
 use crate::http::paging;
 use crate::http::query::Query;
@@ -121,7 +121,7 @@ async fn serve_feed(
     format: Format,
 ) -> Result<HttpResponse, ApiError> {
     let config = &state.config;
-    let plan = listing::plan(
+    let plan = list::plan(
         ArticleListParams {
             tag: params.tag.clone(),
             author: params.author.clone(),

@@ -13,7 +13,7 @@ use crate::domain::access::Scope;
 use crate::domain::article::{TextRule, check_text, term_from_name};
 use crate::domain::slug::is_valid_slug;
 use crate::error::{ApiError, FieldError};
-use crate::handlers::listing::PageParams as ListParams;
+use crate::handlers::articles::list::PageParams as ListParams;
 use crate::http::auth::Auth;
 use crate::http::body::JsonBody;
 use crate::http::conditional::{self, IfMatch, Validators};

@@ -1,22 +1,20 @@
-//! Article endpoints: read (list, one, trash) and write (create, replace, patch, trash,
-//! restore, purge), plus the view counter.
+//! Changes to an article: create, replace (PUT), merge patch, delete (trash or purge),
+//! restore — each one write through the store's writer, guarded by `If-Match`.
 
 use actix_web::http::{StatusCode, header};
-use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, put, web};
+use actix_web::{HttpRequest, HttpResponse, delete, patch, post, put, web};
 use serde::Deserialize;
 use serde_json::Value;
 use utoipa::IntoParams;
 
-use crate::db::{
-    self, StoreError,
-    articles::{ArticleRecord, Found},
-};
-use crate::domain::access::{Caller, Scope};
+use super::{location, now, parse_input, precondition, written};
+use crate::db::{self, StoreError};
+use crate::domain::access::Scope;
 use crate::domain::article as rules;
 use crate::error::{ApiError, Problem};
 use crate::http::auth::Auth;
 use crate::http::body::{self, JsonBody};
-use crate::http::conditional::{self, IfMatch};
+use crate::http::conditional::IfMatch;
 use crate::http::query::Query;
 use crate::state::AppState;
 use crate::wire::article::{Article, ArticleInput, ArticlePatch};
@@ -28,143 +26,6 @@ use crate::wire::article::{Article, ArticleInput, ArticlePatch};
 pub struct DeleteParams {
     /// `true` deletes for good instead of moving to the trash; needs an admin key.
     pub permanent: Option<bool>,
-}
-
-/// Now, inside store work (a reader or the writer): by the store's clock.
-fn now() -> String {
-    db::now()
-}
-
-fn location(state: &AppState, id: &str) -> String {
-    format!("{}/v1/articles/{id}", state.config.public_url)
-}
-
-pub(super) fn respond_article(
-    req: &HttpRequest,
-    state: &AppState,
-    caller: &Caller,
-    rec: ArticleRecord,
-) -> HttpResponse {
-    let article = Article::from_record(rec, &state.now());
-    let cache = conditional::cache_control(caller, &state.config);
-    conditional::respond(req, &article.validators(), &cache, &article)
-}
-
-/// Get one article by id or slug.
-///
-/// A former slug answers 301 to the current one. Trashed articles are not here (see
-/// `/v1/trash/{id}`); unpublished ones need a key with scope `read`.
-#[utoipa::path(
-    tag = "articles",
-    params(
-        ("id" = String, Path, description = "The article's id, current slug or a former slug.", example = "ukrainian-world-congress-marks-unity-day"),
-        ("If-None-Match" = Option<String>, Header, description = "ETag of a cached copy; 304 when current."),
-        ("If-Modified-Since" = Option<String>, Header, description = "HTTP date of a cached copy; 304 when not modified since.")
-    ),
-    security((), ("bearer" = [])),
-    responses(
-        (status = 200, description = "The article.", body = Article,
-            headers(("ETag" = String, description = "`\"v{version}-{hash}\"`; send it as If-Match when writing."),
-                    ("Last-Modified" = String, description = "`updated_at` as an HTTP date."),
-                    ("Cache-Control" = String, description = "`public, max-age, stale-while-revalidate` without a key, `private` with one."))),
-        (status = 301, description = "A former slug; `Location` holds the current address.",
-            headers(("Location" = String, description = "The article's current URL."))),
-        (status = 304, description = "The cached copy is current."),
-        (status = 404, description = "No article the caller may see has this id or slug.", body = Problem, content_type = "application/problem+json")
-    )
-)]
-#[get("/articles/{id}")]
-pub async fn get_article(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    auth: Auth,
-    id: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
-    let caller = auth.0.clone();
-    let key = id.into_inner();
-    match db::run(&state.pool, move |conn| {
-        db::articles::find(conn, &caller, &key, &now())
-    })
-    .await?
-    {
-        Found::Moved(slug) => Ok(HttpResponse::MovedPermanently()
-            .insert_header((header::LOCATION, location(&state, &slug)))
-            // Short-lived (a slug can be renamed back) and private for keyed callers,
-            // who may be redirected to a draft's slug.
-            .insert_header((header::CACHE_CONTROL, redirect_cache(&auth.0)))
-            .insert_header((header::VARY, "Authorization"))
-            .finish()),
-        Found::Article(rec) => Ok(respond_article(&req, &state, &auth.0, *rec)),
-    }
-}
-
-fn redirect_cache(caller: &Caller) -> &'static str {
-    if caller.sees_unpublished() {
-        "private, no-cache"
-    } else {
-        "public, max-age=300"
-    }
-}
-
-/// Get one trashed article by id or slug.
-#[utoipa::path(
-    tag = "articles",
-    params(("id" = String, Path, description = "The article's id or slug.")),
-    security(("bearer" = [])),
-    responses(
-        (status = 200, description = "The trashed article.", body = Article,
-            headers(("ETag" = String, description = "Validator; send it as If-Match to restore."))),
-        (status = 404, description = "No trashed article has this id or slug.", body = Problem, content_type = "application/problem+json")
-    )
-)]
-#[get("/trash/{id}")]
-pub async fn get_trashed_article(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    auth: Auth,
-    id: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
-    auth.require(Scope::Read)?;
-    let caller = auth.0.clone();
-    let key = id.into_inner();
-    let rec = db::run(&state.pool, move |conn| {
-        let pk = db::articles::pk_of(conn, &key)?;
-        let rec = db::articles::load_by_pk(conn, &caller, pk, &now())?;
-        match rec.row.deleted_at {
-            Some(_) => Ok(rec),
-            None => Err(StoreError::not_found("trashed article", key)),
-        }
-    })
-    .await?;
-    Ok(respond_article(&req, &state, &auth.0, rec))
-}
-
-fn parse_input(
-    body: &JsonBody<ArticleInput>,
-    state: &AppState,
-) -> Result<rules::ArticleDraft, ApiError> {
-    let input = body.parse()?;
-    rules::validate(input, &state.config.default_language, state.clock_now())
-        .map_err(ApiError::invalid)
-}
-
-pub(crate) fn written(state: &AppState, status: StatusCode, rec: ArticleRecord) -> HttpResponse {
-    let article = Article::from_record(rec, &state.now());
-    conditional::written(status, &article.validators()).json(article)
-}
-
-/// Checks `If-Match` against the stored article, inside the write transaction.
-pub(crate) fn precondition(
-    if_match: &IfMatch,
-    conn: &mut diesel::SqliteConnection,
-    caller: &Caller,
-    pk: i32,
-) -> Result<(), StoreError> {
-    if !if_match.is_present() {
-        return Ok(());
-    }
-    let current = db::articles::load_by_pk(conn, caller, pk, &now())?;
-    if_match.check_stored(&Article::from_record(current, &now()).validators().etag)
 }
 
 /// Create an article.
@@ -386,54 +247,4 @@ pub async fn restore_article(
     })
     .await?;
     Ok(written(&state, StatusCode::OK, rec))
-}
-
-/// Count one view of an article.
-///
-/// One view per client (a key, or an address) per article per
-/// `NEWSDESK_VIEW_WINDOW_SECS` (30 minutes) counts; repeats answer 204 too but count
-/// nothing. Views are buffered in memory and written in batches (about once a second),
-/// so `view_count` catches up within seconds; none is lost on a clean shutdown.
-#[utoipa::path(
-    tag = "articles",
-    params(("id" = String, Path, description = "The article's id or current slug.")),
-    security((), ("bearer" = [])),
-    responses(
-        (status = 204, description = "Counted."),
-        (status = 404, description = "No article the caller may see has this id or slug.", body = Problem, content_type = "application/problem+json")
-    )
-)]
-#[post("/articles/{id}/views")]
-pub async fn count_article_view(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    auth: Auth,
-    id: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
-    let (caller, key) = (auth.0.clone(), id.into_inner());
-    // One view per client per article per window: a key by its name, anyone else by
-    // address.
-    let client = match &auth.0 {
-        Caller::Key { name, .. } => format!("key:{name}"),
-        Caller::Public => format!(
-            "ip:{}",
-            crate::http::client::address(&req, &state.config.trusted_proxies)
-        ),
-    };
-    let found = db::run(&state.pool, move |conn| {
-        db::articles::find(conn, &caller, &key, &now())
-    })
-    .await?;
-    match found {
-        Found::Article(rec) => {
-            let window = std::time::Duration::from_secs(state.config.view_window_secs);
-            state.views.record_once(&client, &rec.row.id, window);
-        }
-        Found::Moved(_) => {
-            return Err(ApiError::NotFound(
-                "Count views at the article's current slug or id.".into(),
-            ));
-        }
-    }
-    Ok(HttpResponse::NoContent().finish())
 }

@@ -10,7 +10,7 @@ use crate::domain::access::Caller;
 use crate::domain::listing::default_fields;
 use crate::domain::search;
 use crate::error::{ApiError, Problem};
-use crate::handlers::listing::list_item;
+use crate::handlers::articles::list::list_item;
 use crate::http::auth::Auth;
 use crate::http::conditional::{self, Validators};
 use crate::http::paging;

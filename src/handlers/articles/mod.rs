@@ -1,0 +1,72 @@
+//! Article endpoints, by what they do: one article (`read`), changes to it (`write`),
+//! lists, search and the trash (`list`), most read and related (`rankings`), its
+//! revisions (`revisions`), preview links (`previews`) and the view counter (`views`).
+//! What several of them answer with is here.
+
+pub mod list;
+pub mod previews;
+pub mod rankings;
+pub mod read;
+pub mod revisions;
+pub mod views;
+pub mod write;
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse};
+
+use crate::db::{self, StoreError, articles::ArticleRecord};
+use crate::domain::access::Caller;
+use crate::domain::article as rules;
+use crate::error::ApiError;
+use crate::http::body::JsonBody;
+use crate::http::conditional::{self, IfMatch};
+use crate::state::AppState;
+use crate::wire::article::{Article, ArticleInput};
+
+/// Now, inside store work (a reader or the writer): by the store's clock.
+pub(crate) fn now() -> String {
+    db::now()
+}
+
+pub(crate) fn location(state: &AppState, id: &str) -> String {
+    format!("{}/v1/articles/{id}", state.config.public_url)
+}
+
+pub(crate) fn respond_article(
+    req: &HttpRequest,
+    state: &AppState,
+    caller: &Caller,
+    rec: ArticleRecord,
+) -> HttpResponse {
+    let article = Article::from_record(rec, &state.now());
+    let cache = conditional::cache_control(caller, &state.config);
+    conditional::respond(req, &article.validators(), &cache, &article)
+}
+
+pub(crate) fn parse_input(
+    body: &JsonBody<ArticleInput>,
+    state: &AppState,
+) -> Result<rules::ArticleDraft, ApiError> {
+    let input = body.parse()?;
+    rules::validate(input, &state.config.default_language, state.clock_now())
+        .map_err(ApiError::invalid)
+}
+
+pub(crate) fn written(state: &AppState, status: StatusCode, rec: ArticleRecord) -> HttpResponse {
+    let article = Article::from_record(rec, &state.now());
+    conditional::written(status, &article.validators()).json(article)
+}
+
+/// Checks `If-Match` against the stored article, inside the write transaction.
+pub(crate) fn precondition(
+    if_match: &IfMatch,
+    conn: &mut diesel::SqliteConnection,
+    caller: &Caller,
+    pk: i32,
+) -> Result<(), StoreError> {
+    if !if_match.is_present() {
+        return Ok(());
+    }
+    let current = db::articles::load_by_pk(conn, caller, pk, &now())?;
+    if_match.check_stored(&Article::from_record(current, &now()).validators().etag)
+}

@@ -1,0 +1,60 @@
+//! The view counter: one counted view per client per article per window, buffered.
+
+use actix_web::{HttpRequest, HttpResponse, post, web};
+
+use super::now;
+use crate::db::{self, articles::Found};
+use crate::domain::access::Caller;
+use crate::error::{ApiError, Problem};
+use crate::http::auth::Auth;
+use crate::state::AppState;
+
+/// Count one view of an article.
+///
+/// One view per client (a key, or an address) per article per
+/// `NEWSDESK_VIEW_WINDOW_SECS` (30 minutes) counts; repeats answer 204 too but count
+/// nothing. Views are buffered in memory and written in batches (about once a second),
+/// so `view_count` catches up within seconds; none is lost on a clean shutdown.
+#[utoipa::path(
+    tag = "articles",
+    params(("id" = String, Path, description = "The article's id or current slug.")),
+    security((), ("bearer" = [])),
+    responses(
+        (status = 204, description = "Counted."),
+        (status = 404, description = "No article the caller may see has this id or slug.", body = Problem, content_type = "application/problem+json")
+    )
+)]
+#[post("/articles/{id}/views")]
+pub async fn count_article_view(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    auth: Auth,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let (caller, key) = (auth.0.clone(), id.into_inner());
+    // One view per client per article per window: a key by its name, anyone else by
+    // address.
+    let client = match &auth.0 {
+        Caller::Key { name, .. } => format!("key:{name}"),
+        Caller::Public => format!(
+            "ip:{}",
+            crate::http::client::address(&req, &state.config.trusted_proxies)
+        ),
+    };
+    let found = db::run(&state.pool, move |conn| {
+        db::articles::find(conn, &caller, &key, &now())
+    })
+    .await?;
+    match found {
+        Found::Article(rec) => {
+            let window = std::time::Duration::from_secs(state.config.view_window_secs);
+            state.views.record_once(&client, &rec.row.id, window);
+        }
+        Found::Moved(_) => {
+            return Err(ApiError::NotFound(
+                "Count views at the article's current slug or id.".into(),
+            ));
+        }
+    }
+    Ok(HttpResponse::NoContent().finish())
+}

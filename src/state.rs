@@ -20,8 +20,6 @@ pub struct AppState {
     pub metrics: crate::runtime::metrics::Metrics,
     /// Route patterns by path, for metrics and logs.
     pub routes: Arc<crate::runtime::metrics::RoutePatterns>,
-    /// List totals, valid until the store changes.
-    pub counts: Arc<crate::runtime::cache::CountCache>,
     /// Request quotas per client.
     pub limits: Arc<crate::runtime::quotas::Limiter>,
     /// Serialized public responses until the store changes.
@@ -45,7 +43,6 @@ impl AppState {
             config: Arc::new(config),
             views: Arc::new(ViewBuffer::default()),
             responses,
-            counts: Arc::new(crate::runtime::cache::CountCache::default()),
             limits: Arc::new(crate::runtime::quotas::Limiter::default()),
             preview_secret: Arc::new(std::sync::OnceLock::new()),
             metrics,

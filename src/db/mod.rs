@@ -44,6 +44,7 @@ pub struct DbPool {
     readers: Pool<ConnectionManager<SqliteConnection>>,
     writer: Arc<writer::Writer>,
     clock: Clock,
+    counts: Arc<articles::CountCache>,
 }
 
 impl std::ops::Deref for DbPool {
@@ -56,6 +57,11 @@ impl DbPool {
     /// The clock the store goes by ([`now`] inside its work). Tests advance it.
     pub fn clock(&self) -> &Clock {
         &self.clock
+    }
+
+    /// List totals kept until the store changes (see [`articles::list_counted`]).
+    pub fn counts(&self) -> &articles::CountCache {
+        &self.counts
     }
 
     /// Starts the writer thread (a second call does nothing). `serve`, every command
@@ -212,6 +218,7 @@ fn build_pool(database_url: &str, pool_size: u32, log: Option<SqlLog>) -> anyhow
             clock.clone(),
         )),
         clock,
+        counts: Arc::default(),
     })
 }
 

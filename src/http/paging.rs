@@ -52,6 +52,33 @@ pub fn link(public_url: &str, req: &actix_web::HttpRequest, set: (&str, &str)) -
     format!("{public_url}{}?{}", req.path(), out.finish())
 }
 
+/// The `Link` header of a page (RFC 8288): `next` (and `prev` for numbered pages).
+/// `page` is the number of a numbered page, `next_cursor` the next page's cursor.
+pub fn links(
+    public_url: &str,
+    req: &actix_web::HttpRequest,
+    page: Option<i64>,
+    more: bool,
+    next_cursor: Option<&str>,
+) -> Option<String> {
+    let to =
+        |set: (&str, &str), rel: &str| format!("<{}>; rel=\"{rel}\"", link(public_url, req, set));
+    let mut out = Vec::new();
+    match (page, next_cursor) {
+        (Some(n), _) => {
+            if more {
+                out.push(to(("page", &(n + 1).to_string()), "next"));
+            }
+            if n > 1 {
+                out.push(to(("page", &(n - 1).to_string()), "prev"));
+            }
+        }
+        (None, Some(next)) => out.push(to(("cursor", next), "next")),
+        (None, None) => {}
+    }
+    (!out.is_empty()).then(|| out.join(", "))
+}
+
 fn checksum(payload: &str) -> String {
     hex::encode(&Sha256::digest(payload.as_bytes())[..6])
 }

@@ -1,5 +1,5 @@
-//! In-memory caches with exact invalidation: each entry remembers the store's change
-//! time it was computed at, and counts only while that time is still current.
+//! Kept public responses with exact invalidation: each entry counts only while the
+//! generation it was computed at is current.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
@@ -8,35 +8,6 @@ use std::sync::{Arc, Mutex, RwLock};
 use actix_web::http::StatusCode;
 use actix_web::http::header::HeaderMap;
 use actix_web::web::Bytes;
-
-/// Most entries kept; past it the cache starts afresh (a cheap bound, no LRU needed).
-const MAX_ENTRIES: usize = 10_000;
-
-/// List totals by query shape.
-#[derive(Debug, Default)]
-pub struct CountCache {
-    entries: Mutex<HashMap<String, (Option<String>, i64)>>,
-}
-
-impl CountCache {
-    /// The total cached for `key`, if it was computed at the store change `changed`.
-    pub fn get(&self, key: &str, changed: Option<&str>) -> Option<i64> {
-        let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
-        entries
-            .get(key)
-            .filter(|(at, _)| at.as_deref() == changed)
-            .map(|(_, n)| *n)
-    }
-
-    /// Remembers a total computed at the store change `changed`.
-    pub fn put(&self, key: String, changed: Option<String>, total: i64) {
-        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
-        if entries.len() >= MAX_ENTRIES && !entries.contains_key(&key) {
-            entries.clear();
-        }
-        entries.insert(key, (changed, total));
-    }
-}
 
 /// A public response kept whole: status, headers, body.
 #[derive(Debug)]
@@ -301,14 +272,5 @@ mod tests {
             Bytes::from("y"),
         );
         assert!(c.get("k").is_none(), "a publication time passed");
-    }
-
-    #[test]
-    fn an_entry_counts_only_at_its_change_time() {
-        let c = CountCache::default();
-        c.put("k".into(), Some("t1".into()), 5);
-        assert_eq!(c.get("k", Some("t1")), Some(5));
-        assert_eq!(c.get("k", Some("t2")), None);
-        assert_eq!(c.get("other", Some("t1")), None);
     }
 }

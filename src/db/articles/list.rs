@@ -304,6 +304,55 @@ fn bad_cursor() -> StoreError {
     StoreError::BadCursor
 }
 
+/// Most totals kept; past it the cache starts afresh.
+const MAX_COUNTS: usize = 10_000;
+
+/// List totals by query shape, each valid while the store change time it was counted
+/// at is current: a count over 100,000 rows is the slow part of a list. Kept by the
+/// pool ([`crate::db::DbPool::counts`]).
+#[derive(Debug, Default)]
+pub struct CountCache {
+    entries: std::sync::Mutex<std::collections::HashMap<String, (Option<String>, i64)>>,
+}
+
+impl CountCache {
+    /// The total cached for `key`, if it was computed at the store change `changed`.
+    pub fn get(&self, key: &str, changed: Option<&str>) -> Option<i64> {
+        let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        entries
+            .get(key)
+            .filter(|(at, _)| at.as_deref() == changed)
+            .map(|(_, n)| *n)
+    }
+
+    /// Remembers a total computed at the store change `changed`.
+    pub fn put(&self, key: String, changed: Option<String>, total: i64) {
+        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        if entries.len() >= MAX_COUNTS && !entries.contains_key(&key) {
+            entries.clear();
+        }
+        entries.insert(key, (changed, total));
+    }
+}
+
+/// Runs a list query for `caller` at `now`, its total from `counts` when the store has
+/// not changed since it was counted; returns the page and the store's change time.
+pub fn list_counted(
+    conn: &mut SqliteConnection,
+    counts: &CountCache,
+    caller: &Caller,
+    q: &ListQuery,
+    now: &str,
+) -> Result<(ListPage, Option<String>), StoreError> {
+    let changed = crate::db::last_change(conn, now)?;
+    let key = format!("{}|{:?}|{:?}", caller.sees_unpublished(), q.shelf, q.filter);
+    let mut q = q.clone();
+    q.known_total = counts.get(&key, changed.as_deref());
+    let page = list(conn, caller, &q, now)?;
+    counts.put(key, changed.clone(), page.total);
+    Ok((page, changed))
+}
+
 /// Runs a list query for `caller`.
 pub fn list(
     conn: &mut SqliteConnection,
@@ -379,4 +428,18 @@ pub fn list(
     let records = assemble(conn, caller, rows, now)?;
     let items = records.into_iter().zip(ranks).collect();
     Ok(ListPage { items, more, total })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_entry_counts_only_at_its_change_time() {
+        let c = CountCache::default();
+        c.put("k".into(), Some("t1".into()), 5);
+        assert_eq!(c.get("k", Some("t1")), Some(5));
+        assert_eq!(c.get("k", Some("t2")), None);
+        assert_eq!(c.get("other", Some("t1")), None);
+    }
 }

@@ -9,7 +9,7 @@ pub mod revisions;
 pub mod sitemap;
 mod write;
 
-pub use list::{Filter, ListPage, ListQuery, Position, Shelf, list};
+pub use list::{CountCache, Filter, ListPage, ListQuery, Position, Shelf, list, list_counted};
 pub use rankings::{popular, related};
 pub use read::{ArticleRecord, Found, find, load_by_pk, pk_of, pk_of_id};
 pub use write::{add_views, create, purge, restore, trash, update};

@@ -272,22 +272,9 @@ async fn respond(
     caller: Caller,
     plan: Plan,
 ) -> Result<HttpResponse, ApiError> {
-    let (mut query, c, counts) = (plan.query.clone(), caller.clone(), state.counts.clone());
+    let (query, c, pool) = (plan.query.clone(), caller.clone(), state.pool.clone());
     let (page, changed) = db::run(&state.pool, move |conn| {
-        let now = db::now();
-        let changed = db::last_change(conn, &now)?;
-        // Totals are cached until the store changes (or a scheduled article goes live,
-        // which moves `changed` too); a count over 100,000 rows is the slow part of a list.
-        let key = format!(
-            "{}|{:?}|{:?}",
-            c.sees_unpublished(),
-            query.shelf,
-            query.filter
-        );
-        query.known_total = counts.get(&key, changed.as_deref());
-        let page = db::articles::list(conn, &c, &query, &now)?;
-        counts.put(key, changed.clone(), page.total);
-        Ok((page, changed))
+        db::articles::list_counted(conn, pool.counts(), &c, &query, &db::now())
     })
     .await?;
     let q = &plan.query;
@@ -299,18 +286,22 @@ async fn respond(
             let key = db::articles::ListPage::key(q.sort, rec, *rank);
             paging::encode(&[q.sort.as_str(), &key, &rec.row.pk.to_string()])
         });
-    let now = state.now();
-    let data = page
-        .items
-        .into_iter()
-        .map(|(rec, _)| list_item(Article::from_record(rec, &now), &plan.fields, &plan.terms))
-        .collect();
     let page_number = match q.position {
         Position::Page(n) => Some(n),
         _ => None,
     };
+    let links = paging::links(
+        &state.config.public_url,
+        &req,
+        page_number,
+        page.more,
+        next_cursor.as_deref(),
+    );
+    let now = state.now();
     let body = ArticleList {
-        data,
+        data: (page.items.into_iter())
+            .map(|(rec, _)| list_item(Article::from_record(rec, &now), &plan.fields, &plan.terms))
+            .collect(),
         meta: PageMeta {
             limit: q.limit,
             next_cursor,
@@ -325,39 +316,7 @@ async fn respond(
     };
     let cache = conditional::cache_control(&caller, &state.config);
     let mut res = conditional::respond(&req, &v, &cache, &body);
-    let mut links = Vec::new();
-    match (page_number, &body.meta.next_cursor) {
-        (Some(n), _) => {
-            if page.more {
-                links.push(format!(
-                    "<{}>; rel=\"next\"",
-                    paging::link(
-                        &state.config.public_url,
-                        &req,
-                        ("page", &(n + 1).to_string())
-                    )
-                ));
-            }
-            if n > 1 {
-                links.push(format!(
-                    "<{}>; rel=\"prev\"",
-                    paging::link(
-                        &state.config.public_url,
-                        &req,
-                        ("page", &(n - 1).to_string())
-                    )
-                ));
-            }
-        }
-        (None, Some(next)) => links.push(format!(
-            "<{}>; rel=\"next\"",
-            paging::link(&state.config.public_url, &req, ("cursor", next))
-        )),
-        (None, None) => {}
-    }
-    if !links.is_empty()
-        && let Ok(v) = HeaderValue::from_str(&links.join(", "))
-    {
+    if let Some(v) = links.and_then(|l| HeaderValue::from_str(&l).ok()) {
         res.headers_mut().insert(header::LINK, v);
     }
     Ok(res)

@@ -118,6 +118,11 @@ pub const LINE_PATTERN: &str = r"^[^\x00-\x1f\x7f]*$";
 pub const NAME_PATTERN: &str = r"^[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f][^\x00-\x1f\x7f]*$";
 /// Schema pattern of a multi-line text: tabs and line breaks allowed.
 pub const TEXT_PATTERN: &str = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$";
+/// Schema pattern of a web address ([`is_web_url`] checks the rest: it parses, has a
+/// host, is at most [`MAX_URL`] long).
+pub const URL_PATTERN: &str = r"^https?://[^\s/?#]+[^\s]*$";
+/// Schema pattern of a language tag ([`is_language_tag`]).
+pub const LANGUAGE_PATTERN: &str = "^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$";
 
 /// How a text field is checked; each mirrors one of the patterns above.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

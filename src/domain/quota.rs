@@ -51,6 +51,9 @@ pub fn parse_optional_rate(s: &str) -> Result<Option<Rate>, String> {
     }
 }
 
+/// Schema pattern of a duration ([`parse_duration`]).
+pub const DURATION_PATTERN: &str = "^[0-9]+(s|m|min|h|d|w)$";
+
 /// Parses `30s`, `15m`, `12h`, `90d` or `2w`.
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
     let bad = || format!("'{s}' is not a duration such as 30s, 12h or 90d");

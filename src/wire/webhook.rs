@@ -90,7 +90,7 @@ pub struct WebhookInput {
     /// characters.
     #[schema(
         max_length = 2000,
-        pattern = r"^https?://\S+$",
+        pattern = r"^https?://[^\s/?#]+[^\s]*$",
         example = "https://partner.example.org/hooks/newsdesk"
     )]
     pub url: String,
@@ -116,7 +116,7 @@ fn yes() -> bool {
 #[schema(example = json!({"active": false}))]
 pub struct WebhookPatch {
     /// New URL.
-    #[schema(max_length = 2000, pattern = r"^https?://\S+$")]
+    #[schema(max_length = 2000, pattern = r"^https?://[^\s/?#]+[^\s]*$")]
     pub url: Option<String>,
     /// New event types.
     #[schema(min_items = 1)]

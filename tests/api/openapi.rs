@@ -218,3 +218,33 @@ async fn tag_and_author_items_say_what_validation_says() {
         .await
         .assert_status(422);
 }
+
+#[actix_web::test]
+async fn every_pattern_in_the_spec_is_one_the_domain_states() {
+    fn patterns(v: &Value, out: &mut Vec<String>) {
+        match v {
+            Value::Object(m) => {
+                for (k, x) in m {
+                    match (k.as_str(), x) {
+                        ("pattern", Value::String(p)) => out.push(p.clone()),
+                        _ => patterns(x, out),
+                    }
+                }
+            }
+            Value::Array(a) => a.iter().for_each(|x| patterns(x, out)),
+            _ => {}
+        }
+    }
+    let app = TestApp::spawn().await;
+    let mut found = Vec::new();
+    patterns(&served_spec(&app).await, &mut found);
+    for p in &found {
+        assert!(
+            newsdesk::domain::PATTERNS.contains(&p.as_str()),
+            "the spec states {p:?}, which is no pattern of the domain"
+        );
+    }
+    for p in newsdesk::domain::PATTERNS {
+        assert!(found.iter().any(|f| f == p), "{p:?} is stated nowhere");
+    }
+}

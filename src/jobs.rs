@@ -70,7 +70,8 @@ fn send(
 ) -> webhooks::Outcome {
     let message_id = format!("evt_{}", d.event_seq);
     let timestamp = now.timestamp();
-    let signature = signature::sign(&d.secret, &message_id, timestamp, d.payload.as_bytes());
+    let body = crate::wire::change::delivery_body(&d.payload);
+    let signature = signature::sign(&d.secret, &message_id, timestamp, body.as_bytes());
     let result = agent
         .post(&d.url)
         .header("content-type", "application/json")
@@ -78,7 +79,7 @@ fn send(
         .header("webhook-timestamp", timestamp.to_string())
         .header("webhook-signature", &signature)
         .header("newsdesk-event", &d.event_type)
-        .send(d.payload.as_bytes());
+        .send(body.as_bytes());
     let (status, error) = match result {
         Ok(res) if res.status().is_success() => (Some(res.status().as_u16()), None),
         Ok(res) => (

@@ -6,7 +6,6 @@ use diesel::prelude::*;
 use crate::db::error::StoreError;
 use crate::db::schema::{webhook_deliveries, webhooks};
 use crate::domain::events::EventType;
-use crate::wire::change::ChangeEvent;
 
 /// One stored webhook.
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -156,15 +155,15 @@ pub fn delete(conn: &mut SqliteConnection, id: &str) -> Result<(), StoreError> {
 }
 
 /// Queues a delivery of event `seq` to every active webhook subscribed to `kind` that may
-/// see it (`public`: the event concerns the public set). `payload` builds the event as a
-/// webhook with or without `include_unpublished` sees it. Runs in the change's
-/// transaction: the outbox.
+/// see it (`public`: the event concerns the public set). `payload` gives the event as a
+/// webhook with or without `include_unpublished` sees it, kept as facts (the delivery
+/// job renders them). Runs in the change's transaction: the outbox.
 pub fn enqueue(
     conn: &mut SqliteConnection,
     seq: i32,
     kind: EventType,
     public: bool,
-    payload: &dyn Fn(bool) -> ChangeEvent,
+    payload: &dyn Fn(bool) -> crate::db::articles::changes::EventSnapshot,
     now: &str,
 ) -> Result<(), StoreError> {
     let hooks: Vec<WebhookRow> = webhooks::table

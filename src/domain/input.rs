@@ -38,7 +38,7 @@ pub struct FeatureImage {
 }
 
 /// A tag or author as listed on an article.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct TermRef {
     /// URL-safe identifier.
     #[schema(example = "standwithukraine")]
@@ -49,7 +49,7 @@ pub struct TermRef {
 }
 
 /// Another language version of the same story.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Translation {
     /// BCP 47 language tag.
     #[schema(example = "uk")]

@@ -11,6 +11,7 @@ use crate::http::conditional::{self, Validators};
 use crate::http::paging;
 use crate::http::query::Query;
 use crate::state::AppState;
+use crate::wire::article::Article;
 use crate::wire::change::{ChangeEvent, ChangeMeta, ChangePage};
 
 /// Query parameters of `GET /v1/changes`.
@@ -65,8 +66,11 @@ pub async fn list_changes(
     let caller = auth.0.clone();
     let ((events, more), changed) = db::run(&state.pool, move |conn| {
         let now = db::now();
-        let page = changes::page(conn, &caller, after, limit, &now)?;
-        Ok((page, db::last_change(conn, &now)?))
+        let (events, more) = changes::page(conn, &caller, after, limit, &now)?;
+        let events: Vec<_> = (events.into_iter())
+            .map(|(e, rec)| (e, rec.map(|r| Article::from_record(r, &now))))
+            .collect();
+        Ok(((events, more), db::last_change(conn, &now)?))
     })
     .await?;
     let last = events.last().map_or(after, |(e, _)| e.seq);

@@ -10,7 +10,7 @@ pub use crate::domain::input::{
     ArticleInput, AuthorSlug, FeatureImage, TagName, TermRef, Translation,
 };
 use crate::domain::time;
-use crate::domain::version::{Validators, hashed_etag};
+use crate::domain::version::{ArticleFacts, Validators, article_validators};
 
 /// The body of `PATCH /v1/articles/{id}`: a JSON Merge Patch (RFC 7396) of the
 /// writable fields. Every member is optional; `null` clears an optional field (and
@@ -332,23 +332,16 @@ impl Article {
         }
     }
 
-    /// ETag `"v{version}-{hash}"`: the version, plus a hash of what can change without
-    /// one (the shown status, tag and author names, translations). `view_count` is left out on purpose, so
-    /// views never make an editor's `If-Match` stale.
+    /// Its validators (see [`crate::domain::version::article_validators`]).
     pub fn validators(&self) -> Validators {
-        let linked = format!(
-            "{:?}{:?}{:?}{:?}",
-            self.status, self.tags, self.authors, self.translations
-        );
-        let hash = hashed_etag(linked.as_bytes());
-        // A scheduled article changes when its time comes, without an update.
-        let modified = match (self.status, self.published_at) {
-            (Status::Published, Some(p)) if p > self.updated_at => p,
-            _ => self.updated_at,
-        };
-        Validators {
-            etag: format!("\"v{}-{}\"", self.version, &hash[1..9]),
-            last_modified: Some(modified.format("%a, %d %b %Y %H:%M:%S GMT").to_string()),
-        }
+        article_validators(ArticleFacts {
+            version: self.version,
+            status: self.status,
+            published_at: self.published_at,
+            updated_at: self.updated_at,
+            tags: &self.tags,
+            authors: &self.authors,
+            translations: &self.translations,
+        })
     }
 }

@@ -4,7 +4,9 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::db::articles::changes::EventSnapshot;
 use crate::domain::events::EventType;
+use crate::domain::time;
 use crate::wire::article::Article;
 
 /// One change to an article.
@@ -34,6 +36,30 @@ pub struct ChangeEvent {
     pub article: Option<Article>,
 }
 
+impl ChangeEvent {
+    /// The event as its audience saw it, from the facts the outbox kept.
+    pub fn from_snapshot(s: EventSnapshot) -> Self {
+        Self {
+            id: i64::from(s.seq),
+            kind: EventType::parse(&s.kind).unwrap_or(EventType::Updated),
+            occurred_at: time::parse(&s.occurred_at).unwrap_or_default(),
+            article: s.article.map(|rec| Article::from_record(rec, &s.seen_at)),
+            article_id: s.article_id,
+        }
+    }
+}
+
+/// The body of a webhook delivery: its event rendered from the facts its outbox row
+/// kept. (Rows queued before the facts were kept hold the rendered body itself, which
+/// is sent as it is.)
+pub fn delivery_body(stored: &str) -> String {
+    match serde_json::from_str::<EventSnapshot>(stored) {
+        Ok(s) => serde_json::to_string(&ChangeEvent::from_snapshot(s))
+            .unwrap_or_else(|_| stored.to_string()),
+        Err(_) => stored.to_string(),
+    }
+}
+
 /// A page of the change feed.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ChangePage {
@@ -55,4 +81,29 @@ pub struct ChangeMeta {
     pub next_cursor: String,
     /// True when more events follow right now (read on without waiting).
     pub has_more: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_delivery_renders_its_facts_and_sends_an_older_rendered_body_as_it_is() {
+        let old = r#"{"id":7,"type":"article.deleted","article_id":"a","occurred_at":"2026-01-01T00:00:00Z","article":null}"#;
+        assert_eq!(delivery_body(old), old);
+        let facts = EventSnapshot {
+            seq: 8,
+            kind: "article.deleted".into(),
+            article_id: "a".into(),
+            occurred_at: "2026-01-01T00:00:00.000000Z".into(),
+            seen_at: "2026-01-01T00:00:00.000000Z".into(),
+            article: None,
+        };
+        let body: serde_json::Value =
+            serde_json::from_str(&delivery_body(&serde_json::to_string(&facts).unwrap())).unwrap();
+        assert_eq!(body["id"], 8);
+        assert_eq!(body["type"], "article.deleted");
+        assert_eq!(body["occurred_at"], "2026-01-01T00:00:00Z");
+        assert!(body["article"].is_null());
+    }
 }

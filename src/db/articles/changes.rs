@@ -14,8 +14,6 @@ use crate::db::schema::{article_events, article_schedule, articles};
 use crate::domain::access::Caller;
 use crate::domain::article::Status;
 use crate::domain::events::{Change, EventType, classify};
-use crate::wire::article::Article;
-use crate::wire::change::ChangeEvent;
 
 /// One stored event.
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -42,11 +40,24 @@ pub struct EventRow {
     pub keyed_etag: Option<String>,
 }
 
-/// The article's two views right after a change, on the wire: as a key sees it (unless
-/// trashed or gone) and as the public sees it (when public).
-struct Views {
-    keyed: Option<Article>,
-    public: Option<Article>,
+/// What a webhook delivery keeps of its event: the facts, and the article as its
+/// audience saw it right after the change. The delivery job renders the payload from it
+/// (`wire::change`), so no JSON shape is made inside the write.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct EventSnapshot {
+    /// Position in the feed.
+    pub seq: i32,
+    /// `EventType` wire name.
+    pub kind: String,
+    /// The article's id.
+    pub article_id: String,
+    /// When it happened (store format).
+    pub occurred_at: String,
+    /// The time the article was seen at (store format): what its shown status is
+    /// computed at.
+    pub seen_at: String,
+    /// The article as the audience may see it, `None` when it may not.
+    pub article: Option<ArticleRecord>,
 }
 
 fn last_event(conn: &mut SqliteConnection, article_id: &str) -> QueryResult<Option<EventRow>> {
@@ -76,22 +87,14 @@ pub fn record(
     } else {
         load_views(conn, pk, now)?
     };
-    let v = Views {
-        keyed: loaded
-            .as_ref()
-            .map(|l| Article::from_record(l.keyed.clone(), now)),
-        public: loaded
-            .as_ref()
-            .and_then(|l| l.public.clone())
-            .map(|p| Article::from_record(p, now)),
-    };
+    let public_view = loaded.as_ref().and_then(|l| l.public.clone());
     let last = last_event(conn, article_id)?;
     let public_before = last.as_ref().is_some_and(|l| l.public_after);
-    let public_after = v.public.is_some();
-    let public_etag = v.public.as_ref().map(|a| a.validators().etag);
-    let keyed_etag = v.keyed.as_ref().map(|a| a.validators().etag);
+    let public_after = public_view.is_some();
+    let public_etag = public_view.as_ref().map(|a| a.etag(now));
+    let keyed_etag = loaded.as_ref().map(|l| l.keyed.etag(now));
     if change != Change::Deleted {
-        schedule(conn, pk, v.keyed.as_ref(), now)?;
+        schedule(conn, pk, loaded.as_ref().map(|l| &l.keyed), now)?;
     }
     let unchanged = last
         .as_ref()
@@ -119,20 +122,17 @@ pub fn record(
         ))
         .returning(article_events::seq)
         .get_result(conn)?;
-    let occurred = crate::domain::time::parse(occurred_at).unwrap_or_default();
-    let payload = |include_unpublished: bool| {
-        let article = if include_unpublished {
-            v.keyed.clone()
+    let payload = |include_unpublished: bool| EventSnapshot {
+        seq,
+        kind: kind.as_str().to_string(),
+        article_id: article_id.to_string(),
+        occurred_at: occurred_at.to_string(),
+        seen_at: now.to_string(),
+        article: if include_unpublished {
+            keyed.clone()
         } else {
-            v.public.clone()
-        };
-        ChangeEvent {
-            id: i64::from(seq),
-            kind,
-            article_id: article_id.to_string(),
-            occurred_at: occurred,
-            article,
-        }
+            public_view.clone()
+        },
     };
     crate::db::webhooks::enqueue(conn, seq, kind, public, &payload, now)?;
     Ok(keyed)
@@ -142,12 +142,13 @@ pub fn record(
 fn schedule(
     conn: &mut SqliteConnection,
     pk: i32,
-    keyed: Option<&Article>,
+    keyed: Option<&ArticleRecord>,
     now: &str,
 ) -> QueryResult<()> {
     diesel::delete(article_schedule::table.find(pk)).execute(conn)?;
-    if let Some(a) = keyed.filter(|a| a.status == Status::Scheduled)
-        && let Some(due) = a.published_at
+    if let Some(a) = keyed.filter(|a| a.shown_status(now) == Status::Scheduled)
+        && let Some(due) = a.row.published_at.as_deref()
+        && let Some(due) = crate::domain::time::parse(due)
     {
         let due = crate::domain::time::format(due);
         if due.as_str() > now {
@@ -297,7 +298,7 @@ pub fn backfill(conn: &mut SqliteConnection, now: &str) -> Result<usize, StoreEr
 }
 
 /// An event and its article as the caller may see it now (`None`: remove it).
-pub type EventWithArticle = (EventRow, Option<Article>);
+pub type EventWithArticle = (EventRow, Option<ArticleRecord>);
 
 /// Events after `after` that `caller` may see, at most `limit`, with each article as the
 /// caller may see it now; and whether more follow.
@@ -330,9 +331,9 @@ pub fn page(
         .filter(articles::deleted_at.is_null())
         .select(ArticleRow::as_select())
         .load(conn)?;
-    let mut current: HashMap<String, Article> = assemble(conn, caller, rows, now)?
+    let mut current: HashMap<String, ArticleRecord> = assemble(conn, caller, rows, now)?
         .into_iter()
-        .map(|rec| (rec.row.id.clone(), Article::from_record(rec, now)))
+        .map(|rec| (rec.row.id.clone(), rec))
         .collect();
     // The same article may appear in several events of a page: clone for all but one.
     let mut remaining: HashMap<&str, usize> = HashMap::new();

@@ -22,7 +22,7 @@ use super::schema::articles;
 use crate::domain::access::Caller;
 
 /// One row of `articles`, as stored.
-#[derive(Debug, Clone, Queryable, Selectable)]
+#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize, serde::Deserialize)]
 #[diesel(table_name = articles)]
 #[diesel(check_for_backend(Sqlite))]
 pub struct ArticleRow {

@@ -14,7 +14,7 @@ use crate::domain::input::{ArticleInput, FeatureImage, TermRef, Translation};
 use crate::domain::time;
 
 /// An article row with everything listed on it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct ArticleRecord {
     /// The stored row.
     pub row: ArticleRow,
@@ -27,6 +27,27 @@ pub struct ArticleRecord {
 }
 
 impl ArticleRecord {
+    /// Its status as shown at `now` (a scheduled article whose time has come is
+    /// published).
+    pub fn shown_status(&self, now: &str) -> Status {
+        Status::shown(&self.row.status, self.row.published_at.as_deref(), now)
+    }
+
+    /// Its ETag as shown at `now` (what the API sends and `If-Match` compares).
+    pub fn etag(&self, now: &str) -> String {
+        let ts = |s: &str| time::parse(s).unwrap_or_default();
+        crate::domain::version::article_validators(crate::domain::version::ArticleFacts {
+            version: self.row.version,
+            status: self.shown_status(now),
+            published_at: self.row.published_at.as_deref().map(ts),
+            updated_at: ts(&self.row.updated_at),
+            tags: &self.tags,
+            authors: &self.authors,
+            translations: &self.translations,
+        })
+        .etag
+    }
+
     /// The writable form of a stored article: the base a merge patch applies to.
     pub fn input(&self) -> ArticleInput {
         let (rec, r) = (self, &self.row);

@@ -36,5 +36,5 @@ done
 curl -fsS -X POST "http://127.0.0.1:$PORT/v1/authors" -H "Authorization: Bearer $NEWSDESK_KEY" \
   -H 'Content-Type: application/json' -d '{"name": "Ukrainian World Congress"}' >/dev/null
 
-timeout 900 "$VENV/bin/st" --config-file .ci/schemathesis.toml run \
+timeout 600 "$VENV/bin/st" --config-file .ci/schemathesis.toml run \
   "http://127.0.0.1:$PORT/openapi.json" --checks all --no-color

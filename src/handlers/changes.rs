@@ -21,7 +21,7 @@ use crate::wire::change::{ChangeEvent, ChangeMeta, ChangePage};
 pub struct ChangeParams {
     /// `meta.next_cursor` of the previous page; without it the feed starts at the
     /// beginning (every article's history, which builds a mirror from nothing).
-    #[param(example = "MTA0Mgo4YjFjMmQzZTRmNTY")]
+    #[param(example = "Y2hhbmdlcwoxMDQyCjliZTFhNDAzYjY2ZQ")]
     pub since: Option<String>,
     /// Events per page, 1–1000 (default 100).
     #[param(minimum = 1, maximum = 1000, example = 100)]

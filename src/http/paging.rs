@@ -125,6 +125,11 @@ mod tests {
 
     #[test]
     fn a_numbered_cursor_serves_only_its_own_sequence_and_limits_are_bounded() {
+        // The spec's example of `since` is a real token.
+        assert_eq!(
+            encode_numbered("changes", 1042),
+            "Y2hhbmdlcwoxMDQyCjliZTFhNDAzYjY2ZQ"
+        );
         let t = encode_numbered("changes", 42);
         assert_eq!(numbered("since", &t, "changes").unwrap(), 42);
         assert!(numbered("cursor", &t, "deliveries").is_err());

@@ -14,8 +14,9 @@ use crate::domain::version::{ArticleFacts, Validators, article_validators};
 
 /// The body of `PATCH /v1/articles/{id}`: a JSON Merge Patch (RFC 7396) of the
 /// writable fields. Every member is optional; `null` clears an optional field (and
-/// resets `tags`, `authors` and `featured` to empty or `false`). A member the article
-/// does not have is refused with 422 naming it.
+/// empties `body_markdown`, `tags` and `authors`, and makes `featured` false). `null`
+/// for `title`, `slug`, `status` or `language`, and a member the article does not
+/// have, are refused with 422 naming them.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"title": "Unity Day: communities in 40 countries", "featured": false, "subtitle": null}))]
@@ -34,7 +35,7 @@ pub struct ArticlePatch {
     #[serde(default)]
     #[schema(max_length = 300, pattern = r"^[^\x00-\x1f\x7f]*$")]
     pub subtitle: Option<String>,
-    /// URL slug; the former one keeps answering 301.
+    /// URL slug; the former one keeps answering 301 (cannot be cleared).
     #[serde(default)]
     #[schema(
         nullable = false,
@@ -46,31 +47,31 @@ pub struct ArticlePatch {
     #[serde(default)]
     #[schema(max_length = 300, pattern = r"^[^\x00-\x1f\x7f]*$")]
     pub excerpt: Option<String>,
-    /// The body, CommonMark.
+    /// The body, CommonMark; `null` empties it.
     #[serde(default)]
-    #[schema(nullable = false, max_length = 200000)]
+    #[schema(max_length = 200000)]
     pub body_markdown: Option<String>,
-    /// Publication state.
+    /// Publication state (cannot be cleared).
     #[serde(default)]
     #[schema(nullable = false)]
     pub status: Option<Status>,
     /// RFC 3339 publication time; `null` clears it (publishing sets it to now).
     #[serde(default)]
     pub published_at: Option<DateTime<Utc>>,
-    /// BCP 47 language tag.
+    /// BCP 47 language tag (cannot be cleared).
     #[serde(default)]
     #[schema(nullable = false, pattern = "^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")]
     pub language: Option<String>,
     /// Id of the same story in another language; `null` detaches it.
     #[serde(default)]
     pub translation_of: Option<String>,
-    /// Tag names, replacing the current ones.
+    /// Tag names, replacing the current ones; `null` removes them all.
     #[serde(default)]
-    #[schema(nullable = false, value_type = Option<Vec<TagName>>, max_items = 50)]
+    #[schema(value_type = Option<Vec<TagName>>, max_items = 50)]
     pub tags: Option<Vec<String>>,
-    /// Author slugs, replacing the current ones.
+    /// Author slugs, replacing the current ones; `null` removes them all.
     #[serde(default)]
-    #[schema(nullable = false, value_type = Option<Vec<AuthorSlug>>, max_items = 20)]
+    #[schema(value_type = Option<Vec<AuthorSlug>>, max_items = 20)]
     pub authors: Option<Vec<String>>,
     /// Image shown with the article; `null` removes it. A merge patch: members given
     /// here replace those of the current image.
@@ -80,10 +81,14 @@ pub struct ArticlePatch {
     #[serde(default)]
     #[schema(max_length = 2000, pattern = r"^https?://[^\s/?#]+[^\s]*$")]
     pub canonical_url: Option<String>,
-    /// Pinned / editor's pick.
+    /// Pinned / editor's pick; `null` is `false`.
     #[serde(default)]
-    #[schema(nullable = false)]
     pub featured: Option<bool>,
+}
+
+impl ArticlePatch {
+    /// Members a patch may not set to `null`: the article always has them.
+    pub const NOT_NULL: [&'static str; 4] = ["title", "slug", "status", "language"];
 }
 
 /// A merge patch of the feature image: members given replace the current ones.

@@ -77,7 +77,7 @@ pub struct ChangeMeta {
     pub limit: i64,
     /// Pass as `since` to read what follows this page; present even on the last page,
     /// so a mirror polls with it for new changes.
-    #[schema(example = "MTA0Mgo4YjFjMmQzZTRmNTY")]
+    #[schema(example = "Y2hhbmdlcwoxMDQyCjliZTFhNDAzYjY2ZQ")]
     pub next_cursor: String,
     /// True when more events follow right now (read on without waiting).
     pub has_more: bool,

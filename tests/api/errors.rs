@@ -340,3 +340,35 @@ async fn a_body_is_judged_only_after_the_key() {
         res.assert_status(want);
     }
 }
+
+#[actix_web::test]
+async fn a_patch_cannot_clear_what_an_article_always_has() {
+    let app = TestApp::spawn().await;
+    let a = app.published("Always titled").await;
+    let path = format!("/v1/articles/{}", a["id"].as_str().unwrap());
+    let res = app
+        .merge_patch(
+            &path,
+            &json!({"title": null, "slug": null, "status": null, "language": null}),
+        )
+        .await;
+    res.assert_status(422);
+    let mut fields = res.error_fields();
+    fields.sort();
+    assert_eq!(fields, ["language", "slug", "status", "title"]);
+    let after = app.article(a["id"].as_str().unwrap()).await;
+    assert_eq!(
+        (after["status"].as_str(), after["version"].as_i64()),
+        (Some("published"), Some(1))
+    );
+    // What null may clear, it clears.
+    let res = app
+        .merge_patch(
+            &path,
+            &json!({"tags": null, "featured": null, "subtitle": null}),
+        )
+        .await;
+    res.assert_status(200);
+    assert_eq!(res.json()["tags"], json!([]));
+    assert_eq!(res.json()["featured"], false);
+}

@@ -32,8 +32,8 @@ pub struct PageParams {
     /// Page size, 1–100 (default 20).
     #[param(minimum = 1, maximum = 100, example = 20)]
     pub limit: Option<i64>,
-    /// Opaque token from `meta.next_cursor` of the previous page.
-    #[param(example = "MjAyNi0wMS0yMlQwOTowMDowMC4wMDAwMDBaCjQy")]
+    /// Opaque token from `meta.next_cursor` of the previous page (no example: only
+    /// tokens this server issued are valid).
     pub cursor: Option<String>,
 }
 

@@ -11,7 +11,7 @@ use super::{location, now, parse_input, precondition, written};
 use crate::db::{self, StoreError};
 use crate::domain::access::Scope;
 use crate::domain::article as rules;
-use crate::error::{ApiError, Problem};
+use crate::error::{ApiError, FieldError, Problem};
 use crate::http::auth::Auth;
 use crate::http::body::{self, JsonBody};
 use crate::http::conditional::IfMatch;
@@ -143,6 +143,14 @@ pub async fn update_article(
     // The patch's own shape: unknown members (even `{"x": null}`, which a merge would
     // silently drop) and wrong types are 422s naming them; the object is what merges.
     let (_, patch) = body.parse_with_object()?;
+    let cleared: Vec<FieldError> = ArticlePatch::NOT_NULL
+        .iter()
+        .filter(|f| patch.get(**f).is_some_and(Value::is_null))
+        .map(|f| FieldError::new(*f, "cannot be cleared"))
+        .collect();
+    if !cleared.is_empty() {
+        return Err(ApiError::invalid(cleared));
+    }
     let (caller, key, if_match) = (auth.0.clone(), id.into_inner(), IfMatch::from_request(&req));
     let language = state.config.default_language.clone();
     let rec = db::write(&state.pool, move |conn| {

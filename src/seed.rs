@@ -259,7 +259,7 @@ pub fn seed(pool: &DbPool, articles: usize, seed: u64) -> anyhow::Result<usize> 
         let drafts = (i..end)
             .map(|i| draft_one(&mut rng, i, now, &tags, &author_slugs))
             .collect::<anyhow::Result<Vec<_>>>()?;
-        pool.write_blocking(move |conn| {
+        pool.write_bulk(move |conn| {
             for draft in &drafts {
                 db::articles::create(conn, draft, &crate::domain::access::Caller::Public)?;
             }

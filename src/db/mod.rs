@@ -76,6 +76,16 @@ impl DbPool {
         self.writer.subscribe(f);
     }
 
+    /// Runs a long write of many statements through the writer (import, seed,
+    /// backfills): without a savepoint of its own, all or nothing with its batch.
+    pub fn write_bulk<T, F>(&self, work: F) -> Result<T, StoreError>
+    where
+        F: FnOnce(&mut SqliteConnection) -> Result<T, StoreError> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.writer.write_bulk(work)
+    }
+
     /// Whether the store's change time `changed` (from [`last_change`]) is one another
     /// process made: not the one this process's writer last committed.
     pub fn is_foreign_change(&self, changed: Option<&str>) -> bool {
@@ -233,7 +243,7 @@ pub fn migrate(pool: &DbPool) -> anyhow::Result<usize> {
             .len()
     };
     pool.start_writer()?;
-    let (indexed, revised, recorded) = pool.write_blocking(|conn| {
+    let (indexed, revised, recorded) = pool.write_bulk(|conn| {
         let indexed = search::index_missing(conn)?;
         let revised = articles::revisions::backfill(conn, &now())?;
         let recorded = articles::changes::backfill(conn, &now())?;

@@ -296,8 +296,8 @@ pub fn import(pool: &crate::db::DbPool, input: impl BufRead) -> anyhow::Result<I
         let storer = scope.spawn(move || -> anyhow::Result<ImportReport> {
             let mut report = ImportReport::default();
             for batch in rx {
-                // One write (one savepoint of the writer's batch) per batch of lines.
-                let (imported, errors) = pool.write_blocking(move |conn| {
+                // One bulk write per batch of lines, a savepoint per line inside it.
+                let (imported, errors) = pool.write_bulk(move |conn| {
                     let (mut imported, mut errors) = (0, Vec::new());
                     let mut index = Vec::with_capacity(batch.len());
                     for (number, prepared) in batch {
@@ -356,7 +356,7 @@ pub fn import(pool: &crate::db::DbPool, input: impl BufRead) -> anyhow::Result<I
         read?;
         stored
     })?;
-    pool.write_blocking(|conn| {
+    pool.write_bulk(|conn| {
         crate::db::search::index_missing(conn)?;
         changes::backfill(conn, &crate::db::now())
     })?;

@@ -125,13 +125,17 @@ type Subscriber = Box<dyn Fn(&CommitReport) + Send + Sync>;
 /// Wraps `work` as a job: it runs in a savepoint of its own (rolled back, with what it
 /// queued for the search index and noted in the report, when it fails), and `reply`
 /// receives its result once the batch has committed.
-fn job<T, E, F>(work: F, reply: impl FnOnce(Result<T, E>) + Send + 'static) -> Job
+/// A bulk job (`savepoint` false) runs without one: see [`bulk`].
+fn job<T, E, F>(work: F, reply: impl FnOnce(Result<T, E>) + Send + 'static, savepoint: bool) -> Job
 where
     F: FnOnce(&mut SqliteConnection) -> Result<T, E> + Send + 'static,
     T: Send + 'static,
     E: From<StoreError> + StoreFailure + Send + 'static,
 {
     Box::new(move |conn| {
+        if !savepoint {
+            return bulk(conn, work, reply);
+        }
         let mark = search::deferred_mark();
         let noted = REPORT.with(|r| *r.borrow());
         let mut result: Option<Result<T, E>> = None;
@@ -167,6 +171,29 @@ where
         });
         Ran { answer, failed }
     })
+}
+
+/// A bulk job: no savepoint of its own, so a long job of many statements does not pay
+/// for one (with an open savepoint, SQLite walks the whole in-memory sub-journal at the
+/// end of every statement: quadratic over a job of a thousand articles). It keeps its
+/// own savepoints where it needs them (import: one per line). Any failure abandons the
+/// whole batch.
+fn bulk<T, E, F>(
+    conn: &mut SqliteConnection,
+    work: F,
+    reply: impl FnOnce(Result<T, E>) + Send + 'static,
+) -> Ran
+where
+    F: FnOnce(&mut SqliteConnection) -> Result<T, E> + Send + 'static,
+    T: Send + 'static,
+    E: From<StoreError> + StoreFailure + Send + 'static,
+{
+    let result = work(conn);
+    let failed = result.is_err();
+    let answer: Answer = Box::new(move |committed: Result<(), StoreError>| {
+        reply(committed.map_err(E::from).and(result));
+    });
+    Ran { answer, failed }
 }
 
 /// The queue to the writer thread.
@@ -280,11 +307,35 @@ impl Writer {
         E: From<StoreError> + StoreFailure + Send + 'static,
     {
         let (tx, rx) = tokio::sync::oneshot::channel();
-        self.send(job(work, move |out| {
-            let _ = tx.send(out);
-        }))?;
+        self.send(job(
+            work,
+            move |out| {
+                let _ = tx.send(out);
+            },
+            true,
+        ))?;
         // Dropped unrun (its batch could not start or was abandoned): nothing happened.
         rx.await
+            .map_err(|_| E::from(StoreError::Unavailable("the write was not run".into())))?
+    }
+
+    /// [`Self::write_blocking`] for a long job of many writes (import, seed, backfills):
+    /// without a savepoint of its own (see [`bulk`]); it is all or nothing with its batch.
+    pub fn write_bulk<T, E, F>(&self, work: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut SqliteConnection) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<StoreError> + StoreFailure + Send + 'static,
+    {
+        let (tx, rx) = std::sync::mpsc::sync_channel(1);
+        self.send(job(
+            work,
+            move |out| {
+                let _ = tx.send(out);
+            },
+            false,
+        ))?;
+        rx.recv()
             .map_err(|_| E::from(StoreError::Unavailable("the write was not run".into())))?
     }
 
@@ -296,9 +347,13 @@ impl Writer {
         E: From<StoreError> + StoreFailure + Send + 'static,
     {
         let (tx, rx) = std::sync::mpsc::sync_channel(1);
-        self.send(job(work, move |out| {
-            let _ = tx.send(out);
-        }))?;
+        self.send(job(
+            work,
+            move |out| {
+                let _ = tx.send(out);
+            },
+            true,
+        ))?;
         rx.recv()
             .map_err(|_| E::from(StoreError::Unavailable("the write was not run".into())))?
     }

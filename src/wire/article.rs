@@ -211,54 +211,179 @@ pub struct ArticleListItem {
     /// Stable, opaque id.
     pub id: String,
     /// Current URL slug.
-    pub slug: Option<String>,
+    #[serde(skip_serializing_if = "Sparse::is_omitted")]
+    #[schema(value_type = Option<String>)]
+    pub slug: Sparse<String>,
     /// Headline.
-    pub title: Option<String>,
+    #[serde(skip_serializing_if = "Sparse::is_omitted")]
+    #[schema(value_type = Option<String>)]
+    pub title: Sparse<String>,
     /// Secondary headline.
-    pub subtitle: Option<String>,
+    #[serde(skip_serializing_if = "Sparse::is_omitted")]
+    #[schema(value_type = Option<String>)]
+    pub subtitle: Sparse<Option<String>>,
     /// Summary.
-    pub excerpt: Option<String>,
+    #[serde(skip_serializing_if = "Sparse::is_omitted")]
+    #[schema(value_type = Option<String>)]
+    pub excerpt: Sparse<String>,
     /// Markdown source (only when asked for).
-    pub body_markdown: Option<String>,
+    #[serde(skip_serializing_if = "Sparse::is_omitted")]
+    #[schema(value_type = Option<String>)]
+    pub body_markdown: Sparse<String>,
     /// Sanitized HTML (only when asked for).
-    pub body_html: Option<String>,
+    #[serde(skip_serializing_if = "Sparse::is_omitted")]
+    #[schema(value_type = Option<String>)]
+    pub body_html: Sparse<String>,
     /// Plain text (only when asked for).
-    pub body_text: Option<String>,
+    #[serde(skip_serializing_if = "Sparse::is_omitted")]
+    #[schema(value_type = Option<String>)]
+    pub body_text: Sparse<String>,
     /// Publication state as the caller sees it now.
-    pub status: Option<Status>,
+    #[serde(skip_serializing_if = "Sparse::is_omitted")]
+    #[schema(value_type = Option<Status>)]
+    pub status: Sparse<Status>,
     /// When it is (or will be) public.
-    pub published_at: Option<DateTime<Utc>>,
+    #[serde(skip_serializing_if = "Sparse::is_omitted")]
+    #[schema(value_type = Option<DateTime<Utc>>)]
+    pub published_at: Sparse<Option<DateTime<Utc>>>,
     /// BCP 47 language tag.
-    pub language: Option<String>,
+    #[serde(skip_serializing_if = "Sparse::is_omitted")]
+    #[schema(value_type = Option<String>)]
+    pub language: Sparse<String>,
     /// Other-language versions the caller may see.
-    pub translations: Option<Vec<Translation>>,
+    #[serde(skip_serializing_if = "Sparse::is_omitted")]
+    #[schema(value_type = Option<Vec<Translation>>)]
+    pub translations: Sparse<Vec<Translation>>,
     /// Tags.
-    pub tags: Option<Vec<TermRef>>,
+    #[serde(skip_serializing_if = "Sparse::is_omitted")]
+    #[schema(value_type = Option<Vec<TermRef>>)]
+    pub tags: Sparse<Vec<TermRef>>,
     /// Authors.
-    pub authors: Option<Vec<TermRef>>,
+    #[serde(skip_serializing_if = "Sparse::is_omitted")]
+    #[schema(value_type = Option<Vec<TermRef>>)]
+    pub authors: Sparse<Vec<TermRef>>,
     /// Image shown with the article.
-    pub feature_image: Option<FeatureImage>,
+    #[serde(skip_serializing_if = "Sparse::is_omitted")]
+    #[schema(value_type = Option<FeatureImage>)]
+    pub feature_image: Sparse<Option<FeatureImage>>,
     /// URL of the original.
-    pub canonical_url: Option<String>,
+    #[serde(skip_serializing_if = "Sparse::is_omitted")]
+    #[schema(value_type = Option<String>)]
+    pub canonical_url: Sparse<Option<String>>,
     /// Editor's pick.
-    pub featured: Option<bool>,
+    #[serde(skip_serializing_if = "Sparse::is_omitted")]
+    #[schema(value_type = Option<bool>)]
+    pub featured: Sparse<bool>,
     /// Counted views.
-    pub view_count: Option<i64>,
+    #[serde(skip_serializing_if = "Sparse::is_omitted")]
+    #[schema(value_type = Option<i64>)]
+    pub view_count: Sparse<i64>,
     /// Words in the body.
-    pub word_count: Option<i32>,
+    #[serde(skip_serializing_if = "Sparse::is_omitted")]
+    #[schema(value_type = Option<i32>)]
+    pub word_count: Sparse<i32>,
     /// Minutes to read.
-    pub reading_time_minutes: Option<i32>,
+    #[serde(skip_serializing_if = "Sparse::is_omitted")]
+    #[schema(value_type = Option<i32>)]
+    pub reading_time_minutes: Sparse<i32>,
     /// Creation time.
-    pub created_at: Option<DateTime<Utc>>,
+    #[serde(skip_serializing_if = "Sparse::is_omitted")]
+    #[schema(value_type = Option<DateTime<Utc>>)]
+    pub created_at: Sparse<DateTime<Utc>>,
     /// Time of the last change.
-    pub updated_at: Option<DateTime<Utc>>,
+    #[serde(skip_serializing_if = "Sparse::is_omitted")]
+    #[schema(value_type = Option<DateTime<Utc>>)]
+    pub updated_at: Sparse<DateTime<Utc>>,
     /// When it was trashed.
-    pub trashed_at: Option<DateTime<Utc>>,
+    #[serde(skip_serializing_if = "Sparse::is_omitted")]
+    #[schema(value_type = Option<DateTime<Utc>>)]
+    pub trashed_at: Sparse<Option<DateTime<Utc>>>,
     /// Increments on every change.
-    pub version: Option<i32>,
+    #[serde(skip_serializing_if = "Sparse::is_omitted")]
+    #[schema(value_type = Option<i32>)]
+    pub version: Sparse<i32>,
     /// With `q`: HTML-escaped text around the first match, matches in `<mark>`; `null`
     /// when the match is only in the tags.
-    pub snippet: Option<String>,
+    #[serde(skip_serializing_if = "Sparse::is_omitted")]
+    #[schema(value_type = Option<String>)]
+    pub snippet: Sparse<Option<String>>,
+}
+
+/// A member of a list item that is there only when asked for (`fields`): omitted, or
+/// shown (which, for an optional field, may be `null`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Sparse<T> {
+    /// Not asked for: the member is left out.
+    #[default]
+    Omitted,
+    /// Asked for.
+    Shown(T),
+}
+
+impl<T> Sparse<T> {
+    /// `Shown(value)` when `wanted`.
+    pub fn pick(wanted: bool, value: T) -> Self {
+        if wanted {
+            Self::Shown(value)
+        } else {
+            Self::Omitted
+        }
+    }
+
+    /// True when left out (for `skip_serializing_if`).
+    pub fn is_omitted(&self) -> bool {
+        matches!(self, Self::Omitted)
+    }
+}
+
+impl<T: Serialize> Serialize for Sparse<T> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Shown(v) => v.serialize(s),
+            Self::Omitted => s.serialize_none(),
+        }
+    }
+}
+
+impl ArticleListItem {
+    /// The members of `a` named in `fields` (`id` always), and with a search its
+    /// `snippet` (`Some(None)`: the match is only in the tags).
+    pub fn of(a: Article, fields: &[String], snippet: Option<Option<String>>) -> Self {
+        let wanted = |f: &str| fields.iter().any(|w| w == f);
+        Self {
+            id: a.id,
+            slug: Sparse::pick(wanted("slug"), a.slug),
+            title: Sparse::pick(wanted("title"), a.title),
+            subtitle: Sparse::pick(wanted("subtitle"), a.subtitle),
+            excerpt: Sparse::pick(wanted("excerpt"), a.excerpt),
+            body_markdown: Sparse::pick(wanted("body_markdown"), a.body_markdown),
+            body_html: Sparse::pick(wanted("body_html"), a.body_html),
+            body_text: Sparse::pick(wanted("body_text"), a.body_text),
+            status: Sparse::pick(wanted("status"), a.status),
+            published_at: Sparse::pick(wanted("published_at"), a.published_at),
+            language: Sparse::pick(wanted("language"), a.language),
+            translations: Sparse::pick(wanted("translations"), a.translations),
+            tags: Sparse::pick(wanted("tags"), a.tags),
+            authors: Sparse::pick(wanted("authors"), a.authors),
+            feature_image: Sparse::pick(wanted("feature_image"), a.feature_image),
+            canonical_url: Sparse::pick(wanted("canonical_url"), a.canonical_url),
+            featured: Sparse::pick(wanted("featured"), a.featured),
+            view_count: Sparse::pick(wanted("view_count"), a.view_count),
+            word_count: Sparse::pick(wanted("word_count"), a.word_count),
+            reading_time_minutes: Sparse::pick(
+                wanted("reading_time_minutes"),
+                a.reading_time_minutes,
+            ),
+            created_at: Sparse::pick(wanted("created_at"), a.created_at),
+            updated_at: Sparse::pick(wanted("updated_at"), a.updated_at),
+            trashed_at: Sparse::pick(wanted("trashed_at"), a.trashed_at),
+            version: Sparse::pick(wanted("version"), a.version),
+            snippet: match snippet {
+                Some(s) if wanted("snippet") => Sparse::Shown(s),
+                _ => Sparse::Omitted,
+            },
+        }
+    }
 }
 
 /// A page of articles.
@@ -277,8 +402,7 @@ pub struct ArticleListItem {
 }))]
 pub struct ArticleList {
     /// The articles of this page.
-    #[schema(value_type = Vec<ArticleListItem>)]
-    pub data: Vec<serde_json::Map<String, serde_json::Value>>,
+    pub data: Vec<ArticleListItem>,
     /// Paging facts.
     pub meta: PageMeta,
 }

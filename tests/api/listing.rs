@@ -773,3 +773,33 @@ async fn if_modified_since_on_a_list_sees_a_deleted_tag() {
     res.assert_status(200);
     assert_eq!(res.json()["data"][0]["tags"], json!([]));
 }
+
+#[actix_web::test]
+async fn every_field_a_list_offers_is_a_member_of_its_items() {
+    let app = TestApp::spawn().await;
+    app.published("Fields of Kyiv").await;
+    let all = newsdesk::domain::listing::ARTICLE_FIELDS.join(",");
+    let res = app
+        .get(
+            &with_query("/v1/articles", &[("q", "kyiv"), ("fields", &all)]),
+            None,
+        )
+        .await;
+    res.assert_status(200);
+    let item = res.json()["data"][0].as_object().unwrap().clone();
+    let mut got: Vec<&str> = item.keys().map(String::as_str).collect();
+    let mut want: Vec<&str> = newsdesk::domain::listing::ARTICLE_FIELDS.to_vec();
+    got.sort_unstable();
+    want.sort_unstable();
+    assert_eq!(got, want);
+    // And only those asked for.
+    let res = app.get("/v1/articles?fields=title,view_count", None).await;
+    let mut keys: Vec<String> = res.json()["data"][0]
+        .as_object()
+        .unwrap()
+        .keys()
+        .cloned()
+        .collect();
+    keys.sort();
+    assert_eq!(keys, ["id", "title", "view_count"]);
+}

@@ -4,7 +4,6 @@
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use serde::Deserialize;
-use serde_json::{Map, Value};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::db::{
@@ -22,7 +21,7 @@ use crate::http::conditional::{self, Validators};
 use crate::http::paging;
 use crate::http::query::Query;
 use crate::state::AppState;
-use crate::wire::article::{Article, ArticleList, PageMeta};
+use crate::wire::article::{Article, ArticleList, ArticleListItem, PageMeta};
 
 /// Paging of a list ordered by slug (tags, authors) or of the trash.
 #[derive(Debug, Default, Deserialize, IntoParams)]
@@ -235,35 +234,13 @@ pub(crate) fn plan(p: ArticleListParams, caller: &Caller, shelf: Shelf) -> Resul
 
 /// One list item: the requested fields of the article, plus a highlighted snippet when
 /// searching.
-pub(crate) fn list_item(
-    mut article: Article,
-    fields: &[String],
-    terms: &[Term],
-) -> Map<String, Value> {
+pub(crate) fn list_item(article: Article, fields: &[String], terms: &[Term]) -> ArticleListItem {
     let snippet = (!terms.is_empty()).then(|| {
         search::snippet(&article.body_text, terms, 30)
             .or_else(|| search::snippet(&article.excerpt, terms, 30))
             .or_else(|| search::snippet(&article.title, terms, 30))
     });
-    // Bodies not asked for are dropped before serializing: they are most of the bytes.
-    let wanted = |f: &str| fields.iter().any(|w| w == f);
-    for (name, body) in [
-        ("body_markdown", &mut article.body_markdown),
-        ("body_html", &mut article.body_html),
-        ("body_text", &mut article.body_text),
-    ] {
-        if !wanted(name) {
-            std::mem::take(body);
-        }
-    }
-    let Ok(Value::Object(mut map)) = serde_json::to_value(article) else {
-        return Map::new();
-    };
-    if let Some(s) = snippet {
-        map.insert("snippet".into(), s.map_or(Value::Null, Value::String));
-    }
-    map.retain(|k, _| fields.iter().any(|f| f == k));
-    map
+    ArticleListItem::of(article, fields, snippet)
 }
 
 async fn respond(

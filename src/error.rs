@@ -251,6 +251,9 @@ impl From<diesel::result::Error> for ApiError {
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
+            StoreError::NotFound { what, key } if key.is_empty() => {
+                Self::NotFound(format!("The {what} no longer exists."))
+            }
             StoreError::NotFound { what, key } => {
                 Self::NotFound(format!("There is no {what} '{key}'."))
             }

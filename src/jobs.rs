@@ -49,7 +49,7 @@ pub fn deliver_due(pool: &DbPool, config: &Config) -> Result<usize, StoreError> 
             return Ok(attempts);
         }
         for d in claimed {
-            let outcome = send(&agent, &d, config, pool.clock().now());
+            let outcome = send(&agent, &d, config, pool.clock());
             attempts += 1;
             if let Some(error) = &outcome.error {
                 tracing::warn!(delivery = d.pk, url = %d.url, attempt = d.attempts, error, "webhook delivery failed");
@@ -66,11 +66,20 @@ fn send(
     agent: &ureq::Agent,
     d: &webhooks::Claimed,
     config: &Config,
-    now: chrono::DateTime<chrono::Utc>,
+    clock: &crate::domain::time::Clock,
 ) -> webhooks::Outcome {
     let message_id = format!("evt_{}", d.event_seq);
-    let timestamp = now.timestamp();
-    let body = crate::wire::change::delivery_body(&d.payload);
+    let timestamp = clock.now().timestamp();
+    let body = match crate::wire::change::delivery_body(&d.payload) {
+        Ok(body) => body,
+        Err(error) => {
+            return webhooks::Outcome {
+                status: None,
+                error: Some(error),
+                retry_at: None,
+            };
+        }
+    };
     let signature = signature::sign(&d.secret, &message_id, timestamp, body.as_bytes());
     let result = agent
         .post(&d.url)
@@ -91,7 +100,7 @@ fn send(
     let retry_at = match &error {
         Some(_) if d.attempts < config.webhook_max_attempts => {
             let wait = backoff(config.webhook_retry_ms, d.attempts);
-            Some(time::format(now + wait))
+            Some(time::format(clock.now() + wait))
         }
         _ => None,
     };

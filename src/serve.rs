@@ -43,7 +43,8 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
             let mut seen: Option<Option<String>> = None;
             loop {
                 tick.tick().await;
-                let changed = db::run(&pool, |conn| Ok(db::last_change(conn, &db::now())?)).await;
+                // The write time alone: scheduled publications are the cache's own bound.
+                let changed = db::run(&pool, |conn| Ok(db::changed_at(conn)?)).await;
                 if let Ok(changed) = changed {
                     if seen.as_ref().is_some_and(|s| *s != changed)
                         && pool.is_foreign_change(changed.as_deref())

@@ -166,6 +166,10 @@ pub fn sqlite_path(database_url: &str) -> anyhow::Result<&str> {
     if let Some(path) = database_url.strip_prefix("sqlite://") {
         return Ok(path);
     }
+    if database_url.starts_with("file:") {
+        // An SQLite URI (`file:data.db?mode=rwc`): SQLite reads it itself.
+        return Ok(database_url);
+    }
     if let Some((scheme, _)) = database_url.split_once("://") {
         anyhow::bail!(
             "DATABASE_URL '{scheme}://…' names a database this build cannot use: give a SQLite \
@@ -180,6 +184,9 @@ pub fn sqlite_path(database_url: &str) -> anyhow::Result<&str> {
 /// modified. Each failure is one line naming the path and the cause.
 fn preflight(path: &str) -> anyhow::Result<()> {
     use anyhow::Context;
+    if path.starts_with("file:") {
+        return Ok(());
+    }
     let file = std::path::Path::new(path);
     if let Some(dir) = file.parent()
         && !dir.as_os_str().is_empty()
@@ -337,6 +344,18 @@ pub fn touch(conn: &mut SqliteConnection) -> diesel::QueryResult<()> {
         .set(store_changes::changed_at.eq(&at))
         .execute(conn)?;
     Ok(())
+}
+
+/// The store's change time: the last content write of any process (what [`touch`]
+/// records). One row.
+pub fn changed_at(conn: &mut SqliteConnection) -> diesel::QueryResult<Option<String>> {
+    use diesel::prelude::*;
+    use schema::store_changes;
+    store_changes::table
+        .find(1)
+        .select(store_changes::changed_at)
+        .first::<String>(conn)
+        .optional()
 }
 
 /// The time of the latest change any list or page could show: the last write (deletes

@@ -58,6 +58,8 @@ thread_local! {
     static REPORT: RefCell<CommitReport> = RefCell::new(CommitReport::default());
     /// The change time the open batch's last content write recorded.
     static TOUCHED_AT: RefCell<Option<String>> = const { RefCell::new(None) };
+    /// Set on the writer thread itself: a write queued from there would wait for itself.
+    static ON_WRITER: Cell<bool> = const { Cell::new(false) };
 }
 
 /// Whether the current thread is running a write inside a batch.
@@ -138,6 +140,7 @@ where
         }
         let mark = search::deferred_mark();
         let noted = REPORT.with(|r| *r.borrow());
+        let touched = TOUCHED_AT.with(|t| t.borrow().clone());
         let mut result: Option<Result<T, E>> = None;
         let saved = conn.transaction::<(), diesel::result::Error, _>(|conn| {
             let out = work(conn);
@@ -151,10 +154,12 @@ where
         });
         let (result, failed) = match (saved, result) {
             (Ok(()), Some(out)) => (out, false),
-            (Err(_), Some(Err(e))) => {
+            (Err(diesel::result::Error::RollbackTransaction), Some(Err(e))) => {
                 let failed = e.store_failed();
                 (Err(e), failed)
             }
+            // Refused, but the savepoint could not be rolled back: the batch is unsafe.
+            (Err(_), Some(Err(e))) => (Err(e), true),
             // The savepoint itself failed to open or to be released.
             (Err(e), _) => (Err(E::from(StoreError::from(e))), true),
             (Ok(()), None) => (
@@ -165,6 +170,7 @@ where
         if result.is_err() {
             search::forget_deferred_after(mark);
             REPORT.with(|r| *r.borrow_mut() = noted);
+            TOUCHED_AT.with(|t| *t.borrow_mut() = touched);
         }
         let answer: Answer = Box::new(move |committed: Result<(), StoreError>| {
             reply(committed.map_err(E::from).and(result));
@@ -259,6 +265,7 @@ impl Writer {
             if let Err(e) = std::thread::Builder::new()
                 .name("newsdesk-writer".into())
                 .spawn(move || {
+                    ON_WRITER.with(|w| w.set(true));
                     let _clock = super::with_clock(&clock);
                     run(conn, rx, reopen, seen)
                 })
@@ -288,10 +295,13 @@ impl Writer {
     }
 
     fn send(&self, job: Job) -> Result<(), StoreError> {
+        if ON_WRITER.with(Cell::get) {
+            return Err(StoreError::failed("a write was queued from inside a write"));
+        }
         let queue = self
             .queue
             .get()
-            .ok_or_else(|| StoreError::Unavailable("the writer has not been started".into()))?;
+            .ok_or_else(|| StoreError::failed("the writer has not been started"))?;
         queue
             .lock()
             .unwrap_or_else(|p| p.into_inner())
@@ -409,7 +419,11 @@ fn run(
                 if !report.is_empty() {
                     let subscribers = seen.subscribers.read().unwrap_or_else(|p| p.into_inner());
                     for notify in subscribers.iter() {
-                        notify(&report);
+                        // The batch is committed: a subscriber that panics must not
+                        // take the answers (or the writer) with it.
+                        if catch_unwind(AssertUnwindSafe(|| notify(&report))).is_err() {
+                            tracing::error!("a commit subscriber panicked");
+                        }
                     }
                 }
                 answers.into_iter().for_each(|a| a(Ok(())));

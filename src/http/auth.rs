@@ -46,8 +46,14 @@ pub async fn resolve(headers: &HeaderMap, state: &AppState) -> Result<Authentica
     })
     .await?;
     if let Some((_, Some(pk))) = &found {
-        let pk = *pk;
-        db::write(&state.pool, move |conn| Ok(db::keys::note_use(conn, pk)?)).await?;
+        // Noted in the background: a read does not wait for a write.
+        let (pk, pool) = (*pk, state.pool.clone());
+        actix_web::rt::spawn(async move {
+            let noted = db::write(&pool, move |conn| Ok(db::keys::note_use(conn, pk)?)).await;
+            if let Err(e) = noted {
+                tracing::debug!(error = %e, "a key's last use was not noted");
+            }
+        });
     }
     match found.map(|(k, _)| k) {
         Some(k) => Ok(Authenticated(

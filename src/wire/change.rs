@@ -50,14 +50,18 @@ impl ChangeEvent {
 }
 
 /// The body of a webhook delivery: its event rendered from the facts its outbox row
-/// kept. (Rows queued before the facts were kept hold the rendered body itself, which
-/// is sent as it is.)
-pub fn delivery_body(stored: &str) -> String {
-    match serde_json::from_str::<EventSnapshot>(stored) {
-        Ok(s) => serde_json::to_string(&ChangeEvent::from_snapshot(s))
-            .unwrap_or_else(|_| stored.to_string()),
-        Err(_) => stored.to_string(),
+/// kept. Rows queued before the facts were kept hold the rendered event itself, which
+/// is sent as it is; facts that no longer read (a row from another version) are an
+/// error, never sent raw.
+pub fn delivery_body(stored: &str) -> Result<String, String> {
+    let value: serde_json::Value =
+        serde_json::from_str(stored).map_err(|e| format!("the stored event is not JSON: {e}"))?;
+    if value.get("seen_at").is_none() {
+        return Ok(stored.to_string());
     }
+    let facts: EventSnapshot = serde_json::from_value(value)
+        .map_err(|e| format!("the stored event could not be read: {e}"))?;
+    serde_json::to_string(&ChangeEvent::from_snapshot(facts)).map_err(|e| e.to_string())
 }
 
 /// A page of the change feed.
@@ -90,7 +94,11 @@ mod tests {
     #[test]
     fn a_delivery_renders_its_facts_and_sends_an_older_rendered_body_as_it_is() {
         let old = r#"{"id":7,"type":"article.deleted","article_id":"a","occurred_at":"2026-01-01T00:00:00Z","article":null}"#;
-        assert_eq!(delivery_body(old), old);
+        assert_eq!(delivery_body(old).unwrap(), old);
+        assert!(
+            delivery_body(r#"{"seq":1,"seen_at":"x"}"#).is_err(),
+            "never sent raw"
+        );
         let facts = EventSnapshot {
             seq: 8,
             kind: "article.deleted".into(),
@@ -100,7 +108,8 @@ mod tests {
             article: None,
         };
         let body: serde_json::Value =
-            serde_json::from_str(&delivery_body(&serde_json::to_string(&facts).unwrap())).unwrap();
+            serde_json::from_str(&delivery_body(&serde_json::to_string(&facts).unwrap()).unwrap())
+                .unwrap();
         assert_eq!(body["id"], 8);
         assert_eq!(body["type"], "article.deleted");
         assert_eq!(body["occurred_at"], "2026-01-01T00:00:00Z");

@@ -182,3 +182,31 @@ async fn a_store_failure_under_a_write_commits_nothing_of_it_and_the_writer_goes
         .await
         .assert_status(200);
 }
+
+/// The writer cannot wait for itself: a write queued from inside a write is refused at
+/// once instead of hanging every write after it.
+#[actix_web::test]
+async fn a_write_queued_from_inside_a_write_fails_instead_of_hanging() {
+    let app = TestApp::spawn().await;
+    let pool = app.state.pool.clone();
+    let refused = newsdesk::db::write(&app.state.pool, move |_| {
+        Ok(pool.write_blocking(|_| Ok(())).is_err())
+    })
+    .await
+    .unwrap();
+    assert!(refused);
+    app.published("Still writing").await;
+}
+
+/// A commit subscriber that panics takes neither the committed writes' answers nor the
+/// writer with it.
+#[actix_web::test]
+async fn a_panicking_commit_subscriber_does_not_stop_the_writer() {
+    let app = TestApp::spawn().await;
+    app.state.pool.on_commit(|_| panic!("a subscriber bug"));
+    app.published("First after the bug").await;
+    app.published("Second after the bug").await;
+    app.get("/v1/articles/second-after-the-bug", None)
+        .await
+        .assert_status(200);
+}

@@ -244,7 +244,9 @@ pub fn publish_due(conn: &mut SqliteConnection, now: &str) -> Result<usize, Stor
         .load(conn)?;
     let mut announced = 0;
     for (pk, id, due_at) in due {
-        crate::db::write_transaction(conn, |conn| {
+        // A savepoint per article: one that cannot be announced (logged, tried again
+        // next time) does not hold back the others.
+        let one = conn.transaction(|conn| {
             // Gone or moved since it was read: a write took care of it.
             let taken = diesel::delete(
                 article_schedule::table
@@ -260,7 +262,10 @@ pub fn publish_due(conn: &mut SqliteConnection, now: &str) -> Result<usize, Stor
                 announced += 1;
             }
             Ok::<_, StoreError>(())
-        })?;
+        });
+        if let Err(e) = one {
+            tracing::warn!(article = %id, error = %e, "a scheduled publication was not announced; will retry");
+        }
     }
     Ok(announced)
 }

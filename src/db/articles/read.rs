@@ -200,7 +200,7 @@ pub(super) fn row_by_pk(conn: &mut SqliteConnection, pk: i32) -> Result<ArticleR
         .select(ArticleRow::as_select())
         .first(conn)
         .optional()?
-        .ok_or_else(|| StoreError::not_found("article", pk))
+        .ok_or_else(|| StoreError::not_found("article", ""))
 }
 
 /// Loads one article by primary key, whatever its state (for the write path and the

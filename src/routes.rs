@@ -5,7 +5,7 @@ use utoipa_actix_web::{scope, service_config::ServiceConfig};
 
 use crate::error::ApiError;
 use crate::handlers::articles::{list, previews, rankings, read, revisions, views, write};
-use crate::handlers::{changes, feeds, ops, terms, webhooks};
+use crate::handlers::{authors, changes, feeds, ops, tags, webhooks};
 
 /// Every documented route; registering a handler here is what documents it.
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -32,16 +32,16 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(previews::get_preview)
                 .service(list::list_trash)
                 .service(read::get_trashed_article)
-                .service(terms::list_tags)
-                .service(terms::create_tag)
-                .service(terms::get_tag)
-                .service(terms::update_tag)
-                .service(terms::delete_tag)
-                .service(terms::list_authors)
-                .service(terms::create_author)
-                .service(terms::get_author)
-                .service(terms::update_author)
-                .service(terms::delete_author)
+                .service(tags::list_tags)
+                .service(tags::create_tag)
+                .service(tags::get_tag)
+                .service(tags::update_tag)
+                .service(tags::delete_tag)
+                .service(authors::list_authors)
+                .service(authors::create_author)
+                .service(authors::get_author)
+                .service(authors::update_author)
+                .service(authors::delete_author)
                 .service(feeds::rss_feed)
                 .service(feeds::atom_feed)
                 .service(feeds::json_feed)

@@ -476,7 +476,7 @@ fn check_article(line: &mut ArticleLine) -> Result<(), LineError> {
     if !crate::domain::article::is_language_tag(&a.language) {
         return Err(rule(format!("'{}' is not a language tag", a.language)));
     }
-    if !["draft", "published", "archived"].contains(&a.status.as_str()) {
+    if crate::domain::article::StoredStatus::parse(&a.status).is_none() {
         return Err(rule(format!("unknown status '{}'", a.status)));
     }
     if a.title.trim().is_empty() || a.version < 1 || a.view_count < 0 {

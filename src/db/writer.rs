@@ -337,16 +337,7 @@ impl Writer {
         T: Send + 'static,
         E: From<StoreError> + StoreFailure + Send + 'static,
     {
-        let (tx, rx) = std::sync::mpsc::sync_channel(1);
-        self.send(job(
-            work,
-            move |out| {
-                let _ = tx.send(out);
-            },
-            false,
-        ))?;
-        rx.recv()
-            .map_err(|_| E::from(StoreError::Unavailable("the write was not run".into())))?
+        self.wait_for(work, false)
     }
 
     /// [`Self::write`] for threads that may block (command-line tools, background jobs).
@@ -356,14 +347,22 @@ impl Writer {
         T: Send + 'static,
         E: From<StoreError> + StoreFailure + Send + 'static,
     {
+        self.wait_for(work, true)
+    }
+
+    /// Queues `work` (in a savepoint of its own, or as a bulk job) and blocks until its
+    /// batch has committed.
+    fn wait_for<T, E, F>(&self, work: F, savepoint: bool) -> Result<T, E>
+    where
+        F: FnOnce(&mut SqliteConnection) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<StoreError> + StoreFailure + Send + 'static,
+    {
         let (tx, rx) = std::sync::mpsc::sync_channel(1);
-        self.send(job(
-            work,
-            move |out| {
-                let _ = tx.send(out);
-            },
-            true,
-        ))?;
+        let reply = move |out| {
+            let _ = tx.send(out);
+        };
+        self.send(job(work, reply, savepoint))?;
         rx.recv()
             .map_err(|_| E::from(StoreError::Unavailable("the write was not run".into())))?
     }

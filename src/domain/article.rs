@@ -52,23 +52,56 @@ pub enum Status {
     Archived,
 }
 
-impl Status {
-    /// The stored form: `scheduled` is stored as `published`.
-    pub fn stored(self) -> &'static str {
+/// Publication state as stored: what an editor set. [`Status`] is what is shown, which
+/// depends on the time too (a stored `published` with a future date shows `scheduled`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoredStatus {
+    /// Being written.
+    Draft,
+    /// Public from `published_at` on.
+    Published,
+    /// Withdrawn, kept.
+    Archived,
+}
+
+impl StoredStatus {
+    /// Every stored value.
+    pub const ALL: [Self; 3] = [Self::Draft, Self::Published, Self::Archived];
+
+    /// The stored text.
+    pub fn as_str(self) -> &'static str {
         match self {
             Self::Draft => "draft",
-            Self::Scheduled | Self::Published => "published",
+            Self::Published => "published",
             Self::Archived => "archived",
+        }
+    }
+
+    /// The stored text read back; `None` for anything else.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|v| v.as_str() == s)
+    }
+}
+
+impl Status {
+    /// The stored form: `scheduled` is stored as `published`.
+    pub fn stored(self) -> StoredStatus {
+        match self {
+            Self::Draft => StoredStatus::Draft,
+            Self::Scheduled | Self::Published => StoredStatus::Published,
+            Self::Archived => StoredStatus::Archived,
         }
     }
 
     /// The status shown for a stored status and publication time at `now`.
     pub fn shown(stored: &str, published_at: Option<&str>, now: &str) -> Self {
-        match stored {
-            "published" if published_at.is_some_and(|p| p > now) => Self::Scheduled,
-            "published" => Self::Published,
-            "archived" => Self::Archived,
-            _ => Self::Draft,
+        match StoredStatus::parse(stored) {
+            Some(StoredStatus::Published) if published_at.is_some_and(|p| p > now) => {
+                Self::Scheduled
+            }
+            Some(StoredStatus::Published) => Self::Published,
+            Some(StoredStatus::Archived) => Self::Archived,
+            Some(StoredStatus::Draft) | None => Self::Draft,
         }
     }
 }
@@ -93,7 +126,7 @@ pub struct ArticleDraft {
     /// Rendered HTML, text and counts.
     pub rendered: markdown::Rendered,
     /// Stored status: draft, published or archived.
-    pub status: &'static str,
+    pub status: StoredStatus,
     /// Publication time, when given.
     pub published_at: Option<DateTime<Utc>>,
     /// Language tag.
@@ -388,7 +421,7 @@ mod tests {
             )]
         );
         assert_eq!(d.generated_slug, "kyiv");
-        assert_eq!(d.status, "draft");
+        assert_eq!(d.status, StoredStatus::Draft);
     }
 
     #[test]

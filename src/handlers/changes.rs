@@ -74,43 +74,33 @@ pub async fn list_changes(
     })
     .await?;
     let last = events.last().map_or(after, |(e, _)| e.seq);
-    let data: Vec<ChangeEvent> = events
-        .into_iter()
-        .map(|(e, article)| ChangeEvent {
-            id: i64::from(e.seq),
-            kind: changes::kind_of(&e),
-            occurred_at: crate::domain::time::parse(&e.occurred_at).unwrap_or_default(),
-            article_id: e.article_id,
-            article,
-        })
-        .collect();
-    // Validators from each event and its article's version, not the bytes: view counts
-    // move without changing what a mirror needs.
-    let basis: String = data
-        .iter()
-        .map(|e| {
-            let etag = e.article.as_ref().map(|a| a.validators().etag);
-            format!("{}:{etag:?};", e.id)
-        })
-        .collect();
-    let v = Validators {
-        etag: conditional::hashed_etag(
-            format!(
-                "{}|{after}|{limit}|{more}|{basis}",
-                auth.0.sees_unpublished()
-            )
-            .as_bytes(),
-        ),
-        last_modified: changed.as_deref().and_then(crate::domain::time::http_date),
-    };
     let body = ChangePage {
-        data,
+        data: (events.into_iter())
+            .map(|(e, article)| ChangeEvent::of(e, article))
+            .collect(),
         meta: ChangeMeta {
             limit,
             next_cursor: paging::encode_numbered("changes", last),
             has_more: more,
         },
     };
+    let basis = format!("{}|{after}|{limit}|{more}", auth.0.sees_unpublished());
+    let v = validators(&body, &basis, changed.as_deref());
     let cache = conditional::cache_control(&auth.0, &state.config);
     Ok(conditional::respond(&req, &v, &cache, &body))
+}
+
+/// A page's validators from each event and its article's version, not the bytes: view
+/// counts move without changing what a mirror needs. `basis` names the request.
+fn validators(page: &ChangePage, basis: &str, changed: Option<&str>) -> Validators {
+    let events: String = (page.data.iter())
+        .map(|e| {
+            let etag = e.article.as_ref().map(|a| a.validators().etag);
+            format!("{}:{etag:?};", e.id)
+        })
+        .collect();
+    Validators {
+        etag: conditional::hashed_etag(format!("{basis}|{events}").as_bytes()),
+        last_modified: changed.and_then(crate::domain::time::http_date),
+    }
 }

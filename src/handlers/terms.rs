@@ -1,9 +1,9 @@
-//! Tag and author endpoints. Both kinds behave the same, so the handlers are written
-//! once (`list`, `create`, …) and stamped out per kind, with their OpenAPI docs, by
-//! `term_handlers!`.
+//! What tags and authors share: their handlers' bodies (`list`, `create`, `fetch`,
+//! `update`, `remove`), each taking the kind; `tags.rs` and `authors.rs` hold the
+//! routes and their OpenAPI docs.
 
 use actix_web::http::{StatusCode, header};
-use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 
 use crate::db::{
     self,
@@ -13,12 +13,11 @@ use crate::domain::access::Scope;
 use crate::domain::article::{TextRule, check_text, term_from_name};
 use crate::domain::slug::is_valid_slug;
 use crate::error::{ApiError, FieldError};
-use crate::handlers::articles::list::PageParams as ListParams;
+pub(crate) use crate::handlers::articles::list::PageParams as ListParams;
 use crate::http::auth::Auth;
 use crate::http::body::JsonBody;
 use crate::http::conditional::{self, IfMatch, Validators};
 use crate::http::paging;
-use crate::http::query::Query;
 use crate::state::AppState;
 use crate::wire::article::PageMeta;
 use crate::wire::term::{Term, TermInput, TermPage, TermPatch};
@@ -47,7 +46,7 @@ fn check_description(errors: &mut Vec<FieldError>, d: Option<&str>) {
     }
 }
 
-async fn list(
+pub(crate) async fn list(
     kind: TermKind,
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -89,7 +88,7 @@ async fn list(
     Ok(conditional::respond(&req, &v, &cache, &body))
 }
 
-async fn fetch(
+pub(crate) async fn fetch(
     kind: TermKind,
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -118,7 +117,7 @@ fn written(status: StatusCode, rec: TermRecord) -> HttpResponse {
     conditional::written(status, &validators(&term, Some(&changed))).json(term)
 }
 
-async fn create(
+pub(crate) async fn create(
     kind: TermKind,
     state: web::Data<AppState>,
     auth: Auth,
@@ -198,7 +197,7 @@ fn change_from(patch: TermPatch) -> Result<TermChange, ApiError> {
     })
 }
 
-async fn update(
+pub(crate) async fn update(
     kind: TermKind,
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -219,7 +218,7 @@ async fn update(
     Ok(written(StatusCode::OK, rec))
 }
 
-async fn remove(
+pub(crate) async fn remove(
     kind: TermKind,
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -243,117 +242,3 @@ async fn remove(
     .await?;
     Ok(HttpResponse::NoContent().finish())
 }
-
-macro_rules! term_handlers {
-    (
-        kind: $kind:expr, tag: $tag:literal, noun: $noun:literal,
-        collection: $collection:literal, item: $item:literal,
-        list: $list:ident, create: $create:ident, get: $get:ident, update: $update:ident, delete: $delete:ident,
-        delete_note: $delete_note:literal
-    ) => {
-        #[doc = concat!("List ", $tag, " by slug, with their counts of public articles.")]
-        #[utoipa::path(
-            tag = $tag,
-            summary = concat!("List ", $tag, " by slug, with their counts of public articles."),
-            params(ListParams, ("If-None-Match" = Option<String>, Header, description = "ETag of a cached copy; 304 when current.")),
-            security((), ("bearer" = [])),
-            responses(
-                (status = 200, description = "A page.", body = TermPage, headers(("ETag" = String, description = "Strong validator of this page."))),
-                (status = 304, description = "The cached copy is current.")
-            )
-        )]
-        #[get($collection)]
-        pub async fn $list(req: HttpRequest, state: web::Data<AppState>, auth: Auth, params: Query<ListParams>) -> Result<HttpResponse, ApiError> {
-            list($kind, req, state, auth, params.into_inner()).await
-        }
-
-        #[doc = concat!("Create a", $noun, ".")]
-        #[utoipa::path(
-            tag = $tag,
-            summary = concat!("Create a", $noun, "."),
-            request_body(content = TermInput, content_type = "application/json"),
-            security(("bearer" = [])),
-            responses(
-                (status = 201, description = "Created.", body = Term,
-                    headers(("Location" = String, description = "URL of the new resource."), ("ETag" = String, description = "Validator."))),
-                (status = 409, description = "The slug is taken.", body = crate::error::Problem, content_type = "application/problem+json")
-            )
-        )]
-        #[post($collection)]
-        pub async fn $create(state: web::Data<AppState>, auth: Auth, body: JsonBody<TermInput>) -> Result<HttpResponse, ApiError> {
-            create($kind, state, auth, body).await
-        }
-
-        #[doc = concat!("Get one of the ", $tag, " by slug, with its count of public articles.")]
-        #[utoipa::path(
-            tag = $tag,
-            summary = concat!("Get one of the ", $tag, " by slug, with its count of public articles."),
-            params(("slug" = String, Path, description = "The slug."), ("If-None-Match" = Option<String>, Header, description = "ETag of a cached copy; 304 when current.")),
-            security((), ("bearer" = [])),
-            responses(
-                (status = 200, description = "Found.", body = Term,
-                    headers(("ETag" = String, description = "Validator; send it as If-Match when writing."), ("Last-Modified" = String, description = "HTTP date of the last change."))),
-                (status = 304, description = "The cached copy is current."),
-                (status = 404, description = "Nothing has this slug.", body = crate::error::Problem, content_type = "application/problem+json")
-            )
-        )]
-        #[get($item)]
-        pub async fn $get(req: HttpRequest, state: web::Data<AppState>, auth: Auth, slug: web::Path<String>) -> Result<HttpResponse, ApiError> {
-            fetch($kind, req, state, auth, slug.into_inner()).await
-        }
-
-        #[doc = concat!("Change a", $noun, " (JSON Merge Patch); a new slug replaces the old one.")]
-        #[utoipa::path(
-            tag = $tag,
-            summary = concat!("Change a", $noun, " (JSON Merge Patch); a new slug replaces the old one."),
-            params(("slug" = String, Path, description = "The current slug."), ("If-Match" = Option<String>, Header, description = "ETag the change is based on; 412 when stale.")),
-            request_body(content(
-                (TermPatch = "application/merge-patch+json"),
-                (TermPatch = "application/json")
-            )),
-            security(("bearer" = [])),
-            responses(
-                (status = 200, description = "Changed.", body = Term, headers(("ETag" = String, description = "Validator."))),
-                (status = 404, description = "Nothing has this slug.", body = crate::error::Problem, content_type = "application/problem+json"),
-                (status = 409, description = "The new slug is taken.", body = crate::error::Problem, content_type = "application/problem+json"),
-                (status = 412, description = "`If-Match` names a stale version.", body = crate::error::Problem, content_type = "application/problem+json")
-            )
-        )]
-        #[patch($item)]
-        pub async fn $update(req: HttpRequest, state: web::Data<AppState>, auth: Auth, slug: web::Path<String>, body: JsonBody<TermPatch>) -> Result<HttpResponse, ApiError> {
-            update($kind, req, state, auth, slug.into_inner(), body).await
-        }
-
-        #[doc = concat!("Delete a", $noun, ". ", $delete_note)]
-        #[utoipa::path(
-            tag = $tag,
-            summary = concat!("Delete a", $noun, ". ", $delete_note),
-            params(("slug" = String, Path, description = "The slug."), ("If-Match" = Option<String>, Header, description = "ETag the deletion is based on; 412 when stale.")),
-            security(("bearer" = [])),
-            responses(
-                (status = 204, description = "Deleted."),
-                (status = 404, description = "Nothing has this slug.", body = crate::error::Problem, content_type = "application/problem+json"),
-                (status = 409, description = "Still in use (authors credited on articles).", body = crate::error::Problem, content_type = "application/problem+json"),
-                (status = 412, description = "`If-Match` names a stale version.", body = crate::error::Problem, content_type = "application/problem+json")
-            )
-        )]
-        #[delete($item)]
-        pub async fn $delete(req: HttpRequest, state: web::Data<AppState>, auth: Auth, slug: web::Path<String>) -> Result<HttpResponse, ApiError> {
-            remove($kind, req, state, auth, slug.into_inner()).await
-        }
-    };
-}
-
-term_handlers!(
-    kind: TermKind::Tag, tag: "tags", noun: " tag",
-    collection: "/tags", item: "/tags/{slug}",
-    list: list_tags, create: create_tag, get: get_tag, update: update_tag, delete: delete_tag,
-    delete_note: "Articles lose the tag."
-);
-
-term_handlers!(
-    kind: TermKind::Author, tag: "authors", noun: "n author",
-    collection: "/authors", item: "/authors/{slug}",
-    list: list_authors, create: create_author, get: get_author, update: update_author, delete: delete_author,
-    delete_note: "Refused with 409 while the author is credited on any article."
-);

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::db::articles::changes::EventSnapshot;
+use crate::db::articles::changes::{EventRow, EventSnapshot};
 use crate::domain::events::EventType;
 use crate::domain::time;
 use crate::wire::article::Article;
@@ -37,6 +37,17 @@ pub struct ChangeEvent {
 }
 
 impl ChangeEvent {
+    /// A stored event with its article as the caller may see it now.
+    pub fn of(e: EventRow, article: Option<Article>) -> Self {
+        Self {
+            id: i64::from(e.seq),
+            kind: EventType::parse(&e.kind).unwrap_or(EventType::Updated),
+            occurred_at: time::parse(&e.occurred_at).unwrap_or_default(),
+            article_id: e.article_id,
+            article,
+        }
+    }
+
     /// The event as its audience saw it, from the facts the outbox kept.
     pub fn from_snapshot(s: EventSnapshot) -> Self {
         Self {

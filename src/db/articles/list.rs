@@ -11,7 +11,7 @@ use crate::db::error::StoreError;
 use crate::db::schema::{article_authors, article_search, article_tags, articles, authors, tags};
 use crate::db::search::RANK;
 use crate::domain::access::Caller;
-use crate::domain::article::Status;
+use crate::domain::article::{Status, StoredStatus};
 use crate::domain::listing::Sort;
 
 /// Live articles or the trash.
@@ -159,15 +159,15 @@ macro_rules! restricted {
             None => {}
             Some(Status::Published) => {
                 query = query
-                    .filter(articles::status.eq("published"))
+                    .filter(articles::status.eq(StoredStatus::Published.as_str()))
                     .filter(articles::sort_at.le($now.to_string()))
             }
             Some(Status::Scheduled) => {
                 query = query
-                    .filter(articles::status.eq("published"))
+                    .filter(articles::status.eq(StoredStatus::Published.as_str()))
                     .filter(articles::sort_at.gt($now.to_string()))
             }
-            Some(s) => query = query.filter(articles::status.eq(s.stored())),
+            Some(s) => query = query.filter(articles::status.eq(s.stored().as_str())),
         }
         query
     }};

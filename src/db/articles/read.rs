@@ -9,7 +9,7 @@ use super::{ArticleRow, visible_to};
 use crate::db::error::StoreError;
 use crate::db::schema::{article_authors, article_tags, articles, authors, former_slugs, tags};
 use crate::domain::access::Caller;
-use crate::domain::article::Status;
+use crate::domain::article::{Status, StoredStatus};
 use crate::domain::input::{ArticleInput, FeatureImage, TermRef, Translation};
 use crate::domain::time;
 
@@ -279,7 +279,9 @@ pub fn load_views(
             articles::sort_at,
         ))
         .load(conn)?;
-    let shown = |status: &str, sort_at: &str| status == "published" && sort_at <= now;
+    let shown = |status: &str, sort_at: &str| {
+        StoredStatus::parse(status) == Some(StoredStatus::Published) && sort_at <= now
+    };
     let is_public = shown(&row.status, &row.sort_at);
     let mut all = Vec::new();
     let mut public = Vec::new();

@@ -12,6 +12,7 @@ use crate::db::schema::{article_authors, article_tags, articles, authors, former
 use crate::db::search;
 use crate::domain::access::Caller;
 use crate::domain::article::ArticleDraft;
+use crate::domain::article::StoredStatus;
 use crate::domain::errors::FieldError;
 use crate::domain::events::Change;
 use crate::domain::time;
@@ -65,7 +66,7 @@ fn fields<'a>(
         body_markdown: &d.body_markdown,
         body_html: &d.rendered.html,
         body_text: &d.rendered.text,
-        status: d.status,
+        status: d.status.as_str(),
         sort_at: published_at
             .clone()
             .unwrap_or_else(|| created_at.to_string()),
@@ -344,8 +345,8 @@ fn in_trash() -> StoreError {
 fn publication_time(d: &ArticleDraft, current: Option<&str>, now: &str) -> Option<String> {
     match (d.published_at, current) {
         (Some(t), _) => Some(time::format(t)),
-        (None, Some(c)) if d.status != "draft" => Some(c.to_string()),
-        (None, _) if d.status == "published" => Some(now.to_string()),
+        (None, Some(c)) if d.status != StoredStatus::Draft => Some(c.to_string()),
+        (None, _) if d.status == StoredStatus::Published => Some(now.to_string()),
         _ => None,
     }
 }

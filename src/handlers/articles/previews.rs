@@ -104,19 +104,7 @@ pub async fn create_preview_link(
     } else {
         body.parse()?
     };
-    let lifetime = match input.expires_in.as_deref() {
-        None => 86_400,
-        Some(s) => quota::parse_duration(s)
-            .map(|d| d.as_secs())
-            .ok()
-            .filter(|secs| *secs <= MAX_LIFETIME_SECS)
-            .ok_or_else(|| {
-                ApiError::invalid_field(
-                    "expires_in",
-                    "a duration such as 30m, 24h or 7d, at most 30 days",
-                )
-            })?,
-    };
+    let lifetime = lifetime_of(input.expires_in.as_deref())?;
     let key = id.into_inner();
     let article_id = db::run(&state.pool, move |conn| {
         let pk = db::articles::pk_of(conn, &key)?;
@@ -140,6 +128,23 @@ pub async fn create_preview_link(
             article_id,
             expires_at: time::parse(&time::format(expires_at)).unwrap_or(expires_at),
         }))
+}
+
+/// A link's lifetime in seconds: 24 hours when not given, at most 30 days.
+fn lifetime_of(expires_in: Option<&str>) -> Result<u64, ApiError> {
+    let Some(s) = expires_in else {
+        return Ok(86_400);
+    };
+    quota::parse_duration(s)
+        .map(|d| d.as_secs())
+        .ok()
+        .filter(|secs| *secs <= MAX_LIFETIME_SECS)
+        .ok_or_else(|| {
+            ApiError::invalid_field(
+                "expires_in",
+                "a duration such as 30m, 24h or 7d, at most 30 days",
+            )
+        })
 }
 
 /// Open a preview link.

@@ -1,0 +1,124 @@
+//! Tag endpoints: list, create, read, change and delete tags (`#StandWithUkraine`); the
+//! behaviour shared with authors is in `terms`.
+
+use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
+
+use crate::db::terms::TermKind;
+use crate::error::ApiError;
+use crate::handlers::terms::{self, ListParams};
+use crate::http::auth::Auth;
+use crate::http::body::JsonBody;
+use crate::http::query::Query;
+use crate::state::AppState;
+use crate::wire::term::{Term, TermInput, TermPage, TermPatch};
+
+/// List tags by slug, with their counts of public articles.
+#[utoipa::path(
+    tag = "tags",
+    params(ListParams, ("If-None-Match" = Option<String>, Header, description = "ETag of a cached copy; 304 when current.")),
+    security((), ("bearer" = [])),
+    responses(
+        (status = 200, description = "A page.", body = TermPage, headers(("ETag" = String, description = "Strong validator of this page."))),
+        (status = 304, description = "The cached copy is current.")
+    )
+)]
+#[get("/tags")]
+pub async fn list_tags(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    auth: Auth,
+    params: Query<ListParams>,
+) -> Result<HttpResponse, ApiError> {
+    terms::list(TermKind::Tag, req, state, auth, params.into_inner()).await
+}
+
+/// Create a tag.
+#[utoipa::path(
+    tag = "tags",
+    request_body(content = TermInput, content_type = "application/json"),
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Created.", body = Term,
+            headers(("Location" = String, description = "URL of the new resource."), ("ETag" = String, description = "Validator."))),
+        (status = 409, description = "The slug is taken.", body = crate::error::Problem, content_type = "application/problem+json")
+    )
+)]
+#[post("/tags")]
+pub async fn create_tag(
+    state: web::Data<AppState>,
+    auth: Auth,
+    body: JsonBody<TermInput>,
+) -> Result<HttpResponse, ApiError> {
+    terms::create(TermKind::Tag, state, auth, body).await
+}
+
+/// Get one of the tags by slug, with its count of public articles.
+#[utoipa::path(
+    tag = "tags",
+    params(("slug" = String, Path, description = "The slug."), ("If-None-Match" = Option<String>, Header, description = "ETag of a cached copy; 304 when current.")),
+    security((), ("bearer" = [])),
+    responses(
+        (status = 200, description = "Found.", body = Term,
+            headers(("ETag" = String, description = "Validator; send it as If-Match when writing."), ("Last-Modified" = String, description = "HTTP date of the last change."))),
+        (status = 304, description = "The cached copy is current."),
+        (status = 404, description = "Nothing has this slug.", body = crate::error::Problem, content_type = "application/problem+json")
+    )
+)]
+#[get("/tags/{slug}")]
+pub async fn get_tag(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    auth: Auth,
+    slug: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    terms::fetch(TermKind::Tag, req, state, auth, slug.into_inner()).await
+}
+
+/// Change a tag (JSON Merge Patch); a new slug replaces the old one.
+#[utoipa::path(
+    tag = "tags",
+    params(("slug" = String, Path, description = "The current slug."), ("If-Match" = Option<String>, Header, description = "ETag the change is based on; 412 when stale.")),
+    request_body(content(
+        (TermPatch = "application/merge-patch+json"),
+        (TermPatch = "application/json")
+    )),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Changed.", body = Term, headers(("ETag" = String, description = "Validator."))),
+        (status = 404, description = "Nothing has this slug.", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The new slug is taken.", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 412, description = "`If-Match` names a stale version.", body = crate::error::Problem, content_type = "application/problem+json")
+    )
+)]
+#[patch("/tags/{slug}")]
+pub async fn update_tag(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    auth: Auth,
+    slug: web::Path<String>,
+    body: JsonBody<TermPatch>,
+) -> Result<HttpResponse, ApiError> {
+    terms::update(TermKind::Tag, req, state, auth, slug.into_inner(), body).await
+}
+
+/// Delete a tag. Articles lose the tag.
+#[utoipa::path(
+    tag = "tags",
+    params(("slug" = String, Path, description = "The slug."), ("If-Match" = Option<String>, Header, description = "ETag the deletion is based on; 412 when stale.")),
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Deleted."),
+        (status = 404, description = "Nothing has this slug.", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Still in use (authors credited on articles).", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 412, description = "`If-Match` names a stale version.", body = crate::error::Problem, content_type = "application/problem+json")
+    )
+)]
+#[delete("/tags/{slug}")]
+pub async fn delete_tag(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    auth: Auth,
+    slug: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    terms::remove(TermKind::Tag, req, state, auth, slug.into_inner()).await
+}

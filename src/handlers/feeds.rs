@@ -8,7 +8,10 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use crate::config::Config;
-use crate::db::{self, articles::Shelf};
+use crate::db::{
+    self,
+    articles::{ListQuery, Shelf},
+};
 use crate::domain::access::Caller;
 use crate::domain::links;
 use crate::domain::time;
@@ -114,14 +117,9 @@ fn title(config: &Config, p: &FeedParams) -> String {
     }
 }
 
-async fn serve_feed(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    params: FeedParams,
-    format: Format,
-) -> Result<HttpResponse, ApiError> {
-    let config = &state.config;
-    let plan = list::plan(
+/// The list a feed shows: public articles, newest first, filtered as asked, no total.
+fn feed_query(params: &FeedParams, config: &Config) -> Result<ListQuery, ApiError> {
+    let mut query = list::plan(
         ArticleListParams {
             tag: params.tag.clone(),
             author: params.author.clone(),
@@ -132,10 +130,21 @@ async fn serve_feed(
         },
         &Caller::Public,
         Shelf::Live,
-    )?;
-    let mut query = plan.query;
+    )?
+    .query;
     // Feeds carry no total: skip the count.
     query.known_total = Some(0);
+    Ok(query)
+}
+
+async fn serve_feed(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    params: FeedParams,
+    format: Format,
+) -> Result<HttpResponse, ApiError> {
+    let config = &state.config;
+    let query = feed_query(&params, config)?;
     let changed = db::run(&state.pool, |conn| Ok(db::last_change(conn, &db::now())?)).await?;
     let v = validators(&format!("{format:?}"), &req, config, changed.as_deref());
     let cache = public_cache(config);
@@ -153,68 +162,20 @@ async fn serve_feed(
         db::articles::list(conn, &Caller::Public, &q, &db::now())
     })
     .await?;
-    let next_url = page
-        .more
-        .then(|| page.items.last())
-        .flatten()
-        .map(|(rec, rank)| {
-            let key = db::articles::ListPage::key(query.sort, rec, *rank);
-            let token = paging::encode(&[query.sort.as_str(), &key, &rec.row.pk.to_string()]);
-            paging::link(&state.config.public_url, &req, ("cursor", &token))
-        });
+    let next_url = list::next_cursor(&page, query.sort)
+        .map(|token| paging::link(&state.config.public_url, &req, ("cursor", &token)));
     let now = state.now();
-    let items: Vec<FeedItem> = page
-        .items
-        .into_iter()
+    let items: Vec<FeedItem> = (page.items.into_iter())
         .map(|(rec, _)| {
-            let a = Article::from_record(rec, &now);
-            FeedItem {
-                url: article_url(config, &a.language, &a.slug, &a.id),
-                translations: a
-                    .translations
-                    .iter()
-                    .map(|t| {
-                        (
-                            t.language.clone(),
-                            article_url(config, &t.language, &t.slug, &t.id),
-                        )
-                    })
-                    .collect(),
-                published: a.published_at.unwrap_or(a.created_at),
-                updated: a.updated_at.max(a.published_at.unwrap_or(a.updated_at)),
-                tags: a.tags.into_iter().map(|t| (t.slug, t.name)).collect(),
-                authors: a.authors.into_iter().map(|t| t.name).collect(),
-                image: a.feature_image.map(|i| i.url),
-                id: a.id,
-                title: a.title,
-                summary: a.excerpt,
-                content_html: a.body_html,
-                language: a.language,
-            }
+            FeedItem::of(Article::from_record(rec, &now), |language, slug, id| {
+                article_url(config, language, slug, id)
+            })
         })
         .collect();
-    let updated = items
-        .iter()
-        .map(|i| i.updated)
-        .max()
+    let updated = (items.iter().map(|i| i.updated).max())
         .or_else(|| changed.as_deref().and_then(time::parse))
         .unwrap_or(DateTime::<Utc>::UNIX_EPOCH);
-    let self_url = match req.query_string() {
-        "" => format!("{}{}", config.public_url, req.path()),
-        qs => format!("{}{}?{qs}", config.public_url, req.path()),
-    };
-    let first_url = {
-        let mut out = form_urlencoded::Serializer::new(String::new());
-        for (k, v) in form_urlencoded::parse(req.query_string().as_bytes()) {
-            if k != "cursor" {
-                out.append_pair(&k, &v);
-            }
-        }
-        match out.finish() {
-            qs if qs.is_empty() => format!("{}{}", config.public_url, req.path()),
-            qs => format!("{}{}?{qs}", config.public_url, req.path()),
-        }
-    };
+    let (self_url, first_url) = paging::self_and_first(&config.public_url, &req);
     let feed_page = FeedPage {
         title: title(config, &params),
         description: format!("Newest published articles of {}.", config.site_title),

@@ -52,6 +52,21 @@ pub fn link(public_url: &str, req: &actix_web::HttpRequest, set: (&str, &str)) -
     format!("{public_url}{}?{}", req.path(), out.finish())
 }
 
+/// This request's own address, and the first page's (without `cursor`), absolute.
+pub fn self_and_first(public_url: &str, req: &actix_web::HttpRequest) -> (String, String) {
+    let at = |qs: &str| match qs {
+        "" => format!("{public_url}{}", req.path()),
+        qs => format!("{public_url}{}?{qs}", req.path()),
+    };
+    let mut first = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in form_urlencoded::parse(req.query_string().as_bytes()) {
+        if k != "cursor" {
+            first.append_pair(&k, &v);
+        }
+    }
+    (at(req.query_string()), at(&first.finish()))
+}
+
 /// The `Link` header of a page (RFC 8288): `next` (and `prev` for numbered pages).
 /// `page` is the number of a numbered page, `next_cursor` the next page's cursor.
 pub fn links(

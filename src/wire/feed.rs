@@ -30,6 +30,29 @@ pub struct FeedItem {
     pub translations: Vec<(String, String)>,
 }
 
+impl FeedItem {
+    /// An article as a feed item; `url(language, slug, id)` is where the frontend shows
+    /// an article (the item's and its translations').
+    pub fn of(a: crate::wire::article::Article, url: impl Fn(&str, &str, &str) -> String) -> Self {
+        Self {
+            url: url(&a.language, &a.slug, &a.id),
+            translations: (a.translations.iter())
+                .map(|t| (t.language.clone(), url(&t.language, &t.slug, &t.id)))
+                .collect(),
+            published: a.published_at.unwrap_or(a.created_at),
+            updated: a.updated_at.max(a.published_at.unwrap_or(a.updated_at)),
+            tags: a.tags.into_iter().map(|t| (t.slug, t.name)).collect(),
+            authors: a.authors.into_iter().map(|t| t.name).collect(),
+            image: a.feature_image.map(|i| i.url),
+            id: a.id,
+            title: a.title,
+            summary: a.excerpt,
+            content_html: a.body_html,
+            language: a.language,
+        }
+    }
+}
+
 /// A page of a feed.
 #[derive(Debug, Clone)]
 pub struct FeedPage {

@@ -131,6 +131,47 @@ fn bad(param: &str) -> impl Fn(String) -> ApiError + '_ {
 
 pub(crate) fn plan(p: ArticleListParams, caller: &Caller, shelf: Shelf) -> Result<Plan, ApiError> {
     let limit = paging::limit(p.limit, 20, 100)?;
+    let (filter, terms) = filter_of(&p, caller)?;
+    let sort = match (p.sort.map(Sort::from), p.q.is_some()) {
+        (Some(Sort::Relevance), false) => {
+            return Err(ApiError::bad_param("sort", "relevance needs q"));
+        }
+        (Some(s), _) => s,
+        (None, true) => Sort::Relevance,
+        (None, false) => Sort::Newest,
+    };
+    let position = position_of(p.cursor, p.page, sort)?;
+    let fields = match p.fields.as_deref() {
+        Some(f) => listing::parse_fields(f).map_err(bad("fields"))?,
+        None => listing::default_fields(),
+    };
+    Ok(Plan {
+        query: ListQuery {
+            filter,
+            sort,
+            limit,
+            position,
+            shelf,
+            known_total: None,
+        },
+        terms,
+        fields,
+    })
+}
+
+/// The cursor of the page after `page` (sorted by `sort`), when there is one.
+pub(crate) fn next_cursor(page: &db::articles::ListPage, sort: Sort) -> Option<String> {
+    let (rec, rank) = page.items.last().filter(|_| page.more)?;
+    let key = db::articles::ListPage::key(sort, rec, *rank);
+    Some(paging::encode(&[
+        sort.as_str(),
+        &key,
+        &rec.row.pk.to_string(),
+    ]))
+}
+
+/// The filter the parameters ask for, and the search terms of `q`.
+fn filter_of(p: &ArticleListParams, caller: &Caller) -> Result<(Filter, Vec<Term>), ApiError> {
     let mut filter = Filter::default();
     let mut terms = Vec::new();
     if let Some(q) = &p.q {
@@ -144,20 +185,15 @@ pub(crate) fn plan(p: ArticleListParams, caller: &Caller, shelf: Shelf) -> Resul
         // Text with no searchable word matches nothing rather than everything.
         filter.search = Some(search::match_expression(&terms).unwrap_or_else(|| "\"\"".into()));
     }
-    filter.tags = p
-        .tag
-        .as_deref()
-        .map(listing::parse_slugs)
-        .transpose()
-        .map_err(bad("tag"))?
-        .unwrap_or_default();
-    filter.authors = p
-        .author
-        .as_deref()
-        .map(listing::parse_slugs)
-        .transpose()
-        .map_err(bad("author"))?
-        .unwrap_or_default();
+    let slugs = |v: &Option<String>, name: &'static str| {
+        v.as_deref()
+            .map(listing::parse_slugs)
+            .transpose()
+            .map_err(bad(name))
+            .map(Option::unwrap_or_default)
+    };
+    filter.tags = slugs(&p.tag, "tag")?;
+    filter.authors = slugs(&p.author, "author")?;
     if let Some(l) = &p.language
         && !is_language_tag(l)
     {
@@ -166,7 +202,7 @@ pub(crate) fn plan(p: ArticleListParams, caller: &Caller, shelf: Shelf) -> Resul
             "must be a BCP 47 language tag such as 'en' or 'uk'",
         ));
     }
-    filter.language = p.language;
+    filter.language = p.language.clone();
     if let Some(s) = p.status
         && s != Status::Published
         && !caller.sees_unpublished()
@@ -185,18 +221,18 @@ pub(crate) fn plan(p: ArticleListParams, caller: &Caller, shelf: Shelf) -> Resul
     };
     filter.published_after = bound(&p.published_after, false, "published_after")?;
     filter.published_before = bound(&p.published_before, true, "published_before")?;
-    let sort = match (p.sort.map(Sort::from), p.q.is_some()) {
-        (Some(Sort::Relevance), false) => {
-            return Err(ApiError::bad_param("sort", "relevance needs q"));
-        }
-        (Some(s), _) => s,
-        (None, true) => Sort::Relevance,
-        (None, false) => Sort::Newest,
-    };
-    let position = match (p.cursor, p.page) {
-        (Some(_), Some(_)) => {
-            return Err(ApiError::bad_param("page", "give either page or cursor"));
-        }
+    Ok((filter, terms))
+}
+
+/// Where the page starts: after a cursor issued for `sort`, at a numbered page, or at
+/// the start.
+fn position_of(
+    cursor: Option<String>,
+    page: Option<i64>,
+    sort: Sort,
+) -> Result<Position, ApiError> {
+    match (cursor, page) {
+        (Some(_), Some(_)) => Err(ApiError::bad_param("page", "give either page or cursor")),
         (Some(c), None) => {
             let parts = paging::decode(&c, 3)?;
             let pk = parts[2]
@@ -208,28 +244,12 @@ pub(crate) fn plan(p: ArticleListParams, caller: &Caller, shelf: Shelf) -> Resul
                     "was issued for another sort order",
                 ));
             }
-            Position::After(parts[1].clone(), pk)
+            Ok(Position::After(parts[1].clone(), pk))
         }
-        (None, Some(n)) if (1..=10_000).contains(&n) => Position::Page(n),
-        (None, Some(_)) => return Err(ApiError::bad_param("page", "must be between 1 and 10000")),
-        (None, None) => Position::Start,
-    };
-    let fields = match p.fields.as_deref() {
-        Some(f) => listing::parse_fields(f).map_err(bad("fields"))?,
-        None => listing::default_fields(),
-    };
-    Ok(Plan {
-        query: ListQuery {
-            filter,
-            sort,
-            limit,
-            position,
-            shelf,
-            known_total: None,
-        },
-        terms,
-        fields,
-    })
+        (None, Some(n)) if (1..=10_000).contains(&n) => Ok(Position::Page(n)),
+        (None, Some(_)) => Err(ApiError::bad_param("page", "must be between 1 and 10000")),
+        (None, None) => Ok(Position::Start),
+    }
 }
 
 /// One list item: the requested fields of the article, plus a highlighted snippet when
@@ -255,14 +275,7 @@ async fn respond(
     })
     .await?;
     let q = &plan.query;
-    let next_cursor = page
-        .more
-        .then(|| page.items.last())
-        .flatten()
-        .map(|(rec, rank)| {
-            let key = db::articles::ListPage::key(q.sort, rec, *rank);
-            paging::encode(&[q.sort.as_str(), &key, &rec.row.pk.to_string()])
-        });
+    let next_cursor = next_cursor(&page, q.sort);
     let page_number = match q.position {
         Position::Page(n) => Some(n),
         _ => None,

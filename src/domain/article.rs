@@ -8,6 +8,7 @@ use super::markdown::{self, MAX_EXCERPT_CHARS};
 use super::slug;
 use crate::domain::errors::FieldError;
 use crate::domain::input::{ArticleInput, FeatureImage};
+use crate::domain::slug::Slug;
 
 /// Limits on written fields, in characters.
 pub const MAX_TITLE: usize = 300;
@@ -114,7 +115,7 @@ pub struct ArticleDraft {
     /// Secondary headline.
     pub subtitle: Option<String>,
     /// Given slug, or `None` to keep or generate one.
-    pub slug: Option<String>,
+    pub slug: Option<Slug>,
     /// Slug to start from when one must be generated.
     pub generated_slug: String,
     /// Excerpt, given or derived.
@@ -130,13 +131,13 @@ pub struct ArticleDraft {
     /// Publication time, when given.
     pub published_at: Option<DateTime<Utc>>,
     /// Language tag.
-    pub language: String,
+    pub language: Language,
     /// Article this one translates.
     pub translation_of: Option<String>,
     /// Tags as (slug, name), de-duplicated by slug.
     pub tags: Vec<(String, String)>,
     /// Author slugs, de-duplicated.
-    pub authors: Vec<String>,
+    pub authors: Vec<Slug>,
     /// Feature image.
     pub feature_image: Option<FeatureImage>,
     /// Canonical URL.
@@ -200,6 +201,32 @@ pub fn is_web_url(s: &str) -> bool {
         && url::Url::parse(s).is_ok_and(|u| u.has_host())
 }
 
+/// A language tag that passed [`is_language_tag`]: only [`Language::parse`] makes one.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Language(String);
+
+impl Language {
+    /// `s` as a language tag, or what is wrong with it.
+    pub fn parse(s: &str) -> Result<Self, String> {
+        if is_language_tag(s) {
+            Ok(Self(s.to_string()))
+        } else {
+            Err("must be a BCP 47 language tag such as 'en' or 'uk'".into())
+        }
+    }
+
+    /// The tag as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl AsRef<str> for Language {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
 /// True for a plausible BCP 47 tag: a 2–3 letter language, then 2–8 character subtags.
 pub fn is_language_tag(s: &str) -> bool {
     let mut parts = s.split('-');
@@ -251,14 +278,13 @@ pub fn validate(
     let title = input.title.trim().to_string();
     let subtitle = optional_text(&mut errors, "subtitle", input.subtitle, MAX_TITLE);
     let given_excerpt = optional_text(&mut errors, "excerpt", input.excerpt, MAX_EXCERPT_CHARS);
-    if let Some(s) = &input.slug
-        && !slug::is_valid_slug(s)
-    {
-        errors.push(FieldError::new(
-            "slug",
-            "must be lowercase a-z, 0-9 and single hyphens, at most 120 characters",
-        ));
-    }
+    let given_slug = match input.slug.as_deref().map(Slug::parse).transpose() {
+        Ok(s) => s,
+        Err(m) => {
+            errors.push(FieldError::new("slug", m));
+            None
+        }
+    };
     if input.body_markdown.chars().count() > MAX_BODY {
         errors.push(FieldError::new(
             "body_markdown",
@@ -282,15 +308,9 @@ pub fn validate(
             "must be between the years 1970 and 9999 (UTC)",
         ));
     }
-    let language = input
-        .language
-        .unwrap_or_else(|| default_language.to_string());
-    if !is_language_tag(&language) {
-        errors.push(FieldError::new(
-            "language",
-            "must be a BCP 47 language tag such as 'en' or 'uk'",
-        ));
-    }
+    let language = Language::parse(input.language.as_deref().unwrap_or(default_language))
+        .map_err(|m| errors.push(FieldError::new("language", m)))
+        .ok();
     let tags = collect_tags(&mut errors, input.tags);
     let authors = collect_authors(&mut errors, input.authors);
     if let Some(img) = &input.feature_image {
@@ -317,9 +337,9 @@ pub fn validate(
             "must be an absolute http(s) URL",
         ));
     }
-    if !errors.is_empty() {
+    let Some(language) = language.filter(|_| errors.is_empty()) else {
         return Err(errors);
-    }
+    };
     let rendered = markdown::render(&input.body_markdown);
     let excerpt_is_derived = given_excerpt.is_none();
     let excerpt = given_excerpt.unwrap_or_else(|| markdown::derive_excerpt(&input.body_markdown));
@@ -330,7 +350,7 @@ pub fn validate(
     Ok(ArticleDraft {
         title,
         subtitle,
-        slug: input.slug,
+        slug: given_slug,
         generated_slug,
         excerpt,
         excerpt_is_derived,
@@ -364,7 +384,7 @@ fn collect_tags(errors: &mut Vec<FieldError>, names: Vec<String>) -> Vec<(String
     out
 }
 
-fn collect_authors(errors: &mut Vec<FieldError>, slugs: Vec<String>) -> Vec<String> {
+fn collect_authors(errors: &mut Vec<FieldError>, slugs: Vec<String>) -> Vec<Slug> {
     if slugs.len() > MAX_AUTHORS {
         errors.push(FieldError::new(
             "authors",
@@ -372,15 +392,15 @@ fn collect_authors(errors: &mut Vec<FieldError>, slugs: Vec<String>) -> Vec<Stri
         ));
         return vec![];
     }
-    let mut out: Vec<String> = Vec::new();
-    for (i, s) in slugs.into_iter().enumerate() {
-        if !slug::is_valid_slug(&s) {
-            errors.push(FieldError::new(
+    let mut out: Vec<Slug> = Vec::new();
+    for (i, s) in slugs.iter().enumerate() {
+        match Slug::parse(s) {
+            Err(_) => errors.push(FieldError::new(
                 format!("authors[{i}]"),
                 "must be an author slug",
-            ));
-        } else if !out.contains(&s) {
-            out.push(s);
+            )),
+            Ok(s) if !out.contains(&s) => out.push(s),
+            Ok(_) => {}
         }
     }
     out
@@ -389,6 +409,16 @@ fn collect_authors(errors: &mut Vec<FieldError>, slugs: Vec<String>) -> Vec<Stri
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_a_plausible_language_tag_parses() {
+        for good in ["en", "uk", "en-GB", "zh-Hant-TW"] {
+            assert_eq!(Language::parse(good).unwrap().as_str(), good);
+        }
+        for bad in ["", "EN", "english", "en-", "e"] {
+            assert!(Language::parse(bad).is_err(), "{bad:?}");
+        }
+    }
 
     fn input(title: &str) -> ArticleInput {
         ArticleInput {

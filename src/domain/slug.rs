@@ -7,6 +7,40 @@
 /// Maximum slug length in bytes.
 pub const MAX_SLUG_LEN: usize = 120;
 
+/// A valid slug (see [`is_valid_slug`]): only [`Slug::parse`] makes one.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Slug(String);
+
+impl Slug {
+    /// `s` as a slug, or what is wrong with it.
+    pub fn parse(s: &str) -> Result<Self, String> {
+        if is_valid_slug(s) {
+            Ok(Self(s.to_string()))
+        } else {
+            Err(format!(
+                "must be lowercase a-z, 0-9 and single hyphens, at most {MAX_SLUG_LEN} characters"
+            ))
+        }
+    }
+
+    /// The slug as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl AsRef<str> for Slug {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for Slug {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 /// What [`is_valid_slug`] accepts, as a regular expression (for the API schema).
 pub const SLUG_PATTERN: &str = "^[a-z0-9]+(-[a-z0-9]+)*$";
 
@@ -188,6 +222,14 @@ pub fn is_valid_slug(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_a_valid_slug_parses() {
+        assert_eq!(Slug::parse("kyiv-2026").unwrap().as_str(), "kyiv-2026");
+        for bad in ["", "Kyiv", "kyiv--2026", "-kyiv", "київ", "a b"] {
+            assert!(Slug::parse(bad).is_err(), "{bad:?}");
+        }
+    }
 
     fn tr(s: &str) -> String {
         transliterate(s).to_lowercase()

@@ -15,6 +15,7 @@ use crate::domain::article::ArticleDraft;
 use crate::domain::article::StoredStatus;
 use crate::domain::errors::FieldError;
 use crate::domain::events::Change;
+use crate::domain::slug::Slug;
 use crate::domain::time;
 
 /// A check run inside the write transaction against the current row (`If-Match`).
@@ -71,7 +72,7 @@ fn fields<'a>(
             .clone()
             .unwrap_or_else(|| created_at.to_string()),
         published_at,
-        language: &d.language,
+        language: d.language.as_str(),
         translation_group: group,
         feature_image_url: img.map(|i| i.url.as_str()),
         feature_image_alt: img.and_then(|i| i.alt.as_deref()),
@@ -96,13 +97,13 @@ pub fn create(
         let id = uuid::Uuid::now_v7().to_string();
         let slug = match &draft.slug {
             Some(s) => {
-                ensure_slug_free(conn, s, None)?;
-                s.clone()
+                ensure_slug_free(conn, s.as_str(), None)?;
+                s.to_string()
             }
             None => free_slug(conn, &draft.generated_slug)?,
         };
         let group = match &draft.translation_of {
-            Some(target) => translation_group(conn, target, &id, &draft.language)?,
+            Some(target) => translation_group(conn, target, &id, draft.language.as_str())?,
             None => id.clone(),
         };
         let published_at = publication_time(draft, None, &now);
@@ -143,7 +144,10 @@ where
             return Err(in_trash());
         }
         let now = crate::db::now();
-        let slug = draft.slug.clone().unwrap_or_else(|| row.slug.clone());
+        let slug = draft
+            .slug
+            .as_ref()
+            .map_or_else(|| row.slug.clone(), Slug::to_string);
         if slug != row.slug {
             ensure_slug_free(conn, &slug, Some(pk))?;
             diesel::delete(former_slugs::table.filter(former_slugs::slug.eq(&slug)))
@@ -158,12 +162,12 @@ where
         let group = match &draft.translation_of {
             // Already in this group (its first article may since be trashed): stay.
             Some(target) if *target == row.translation_group => row.translation_group.clone(),
-            Some(target) => translation_group(conn, target, &row.id, &draft.language)?,
+            Some(target) => translation_group(conn, target, &row.id, draft.language.as_str())?,
             // Without translation_of an article stands alone, or heads its own group.
             None => row.id.clone(),
         };
         if group == row.translation_group {
-            ensure_language_free(conn, &group, &draft.language, &row.id)?;
+            ensure_language_free(conn, &group, draft.language.as_str(), &row.id)?;
         }
         let published_at = publication_time(draft, row.published_at.as_deref(), &now);
         diesel::update(articles::table.find(pk))
@@ -504,12 +508,12 @@ fn set_terms(
         return Ok(names);
     }
     let found: Vec<(String, i32)> = authors::table
-        .filter(authors::slug.eq_any(&d.authors))
+        .filter(authors::slug.eq_any(d.authors.iter().map(Slug::as_str)))
         .select((authors::slug, authors::pk))
         .load(conn)?;
     let mut unknown = Vec::new();
     for (position, slug) in d.authors.iter().enumerate() {
-        match found.iter().find(|(s, _)| s == slug) {
+        match found.iter().find(|(s, _)| s == slug.as_str()) {
             Some((_, author_pk)) => {
                 diesel::insert_into(article_authors::table)
                     .values((

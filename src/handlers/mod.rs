@@ -1,4 +1,5 @@
-//! HTTP handlers, one file per resource: extract → parse (domain) → store → wire → respond.
+//! HTTP handlers, grouped by resource (articles/ has one file per kind of operation):
+//! extract → parse (domain) → store → wire → respond.
 
 pub mod articles;
 pub mod authors;

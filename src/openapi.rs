@@ -228,6 +228,7 @@ fn derive_client_errors(op: &mut utoipa::openapi::path::Operation) {
         RefOr::T(p) => matches!(p.parameter_in, ParameterIn::Query),
         RefOr::Ref(_) => false,
     });
+    derive_conditional_answers(op);
     let body_types: Vec<String> = match &op.request_body {
         Some(RefOr::T(body)) => body.content.keys().cloned().collect(),
         _ => vec![],
@@ -281,6 +282,59 @@ fn derive_client_errors(op: &mut utoipa::openapi::path::Operation) {
             "422",
             "Invalid fields, one entry each (named in `errors`).".into(),
         );
+    }
+}
+
+/// Conditional requests, in one place: an operation that takes `If-Match` can answer
+/// 412; one that answers 304 takes `If-None-Match`, and one that takes it answers 304.
+fn derive_conditional_answers(op: &mut utoipa::openapi::path::Operation) {
+    use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
+    use utoipa::openapi::{ContentBuilder, ObjectBuilder, Ref, RefOr, Required, ResponseBuilder};
+    let header = |name: &str| {
+        op.parameters.iter().flatten().any(|p| match p {
+            RefOr::T(p) => matches!(p.parameter_in, ParameterIn::Header) && p.name == name,
+            RefOr::Ref(_) => false,
+        })
+    };
+    let (if_match, if_none_match) = (header("If-Match"), header("If-None-Match"));
+    let responses = &mut op.responses.responses;
+    if if_match {
+        responses.entry("412".into()).or_insert_with(|| {
+            RefOr::T(
+                ResponseBuilder::new()
+                    .description(
+                        "`If-Match` names a stale version (`detail` names the current ETag).",
+                    )
+                    .content(
+                        crate::error::PROBLEM_JSON,
+                        ContentBuilder::new()
+                            .schema(Some(Ref::from_schema_name("Problem")))
+                            .build(),
+                    )
+                    .build(),
+            )
+        });
+    }
+    if if_none_match {
+        responses.entry("304".into()).or_insert_with(|| {
+            RefOr::T(
+                ResponseBuilder::new()
+                    .description("The cached copy is current.")
+                    .build(),
+            )
+        });
+    } else if responses.contains_key("304") {
+        op.parameters.get_or_insert_with(Vec::new).push(RefOr::T(
+            ParameterBuilder::new()
+                .name("If-None-Match")
+                .parameter_in(ParameterIn::Header)
+                .required(Required::False)
+                .description(Some("ETag of a cached copy; 304 when current."))
+                .schema(Some(
+                    ObjectBuilder::new().schema_type(utoipa::openapi::schema::Type::String),
+                ))
+                .build(),
+        ));
     }
 }
 

@@ -18,8 +18,7 @@ use crate::wire::term::{Term, TermInput, TermPage, TermPatch};
     params(ListParams, ("If-None-Match" = Option<String>, Header, description = "ETag of a cached copy; 304 when current.")),
     security((), ("bearer" = [])),
     responses(
-        (status = 200, description = "A page.", body = TermPage, headers(("ETag" = String, description = "Strong validator of this page."))),
-        (status = 304, description = "The cached copy is current.")
+        (status = 200, description = "A page.", body = TermPage, headers(("ETag" = String, description = "Strong validator of this page.")))
     )
 )]
 #[get("/authors")]
@@ -60,7 +59,6 @@ pub async fn create_author(
     responses(
         (status = 200, description = "Found.", body = Term,
             headers(("ETag" = String, description = "Validator; send it as If-Match when writing."), ("Last-Modified" = String, description = "HTTP date of the last change."))),
-        (status = 304, description = "The cached copy is current."),
         (status = 404, description = "Nothing has this slug.", body = crate::error::Problem, content_type = "application/problem+json")
     )
 )]
@@ -86,8 +84,7 @@ pub async fn get_author(
     responses(
         (status = 200, description = "Changed.", body = Term, headers(("ETag" = String, description = "Validator."))),
         (status = 404, description = "Nothing has this slug.", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The new slug is taken.", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 412, description = "`If-Match` names a stale version.", body = crate::error::Problem, content_type = "application/problem+json")
+        (status = 409, description = "The new slug is taken.", body = crate::error::Problem, content_type = "application/problem+json")
     )
 )]
 #[patch("/authors/{slug}")]
@@ -109,8 +106,7 @@ pub async fn update_author(
     responses(
         (status = 204, description = "Deleted."),
         (status = 404, description = "Nothing has this slug.", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Still in use (authors credited on articles).", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 412, description = "`If-Match` names a stale version.", body = crate::error::Problem, content_type = "application/problem+json")
+        (status = 409, description = "Still in use (authors credited on articles).", body = crate::error::Problem, content_type = "application/problem+json")
     )
 )]
 #[delete("/authors/{slug}")]

@@ -46,8 +46,7 @@ pub struct ChangeParams {
     responses(
         (status = 200, description = "A page of events, oldest first.", body = ChangePage,
             headers(("ETag" = String, description = "Strong validator of this page."),
-                    ("Last-Modified" = String, description = "Time of the latest change in the store."))),
-        (status = 304, description = "The cached copy is current.")
+                    ("Last-Modified" = String, description = "Time of the latest change in the store.")))
     )
 )]
 #[get("/changes")]

@@ -209,8 +209,7 @@ async fn serve_feed(
         (status = 200, description = "An RSS 2.0 document.",
             content((String = "application/rss+xml", example = json!("<?xml version=\"1.0\" encoding=\"utf-8\"?><rss version=\"2.0\">…</rss>"))),
             headers(("ETag" = String, description = "Strong validator."),
-                    ("Last-Modified" = String, description = "Time of the latest change in the store."))),
-        (status = 304, description = "The cached copy is current.")
+                    ("Last-Modified" = String, description = "Time of the latest change in the store.")))
     )
 )]
 #[get("/feeds/rss")]
@@ -234,8 +233,7 @@ pub async fn rss_feed(
         (status = 200, description = "An Atom 1.0 document.",
             content((String = "application/atom+xml", example = json!("<?xml version=\"1.0\" encoding=\"utf-8\"?><feed xmlns=\"http://www.w3.org/2005/Atom\">…</feed>"))),
             headers(("ETag" = String, description = "Strong validator."),
-                    ("Last-Modified" = String, description = "Time of the latest change in the store."))),
-        (status = 304, description = "The cached copy is current.")
+                    ("Last-Modified" = String, description = "Time of the latest change in the store.")))
     )
 )]
 #[get("/feeds/atom")]
@@ -258,8 +256,7 @@ pub async fn atom_feed(
         (status = 200, description = "A JSON Feed 1.1 document.",
             content((Object = "application/feed+json", example = json!({"version": "https://jsonfeed.org/version/1.1", "title": "newsdesk", "home_page_url": "https://example.org", "feed_url": "https://api.example.org/v1/feeds/json", "items": []}))),
             headers(("ETag" = String, description = "Strong validator."),
-                    ("Last-Modified" = String, description = "Time of the latest change in the store."))),
-        (status = 304, description = "The cached copy is current.")
+                    ("Last-Modified" = String, description = "Time of the latest change in the store.")))
     )
 )]
 #[get("/feeds/json")]
@@ -319,7 +316,6 @@ fn page_urls(config: &Config, entries: Vec<db::articles::sitemap::SiteEntry>) ->
             content((String = "application/xml", example = json!("<?xml version=\"1.0\" encoding=\"UTF-8\"?><urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">…</urlset>"))),
             headers(("ETag" = String, description = "Strong validator."),
                     ("Last-Modified" = String, description = "Time of the latest change in the store."))),
-        (status = 304, description = "The cached copy is current."),
         (status = 404, description = "No such file of the sitemap index.", body = crate::error::Problem, content_type = "application/problem+json")
     )
 )]
@@ -384,7 +380,6 @@ pub async fn get_sitemap(
             content((String = "application/xml", example = json!("<?xml version=\"1.0\" encoding=\"UTF-8\"?><urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\" xmlns:news=\"http://www.google.com/schemas/sitemap-news/0.9\">…</urlset>"))),
             headers(("ETag" = String, description = "Strong validator."),
                     ("Last-Modified" = String, description = "Time of the latest change in the store."))),
-        (status = 304, description = "The cached copy is current."),
         (status = 400, description = "The request has query parameters; this one takes none.", body = crate::error::Problem, content_type = "application/problem+json")
     )
 )]

@@ -328,7 +328,6 @@ async fn respond(
             headers(("ETag" = String, description = "Strong validator of this page."),
                     ("Last-Modified" = String, description = "Time of the latest change in the store."),
                     ("Link" = String, description = "RFC 8288 links: `rel=\"next\"`, and `rel=\"prev\"` for numbered pages."))),
-        (status = 304, description = "The cached copy is current."),
         (status = 401, description = "The key is unknown or revoked, or a non-public `status` without a key.", body = Problem, content_type = "application/problem+json")
     )
 )]
@@ -352,8 +351,7 @@ pub async fn list_articles(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "A page of trashed articles.", body = ArticleList,
-            headers(("ETag" = String, description = "Strong validator of this page."))),
-        (status = 304, description = "The cached copy is current.")
+            headers(("ETag" = String, description = "Strong validator of this page.")))
     )
 )]
 #[get("/trash")]

@@ -97,8 +97,7 @@ fn respond(
     params(PopularParams, ("If-None-Match" = Option<String>, Header, description = "ETag of a cached copy; 304 when current.")),
     security((), ("bearer" = [])),
     responses(
-        (status = 200, description = "Most read first.", body = ArticleList, headers(("ETag" = String, description = "Strong validator."))),
-        (status = 304, description = "The cached copy is current.")
+        (status = 200, description = "Most read first.", body = ArticleList, headers(("ETag" = String, description = "Strong validator.")))
     )
 )]
 #[get("/articles/popular")]
@@ -140,7 +139,6 @@ pub async fn list_popular_articles(
     security((), ("bearer" = [])),
     responses(
         (status = 200, description = "Related articles, closest first.", body = ArticleList, headers(("ETag" = String, description = "Strong validator."))),
-        (status = 304, description = "The cached copy is current."),
         (status = 404, description = "No article the caller may see has this id or slug.", body = Problem, content_type = "application/problem+json")
     )
 )]

@@ -30,7 +30,6 @@ use crate::wire::article::Article;
                     ("Cache-Control" = String, description = "`public, max-age, stale-while-revalidate` without a key, `private` with one."))),
         (status = 301, description = "A former slug; `Location` holds the current address.",
             headers(("Location" = String, description = "The article's current URL."))),
-        (status = 304, description = "The cached copy is current."),
         (status = 404, description = "No article the caller may see has this id or slug.", body = Problem, content_type = "application/problem+json")
     )
 )]

@@ -106,7 +106,6 @@ pub async fn get_revision(
             headers(("ETag" = String, description = "Validator of the new version."))),
         (status = 404, description = "No such article or revision.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The article is in the trash, or the revision's slug or language is taken now.", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "`If-Match` names a stale version.", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "The revision no longer passes validation (an author or translation is gone).", body = Problem, content_type = "application/problem+json")
     )
 )]

@@ -81,8 +81,7 @@ pub async fn create_article(
     responses(
         (status = 200, description = "Replaced.", body = Article, headers(("ETag" = String, description = "Validator of the new version."))),
         (status = 404, description = "No article has this id or slug.", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Slug or language taken, or the article is in the trash.", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "`If-Match` names a stale version.", body = Problem, content_type = "application/problem+json")
+        (status = 409, description = "Slug or language taken, or the article is in the trash.", body = Problem, content_type = "application/problem+json")
     )
 )]
 #[put("/articles/{id}")]
@@ -127,7 +126,6 @@ pub async fn replace_article(
         (status = 200, description = "Changed.", body = Article, headers(("ETag" = String, description = "Validator of the new version."))),
         (status = 404, description = "No article has this id or slug.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Slug or language taken, or the article is in the trash.", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "`If-Match` names a stale version.", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "The patched article is invalid, one entry per field.", body = Problem, content_type = "application/problem+json")
     )
 )]
@@ -189,8 +187,7 @@ pub async fn update_article(
         (status = 204, description = "Moved to the trash, or deleted for good."),
         (status = 403, description = "The key's scope is too small (`permanent` needs admin).", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No article has this id or slug.", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Already in the trash (delete with `permanent=true` to purge).", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "`If-Match` names a stale version.", body = Problem, content_type = "application/problem+json")
+        (status = 409, description = "Already in the trash (delete with `permanent=true` to purge).", body = Problem, content_type = "application/problem+json")
     )
 )]
 #[delete("/articles/{id}")]
@@ -234,8 +231,7 @@ pub async fn delete_article(
     responses(
         (status = 200, description = "Restored, with its former status.", body = Article, headers(("ETag" = String, description = "Validator of the new version."))),
         (status = 404, description = "No article has this id or slug.", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The article is not in the trash.", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "`If-Match` names a stale version.", body = Problem, content_type = "application/problem+json")
+        (status = 409, description = "The article is not in the trash.", body = Problem, content_type = "application/problem+json")
     )
 )]
 #[post("/articles/{id}/restore")]

@@ -71,33 +71,13 @@ pub fn spec() -> utoipa::openapi::OpenApi {
 /// ours, answered with a problem document and logged) or 503 (overload), documented
 /// once and referenced.
 pub fn finish(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
-    use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
-    let problem = ContentBuilder::new()
-        .schema(Some(Ref::from_schema_name("Problem")))
-        .build();
-    let internal = ResponseBuilder::new()
-        .description("A fault of the server; the cause is logged, never shown.")
-        .content(crate::error::PROBLEM_JSON, problem)
-        .build();
-    let busy = ResponseBuilder::new()
-        .description("The database is busy (overload); retry after `Retry-After` seconds.")
-        .content(
-            crate::error::PROBLEM_JSON,
-            ContentBuilder::new()
-                .schema(Some(Ref::from_schema_name("Problem")))
-                .build(),
-        )
-        .header(
-            "Retry-After",
-            utoipa::openapi::HeaderBuilder::new()
-                .schema(Some(
-                    utoipa::openapi::ObjectBuilder::new()
-                        .schema_type(utoipa::openapi::schema::Type::Integer),
-                ))
-                .description(Some("Seconds to wait."))
-                .build(),
-        )
-        .build();
+    use utoipa::openapi::{Ref, RefOr};
+    let internal =
+        problem_answer("A fault of the server; the cause is logged, never shown.").build();
+    let busy =
+        problem_answer("The database is busy (overload); retry after `Retry-After` seconds.")
+            .header("Retry-After", integer_header("Seconds to wait."))
+            .build();
     let text_header = |description: &str, example: &str| {
         let mut h = utoipa::openapi::HeaderBuilder::new()
             .schema(Some(
@@ -117,30 +97,17 @@ pub fn finish(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
         "What is left of the quota: `r` requests, reset in `t` seconds.",
         "\"default\";r=599;t=42",
     );
-    let too_many = ResponseBuilder::new()
-        .description(
-            "The client's quota is spent (per key, or per address without one); retry after \
-             `Retry-After` seconds.",
-        )
-        .content(
-            crate::error::PROBLEM_JSON,
-            ContentBuilder::new()
-                .schema(Some(Ref::from_schema_name("Problem")))
-                .build(),
-        )
-        .header(
-            "Retry-After",
-            utoipa::openapi::HeaderBuilder::new()
-                .schema(Some(
-                    utoipa::openapi::ObjectBuilder::new()
-                        .schema_type(utoipa::openapi::schema::Type::Integer),
-                ))
-                .description(Some("Seconds until the quota resets."))
-                .build(),
-        )
-        .header("RateLimit-Policy", policy.clone())
-        .header("RateLimit", remaining.clone())
-        .build();
+    let too_many = problem_answer(
+        "The client's quota is spent (per key, or per address without one); retry after \
+         `Retry-After` seconds.",
+    )
+    .header(
+        "Retry-After",
+        integer_header("Seconds until the quota resets."),
+    )
+    .header("RateLimit-Policy", policy.clone())
+    .header("RateLimit", remaining.clone())
+    .build();
     let responses = &mut api
         .components
         .get_or_insert_with(Default::default)
@@ -151,14 +118,7 @@ pub fn finish(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
     responses.insert(
         "HeadersTooLarge".into(),
         RefOr::T(
-            ResponseBuilder::new()
-                .description("The request's headers are larger than `NEWSDESK_MAX_HEADER_BYTES`.")
-                .content(
-                    crate::error::PROBLEM_JSON,
-                    ContentBuilder::new()
-                        .schema(Some(Ref::from_schema_name("Problem")))
-                        .build(),
-                )
+            problem_answer("The request's headers are larger than `NEWSDESK_MAX_HEADER_BYTES`.")
                 .build(),
         ),
     );
@@ -209,14 +169,36 @@ pub fn finish(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
     api
 }
 
+/// A response whose body is a problem document.
+fn problem_answer(description: &str) -> utoipa::openapi::ResponseBuilder {
+    use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+    ResponseBuilder::new().description(description).content(
+        crate::error::PROBLEM_JSON,
+        ContentBuilder::new()
+            .schema(Some(Ref::from_schema_name("Problem")))
+            .build(),
+    )
+}
+
+/// A response header holding a whole number.
+fn integer_header(description: &str) -> utoipa::openapi::Header {
+    utoipa::openapi::HeaderBuilder::new()
+        .schema(Some(
+            utoipa::openapi::ObjectBuilder::new()
+                .schema_type(utoipa::openapi::schema::Type::Integer),
+        ))
+        .description(Some(description))
+        .build()
+}
+
 /// The client errors an operation can answer, derived in one place from what it takes:
 /// its security (401 for a bad key; 403 too when a key is required), its query
 /// parameters (400) and its body (400, 413, 415, 422). A handler declares only the
 /// answers particular to it (404, 409, 412, a 422 with its own rule …); what it declares
 /// for one of these statuses is kept.
 fn derive_client_errors(op: &mut utoipa::openapi::path::Operation) {
+    use utoipa::openapi::RefOr;
     use utoipa::openapi::path::ParameterIn;
-    use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
     let security = serde_json::to_value(&op.security).unwrap_or_default();
     let requirements = security.as_array().cloned().unwrap_or_default();
     let keyed = requirements.iter().any(|r| r.get("bearer").is_some());
@@ -234,20 +216,10 @@ fn derive_client_errors(op: &mut utoipa::openapi::path::Operation) {
         _ => vec![],
     };
     let mut add = |status: &str, description: String| {
-        let problem = ContentBuilder::new()
-            .schema(Some(Ref::from_schema_name("Problem")))
-            .build();
         op.responses
             .responses
             .entry(status.to_string())
-            .or_insert_with(|| {
-                RefOr::T(
-                    ResponseBuilder::new()
-                        .description(description)
-                        .content(crate::error::PROBLEM_JSON, problem)
-                        .build(),
-                )
-            });
+            .or_insert_with(|| RefOr::T(problem_answer(&description).build()));
     };
     match (keyed, anonymous) {
         (true, false) => {
@@ -289,7 +261,7 @@ fn derive_client_errors(op: &mut utoipa::openapi::path::Operation) {
 /// 412; one that answers 304 takes `If-None-Match`, and one that takes it answers 304.
 fn derive_conditional_answers(op: &mut utoipa::openapi::path::Operation) {
     use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
-    use utoipa::openapi::{ContentBuilder, ObjectBuilder, Ref, RefOr, Required, ResponseBuilder};
+    use utoipa::openapi::{ObjectBuilder, RefOr, Required, ResponseBuilder};
     let header = |name: &str| {
         op.parameters.iter().flatten().any(|p| match p {
             RefOr::T(p) => matches!(p.parameter_in, ParameterIn::Header) && p.name == name,
@@ -301,17 +273,10 @@ fn derive_conditional_answers(op: &mut utoipa::openapi::path::Operation) {
     if if_match {
         responses.entry("412".into()).or_insert_with(|| {
             RefOr::T(
-                ResponseBuilder::new()
-                    .description(
-                        "`If-Match` names a stale version (`detail` names the current ETag).",
-                    )
-                    .content(
-                        crate::error::PROBLEM_JSON,
-                        ContentBuilder::new()
-                            .schema(Some(Ref::from_schema_name("Problem")))
-                            .build(),
-                    )
-                    .build(),
+                problem_answer(
+                    "`If-Match` names a stale version (`detail` names the current ETag).",
+                )
+                .build(),
             )
         });
     }

@@ -20,7 +20,7 @@ fn lease(config: &Config) -> Duration {
 
 /// Announces the scheduled articles whose time has come; returns how many.
 pub fn publish_due(pool: &DbPool) -> Result<usize, StoreError> {
-    pool.write_blocking(|conn| db::articles::changes::publish_due(conn, &db::now()))
+    pool.write_blocking(|conn| db::articles::changes::publish_due(conn, db::now_utc()))
 }
 
 /// Sends the due webhook deliveries, a batch at a time, for at most a few seconds (a
@@ -55,7 +55,7 @@ pub fn deliver_due(pool: &DbPool, config: &Config) -> Result<usize, StoreError> 
                 tracing::warn!(delivery = d.pk, url = %d.url, attempt = d.attempts, error, "webhook delivery failed");
             }
             pool.write_blocking(move |conn| {
-                webhooks::finish(conn, &d, &outcome, &db::now()).map_err(StoreError::from)
+                webhooks::finish(conn, &d, &outcome, db::now_utc()).map_err(StoreError::from)
             })?;
         }
     }

@@ -360,7 +360,18 @@ pub fn changed_at(conn: &mut SqliteConnection) -> diesel::QueryResult<Option<Str
 
 /// The time of the latest change any list or page could show: the last write (deletes
 /// included), or a scheduled article whose time has come (at `now`). One statement.
-pub fn last_change(conn: &mut SqliteConnection, now: &str) -> diesel::QueryResult<Option<String>> {
+pub fn last_change(
+    conn: &mut SqliteConnection,
+    at: chrono::DateTime<chrono::Utc>,
+) -> diesel::QueryResult<Option<String>> {
+    last_change_text(conn, &crate::domain::time::format(at))
+}
+
+/// [`last_change`] with the time in the store's text form (inside the store).
+pub(crate) fn last_change_text(
+    conn: &mut SqliteConnection,
+    now: &str,
+) -> diesel::QueryResult<Option<String>> {
     use diesel::RunQueryDsl;
     use diesel::sql_types::{Nullable, Text};
     #[derive(diesel::QueryableByName)]
@@ -381,8 +392,9 @@ pub fn last_change(conn: &mut SqliteConnection, now: &str) -> diesel::QueryResul
 /// The time of the next scheduled publication after `now`, if any (one index seek).
 pub fn next_publication(
     conn: &mut SqliteConnection,
-    now: &str,
+    at: chrono::DateTime<chrono::Utc>,
 ) -> diesel::QueryResult<Option<String>> {
+    let now = &crate::domain::time::format(at);
     use diesel::RunQueryDsl;
     use diesel::sql_types::{Nullable, Text};
     #[derive(diesel::QueryableByName)]

@@ -286,8 +286,9 @@ pub fn finish(
     conn: &mut SqliteConnection,
     claimed: &Claimed,
     outcome: &Outcome,
-    now: &str,
+    at: chrono::DateTime<chrono::Utc>,
 ) -> QueryResult<()> {
+    let now = &crate::domain::time::format(at);
     let delivered = outcome.error.is_none();
     let state = match (delivered, &outcome.retry_at) {
         (true, _) => "delivered",

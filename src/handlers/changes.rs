@@ -64,12 +64,13 @@ pub async fn list_changes(
     };
     let caller = auth.0.clone();
     let ((events, more), changed) = db::run(&state.pool, move |conn| {
-        let now = db::now();
-        let (events, more) = changes::page(conn, &caller, after, limit, &now)?;
+        let at = db::now_utc();
+        let (events, more) = changes::page(conn, &caller, after, limit, at)?;
+        let now = crate::domain::time::format(at);
         let events: Vec<_> = (events.into_iter())
             .map(|(e, rec)| (e, rec.map(|r| Article::from_record(r, &now))))
             .collect();
-        Ok(((events, more), db::last_change(conn, &now)?))
+        Ok(((events, more), db::last_change(conn, at)?))
     })
     .await?;
     let last = events.last().map_or(after, |(e, _)| e.seq);

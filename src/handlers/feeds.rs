@@ -145,7 +145,10 @@ async fn serve_feed(
 ) -> Result<HttpResponse, ApiError> {
     let config = &state.config;
     let query = feed_query(&params, config)?;
-    let changed = db::run(&state.pool, |conn| Ok(db::last_change(conn, &db::now())?)).await?;
+    let changed = db::run(&state.pool, |conn| {
+        Ok(db::last_change(conn, db::now_utc())?)
+    })
+    .await?;
     let v = validators(&format!("{format:?}"), &req, config, changed.as_deref());
     let cache = public_cache(config);
     if conditional::is_fresh(&req, &v) {
@@ -159,7 +162,7 @@ async fn serve_feed(
     }
     let q = query.clone();
     let page = db::run(&state.pool, move |conn| {
-        db::articles::list(conn, &Caller::Public, &q, &db::now())
+        db::articles::list(conn, &Caller::Public, &q, db::now_utc())
     })
     .await?;
     let next_url = list::next_cursor(&page, query.sort)
@@ -331,7 +334,10 @@ pub async fn get_sitemap(
     {
         return Err(ApiError::bad_param("page", "must be between 1 and 10000"));
     }
-    let changed = db::run(&state.pool, |conn| Ok(db::last_change(conn, &db::now())?)).await?;
+    let changed = db::run(&state.pool, |conn| {
+        Ok(db::last_change(conn, db::now_utc())?)
+    })
+    .await?;
     let config = state.config.clone();
     let v = validators("sitemap", &req, &config, changed.as_deref());
     let cache = public_cache(&config);
@@ -340,13 +346,13 @@ pub async fn get_sitemap(
     }
     let c = config.clone();
     let body = db::run(&state.pool, move |conn| {
-        let now = db::now();
-        let total = db::articles::sitemap::public_count(conn, &now)?;
+        let now = db::now_utc();
+        let total = db::articles::sitemap::public_count(conn, now)?;
         let per_file = c.sitemap_urls;
         let files = (total + per_file - 1) / per_file;
         match page {
             None if total <= per_file => {
-                let entries = db::articles::sitemap::public_page(conn, &now, 0, per_file)?;
+                let entries = db::articles::sitemap::public_page(conn, now, 0, per_file)?;
                 Ok(sitemap::urlset(&page_urls(&c, entries)))
             }
             None => {
@@ -358,7 +364,7 @@ pub async fn get_sitemap(
             }
             Some(n) if n <= files.max(1) => {
                 let entries =
-                    db::articles::sitemap::public_page(conn, &now, (n - 1) * per_file, per_file)?;
+                    db::articles::sitemap::public_page(conn, now, (n - 1) * per_file, per_file)?;
                 Ok(sitemap::urlset(&page_urls(&c, entries)))
             }
             Some(n) => Err(db::StoreError::not_found("sitemap page", n)),
@@ -389,7 +395,10 @@ pub async fn get_news_sitemap(
     state: web::Data<AppState>,
     _none: Query<NoParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let changed = db::run(&state.pool, |conn| Ok(db::last_change(conn, &db::now())?)).await?;
+    let changed = db::run(&state.pool, |conn| {
+        Ok(db::last_change(conn, db::now_utc())?)
+    })
+    .await?;
     let config = state.config.clone();
     // The two-day window moves with the clock: the hour is part of the validators.
     let hour = state.clock_now().format("%Y%m%d%H").to_string();
@@ -400,9 +409,9 @@ pub async fn get_news_sitemap(
     }
     let c = config.clone();
     let body = db::run(&state.pool, move |conn| {
-        let now = db::now();
-        let since = time::format(db::now_utc() - Duration::days(2));
-        let entries = db::articles::sitemap::published_since(conn, &now, &since, MAX_NEWS_URLS)?;
+        let now = db::now_utc();
+        let since = time::format(now - Duration::days(2));
+        let entries = db::articles::sitemap::published_since(conn, now, &since, MAX_NEWS_URLS)?;
         let urls: Vec<NewsUrl> = entries
             .into_iter()
             .map(|e| NewsUrl {

@@ -62,7 +62,7 @@ pub(crate) async fn list(
     let caller = auth.0.clone();
     let (records, more, total, changed) = db::run(&state.pool, move |conn| {
         let (records, more, total) = (kind.ops().list)(conn, &caller, limit, after.as_deref())?;
-        Ok((records, more, total, db::last_change(conn, &db::now())?))
+        Ok((records, more, total, db::last_change(conn, db::now_utc())?))
     })
     .await?;
     let next_cursor = if more {
@@ -98,7 +98,7 @@ pub(crate) async fn fetch(
     let caller = auth.0.clone();
     let (rec, changed) = db::run(&state.pool, move |conn| {
         let rec = (kind.ops().find)(conn, &caller, &slug)?;
-        Ok((rec, db::last_change(conn, &db::now())?))
+        Ok((rec, db::last_change(conn, db::now_utc())?))
     })
     .await?;
     let term = Term::from(rec);

@@ -169,7 +169,7 @@ async fn compute(
     }
     if cache.needs_bound() {
         let next_publication = db::run(&state.pool, |conn| {
-            Ok(db::next_publication(conn, &db::now())?)
+            Ok(db::next_publication(conn, db::now_utc())?)
         })
         .await
         .ok()

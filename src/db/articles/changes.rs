@@ -234,7 +234,11 @@ fn refresh_each(
 
 /// Announces every scheduled article whose time has come (`article.published`, with
 /// its webhooks), each in its own transaction; returns how many.
-pub fn publish_due(conn: &mut SqliteConnection, now: &str) -> Result<usize, StoreError> {
+pub fn publish_due(
+    conn: &mut SqliteConnection,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Result<usize, StoreError> {
+    let now = &crate::domain::time::format(at);
     let due: Vec<(i32, String, String)> = article_schedule::table
         .inner_join(articles::table)
         .filter(article_schedule::due_at.le(now))
@@ -312,8 +316,9 @@ pub fn page(
     caller: &Caller,
     after: i32,
     limit: i64,
-    now: &str,
+    at: chrono::DateTime<chrono::Utc>,
 ) -> Result<(Vec<EventWithArticle>, bool), StoreError> {
+    let now = &crate::domain::time::format(at);
     let mut query = article_events::table
         .filter(article_events::seq.gt(after))
         .order(article_events::seq)

@@ -342,19 +342,30 @@ pub fn list_counted(
     counts: &CountCache,
     caller: &Caller,
     q: &ListQuery,
-    now: &str,
+    at: chrono::DateTime<chrono::Utc>,
 ) -> Result<(ListPage, Option<String>), StoreError> {
-    let changed = crate::db::last_change(conn, now)?;
+    let now = &crate::domain::time::format(at);
+    let changed = crate::db::last_change_text(conn, now)?;
     let key = format!("{}|{:?}|{:?}", caller.sees_unpublished(), q.shelf, q.filter);
     let mut q = q.clone();
     q.known_total = counts.get(&key, changed.as_deref());
-    let page = list(conn, caller, &q, now)?;
+    let page = list_text(conn, caller, &q, now)?;
     counts.put(key, changed.clone(), page.total);
     Ok((page, changed))
 }
 
 /// Runs a list query for `caller`.
 pub fn list(
+    conn: &mut SqliteConnection,
+    caller: &Caller,
+    q: &ListQuery,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Result<ListPage, StoreError> {
+    list_text(conn, caller, q, &crate::domain::time::format(at))
+}
+
+/// [`list`] with the time in the store's text form (inside the store).
+pub(crate) fn list_text(
     conn: &mut SqliteConnection,
     caller: &Caller,
     q: &ListQuery,

@@ -17,8 +17,9 @@ pub fn popular(
     conn: &mut SqliteConnection,
     since_day: &str,
     limit: i64,
-    now: &str,
+    at: chrono::DateTime<chrono::Utc>,
 ) -> Result<Vec<(ArticleRecord, i64)>, StoreError> {
+    let now = &crate::domain::time::format(at);
     // Sum the window from the by-day index first, then keep the public ones: the
     // planner would otherwise walk every article to group by it.
     let views = || sql::<BigInt>("SUM(article_views_daily.views)");
@@ -59,8 +60,9 @@ pub fn related(
     pk: i32,
     similar: Option<String>,
     limit: i64,
-    now: &str,
+    at: chrono::DateTime<chrono::Utc>,
 ) -> Result<Vec<ArticleRecord>, StoreError> {
+    let now = &crate::domain::time::format(at);
     let own_tags: Vec<i32> = article_tags::table
         .filter(article_tags::article_pk.eq(pk))
         .select(article_tags::tag_pk)
@@ -87,7 +89,7 @@ pub fn related(
             shelf: Shelf::Live,
             known_total: None,
         };
-        for (rec, _) in super::list(conn, &Caller::Public, &q, now)?.items {
+        for (rec, _) in super::list::list_text(conn, &Caller::Public, &q, now)?.items {
             if rec.row.pk != pk && !pks.contains(&rec.row.pk) && (pks.len() as i64) < limit {
                 pks.push(rec.row.pk);
             }

@@ -92,8 +92,9 @@ pub fn find(
     conn: &mut SqliteConnection,
     caller: &Caller,
     key: &str,
-    now: &str,
+    at: chrono::DateTime<chrono::Utc>,
 ) -> Result<Found, StoreError> {
+    let now = &crate::domain::time::format(at);
     let row = articles::table
         .filter(visible_to(caller, now))
         .filter(articles::deleted_at.is_null())
@@ -206,6 +207,16 @@ pub(super) fn row_by_pk(conn: &mut SqliteConnection, pk: i32) -> Result<ArticleR
 /// Loads one article by primary key, whatever its state (for the write path and the
 /// trash, whose callers hold keys).
 pub fn load_by_pk(
+    conn: &mut SqliteConnection,
+    caller: &Caller,
+    pk: i32,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Result<ArticleRecord, StoreError> {
+    load_by_pk_text(conn, caller, pk, &crate::domain::time::format(at))
+}
+
+/// [`load_by_pk`] with the time in the store's text form (inside the store).
+pub(crate) fn load_by_pk_text(
     conn: &mut SqliteConnection,
     caller: &Caller,
     pk: i32,

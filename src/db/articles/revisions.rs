@@ -4,7 +4,7 @@
 
 use diesel::prelude::*;
 
-use super::read::{ArticleRecord, load_by_pk};
+use super::read::ArticleRecord;
 use crate::db::error::StoreError;
 use crate::db::schema::{article_revisions, articles};
 use crate::domain::access::{Caller, Scope};
@@ -40,7 +40,7 @@ pub fn record(
     caller: &Caller,
     now: &str,
 ) -> Result<(), StoreError> {
-    let rec = load_by_pk(conn, &reader(), pk, now)?;
+    let rec = super::read::load_by_pk_text(conn, &reader(), pk, now)?;
     record_of(conn, &rec, change, caller, now)
 }
 

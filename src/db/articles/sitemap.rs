@@ -46,7 +46,11 @@ fn columns() -> (
 }
 
 /// Public articles now.
-pub fn public_count(conn: &mut SqliteConnection, now: &str) -> QueryResult<i64> {
+pub fn public_count(
+    conn: &mut SqliteConnection,
+    at: chrono::DateTime<chrono::Utc>,
+) -> QueryResult<i64> {
+    let now = &crate::domain::time::format(at);
     articles::table
         .filter(visible_to(&Caller::Public, now))
         .count()
@@ -57,10 +61,11 @@ pub fn public_count(conn: &mut SqliteConnection, now: &str) -> QueryResult<i64> 
 /// last file, so earlier files stay as they are).
 pub fn public_page(
     conn: &mut SqliteConnection,
-    now: &str,
+    at: chrono::DateTime<chrono::Utc>,
     offset: i64,
     limit: i64,
 ) -> Result<Vec<SiteEntry>, StoreError> {
+    let now = &crate::domain::time::format(at);
     let rows: Vec<Columns> = articles::table
         .filter(visible_to(&Caller::Public, now))
         .order((articles::sort_at.asc(), articles::pk.asc()))
@@ -74,10 +79,11 @@ pub fn public_page(
 /// Public articles published at or after `since`, newest first, at most `limit`.
 pub fn published_since(
     conn: &mut SqliteConnection,
-    now: &str,
+    at: chrono::DateTime<chrono::Utc>,
     since: &str,
     limit: i64,
 ) -> Result<Vec<SiteEntry>, StoreError> {
+    let now = &crate::domain::time::format(at);
     let rows: Vec<Columns> = articles::table
         .filter(visible_to(&Caller::Public, now))
         .filter(articles::sort_at.ge(since))

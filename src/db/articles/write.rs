@@ -5,7 +5,7 @@
 use diesel::prelude::*;
 
 use super::ArticleRow;
-use super::read::{ArticleRecord, load_by_pk, row_by_pk};
+use super::read::{ArticleRecord, row_by_pk};
 use crate::db::articles::{changes, revisions};
 use crate::db::error::StoreError;
 use crate::db::schema::{article_authors, article_tags, articles, authors, former_slugs, tags};
@@ -324,7 +324,7 @@ fn finish(
 ) -> Result<ArticleRecord, StoreError> {
     let rec = match after {
         Some(rec) if caller.sees_unpublished() => rec,
-        _ => load_by_pk(conn, caller, pk, now)?,
+        _ => super::read::load_by_pk_text(conn, caller, pk, now)?,
     };
     revisions::record_of(conn, &rec, change, caller, now)?;
     Ok(rec)

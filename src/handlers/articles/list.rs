@@ -271,7 +271,7 @@ async fn respond(
 ) -> Result<HttpResponse, ApiError> {
     let (query, c, pool) = (plan.query.clone(), caller.clone(), state.pool.clone());
     let (page, changed) = db::run(&state.pool, move |conn| {
-        db::articles::list_counted(conn, pool.counts(), &c, &query, &db::now())
+        db::articles::list_counted(conn, pool.counts(), &c, &query, db::now_utc())
     })
     .await?;
     let q = &plan.query;

@@ -67,6 +67,6 @@ pub(crate) fn precondition(
     if !if_match.is_present() {
         return Ok(());
     }
-    let current = db::articles::load_by_pk(conn, caller, pk, &now())?;
+    let current = db::articles::load_by_pk(conn, caller, pk, db::now_utc())?;
     if_match.check_stored(&Article::from_record(current, &now()).validators().etag)
 }

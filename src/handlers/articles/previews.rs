@@ -108,7 +108,7 @@ pub async fn create_preview_link(
     let key = id.into_inner();
     let article_id = db::run(&state.pool, move |conn| {
         let pk = db::articles::pk_of(conn, &key)?;
-        let rec = db::articles::load_by_pk(conn, &reader(), pk, &db::now())?;
+        let rec = db::articles::load_by_pk(conn, &reader(), pk, db::now_utc())?;
         if rec.row.deleted_at.is_some() {
             return Err(db::StoreError::conflict(
                 "The article is in the trash; restore it first.",
@@ -176,7 +176,7 @@ pub async fn get_preview(
         // By id only (a slug could be anything, even a former article's id), and with
         // only the translations the public may see: the link shows this article alone.
         let pk = db::articles::pk_of_id(conn, &id)?;
-        db::articles::load_by_pk(conn, &Caller::Public, pk, &db::now())
+        db::articles::load_by_pk(conn, &Caller::Public, pk, db::now_utc())
     })
     .await
     .map_err(|e| match e {

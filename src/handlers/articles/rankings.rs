@@ -117,7 +117,7 @@ pub async fn list_popular_articles(
     .format("%Y-%m-%d")
     .to_string();
     let ranked = db::run(&state.pool, move |conn| {
-        db::articles::popular(conn, &since, limit, &db::now())
+        db::articles::popular(conn, &since, limit, db::now_utc())
     })
     .await?;
     respond(
@@ -153,13 +153,13 @@ pub async fn list_related_articles(
     let limit = paging::limit(params.limit, 5, 20)?;
     let (caller, key) = (auth.0, id.into_inner());
     let records = db::run(&state.pool, move |conn| {
-        let now = db::now();
-        let db::articles::Found::Article(rec) = db::articles::find(conn, &caller, &key, &now)?
+        let now = db::now_utc();
+        let db::articles::Found::Article(rec) = db::articles::find(conn, &caller, &key, now)?
         else {
             return Err(db::StoreError::not_found("article", key));
         };
         let similar = search::any_word(&rec.row.title);
-        db::articles::related(conn, rec.row.pk, similar, limit, &now)
+        db::articles::related(conn, rec.row.pk, similar, limit, now)
     })
     .await?;
     respond(&req, &state, records, limit)

@@ -3,7 +3,7 @@
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, web};
 
-use super::{location, now, respond_article};
+use super::{location, respond_article};
 use crate::db::{self, StoreError, articles::Found};
 use crate::domain::access::{Caller, Scope};
 use crate::error::{ApiError, Problem};
@@ -43,7 +43,7 @@ pub async fn get_article(
     let caller = auth.0.clone();
     let key = id.into_inner();
     match db::run(&state.pool, move |conn| {
-        db::articles::find(conn, &caller, &key, &now())
+        db::articles::find(conn, &caller, &key, db::now_utc())
     })
     .await?
     {
@@ -89,7 +89,7 @@ pub async fn get_trashed_article(
     let key = id.into_inner();
     let rec = db::run(&state.pool, move |conn| {
         let pk = db::articles::pk_of(conn, &key)?;
-        let rec = db::articles::load_by_pk(conn, &caller, pk, &now())?;
+        let rec = db::articles::load_by_pk(conn, &caller, pk, db::now_utc())?;
         match rec.row.deleted_at {
             Some(_) => Ok(rec),
             None => Err(StoreError::not_found("trashed article", key)),

@@ -2,7 +2,6 @@
 
 use actix_web::{HttpRequest, HttpResponse, post, web};
 
-use super::now;
 use crate::db::{self, articles::Found};
 use crate::domain::access::Caller;
 use crate::error::{ApiError, Problem};
@@ -42,7 +41,7 @@ pub async fn count_article_view(
         ),
     };
     let found = db::run(&state.pool, move |conn| {
-        db::articles::find(conn, &caller, &key, &now())
+        db::articles::find(conn, &caller, &key, db::now_utc())
     })
     .await?;
     match found {

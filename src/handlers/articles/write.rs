@@ -154,7 +154,7 @@ pub async fn update_article(
     let rec = db::write(&state.pool, move |conn| {
         let pk = db::articles::pk_of(conn, &key)?;
         db::articles::update(conn, pk, &caller.clone(), "updated", |conn, row| {
-            let current = db::articles::load_by_pk(conn, &caller, row.pk, &now())?;
+            let current = db::articles::load_by_pk(conn, &caller, row.pk, db::now_utc())?;
             if_match.check_stored(
                 &Article::from_record(current.clone(), &now())
                     .validators()

@@ -252,7 +252,7 @@ pub fn seed(pool: &DbPool, articles: usize, seed: u64) -> anyhow::Result<usize> 
         })
         .collect();
     let now = Utc::now();
-    // A thousand articles per transaction, each in its own savepoint.
+    // A thousand articles per bulk write (all or nothing with its batch).
     let mut i = 0;
     while i < articles {
         let end = (i + 1000).min(articles);

@@ -411,9 +411,11 @@ pub fn next_publication(
     Ok(row.next)
 }
 
-/// Runs `work` as part of the current write: on the writer thread, where the write
-/// already has a savepoint of its own (all or nothing), it simply runs. Anywhere else
-/// it fails with `NotInTransaction`: every write goes through the writer.
+/// Runs `work` as part of the current write: on the writer thread it simply runs (a
+/// write has a savepoint of its own, all or nothing; a bulk write is all or nothing with
+/// its batch, so bulk code must not carry on after an error from here without a
+/// savepoint of its own, see `writer::savepoint`). Anywhere else it fails with
+/// `NotInTransaction`: every write goes through the writer.
 pub fn write_transaction<T, E, F>(conn: &mut SqliteConnection, work: F) -> Result<T, E>
 where
     F: FnOnce(&mut SqliteConnection) -> Result<T, E>,

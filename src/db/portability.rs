@@ -301,8 +301,13 @@ pub fn import(pool: &crate::db::DbPool, input: impl BufRead) -> anyhow::Result<I
                     let (mut imported, mut errors) = (0, Vec::new());
                     let mut index = Vec::with_capacity(batch.len());
                     for (number, prepared) in batch {
-                        // A savepoint per line: a failing line leaves nothing behind.
-                        let stored = prepared.and_then(|p| conn.transaction(|conn| store(conn, p)));
+                        // A savepoint per line: a failing line leaves nothing behind (and
+                        // closes its savepoint: see `writer::savepoint`).
+                        let stored = prepared.and_then(|p| {
+                            let (out, ended) = crate::db::writer::savepoint(conn, |c| store(c, p));
+                            ended?;
+                            out
+                        });
                         match stored {
                             Ok(row) => {
                                 imported += 1;
@@ -418,6 +423,12 @@ enum LineError {
     Rule(String),
     #[error("{0}")]
     Store(String),
+}
+
+impl From<StoreError> for LineError {
+    fn from(e: StoreError) -> Self {
+        Self::Store(e.to_string())
+    }
 }
 
 impl From<diesel::result::Error> for LineError {

@@ -21,7 +21,6 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::sync::{Arc, Mutex, OnceLock, RwLock};
 
-use diesel::Connection;
 use diesel::r2d2::ConnectionManager;
 use diesel::r2d2::{CustomizeConnection, ManageConnection};
 use diesel::sqlite::SqliteConnection;
@@ -141,31 +140,17 @@ where
         let mark = search::deferred_mark();
         let noted = REPORT.with(|r| *r.borrow());
         let touched = TOUCHED_AT.with(|t| t.borrow().clone());
-        let mut result: Option<Result<T, E>> = None;
-        let saved = conn.transaction::<(), diesel::result::Error, _>(|conn| {
-            let out = work(conn);
-            let keep = out.is_ok();
-            result = Some(out);
-            if keep {
-                Ok(())
-            } else {
-                Err(diesel::result::Error::RollbackTransaction)
-            }
-        });
-        let (result, failed) = match (saved, result) {
-            (Ok(()), Some(out)) => (out, false),
-            (Err(diesel::result::Error::RollbackTransaction), Some(Err(e))) => {
+        let (result, ended) = self::savepoint(conn, work);
+        let (result, failed) = match (result, ended) {
+            (Ok(out), Ok(())) => (Ok(out), false),
+            (Err(e), Ok(())) => {
                 let failed = e.store_failed();
                 (Err(e), failed)
             }
-            // Refused, but the savepoint could not be rolled back: the batch is unsafe.
-            (Err(_), Some(Err(e))) => (Err(e), true),
-            // The savepoint itself failed to open or to be released.
-            (Err(e), _) => (Err(E::from(StoreError::from(e))), true),
-            (Ok(()), None) => (
-                Err(E::from(StoreError::failed("a write did not run"))),
-                true,
-            ),
+            // The savepoint could not be opened, released or rolled back: the batch is
+            // unsafe.
+            (Ok(_), Err(e)) => (Err(E::from(StoreError::from(e))), true),
+            (Err(e), Err(_)) => (Err(e), true),
         };
         if result.is_err() {
             search::forget_deferred_after(mark);
@@ -177,6 +162,35 @@ where
         });
         Ran { answer, failed }
     })
+}
+
+/// Runs `work` in an SQLite savepoint that is closed however it ends: released when
+/// `work` succeeds, rolled back *and released* when it fails. (Diesel's nested
+/// transactions roll back with `ROLLBACK TO` alone, which leaves the savepoint open; with
+/// one open, SQLite walks its whole in-memory sub-journal after every later statement of
+/// the batch.) Returns `work`'s result and whether the savepoint's own statements ran.
+pub(crate) fn savepoint<T, E>(
+    conn: &mut SqliteConnection,
+    work: impl FnOnce(&mut SqliteConnection) -> Result<T, E>,
+) -> (Result<T, E>, diesel::QueryResult<()>)
+where
+    E: From<StoreError>,
+{
+    use diesel::connection::SimpleConnection;
+    if let Err(e) = conn.batch_execute("SAVEPOINT newsdesk_write") {
+        return (
+            Err(E::from(StoreError::from(e))),
+            Err(diesel::result::Error::NotInTransaction),
+        );
+    }
+    let out = work(conn);
+    let end = if out.is_ok() {
+        "RELEASE SAVEPOINT newsdesk_write"
+    } else {
+        "ROLLBACK TO SAVEPOINT newsdesk_write; RELEASE SAVEPOINT newsdesk_write"
+    };
+    let ended = conn.batch_execute(end);
+    (out, ended)
 }
 
 /// A bulk job: no savepoint of its own, so a long job of many statements does not pay
@@ -196,8 +210,17 @@ where
 {
     let result = work(conn);
     let failed = result.is_err();
+    if let Err(e) = &result
+        && e.store_failed()
+    {
+        tracing::error!("a bulk write failed; its batch is rolled back");
+    }
     let answer: Answer = Box::new(move |committed: Result<(), StoreError>| {
-        reply(committed.map_err(E::from).and(result));
+        // The job's own error, when it failed, says more than the batch's rollback.
+        reply(match result {
+            Err(e) => Err(e),
+            Ok(out) => committed.map(|()| out).map_err(E::from),
+        });
     });
     Ran { answer, failed }
 }

@@ -105,8 +105,7 @@ pub async fn update_tag(
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Deleted."),
-        (status = 404, description = "Nothing has this slug.", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Still in use (authors credited on articles).", body = crate::error::Problem, content_type = "application/problem+json")
+        (status = 404, description = "Nothing has this slug.", body = crate::error::Problem, content_type = "application/problem+json")
     )
 )]
 #[delete("/tags/{slug}")]

@@ -1,5 +1,5 @@
-//! Who is calling and what they may do. The one rule of visibility lives here and in
-//! [`crate::db::articles::visible_to`], which turns it into SQL.
+//! Who is calling and what they may do. The one rule of visibility lives here; the
+//! store turns it into SQL (its `articles::visible_to`), this module knows nothing of it.
 
 use std::fmt;
 use std::str::FromStr;

@@ -106,13 +106,8 @@ fn upward_imports() -> Vec<(String, String, String)> {
                 rel.display()
             );
         };
-        // Comments name other layers freely (doc links); only code counts.
-        let text: String = std::fs::read_to_string(&file)
-            .expect("readable source")
-            .lines()
-            .filter(|l| !l.trim_start().starts_with("//"))
-            .collect::<Vec<_>>()
-            .join("\n");
+        // Doc links count too: a doc that points up a layer describes a dependency.
+        let text = std::fs::read_to_string(&file).expect("readable source");
         for imported in imports(&text) {
             match layer_of(&imported) {
                 Some(theirs) if theirs > own => {

@@ -1,6 +1,7 @@
 //! API keys: stored only as SHA-256 hashes (keys are 192 random bits, so a fast hash is
 //! enough; nothing to brute-force).
 
+use crate::db::AnyConnection;
 use diesel::prelude::*;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
@@ -59,13 +60,13 @@ pub fn hash(key: &str) -> String {
 }
 
 /// Creates a key that never expires, at the default rate; returns the key itself.
-pub fn create(conn: &mut SqliteConnection, name: &str, scope: Scope) -> Result<String, StoreError> {
+pub fn create(conn: &mut AnyConnection, name: &str, scope: Scope) -> Result<String, StoreError> {
     create_with(conn, name, scope, &KeyOptions::default())
 }
 
 /// Creates a key; returns the key itself, which is never stored.
 pub fn create_with(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     name: &str,
     scope: Scope,
     options: &KeyOptions,
@@ -99,7 +100,7 @@ pub fn create_with(
 }
 
 /// Every key, newest first.
-pub fn list(conn: &mut SqliteConnection) -> QueryResult<Vec<KeyInfo>> {
+pub fn list(conn: &mut AnyConnection) -> QueryResult<Vec<KeyInfo>> {
     api_keys::table
         .order(api_keys::pk.desc())
         .select((
@@ -117,7 +118,7 @@ pub fn list(conn: &mut SqliteConnection) -> QueryResult<Vec<KeyInfo>> {
 }
 
 /// Revokes a key by name; false when no active key has that name.
-pub fn revoke(conn: &mut SqliteConnection, name: &str) -> QueryResult<bool> {
+pub fn revoke(conn: &mut AnyConnection, name: &str) -> QueryResult<bool> {
     let n = diesel::update(
         api_keys::table
             .filter(api_keys::name.eq(name))
@@ -133,7 +134,7 @@ pub fn revoke(conn: &mut SqliteConnection, name: &str) -> QueryResult<bool> {
 /// reads do not become writes). The hash lookup goes through the unique index: the
 /// presented key is never compared byte by byte.
 pub fn authenticate(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     key: &str,
 ) -> QueryResult<Option<(KeyAuth, Option<i32>)>> {
     let now = super::now();
@@ -183,7 +184,7 @@ pub fn authenticate(
 }
 
 /// Notes that key `pk` was used now.
-pub fn note_use(conn: &mut SqliteConnection, pk: i32) -> QueryResult<()> {
+pub fn note_use(conn: &mut AnyConnection, pk: i32) -> QueryResult<()> {
     diesel::update(api_keys::table.find(pk))
         .set(api_keys::last_used_at.eq(super::now()))
         .execute(conn)?;

@@ -8,6 +8,8 @@
 //! commit changed.
 
 pub mod articles;
+mod connect;
+pub(crate) mod engine;
 pub mod error;
 pub mod keys;
 pub mod portability;
@@ -21,19 +23,27 @@ mod writer;
 pub use error::{StoreError, StoreFailure};
 pub use writer::CommitReport;
 
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::sync::Arc;
 
-use diesel::Connection;
-use diesel::connection::{InstrumentationEvent, SimpleConnection};
-use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
-use diesel::sqlite::SqliteConnection;
+pub use connect::{Manager, Options, SqlLog, Target, build_pool};
+use diesel::r2d2::{Pool, PooledConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+pub use engine::{AnyConnection, Engine, sql_query};
 
 use crate::domain::time::Clock;
 
-/// The migrations in `migrations/`, compiled into the binary.
-pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
+/// The SQLite store's migrations (`migrations/sqlite/`), compiled into the binary.
+pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+/// The PostgreSQL store's migrations (`migrations/postgres/`), compiled into the binary.
+pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// The migrations of an engine.
+pub fn migrations(engine: Engine) -> EmbeddedMigrations {
+    match engine {
+        Engine::Sqlite => SQLITE_MIGRATIONS,
+        Engine::Postgres => POSTGRES_MIGRATIONS,
+    }
+}
 
 /// The store's connections: a pool of readers (each set up by [`ConnectionSetup`]) and
 /// one writer thread with a connection of its own ([`writer`]), started by
@@ -41,19 +51,25 @@ pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
 /// [`DbPool::write_blocking`]). Dereferences to the reader pool.
 #[derive(Clone, Debug)]
 pub struct DbPool {
-    readers: Pool<ConnectionManager<SqliteConnection>>,
+    readers: Pool<Manager>,
     writer: Arc<writer::Writer>,
     clock: Clock,
     counts: Arc<articles::CountCache>,
+    engine: Engine,
 }
 
 impl std::ops::Deref for DbPool {
-    type Target = Pool<ConnectionManager<SqliteConnection>>;
+    type Target = Pool<Manager>;
     fn deref(&self) -> &Self::Target {
         &self.readers
     }
 }
 impl DbPool {
+    /// The engine this store runs on.
+    pub fn engine(&self) -> Engine {
+        self.engine
+    }
+
     /// The clock the store goes by ([`now`] inside its work). Tests advance it.
     pub fn clock(&self) -> &Clock {
         &self.clock
@@ -80,7 +96,7 @@ impl DbPool {
     /// backfills): without a savepoint of its own, all or nothing with its batch.
     pub fn write_bulk<T, F>(&self, work: F) -> Result<T, StoreError>
     where
-        F: FnOnce(&mut SqliteConnection) -> Result<T, StoreError> + Send + 'static,
+        F: FnOnce(&mut AnyConnection) -> Result<T, StoreError> + Send + 'static,
         T: Send + 'static,
     {
         self.writer.write_bulk(work)
@@ -95,7 +111,7 @@ impl DbPool {
     /// Runs a write through the writer from a thread that may block (commands, jobs).
     pub fn write_blocking<T, F>(&self, work: F) -> Result<T, StoreError>
     where
-        F: FnOnce(&mut SqliteConnection) -> Result<T, StoreError> + Send + 'static,
+        F: FnOnce(&mut AnyConnection) -> Result<T, StoreError> + Send + 'static,
         T: Send + 'static,
     {
         self.writer.write_blocking(work)
@@ -103,140 +119,23 @@ impl DbPool {
 }
 
 /// One connection taken from the pool.
-pub type Conn = PooledConnection<ConnectionManager<SqliteConnection>>;
+pub type Conn = PooledConnection<Manager>;
 
-/// The SQL statements connections ran, when logging is on (tests and the statement
-/// budget guard read it).
-#[derive(Debug, Clone, Default)]
-pub struct SqlLog(Arc<Mutex<Vec<String>>>);
-
-impl SqlLog {
-    /// Takes the statements logged so far, leaving the log empty.
-    pub fn take(&self) -> Vec<String> {
-        std::mem::take(&mut *self.0.lock().unwrap_or_else(|p| p.into_inner()))
-    }
-}
-
-/// Per-connection PRAGMAs: `busy_timeout` first, so the others wait instead of failing.
-#[derive(Debug, Clone)]
-pub(crate) struct ConnectionSetup {
-    log: Option<SqlLog>,
-}
-
-impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for ConnectionSetup {
-    fn on_acquire(&self, conn: &mut SqliteConnection) -> Result<(), diesel::r2d2::Error> {
-        conn.batch_execute(
-            "PRAGMA busy_timeout = 5000;
-             PRAGMA journal_mode = WAL;
-             PRAGMA synchronous = NORMAL;
-             PRAGMA foreign_keys = ON;
-             PRAGMA temp_store = MEMORY;",
-        )
-        .map_err(diesel::r2d2::Error::QueryError)?;
-        if let Some(log) = self.log.clone() {
-            conn.set_instrumentation(move |event: InstrumentationEvent<'_>| {
-                if let InstrumentationEvent::StartQuery { query, .. } = event {
-                    let sql = query.to_string();
-                    let sql = sql
-                        .split(" -- binds:")
-                        .next()
-                        .unwrap_or_default()
-                        .to_string();
-                    log.0.lock().unwrap_or_else(|p| p.into_inner()).push(sql);
-                }
-            });
-        }
-        Ok(())
-    }
-}
-
-/// Opens (creating when absent) the database file and builds the pool.
+/// Opens (creating when absent) the store a `DATABASE_URL` names and builds its pool
+/// with `pool_size` readers and default options.
 pub fn connect(database_url: &str, pool_size: u32) -> anyhow::Result<DbPool> {
-    build_pool(database_url, pool_size, None)
+    build_pool(database_url, Options::new(pool_size))
 }
 
 /// Like [`connect`], with every statement recorded in `log`.
 pub fn connect_logged(database_url: &str, pool_size: u32, log: SqlLog) -> anyhow::Result<DbPool> {
-    build_pool(database_url, pool_size, Some(log))
-}
-
-/// The SQLite file a `DATABASE_URL` names: a path or `sqlite://path`. Any other scheme
-/// (`postgres://`, `mysql://` …) is refused here rather than taken for a file name.
-pub fn sqlite_path(database_url: &str) -> anyhow::Result<&str> {
-    if let Some(path) = database_url.strip_prefix("sqlite://") {
-        return Ok(path);
-    }
-    if database_url.starts_with("file:") {
-        // An SQLite URI (`file:data.db?mode=rwc`): SQLite reads it itself.
-        return Ok(database_url);
-    }
-    if let Some((scheme, _)) = database_url.split_once("://") {
-        anyhow::bail!(
-            "DATABASE_URL '{scheme}://…' names a database this build cannot use: give a SQLite \
-             file path or sqlite://path"
-        );
-    }
-    Ok(database_url)
-}
-
-/// Checks, before any pool exists, that `path` can hold the store: its folder exists or
-/// can be made, and an existing file is a SQLite database. Reads only; the file is never
-/// modified. Each failure is one line naming the path and the cause.
-fn preflight(path: &str) -> anyhow::Result<()> {
-    use anyhow::Context;
-    if path.starts_with("file:") {
-        return Ok(());
-    }
-    let file = std::path::Path::new(path);
-    if let Some(dir) = file.parent()
-        && !dir.as_os_str().is_empty()
-    {
-        std::fs::create_dir_all(dir)
-            .with_context(|| format!("cannot make the database folder '{}'", dir.display()))?;
-    }
-    match std::fs::metadata(file) {
-        Ok(meta) if meta.is_dir() => {
-            anyhow::bail!("the database path '{path}' is a folder, not a file")
-        }
-        Ok(_) => {
-            // One read of the schema: a file that is not a database (or is corrupt)
-            // fails here, untouched (a read writes nothing).
-            let mut conn = SqliteConnection::establish(path)
-                .with_context(|| format!("cannot open the database '{path}'"))?;
-            conn.batch_execute("PRAGMA busy_timeout = 5000; SELECT count(*) FROM sqlite_schema;")
-                .with_context(|| format!("'{path}' is not a usable SQLite database"))?;
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-        Err(e) => {
-            return Err(e).with_context(|| format!("cannot read the database path '{path}'"));
-        }
-    }
-    Ok(())
-}
-
-fn build_pool(database_url: &str, pool_size: u32, log: Option<SqlLog>) -> anyhow::Result<DbPool> {
-    let path = sqlite_path(database_url)?;
-    preflight(path)?;
-    let manager = ConnectionManager::<SqliteConnection>::new(path);
-    let pool = Pool::builder()
-        .max_size(pool_size.max(1))
-        .connection_timeout(Duration::from_secs(10))
-        // No `SELECT 1` before every use: a file database does not drop connections,
-        // and a failed statement reports itself (one statement fewer per read).
-        .test_on_check_out(false)
-        .connection_customizer(Box::new(ConnectionSetup { log: log.clone() }))
-        .build(manager)?;
-    let clock = Clock::system();
-    Ok(DbPool {
-        readers: pool,
-        writer: Arc::new(writer::Writer::new(
-            path.to_string(),
-            ConnectionSetup { log },
-            clock.clone(),
-        )),
-        clock,
-        counts: Arc::default(),
-    })
+    build_pool(
+        database_url,
+        Options {
+            log: Some(log),
+            ..Options::new(pool_size)
+        },
+    )
 }
 
 /// Applies every pending migration (on a connection of its own, before anything is
@@ -245,7 +144,7 @@ fn build_pool(database_url: &str, pool_size: u32, log: Option<SqlLog>) -> anyhow
 pub fn migrate(pool: &DbPool) -> anyhow::Result<usize> {
     let applied = {
         let mut conn = pool.get()?;
-        conn.run_pending_migrations(MIGRATIONS)
+        conn.run_pending_migrations(migrations(pool.engine))
             .map_err(|e| anyhow::anyhow!("migration failed: {e}"))?
             .len()
     };
@@ -294,7 +193,7 @@ where
 /// back this write only.
 pub async fn write<T, F>(pool: &DbPool, work: F) -> Result<T, StoreError>
 where
-    F: FnOnce(&mut SqliteConnection) -> Result<T, StoreError> + Send + 'static,
+    F: FnOnce(&mut AnyConnection) -> Result<T, StoreError> + Send + 'static,
     T: Send + 'static,
 {
     pool.writer.write(work).await
@@ -335,7 +234,7 @@ pub fn now_utc() -> chrono::DateTime<chrono::Utc> {
 /// Notes that the store's content changed now (for other processes, which poll the
 /// change time, and in the batch's [`CommitReport`]); called inside every write that
 /// changes something a page or list can show.
-pub fn touch(conn: &mut SqliteConnection) -> diesel::QueryResult<()> {
+pub fn touch(conn: &mut AnyConnection) -> diesel::QueryResult<()> {
     use diesel::prelude::*;
     use schema::store_changes;
     let at = now();
@@ -348,7 +247,7 @@ pub fn touch(conn: &mut SqliteConnection) -> diesel::QueryResult<()> {
 
 /// The store's change time: the last content write of any process (what [`touch`]
 /// records). One row.
-pub fn changed_at(conn: &mut SqliteConnection) -> diesel::QueryResult<Option<String>> {
+pub fn changed_at(conn: &mut AnyConnection) -> diesel::QueryResult<Option<String>> {
     use diesel::prelude::*;
     use schema::store_changes;
     store_changes::table
@@ -361,7 +260,7 @@ pub fn changed_at(conn: &mut SqliteConnection) -> diesel::QueryResult<Option<Str
 /// The time of the latest change any list or page could show: the last write (deletes
 /// included), or a scheduled article whose time has come (at `now`). One statement.
 pub fn last_change(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     at: chrono::DateTime<chrono::Utc>,
 ) -> diesel::QueryResult<Option<String>> {
     last_change_text(conn, &crate::domain::time::format(at))
@@ -369,7 +268,7 @@ pub fn last_change(
 
 /// [`last_change`] with the time in the store's text form (inside the store).
 pub(crate) fn last_change_text(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     now: &str,
 ) -> diesel::QueryResult<Option<String>> {
     use diesel::RunQueryDsl;
@@ -379,10 +278,11 @@ pub(crate) fn last_change_text(
         #[diesel(sql_type = Nullable<Text>)]
         latest: Option<String>,
     }
-    let row: Latest = diesel::sql_query(
+    let row: Latest = sql_query(
+        conn,
         "SELECT MAX(t) AS latest FROM ( \
            SELECT changed_at AS t FROM store_changes WHERE id = 1 \
-           UNION ALL SELECT MAX(sort_at) FROM articles WHERE sort_at <= ?)",
+           UNION ALL SELECT MAX(sort_at) FROM articles WHERE sort_at <= ?) AS subquery_changes",
     )
     .bind::<Text, _>(now)
     .get_result(conn)?;
@@ -391,7 +291,7 @@ pub(crate) fn last_change_text(
 
 /// The time of the next scheduled publication after `now`, if any (one index seek).
 pub fn next_publication(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     at: chrono::DateTime<chrono::Utc>,
 ) -> diesel::QueryResult<Option<String>> {
     let now = &crate::domain::time::format(at);
@@ -402,7 +302,8 @@ pub fn next_publication(
         #[diesel(sql_type = Nullable<Text>)]
         next: Option<String>,
     }
-    let row: Next = diesel::sql_query(
+    let row: Next = sql_query(
+        conn,
         "SELECT MIN(sort_at) AS next FROM articles \
          WHERE status = 'published' AND deleted_at IS NULL AND sort_at > ?",
     )
@@ -416,9 +317,9 @@ pub fn next_publication(
 /// its batch, so bulk code must not carry on after an error from here without a
 /// savepoint of its own, see `writer::savepoint`). Anywhere else it fails with
 /// `NotInTransaction`: every write goes through the writer.
-pub fn write_transaction<T, E, F>(conn: &mut SqliteConnection, work: F) -> Result<T, E>
+pub fn write_transaction<T, E, F>(conn: &mut AnyConnection, work: F) -> Result<T, E>
 where
-    F: FnOnce(&mut SqliteConnection) -> Result<T, E>,
+    F: FnOnce(&mut AnyConnection) -> Result<T, E>,
     E: From<diesel::result::Error>,
 {
     if writer::in_batch() {

@@ -4,6 +4,7 @@
 //! views — and `import` reads it back into a database, one line at a time: a bad line is
 //! reported with its number and nothing of it is kept.
 
+use crate::db::AnyConnection;
 use std::io::{BufRead, Write};
 
 use diesel::prelude::*;
@@ -104,10 +105,16 @@ pub enum Line {
 }
 
 /// Copies the live database to `path` (which must not exist) in one consistent read.
-pub fn backup(conn: &mut SqliteConnection, path: &str) -> anyhow::Result<()> {
+pub fn backup(conn: &mut AnyConnection, path: &str) -> anyhow::Result<()> {
     anyhow::ensure!(
         !std::path::Path::new(path).exists(),
         "{path} exists; a backup never overwrites"
+    );
+    anyhow::ensure!(
+        !conn.is_postgres(),
+        "newsdesk backup copies an SQLite store; back up PostgreSQL with its own tool: \
+         pg_dump --format=custom --file=newsdesk.dump \"$DATABASE_URL\" (restore with \
+         pg_restore), or export with `newsdesk export`"
     );
     diesel::sql_query("VACUUM INTO ?")
         .bind::<diesel::sql_types::Text, _>(path)
@@ -143,7 +150,7 @@ macro_rules! terms_of {
 }
 
 /// Writes every author, tag and article as NDJSON; returns the number of lines.
-pub fn export(conn: &mut SqliteConnection, out: &mut impl Write) -> anyhow::Result<usize> {
+pub fn export(conn: &mut AnyConnection, out: &mut impl Write) -> anyhow::Result<usize> {
     let mut lines = 0;
     // One read transaction: a consistent picture even while the server writes.
     conn.transaction(|conn| {
@@ -174,7 +181,7 @@ pub fn export(conn: &mut SqliteConnection, out: &mut impl Write) -> anyhow::Resu
     Ok(lines)
 }
 
-fn article_lines(conn: &mut SqliteConnection, pks: &[i32]) -> anyhow::Result<Vec<ArticleLine>> {
+fn article_lines(conn: &mut AnyConnection, pks: &[i32]) -> anyhow::Result<Vec<ArticleLine>> {
     use std::collections::HashMap;
     let rows: Vec<(i32, StoredArticle)> = articles::table
         .filter(articles::pk.eq_any(pks))
@@ -289,6 +296,9 @@ pub fn import(pool: &crate::db::DbPool, input: impl BufRead) -> anyhow::Result<I
     // Imports write all over the indexes of a growing file: a 256 MiB page cache keeps
     // them instead of reading pages back (the server's writer keeps the default).
     pool.write_blocking(|conn| {
+        if conn.is_postgres() {
+            return Ok(());
+        }
         diesel::connection::SimpleConnection::batch_execute(conn, "PRAGMA cache_size = -262144;")
             .map_err(StoreError::from)
     })?;
@@ -404,7 +414,7 @@ fn prepare(text: &str) -> Result<Prepared, LineError> {
 
 /// Stores a prepared line; an article's search row is returned to be written with
 /// its batch.
-fn store(conn: &mut SqliteConnection, p: Prepared) -> Result<Option<(i32, Stems)>, LineError> {
+fn store(conn: &mut AnyConnection, p: Prepared) -> Result<Option<(i32, Stems)>, LineError> {
     match p {
         Prepared::Author(t) => insert_term!(conn, authors, t).map(|()| None),
         Prepared::Tag(t) => insert_term!(conn, tags, t).map(|()| None),
@@ -534,7 +544,7 @@ macro_rules! insert_term {
 use insert_term;
 
 fn import_article(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     a: ArticleLine,
     snapshots: &[String],
     stems: Stems,

@@ -1,16 +1,137 @@
-//! The search index: one FTS5 row of stems per article, written in the same transaction
-//! as the article itself.
+//! The search index: one row of stems per article, written in the same transaction as
+//! the article itself. SQLite keeps it in FTS5, PostgreSQL in a `tsvector` with a GIN
+//! index; both hold the stems made in Rust (`domain::search`), so both find the same
+//! articles, and both rank title matches above subtitle and excerpt, tags and body.
 
+use crate::db::{AnyConnection, Engine};
 use diesel::prelude::*;
 
 use super::schema::{article_search, article_tags, articles, tags};
-use crate::domain::search::index_text;
+use crate::domain::search::{Match, Term, index_text};
 
-/// Rank expression: bm25 with column weights — title above excerpt above tags above body.
-pub const RANK: &str = "bm25(article_search, 10.0, 6.0, 5.0, 3.0, 1.0)";
+/// Rank expression, lower first: SQLite's bm25 with column weights (title above
+/// subtitle, excerpt, tags and body); on PostgreSQL `ts_rank` with the weights of the
+/// positions' classes (A title, B subtitle and excerpt, C tags, D body), negated.
+pub fn rank(engine: Engine, m: &Match) -> String {
+    match engine {
+        Engine::Sqlite => "bm25(article_search, 10.0, 6.0, 5.0, 3.0, 1.0)".into(),
+        Engine::Postgres => format!(
+            "CAST(-ts_rank('{{0.1, 0.3, 0.6, 1.0}}', article_search.document, CAST({} AS tsquery)) AS DOUBLE PRECISION)",
+            sql_string(&expression(engine, m))
+        ),
+    }
+}
+
+/// A SQL string literal (standard-conforming: only `'` is doubled).
+fn sql_string(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "''"))
+}
+
+/// The condition "the `article_search` row matches", around a bound expression from
+/// [`expression`]: what goes before the bind and what after.
+pub fn condition(engine: Engine) -> (&'static str, &'static str) {
+    match engine {
+        Engine::Sqlite => ("article_search MATCH ", ""),
+        Engine::Postgres => ("article_search.document @@ CAST(", " AS tsquery)"),
+    }
+}
+
+/// A match in the engine's query syntax: an FTS5 expression, or a `tsquery` in its
+/// input form. Every term is quoted, so nothing a reader typed is syntax. A match of
+/// no terms matches nothing.
+pub fn expression(engine: Engine, m: &Match) -> String {
+    match engine {
+        Engine::Sqlite => {
+            let quote = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
+            match m {
+                Match::All(terms) if terms.is_empty() => "\"\"".into(),
+                Match::All(terms) => terms
+                    .iter()
+                    .map(|t| match t {
+                        Term::Word(w) => quote(w),
+                        Term::Prefix(p) => format!("{}*", quote(p)),
+                        Term::Phrase(ws) => quote(&ws.join(" ")),
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" AND "),
+                Match::Any(stems) => stems
+                    .iter()
+                    .map(|w| quote(w))
+                    .collect::<Vec<_>>()
+                    .join(" OR "),
+            }
+        }
+        Engine::Postgres => {
+            let quote = |s: &str| format!("'{}'", s.replace('\\', "\\\\").replace('\'', "''"));
+            match m {
+                // A lexeme no index holds (stems have no spaces).
+                Match::All(terms) if terms.is_empty() => "' '".into(),
+                Match::All(terms) => terms
+                    .iter()
+                    .map(|t| match t {
+                        Term::Word(w) => quote(w),
+                        Term::Prefix(p) => format!("{}:*", quote(p)),
+                        Term::Phrase(ws) => format!(
+                            "({})",
+                            ws.iter()
+                                .map(|w| quote(w))
+                                .collect::<Vec<_>>()
+                                .join(" <-> ")
+                        ),
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" & "),
+                Match::Any(stems) => stems
+                    .iter()
+                    .map(|w| quote(w))
+                    .collect::<Vec<_>>()
+                    .join(" | "),
+            }
+        }
+    }
+}
+
+/// An index row as a `tsvector` in its input form: every stem with its positions and
+/// its column's weight (title A, subtitle and excerpt B, tags C, body D). Columns are a
+/// position apart, so a phrase never matches across two of them.
+fn tsvector(row: &Stems) -> String {
+    use std::collections::BTreeMap;
+    // PostgreSQL keeps positions up to 16383 and 255 of them per lexeme.
+    const MAX_POSITION: usize = 16_383;
+    let mut lexemes: BTreeMap<&str, Vec<(usize, char)>> = BTreeMap::new();
+    let mut at = 0usize;
+    for (text, weight) in [
+        (&row.title, 'A'),
+        (&row.subtitle, 'B'),
+        (&row.excerpt, 'B'),
+        (&row.tags, 'C'),
+        (&row.body, 'D'),
+    ] {
+        for word in text.split(' ').filter(|w| !w.is_empty() && w.len() < 2046) {
+            at = (at + 1).min(MAX_POSITION);
+            let positions = lexemes.entry(word).or_default();
+            if positions.len() < 255 && positions.last().is_none_or(|(p, _)| *p != at) {
+                positions.push((at, weight));
+            }
+        }
+        at = (at + 1).min(MAX_POSITION);
+    }
+    let mut out = String::new();
+    for (word, positions) in lexemes {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push('\'');
+        out.push_str(&word.replace('\\', "\\\\").replace('\'', "''"));
+        out.push_str("':");
+        let list: Vec<String> = positions.iter().map(|(p, w)| format!("{p}{w}")).collect();
+        out.push_str(&list.join(","));
+    }
+    out
+}
 
 /// (Re)writes the index row of one article, reading what it indexes from the store.
-pub fn index_article(conn: &mut SqliteConnection, pk: i32) -> QueryResult<()> {
+pub fn index_article(conn: &mut AnyConnection, pk: i32) -> QueryResult<()> {
     let (title, subtitle, excerpt, body): (String, Option<String>, String, String) =
         articles::table
             .find(pk)
@@ -84,7 +205,7 @@ impl Stems {
 /// Writes the index row of article `pk` from `doc`, replacing any row it had when
 /// `replace` (a new article has none). Cached prepared statements only.
 pub fn write_row(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     pk: i32,
     doc: &Indexed,
     replace: bool,
@@ -127,7 +248,7 @@ pub(crate) fn stop_deferring() {
 }
 
 /// Applies the waiting index changes, in order; deferring goes on.
-pub(crate) fn flush_deferred(conn: &mut SqliteConnection) -> QueryResult<()> {
+pub(crate) fn flush_deferred(conn: &mut AnyConnection) -> QueryResult<()> {
     let waiting = DEFERRED.with(|d| d.borrow_mut().as_mut().map(std::mem::take));
     for (pk, row, replace) in waiting.unwrap_or_default() {
         if replace {
@@ -153,7 +274,7 @@ fn queued(pk: i32, row: Option<&Stems>, replace: bool) -> bool {
 
 /// Writes an index row already stemmed.
 pub fn write_stems(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     pk: i32,
     row: &Stems,
     replace: bool,
@@ -167,7 +288,18 @@ pub fn write_stems(
     insert_row(conn, pk, row)
 }
 
-fn insert_row(conn: &mut SqliteConnection, pk: i32, row: &Stems) -> QueryResult<()> {
+fn insert_row(conn: &mut AnyConnection, pk: i32, row: &Stems) -> QueryResult<()> {
+    if conn.is_postgres() {
+        use diesel::sql_types::{Integer, Text};
+        super::sql_query(
+            conn,
+            "INSERT INTO article_search (rowid, document) VALUES (?, CAST(? AS tsvector))",
+        )
+        .bind::<Integer, _>(pk)
+        .bind::<Text, _>(tsvector(row))
+        .execute(conn)?;
+        return Ok(());
+    }
     diesel::insert_into(article_search::table)
         .values((
             article_search::rowid.eq(pk),
@@ -182,21 +314,21 @@ fn insert_row(conn: &mut SqliteConnection, pk: i32, row: &Stems) -> QueryResult<
 }
 
 /// Removes the index row of one article.
-pub fn remove(conn: &mut SqliteConnection, pk: i32) -> QueryResult<()> {
+pub fn remove(conn: &mut AnyConnection, pk: i32) -> QueryResult<()> {
     if queued(pk, None, true) {
         return Ok(());
     }
     delete_row(conn, pk)
 }
 
-fn delete_row(conn: &mut SqliteConnection, pk: i32) -> QueryResult<()> {
+fn delete_row(conn: &mut AnyConnection, pk: i32) -> QueryResult<()> {
     diesel::delete(article_search::table.filter(article_search::rowid.eq(pk))).execute(conn)?;
     Ok(())
 }
 
 /// Indexes every article that has no index row (after a migration or an import);
 /// returns how many were indexed.
-pub fn index_missing(conn: &mut SqliteConnection) -> QueryResult<usize> {
+pub fn index_missing(conn: &mut AnyConnection) -> QueryResult<usize> {
     let missing: Vec<i32> = articles::table
         .filter(articles::pk.ne_all(article_search::table.select(article_search::rowid)))
         .select(articles::pk)
@@ -208,4 +340,57 @@ pub fn index_missing(conn: &mut SqliteConnection) -> QueryResult<usize> {
         })?;
     }
     Ok(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::search::{parse_query, stem};
+
+    #[test]
+    fn hostile_queries_become_quoted_terms_on_both_engines() {
+        for q in [
+            "\"",
+            "AND OR NOT (",
+            "NEAR(",
+            "col:x",
+            "\"unbalanced",
+            "a\"b\"c",
+            "it's & | !",
+        ] {
+            let m = Match::All(parse_query(q));
+            let fts = expression(Engine::Sqlite, &m);
+            assert!(fts.starts_with('"'), "{q} → {fts}");
+            let ts = expression(Engine::Postgres, &m);
+            assert!(ts.starts_with('\'') || ts.starts_with("('"), "{q} → {ts}");
+        }
+        assert_eq!(expression(Engine::Sqlite, &Match::All(vec![])), "\"\"");
+        assert_eq!(expression(Engine::Postgres, &Match::All(vec![])), "' '");
+    }
+
+    #[test]
+    fn phrases_and_prefixes_are_rendered() {
+        let m = Match::All(parse_query("\"Stand with\" Ukr* київ"));
+        let (st, wi, ky) = (stem("stand"), stem("with"), stem("київ"));
+        assert_eq!(
+            expression(Engine::Sqlite, &m),
+            format!("\"{st} {wi}\" AND \"ukr\"* AND \"{ky}\"")
+        );
+        assert_eq!(
+            expression(Engine::Postgres, &m),
+            format!("('{st}' <-> '{wi}') & 'ukr':* & '{ky}'")
+        );
+    }
+
+    #[test]
+    fn a_tsvector_carries_positions_and_weights_per_column() {
+        let row = Stems {
+            title: "київ мир".into(),
+            subtitle: String::new(),
+            excerpt: "мир".into(),
+            tags: "o'brien".into(),
+            body: "київ".into(),
+        };
+        assert_eq!(tsvector(&row), "'o''brien':7C 'київ':1A,9D 'мир':2A,5B");
+    }
 }

@@ -1,6 +1,7 @@
 //! Tags and authors: both are (slug, name, description) resources linked to articles, so
 //! one set of queries serves both, instantiated per table by `term_store!`.
 
+use crate::db::AnyConnection;
 use diesel::prelude::*;
 
 /// Which kind of term.
@@ -82,7 +83,7 @@ macro_rules! term_store {
             }
 
             fn with_counts(
-                conn: &mut SqliteConnection,
+                conn: &mut AnyConnection,
                 rows: Vec<Row>,
             ) -> QueryResult<Vec<TermRecord>> {
                 let pks: Vec<i32> = rows.iter().map(|r| r.0).collect();
@@ -111,7 +112,7 @@ macro_rules! term_store {
 
             /// A page ordered by slug after `after`; returns it, whether more follow, the total.
             pub fn list(
-                conn: &mut SqliteConnection,
+                conn: &mut AnyConnection,
                 caller: &Caller,
                 limit: i64,
                 after: Option<&str>,
@@ -145,7 +146,7 @@ macro_rules! term_store {
             ) -> Box<
                 dyn BoxableExpression<
                         $table::table,
-                        diesel::sqlite::Sqlite,
+                        crate::db::engine::MultiBackend,
                         SqlType = diesel::sql_types::Bool,
                     >,
             > {
@@ -158,7 +159,15 @@ macro_rules! term_store {
                         .or($table::pk.eq_any(
                             $links::table
                                 .inner_join(articles::table)
-                                .filter(visible_to(&Caller::Public, now))
+                                // `visible_to(&Caller::Public, now)`, unboxed: a boxed
+                                // condition cannot sit in a subquery on two engines.
+                                .filter(
+                                    diesel::dsl::sql::<diesel::sql_types::Bool>(
+                                        "articles.status = 'published'",
+                                    )
+                                    .and(articles::deleted_at.is_null())
+                                    .and(articles::sort_at.le(now.to_string())),
+                                )
                                 .select($links::$fk),
                         )),
                 )
@@ -166,7 +175,7 @@ macro_rules! term_store {
 
             /// One term by slug, as `caller` may see it.
             pub fn find(
-                conn: &mut SqliteConnection,
+                conn: &mut AnyConnection,
                 caller: &Caller,
                 slug: &str,
             ) -> Result<TermRecord, StoreError> {
@@ -182,7 +191,7 @@ macro_rules! term_store {
             }
 
             /// One term by slug, whoever asks (the write path).
-            pub fn get(conn: &mut SqliteConnection, slug: &str) -> Result<TermRecord, StoreError> {
+            pub fn get(conn: &mut AnyConnection, slug: &str) -> Result<TermRecord, StoreError> {
                 let row: Row = $table::table
                     .filter($table::slug.eq(slug))
                     .select(COLUMNS)
@@ -192,7 +201,7 @@ macro_rules! term_store {
                 Ok(with_counts(conn, vec![row])?.remove(0))
             }
 
-            fn ensure_free(conn: &mut SqliteConnection, slug: &str) -> Result<(), StoreError> {
+            fn ensure_free(conn: &mut AnyConnection, slug: &str) -> Result<(), StoreError> {
                 let taken: i64 = $table::table
                     .filter($table::slug.eq(slug))
                     .count()
@@ -208,7 +217,7 @@ macro_rules! term_store {
 
             /// Stores a new term.
             pub fn create(
-                conn: &mut SqliteConnection,
+                conn: &mut AnyConnection,
                 slug: &str,
                 name: &str,
                 description: Option<&str>,
@@ -232,7 +241,7 @@ macro_rules! term_store {
 
             /// Changes a term after `check` passed on its current state.
             pub fn update(
-                conn: &mut SqliteConnection,
+                conn: &mut AnyConnection,
                 slug: &str,
                 change: &TermChange,
                 check: UpdateCheck,
@@ -265,7 +274,7 @@ macro_rules! term_store {
             /// Rewrites the search rows of the articles linked to the term (or of `pks`),
             /// since tag names are part of what search matches.
             fn reindex_linked(
-                conn: &mut SqliteConnection,
+                conn: &mut AnyConnection,
                 slug: &str,
                 pks: Option<Vec<i32>>,
             ) -> Result<(), StoreError> {
@@ -284,7 +293,7 @@ macro_rules! term_store {
             }
 
             /// Number of articles of any state linked to the term.
-            pub fn links(conn: &mut SqliteConnection, slug: &str) -> QueryResult<i64> {
+            pub fn links(conn: &mut AnyConnection, slug: &str) -> QueryResult<i64> {
                 $links::table
                     .inner_join($table::table)
                     .filter($table::slug.eq(slug))
@@ -294,7 +303,7 @@ macro_rules! term_store {
 
             /// Removes a term after `check` passed; its article links go with it.
             pub fn delete(
-                conn: &mut SqliteConnection,
+                conn: &mut AnyConnection,
                 slug: &str,
                 check: DeleteCheck,
             ) -> Result<(), StoreError> {
@@ -335,26 +344,26 @@ type One = Result<TermRecord, crate::db::error::StoreError>;
 pub type UpdateCheck<'a> = &'a dyn Fn(&TermRecord) -> Result<(), crate::db::error::StoreError>;
 /// A check on the current term, run inside the delete transaction.
 pub type DeleteCheck<'a> =
-    &'a dyn Fn(&mut SqliteConnection, &TermRecord) -> Result<(), crate::db::error::StoreError>;
+    &'a dyn Fn(&mut AnyConnection, &TermRecord) -> Result<(), crate::db::error::StoreError>;
 
 /// The queries of one kind of term, for code that serves both kinds.
 pub struct TermOps {
     /// See `tags::list`.
     pub list:
-        fn(&mut SqliteConnection, &crate::domain::access::Caller, i64, Option<&str>) -> PageResult,
+        fn(&mut AnyConnection, &crate::domain::access::Caller, i64, Option<&str>) -> PageResult,
     /// See `tags::find`.
-    pub find: fn(&mut SqliteConnection, &crate::domain::access::Caller, &str) -> One,
+    pub find: fn(&mut AnyConnection, &crate::domain::access::Caller, &str) -> One,
     /// See `tags::get`.
-    pub get: fn(&mut SqliteConnection, &str) -> One,
+    pub get: fn(&mut AnyConnection, &str) -> One,
     /// See `tags::create`.
-    pub create: fn(&mut SqliteConnection, &str, &str, Option<&str>) -> One,
+    pub create: fn(&mut AnyConnection, &str, &str, Option<&str>) -> One,
     /// See `tags::update`.
-    pub update: fn(&mut SqliteConnection, &str, &TermChange, UpdateCheck) -> One,
+    pub update: fn(&mut AnyConnection, &str, &TermChange, UpdateCheck) -> One,
     /// See `tags::links`.
-    pub links: fn(&mut SqliteConnection, &str) -> QueryResult<i64>,
+    pub links: fn(&mut AnyConnection, &str) -> QueryResult<i64>,
     /// See `tags::delete`.
     pub delete:
-        fn(&mut SqliteConnection, &str, DeleteCheck) -> Result<(), crate::db::error::StoreError>,
+        fn(&mut AnyConnection, &str, DeleteCheck) -> Result<(), crate::db::error::StoreError>,
 }
 
 impl TermKind {

@@ -1,6 +1,7 @@
 //! Webhooks and their outbox: endpoints, the deliveries each change queues (in the
 //! change's own transaction), and the claim-send-finish cycle of the delivery job.
 
+use crate::db::AnyConnection;
 use diesel::prelude::*;
 
 use crate::db::error::StoreError;
@@ -66,7 +67,7 @@ fn events_json(events: &[EventType]) -> String {
 }
 
 /// Registers a webhook with a new signing secret.
-pub fn create(conn: &mut SqliteConnection, s: &Settings) -> Result<WebhookRow, StoreError> {
+pub fn create(conn: &mut AnyConnection, s: &Settings) -> Result<WebhookRow, StoreError> {
     let now = crate::db::now();
     let id = uuid::Uuid::now_v7().to_string();
     diesel::insert_into(webhooks::table)
@@ -85,7 +86,7 @@ pub fn create(conn: &mut SqliteConnection, s: &Settings) -> Result<WebhookRow, S
 }
 
 /// Every webhook, oldest first.
-pub fn list(conn: &mut SqliteConnection) -> QueryResult<Vec<WebhookRow>> {
+pub fn list(conn: &mut AnyConnection) -> QueryResult<Vec<WebhookRow>> {
     webhooks::table
         .order(webhooks::pk)
         .select(WebhookRow::as_select())
@@ -93,7 +94,7 @@ pub fn list(conn: &mut SqliteConnection) -> QueryResult<Vec<WebhookRow>> {
 }
 
 /// One webhook by id.
-pub fn get(conn: &mut SqliteConnection, id: &str) -> Result<WebhookRow, StoreError> {
+pub fn get(conn: &mut AnyConnection, id: &str) -> Result<WebhookRow, StoreError> {
     webhooks::table
         .filter(webhooks::id.eq(id))
         .select(WebhookRow::as_select())
@@ -104,7 +105,7 @@ pub fn get(conn: &mut SqliteConnection, id: &str) -> Result<WebhookRow, StoreErr
 
 /// Changes a webhook: `change` makes the new settings from the current ones.
 pub fn update(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     id: &str,
     change: impl FnOnce(Settings) -> Result<Settings, StoreError>,
 ) -> Result<WebhookRow, StoreError> {
@@ -146,7 +147,7 @@ pub fn update(
 }
 
 /// Removes a webhook and its delivery log.
-pub fn delete(conn: &mut SqliteConnection, id: &str) -> Result<(), StoreError> {
+pub fn delete(conn: &mut AnyConnection, id: &str) -> Result<(), StoreError> {
     let n = diesel::delete(webhooks::table.filter(webhooks::id.eq(id))).execute(conn)?;
     if n == 0 {
         return Err(not_found(id));
@@ -159,7 +160,7 @@ pub fn delete(conn: &mut SqliteConnection, id: &str) -> Result<(), StoreError> {
 /// webhook with or without `include_unpublished` sees it, kept as facts (the delivery
 /// job renders them). Runs in the change's transaction: the outbox.
 pub fn enqueue(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     seq: i32,
     kind: EventType,
     public: bool,
@@ -194,7 +195,7 @@ pub fn enqueue(
 /// A webhook's deliveries, newest first, before delivery `before` when given; and
 /// whether more follow.
 pub fn deliveries(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     webhook_id: &str,
     before: Option<i32>,
     limit: i64,
@@ -231,7 +232,7 @@ pub struct Claimed {
 /// the next one pushed to `lease_until` before sending, so a crash mid-send retries
 /// (at least once) and two processes never send the same attempt.
 pub fn claim_due(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     now: &str,
     lease_until: &str,
     limit: i64,
@@ -283,7 +284,7 @@ pub struct Outcome {
 /// Records the end of an attempt, unless the claim was lost meanwhile (the lease ran
 /// out and another pass took the delivery over).
 pub fn finish(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     claimed: &Claimed,
     outcome: &Outcome,
     at: chrono::DateTime<chrono::Utc>,

@@ -21,9 +21,9 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::sync::{Arc, Mutex, OnceLock, RwLock};
 
-use diesel::r2d2::ConnectionManager;
-use diesel::r2d2::{CustomizeConnection, ManageConnection};
-use diesel::sqlite::SqliteConnection;
+use super::AnyConnection;
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::r2d2::CustomizeConnection;
 
 use super::{StoreError, StoreFailure, search};
 
@@ -87,12 +87,59 @@ impl Drop for BatchFlag {
     }
 }
 
-/// Runs `work` as one batch: one `BEGIN IMMEDIATE` transaction. Search-index changes
+/// Any number, the same for every newsdesk: the PostgreSQL advisory lock a batch holds
+/// until it commits.
+const WRITE_LOCK: i64 = 0x6e65_7773_6465_736b; // "newsdesk"
+
+/// Opens a batch's transaction. SQLite: `BEGIN IMMEDIATE`, which takes the database's
+/// write lock at once (a deferred transaction upgrading later can fail with BUSY).
+/// PostgreSQL: a transaction that first takes [`WRITE_LOCK`], so the writers of every
+/// instance on one database commit one after another as SQLite's do. That is what keeps
+/// the change feed gap-free (an event numbered 10 can never commit after 11 is
+/// visible: whoever holds 10 holds the lock until it commits) and makes a version
+/// check and the update after it one step for every instance.
+fn begin(conn: &mut AnyConnection) -> diesel::QueryResult<()> {
+    match conn {
+        AnyConnection::Sqlite(c) => {
+            AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")
+        }
+        AnyConnection::Postgresql(c) => {
+            AnsiTransactionManager::begin_transaction_sql(c, "BEGIN")?;
+            c.batch_execute(&format!("SELECT pg_advisory_xact_lock({WRITE_LOCK})"))
+        }
+    }
+}
+
+/// Runs `work` in a transaction opened by [`begin`]: committed when it succeeds,
+/// rolled back when it fails.
+fn transaction<T, E, F>(conn: &mut AnyConnection, work: F) -> Result<T, E>
+where
+    F: FnOnce(&mut AnyConnection) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    type Manager = <AnyConnection as diesel::Connection>::TransactionManager;
+    begin(conn)?;
+    match work(conn) {
+        Ok(out) => {
+            if let Err(e) = Manager::commit_transaction(conn) {
+                let _ = Manager::rollback_transaction(conn);
+                return Err(E::from(e));
+            }
+            Ok(out)
+        }
+        Err(e) => {
+            let _ = Manager::rollback_transaction(conn);
+            Err(e)
+        }
+    }
+}
+
+/// Runs `work` as one batch: one transaction (see [`begin`]). Search-index changes
 /// wait for the end of the batch (see `search::defer`): one FTS5 segment per batch
 /// instead of one per write. Returns what the batch changed.
-fn batch<T, E, F>(conn: &mut SqliteConnection, work: F) -> Result<(T, CommitReport), E>
+fn batch<T, E, F>(conn: &mut AnyConnection, work: F) -> Result<(T, CommitReport), E>
 where
-    F: FnOnce(&mut SqliteConnection) -> Result<T, E>,
+    F: FnOnce(&mut AnyConnection) -> Result<T, E>,
     E: From<diesel::result::Error>,
 {
     IN_BATCH.with(|b| b.set(true));
@@ -100,7 +147,7 @@ where
     TOUCHED_AT.with(|t| *t.borrow_mut() = None);
     search::defer();
     let _flag = BatchFlag;
-    let out = conn.immediate_transaction::<_, E, _>(|conn| {
+    let out = transaction::<_, E, _>(conn, |conn| {
         let out = work(conn)?;
         search::flush_deferred(conn)?;
         Ok(out)
@@ -118,7 +165,7 @@ struct Ran {
 }
 
 /// A queued write.
-type Job = Box<dyn FnOnce(&mut SqliteConnection) -> Ran + Send>;
+type Job = Box<dyn FnOnce(&mut AnyConnection) -> Ran + Send>;
 
 /// Called with each committed batch's report.
 type Subscriber = Box<dyn Fn(&CommitReport) + Send + Sync>;
@@ -129,7 +176,7 @@ type Subscriber = Box<dyn Fn(&CommitReport) + Send + Sync>;
 /// A bulk job (`savepoint` false) runs without one: see [`bulk`].
 fn job<T, E, F>(work: F, reply: impl FnOnce(Result<T, E>) + Send + 'static, savepoint: bool) -> Job
 where
-    F: FnOnce(&mut SqliteConnection) -> Result<T, E> + Send + 'static,
+    F: FnOnce(&mut AnyConnection) -> Result<T, E> + Send + 'static,
     T: Send + 'static,
     E: From<StoreError> + StoreFailure + Send + 'static,
 {
@@ -170,13 +217,12 @@ where
 /// one open, SQLite walks its whole in-memory sub-journal after every later statement of
 /// the batch.) Returns `work`'s result and whether the savepoint's own statements ran.
 pub(crate) fn savepoint<T, E>(
-    conn: &mut SqliteConnection,
-    work: impl FnOnce(&mut SqliteConnection) -> Result<T, E>,
+    conn: &mut AnyConnection,
+    work: impl FnOnce(&mut AnyConnection) -> Result<T, E>,
 ) -> (Result<T, E>, diesel::QueryResult<()>)
 where
     E: From<StoreError>,
 {
-    use diesel::connection::SimpleConnection;
     if let Err(e) = conn.batch_execute("SAVEPOINT newsdesk_write") {
         return (
             Err(E::from(StoreError::from(e))),
@@ -199,12 +245,12 @@ where
 /// own savepoints where it needs them (import: one per line). Any failure abandons the
 /// whole batch.
 fn bulk<T, E, F>(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     work: F,
     reply: impl FnOnce(Result<T, E>) + Send + 'static,
 ) -> Ran
 where
-    F: FnOnce(&mut SqliteConnection) -> Result<T, E> + Send + 'static,
+    F: FnOnce(&mut AnyConnection) -> Result<T, E> + Send + 'static,
     T: Send + 'static,
     E: From<StoreError> + StoreFailure + Send + 'static,
 {
@@ -227,8 +273,8 @@ where
 
 /// The queue to the writer thread.
 pub struct Writer {
-    path: String,
-    setup: super::ConnectionSetup,
+    manager: super::Manager,
+    setup: super::connect::ConnectionSetup,
     queue: OnceLock<Mutex<Sender<Job>>>,
     subscribers: Arc<RwLock<Vec<Subscriber>>>,
     /// The store change time of this writer's last committed content write.
@@ -239,19 +285,21 @@ pub struct Writer {
 
 impl std::fmt::Debug for Writer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Writer").field("path", &self.path).finish()
+        f.debug_struct("Writer")
+            .field("manager", &self.manager)
+            .finish()
     }
 }
 
 impl Writer {
     pub(super) fn new(
-        path: String,
-        setup: super::ConnectionSetup,
+        manager: super::Manager,
+        setup: super::connect::ConnectionSetup,
         clock: crate::domain::time::Clock,
     ) -> Self {
         Self {
             clock,
-            path,
+            manager,
             setup,
             queue: OnceLock::new(),
             subscribers: Arc::default(),
@@ -259,9 +307,13 @@ impl Writer {
         }
     }
 
-    fn open(path: &str, setup: &super::ConnectionSetup) -> Result<SqliteConnection, StoreError> {
-        let manager = ConnectionManager::<SqliteConnection>::new(path);
-        let mut conn = manager.connect().map_err(StoreError::failed)?;
+    fn open(
+        manager: &super::Manager,
+        setup: &super::connect::ConnectionSetup,
+    ) -> Result<AnyConnection, StoreError> {
+        let mut conn = manager
+            .open()
+            .map_err(|e| StoreError::Unavailable(e.to_string()))?;
         setup.on_acquire(&mut conn).map_err(StoreError::failed)?;
         Ok(conn)
     }
@@ -272,11 +324,11 @@ impl Writer {
         if self.queue.get().is_some() {
             return Ok(());
         }
-        let conn = Self::open(&self.path, &self.setup)?;
+        let conn = Self::open(&self.manager, &self.setup)?;
         let (tx, rx) = channel::<Job>();
         let reopen = {
-            let (path, setup) = (self.path.clone(), self.setup.clone());
-            move || Self::open(&path, &setup)
+            let (manager, setup) = (self.manager.clone(), self.setup.clone());
+            move || Self::open(&manager, &setup)
         };
         let seen = Seen {
             subscribers: self.subscribers.clone(),
@@ -335,7 +387,7 @@ impl Writer {
     /// Queues `work` and waits until its batch has committed; answers what `work` did.
     pub async fn write<T, E, F>(&self, work: F) -> Result<T, E>
     where
-        F: FnOnce(&mut SqliteConnection) -> Result<T, E> + Send + 'static,
+        F: FnOnce(&mut AnyConnection) -> Result<T, E> + Send + 'static,
         T: Send + 'static,
         E: From<StoreError> + StoreFailure + Send + 'static,
     {
@@ -356,7 +408,7 @@ impl Writer {
     /// without a savepoint of its own (see [`bulk`]); it is all or nothing with its batch.
     pub fn write_bulk<T, E, F>(&self, work: F) -> Result<T, E>
     where
-        F: FnOnce(&mut SqliteConnection) -> Result<T, E> + Send + 'static,
+        F: FnOnce(&mut AnyConnection) -> Result<T, E> + Send + 'static,
         T: Send + 'static,
         E: From<StoreError> + StoreFailure + Send + 'static,
     {
@@ -366,7 +418,7 @@ impl Writer {
     /// [`Self::write`] for threads that may block (command-line tools, background jobs).
     pub fn write_blocking<T, E, F>(&self, work: F) -> Result<T, E>
     where
-        F: FnOnce(&mut SqliteConnection) -> Result<T, E> + Send + 'static,
+        F: FnOnce(&mut AnyConnection) -> Result<T, E> + Send + 'static,
         T: Send + 'static,
         E: From<StoreError> + StoreFailure + Send + 'static,
     {
@@ -377,7 +429,7 @@ impl Writer {
     /// batch has committed.
     fn wait_for<T, E, F>(&self, work: F, savepoint: bool) -> Result<T, E>
     where
-        F: FnOnce(&mut SqliteConnection) -> Result<T, E> + Send + 'static,
+        F: FnOnce(&mut AnyConnection) -> Result<T, E> + Send + 'static,
         T: Send + 'static,
         E: From<StoreError> + StoreFailure + Send + 'static,
     {
@@ -399,9 +451,9 @@ struct Seen {
 
 /// The writer thread: batches until every sender is gone.
 fn run(
-    mut conn: SqliteConnection,
+    mut conn: AnyConnection,
     queue: Receiver<Job>,
-    reopen: impl Fn() -> Result<SqliteConnection, StoreError>,
+    reopen: impl Fn() -> Result<AnyConnection, StoreError>,
     seen: Seen,
 ) {
     while let Ok(first) = queue.recv() {
@@ -474,7 +526,7 @@ fn run(
 }
 
 /// Opens the writer's connection again, retrying each second until it opens.
-fn reconnect(reopen: &impl Fn() -> Result<SqliteConnection, StoreError>) -> SqliteConnection {
+fn reconnect(reopen: &impl Fn() -> Result<AnyConnection, StoreError>) -> AnyConnection {
     loop {
         match reopen() {
             Ok(fresh) => return fresh,

@@ -4,8 +4,9 @@
 //! (Porter 2) stemmer, Ukrainian with a light suffix stripper (FTS5 has neither), so
 //! "Україна" finds "України" and "Україні", and "support" finds "supporting".
 //!
-//! User text never reaches FTS5 syntax raw: [`parse_query`] turns it into terms and
-//! [`match_expression`] quotes every one of them.
+//! User text never reaches a search engine's syntax raw: [`parse_query`] turns it into
+//! terms, and the store renders a [`Match`] of them in its engine's syntax, quoting
+//! every one.
 
 use std::sync::OnceLock;
 
@@ -175,8 +176,17 @@ pub fn index_text(text: &str) -> String {
     out
 }
 
+/// What a search looks for.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Match {
+    /// Every one of these terms (a reader's query). None: matches nothing.
+    All(Vec<Term>),
+    /// Any of these stems ("more like this").
+    Any(Vec<String>),
+}
+
 /// One search term.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Term {
     /// A word, stemmed.
     Word(String),
@@ -228,21 +238,6 @@ pub fn parse_query(q: &str) -> Vec<Term> {
     terms.dedup();
     terms.truncate(MAX_TERMS);
     terms
-}
-
-/// The FTS5 MATCH expression for terms: each quoted (inner quotes doubled), ANDed;
-/// `None` when there is nothing to search for.
-pub fn match_expression(terms: &[Term]) -> Option<String> {
-    let quote = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
-    let parts: Vec<String> = terms
-        .iter()
-        .map(|t| match t {
-            Term::Word(w) => quote(w),
-            Term::Prefix(p) => format!("{}*", quote(p)),
-            Term::Phrase(ws) => quote(&ws.join(" ")),
-        })
-        .collect();
-    (!parts.is_empty()).then(|| parts.join(" AND "))
 }
 
 /// Words too common to make two articles alike.
@@ -297,9 +292,9 @@ const STOP_WORDS: &[&str] = &[
     "ще",
 ];
 
-/// An FTS5 expression matching any of a text's distinct stems of three or more
-/// characters (at most 12): "more like this" for related articles.
-pub fn any_word(text: &str) -> Option<String> {
+/// A match of any of a text's distinct stems of three or more characters (at most 12):
+/// "more like this" for related articles.
+pub fn any_word(text: &str) -> Option<Match> {
     let mut stems: Vec<String> = Vec::new();
     for (s, e) in word_spans(text) {
         let st = stem(&normalize(&text[s..e]));
@@ -308,11 +303,7 @@ pub fn any_word(text: &str) -> Option<String> {
             stems.push(st);
         }
     }
-    let parts: Vec<String> = stems
-        .iter()
-        .map(|w| format!("\"{}\"", w.replace('"', "\"\"")))
-        .collect();
-    (!parts.is_empty()).then(|| parts.join(" OR "))
+    (!stems.is_empty()).then_some(Match::Any(stems))
 }
 
 fn escape(s: &str, out: &mut String) {
@@ -415,40 +406,14 @@ mod tests {
     }
 
     #[test]
-    fn hostile_queries_become_quoted_terms() {
-        for q in [
-            "\"",
-            "AND OR NOT (",
-            "*",
-            "NEAR(",
-            "col:x",
-            "\"unbalanced",
-            "a\"b\"c",
-        ] {
-            let expr = match_expression(&parse_query(q));
-            if let Some(e) = expr {
-                assert!(e.starts_with('"'), "{q} → {e}");
-            }
-        }
-        assert_eq!(match_expression(&parse_query("*")), None);
-        let long = "слово ".repeat(2000);
-        assert_eq!(parse_query(&long).len(), 1);
-    }
-
-    #[test]
     fn phrases_and_prefixes_are_read() {
         let t = parse_query("\"Stand with\" Ukr* київ");
         assert_eq!(t[0], Term::Phrase(vec![stem("stand"), stem("with")]));
         assert_eq!(t[1], Term::Prefix("ukr".into()));
-        assert_eq!(
-            match_expression(&t).unwrap(),
-            format!(
-                "\"{} {}\" AND \"ukr\"* AND \"{}\"",
-                stem("stand"),
-                stem("with"),
-                stem("київ")
-            )
-        );
+        assert_eq!(t[2], Term::Word(stem("київ")));
+        assert!(parse_query("*").is_empty());
+        let long = "слово ".repeat(2000);
+        assert_eq!(parse_query(&long).len(), 1);
     }
 
     #[test]

@@ -18,6 +18,42 @@ use newsdesk::state::AppState;
 use serde_json::{Value, json};
 use tempfile::TempDir;
 
+/// The PostgreSQL server the suite runs against instead of SQLite, when
+/// `NEWSDESK_TEST_POSTGRES` names one (a URL to a database the tests may connect to as
+/// a user who may create databases; `.ci/run` starts one).
+pub fn postgres_server() -> Option<String> {
+    std::env::var("NEWSDESK_TEST_POSTGRES")
+        .ok()
+        .filter(|s| !s.trim().is_empty())
+}
+
+/// True when the suite runs on PostgreSQL.
+pub fn on_postgres() -> bool {
+    postgres_server().is_some()
+}
+
+/// A new, empty database on `server`; returns its URL.
+pub fn fresh_postgres_database(server: &str) -> String {
+    use diesel::{Connection, RunQueryDsl};
+    let name = format!("newsdesk_test_{}", uuid::Uuid::now_v7().simple());
+    let mut conn = diesel::PgConnection::establish(server).expect("the test PostgreSQL server");
+    diesel::sql_query(format!("CREATE DATABASE {name}"))
+        .execute(&mut conn)
+        .expect("create a test database");
+    let mut url = url::Url::parse(server).expect("a postgres:// URL");
+    url.set_path(&format!("/{name}"));
+    url.to_string()
+}
+
+/// A second, empty store for the engine the suite runs on: a file `name` in `dir`, or
+/// a fresh database on the PostgreSQL server. Returns its `DATABASE_URL`.
+pub fn another_store(dir: &std::path::Path, name: &str) -> String {
+    match postgres_server() {
+        Some(server) => fresh_postgres_database(&server),
+        None => dir.join(name).to_str().expect("utf-8 path").to_string(),
+    }
+}
+
 /// The base URL the tests configure; `Location` and `Link` headers start with it.
 pub const PUBLIC_URL: &str = "http://newsdesk.test";
 
@@ -152,7 +188,10 @@ impl TestApp {
     pub async fn with_config(adjust: impl FnOnce(&mut Config)) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let db_path = dir.path().join("newsdesk.db");
-        let database_url = db_path.to_str().expect("utf-8 path").to_string();
+        let database_url = match postgres_server() {
+            Some(server) => fresh_postgres_database(&server),
+            None => db_path.to_str().expect("utf-8 path").to_string(),
+        };
         let mut config = Config {
             database_url,
             public_url: PUBLIC_URL.into(),
@@ -223,6 +262,11 @@ impl TestApp {
             call,
             _dir: dir,
         }
+    }
+
+    /// The store's `DATABASE_URL` (an SQLite path, or a PostgreSQL URL).
+    pub fn database_url(&self) -> &str {
+        &self.state.config.database_url
     }
 
     /// A key with scope `read`.

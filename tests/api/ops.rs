@@ -6,7 +6,7 @@ use diesel::sql_types::{BigInt, Text};
 use diesel_migrations::MigrationHarness;
 use newsdesk::db;
 
-use crate::helpers::TestApp;
+use crate::helpers::{TestApp, on_postgres};
 
 #[actix_web::test]
 async fn healthz_and_readyz_answer_200() {
@@ -82,7 +82,7 @@ async fn pooled_connections_use_wal_and_enforce_foreign_keys() {
     let app = TestApp::spawn().await;
     // Take every connection of the pool, so each one's setup is checked.
     let mut conns: Vec<_> = (0..4).map(|_| app.state.pool.get().unwrap()).collect();
-    for conn in &mut conns {
+    for conn in conns.iter_mut().filter(|_| !on_postgres()) {
         let mode: JournalMode = diesel::sql_query("PRAGMA journal_mode")
             .get_result(&mut **conn)
             .unwrap();
@@ -104,14 +104,15 @@ struct Count {
     n: i64,
 }
 
-fn tables(conn: &mut diesel::SqliteConnection) -> i64 {
-    diesel::sql_query(
+fn tables(conn: &mut db::AnyConnection) -> i64 {
+    let sql = if on_postgres() {
+        "SELECT COUNT(*) AS n FROM information_schema.tables WHERE table_schema = 'public' \
+         AND table_name != '__diesel_schema_migrations'"
+    } else {
         "SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' \
-         AND name NOT LIKE 'sqlite_%' AND name != '__diesel_schema_migrations'",
-    )
-    .get_result::<Count>(conn)
-    .unwrap()
-    .n
+         AND name NOT LIKE 'sqlite_%' AND name != '__diesel_schema_migrations'"
+    };
+    diesel::sql_query(sql).get_result::<Count>(conn).unwrap().n
 }
 
 #[actix_web::test]
@@ -123,10 +124,13 @@ async fn migrations_run_down_and_up_again() {
         before >= 7,
         "articles, tags, authors, links, former slugs, keys: {before}"
     );
-    let reverted = conn.revert_all_migrations(db::MIGRATIONS).unwrap().len();
+    let migrations = db::migrations(app.state.pool.engine());
+    let reverted = conn.revert_all_migrations(migrations).unwrap().len();
     assert!(reverted > 0);
     assert_eq!(tables(&mut conn), 0, "down.sql drops every table");
-    let applied = conn.run_pending_migrations(db::MIGRATIONS).unwrap();
+    let applied = conn
+        .run_pending_migrations(db::migrations(app.state.pool.engine()))
+        .unwrap();
     assert_eq!(applied.len(), reverted);
     assert_eq!(tables(&mut conn), before);
     drop(conn);

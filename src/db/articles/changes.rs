@@ -2,6 +2,7 @@
 //! transaction as the change (with the webhook deliveries it causes), the schedule of
 //! articles waiting for their publication time, and pages of events for a caller.
 
+use crate::db::AnyConnection;
 use std::collections::HashMap;
 
 use diesel::prelude::*;
@@ -60,7 +61,7 @@ pub struct EventSnapshot {
     pub article: Option<ArticleRecord>,
 }
 
-fn last_event(conn: &mut SqliteConnection, article_id: &str) -> QueryResult<Option<EventRow>> {
+fn last_event(conn: &mut AnyConnection, article_id: &str) -> QueryResult<Option<EventRow>> {
     article_events::table
         .filter(article_events::article_id.eq(article_id))
         .order(article_events::seq.desc())
@@ -75,7 +76,7 @@ fn last_event(conn: &mut SqliteConnection, article_id: &str) -> QueryResult<Opti
 /// neither view differs from the last event's. Returns the article as a key sees it
 /// now (`None` when trashed or gone), for the caller to reuse.
 pub fn record(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     pk: i32,
     article_id: &str,
     change: Change,
@@ -140,7 +141,7 @@ pub fn record(
 
 /// Keeps the article's schedule entry: present while it is published with a future date.
 fn schedule(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     pk: i32,
     keyed: Option<&ArticleRecord>,
     now: &str,
@@ -167,7 +168,7 @@ fn schedule(
 /// (their lists of translations may have changed). Returns the article as a key sees it
 /// now (`None` when trashed or gone).
 pub fn after_write(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     pk: i32,
     article_id: &str,
     change: Change,
@@ -194,7 +195,7 @@ pub fn after_write(
 }
 
 /// Refreshes the other untrashed members of article `pk`'s translation group.
-fn refresh_group_of(conn: &mut SqliteConnection, pk: i32, now: &str) -> Result<(), StoreError> {
+fn refresh_group_of(conn: &mut AnyConnection, pk: i32, now: &str) -> Result<(), StoreError> {
     let group: Option<String> = articles::table
         .find(pk)
         .select(articles::translation_group)
@@ -212,7 +213,7 @@ fn refresh_group_of(conn: &mut SqliteConnection, pk: i32, now: &str) -> Result<(
 
 /// Records an `article.updated` for each of these articles whose representation changed
 /// (a tag or author they carry was renamed or removed).
-pub fn refresh(conn: &mut SqliteConnection, pks: &[i32], now: &str) -> Result<(), StoreError> {
+pub fn refresh(conn: &mut AnyConnection, pks: &[i32], now: &str) -> Result<(), StoreError> {
     let members: Vec<(i32, String)> = articles::table
         .filter(articles::pk.eq_any(pks))
         .filter(articles::deleted_at.is_null())
@@ -222,7 +223,7 @@ pub fn refresh(conn: &mut SqliteConnection, pks: &[i32], now: &str) -> Result<()
 }
 
 fn refresh_each(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     members: &[(i32, String)],
     now: &str,
 ) -> Result<(), StoreError> {
@@ -235,7 +236,7 @@ fn refresh_each(
 /// Announces every scheduled article whose time has come (`article.published`, with
 /// its webhooks), each in its own transaction; returns how many.
 pub fn publish_due(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     at: chrono::DateTime<chrono::Utc>,
 ) -> Result<usize, StoreError> {
     let now = &crate::domain::time::format(at);
@@ -279,26 +280,31 @@ pub fn publish_due(
 /// how many. Two statements for any number of articles: the events carry no ETags (the
 /// next change of each article records an event whatever it changed) and queue no
 /// webhooks (an import is not news).
-pub fn backfill(conn: &mut SqliteConnection, now: &str) -> Result<usize, StoreError> {
+pub fn backfill(conn: &mut AnyConnection, now: &str) -> Result<usize, StoreError> {
     use diesel::sql_types::Text;
     crate::db::write_transaction(conn, |conn| {
         let public = "(a.status = 'published' AND a.deleted_at IS NULL AND a.sort_at <= ?1)";
-        let n = diesel::sql_query(format!(
-            "INSERT INTO article_events \
+        let n = crate::db::sql_query(
+            conn,
+            &format!(
+                "INSERT INTO article_events \
                (article_id, kind, occurred_at, public_before, public_after, public) \
              SELECT a.id, \
                     CASE WHEN {public} THEN 'article.published' ELSE 'article.created' END, \
-                    ?1, 0, {public}, {public} \
+                    ?1, false, {public}, {public} \
              FROM articles a \
              WHERE NOT EXISTS (SELECT 1 FROM article_events e WHERE e.article_id = a.id) \
              ORDER BY a.pk"
-        ))
+            ),
+        )
         .bind::<Text, _>(now)
         .execute(conn)?;
-        diesel::sql_query(
-            "INSERT OR IGNORE INTO article_schedule (article_pk, due_at) \
+        crate::db::sql_query(
+            conn,
+            "INSERT INTO article_schedule (article_pk, due_at) \
              SELECT pk, published_at FROM articles \
-             WHERE status = 'published' AND deleted_at IS NULL AND published_at > ?1",
+             WHERE status = 'published' AND deleted_at IS NULL AND published_at > ?1 \
+             ON CONFLICT (article_pk) DO NOTHING",
         )
         .bind::<Text, _>(now)
         .execute(conn)?;
@@ -312,7 +318,7 @@ pub type EventWithArticle = (EventRow, Option<ArticleRecord>);
 /// Events after `after` that `caller` may see, at most `limit`, with each article as the
 /// caller may see it now; and whether more follow.
 pub fn page(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     caller: &Caller,
     after: i32,
     limit: i64,

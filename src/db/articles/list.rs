@@ -1,6 +1,7 @@
 //! Article lists: filters, full-text search, every sort order with keyset cursors or
 //! numbered pages, and the total — each as one query over indexed columns.
 
+use crate::db::AnyConnection;
 use diesel::dsl::sql;
 use diesel::prelude::*;
 use diesel::sql_types::{Bool, Double, Text};
@@ -9,10 +10,11 @@ use super::read::{ArticleRecord, assemble};
 use super::{ArticleRow, Condition, visible_to};
 use crate::db::error::StoreError;
 use crate::db::schema::{article_authors, article_search, article_tags, articles, authors, tags};
-use crate::db::search::RANK;
+use crate::db::search;
 use crate::domain::access::Caller;
 use crate::domain::article::{Status, StoredStatus};
 use crate::domain::listing::Sort;
+use crate::domain::search::Match;
 
 /// Live articles or the trash.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,8 +40,8 @@ impl Shelf {
 /// What a list is restricted to; every field narrows it.
 #[derive(Debug, Clone, Default)]
 pub struct Filter {
-    /// An FTS5 MATCH expression made by `domain::search::match_expression`.
-    pub search: Option<String>,
+    /// Full-text search: what the articles must match.
+    pub search: Option<Match>,
     /// Any of these tag slugs.
     pub tags: Vec<String>,
     /// Any of these author slugs.
@@ -114,14 +116,17 @@ impl ListPage {
 /// Applies the visibility rule, the shelf and the filter to a boxed query of any FROM
 /// clause that includes `articles`.
 macro_rules! restricted {
-    ($query:expr, $caller:expr, $q:expr, $now:expr) => {{
+    ($query:expr, $caller:expr, $q:expr, $now:expr, $search:expr) => {{
         let f = &$q.filter;
         let mut query = $query
             .filter(visible_to($caller, $now))
             .filter($q.shelf.condition());
-        if let Some(expr) = &f.search {
-            query =
-                query.filter(sql::<Bool>("article_search MATCH ").bind::<Text, _>(expr.clone()));
+        if let Some(s) = $search {
+            query = query.filter(
+                sql::<Bool>(s.before)
+                    .bind::<Text, _>(s.expr.clone())
+                    .sql(s.after),
+            );
         }
         if !f.tags.is_empty() {
             query = query.filter(
@@ -177,9 +182,9 @@ macro_rules! restricted {
 /// SQLite takes the first upper bound on a column as the index range, and the cursor's
 /// is the tight one (the visibility rule adds `sort_at <= now`).
 macro_rules! after_cursor {
-    ($query:expr, $q:expr) => {{
+    ($query:expr, $q:expr, $rank:expr) => {{
         let mut query = $query;
-        let rank = || sql::<Double>(RANK);
+        let rank = || sql::<Double>($rank);
         match &$q.position {
             Position::After(key, pk) => {
                 let (key, pk) = (key.clone(), *pk);
@@ -222,9 +227,9 @@ macro_rules! after_cursor {
 
 /// Orders a restricted query and takes one page (plus one, to tell if more follow).
 macro_rules! paged {
-    ($query:expr, $q:expr) => {{
+    ($query:expr, $q:expr, $rank:expr) => {{
         let mut query = $query;
-        let rank = || sql::<Double>(RANK);
+        let rank = || sql::<Double>($rank);
         query = match $q.sort {
             Sort::Newest => query.order((articles::sort_at.desc(), articles::pk.desc())),
             Sort::Oldest => query.order((articles::sort_at.asc(), articles::pk.asc())),
@@ -242,23 +247,52 @@ macro_rules! paged {
 /// A page's (pk, rank) pairs, in order.
 type Keys = Vec<(i32, f64)>;
 
+/// A rank of 0 (lists without a search), as a double on both engines.
+const NO_RANK: &str = "CAST(0 AS DOUBLE PRECISION)";
+
+/// A search in the store's engine: its expression and the SQL around it.
+struct SearchSql {
+    expr: String,
+    before: &'static str,
+    after: &'static str,
+    rank: String,
+}
+
+impl SearchSql {
+    fn new(engine: crate::db::Engine, m: &Option<Match>) -> Option<Self> {
+        let m = m.as_ref()?;
+        let (before, after) = search::condition(engine);
+        Some(Self {
+            expr: search::expression(engine, m),
+            before,
+            after,
+            rank: search::rank(engine, m),
+        })
+    }
+}
+
 /// More matches than this, and a search in date or view order walks the order's index,
 /// probing the search index per article, instead of sorting every match.
 const DENSE_MATCHES: i64 = 2000;
 
 /// True when the search expression matches more than [`DENSE_MATCHES`] articles (a
 /// capped count in the search index alone).
-fn many_matches(conn: &mut SqliteConnection, expr: &str) -> QueryResult<bool> {
+fn many_matches(conn: &mut AnyConnection, s: &SearchSql) -> QueryResult<bool> {
     #[derive(QueryableByName)]
     struct Count {
         #[diesel(sql_type = diesel::sql_types::BigInt)]
         n: i64,
     }
-    let c: Count = diesel::sql_query(format!(
-        "SELECT COUNT(*) AS n FROM (SELECT rowid FROM article_search WHERE article_search MATCH ? LIMIT {})",
-        DENSE_MATCHES + 1
-    ))
-    .bind::<Text, _>(expr)
+    let c: Count = crate::db::sql_query(
+        conn,
+        &format!(
+            "SELECT COUNT(*) AS n FROM (SELECT rowid FROM article_search WHERE {}?{} LIMIT {}) AS subquery_matches",
+            s.before,
+            s.after,
+            DENSE_MATCHES + 1
+        ),
+    )
+    .bind::<Text, _>(&s.expr)
     .get_result(conn)?;
     Ok(c.n > DENSE_MATCHES)
 }
@@ -267,18 +301,18 @@ fn many_matches(conn: &mut SqliteConnection, expr: &str) -> QueryResult<bool> {
 /// each article probed in the search index (`rowid = ? AND MATCH`), so the first page
 /// stops after a few dozen probes. The total still comes from the join (then cached).
 fn dense_search(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     caller: &Caller,
     q: &ListQuery,
+    s: &SearchSql,
     now: &str,
 ) -> Result<(Keys, Option<i64>), StoreError> {
-    let expr = q.filter.search.clone().unwrap_or_default();
     let total = match q.known_total {
         Some(t) => t,
         None => {
             let from = articles::table
                 .inner_join(article_search::table.on(article_search::rowid.eq(articles::pk)));
-            restricted!(from.into_boxed(), caller, q, now)
+            restricted!(from.into_boxed(), caller, q, now, Some(s))
                 .count()
                 .get_result(conn)?
         }
@@ -286,18 +320,25 @@ fn dense_search(
     let mut plain = q.clone();
     plain.filter.search = None;
     let query = restricted!(
-        after_cursor!(articles::table.into_boxed(), plain),
+        after_cursor!(articles::table.into_boxed(), plain, NO_RANK),
         caller,
         plain,
-        now
+        now,
+        None::<&SearchSql>
     )
     .filter(
-        sql::<Bool>("EXISTS (SELECT 1 FROM article_search WHERE article_search MATCH ")
-            .bind::<Text, _>(expr)
-            .sql(" AND article_search.rowid = articles.pk)"),
+        sql::<Bool>(&format!(
+            "EXISTS (SELECT 1 FROM article_search WHERE {}",
+            s.before
+        ))
+        .bind::<Text, _>(s.expr.clone())
+        .sql(&format!(
+            "{} AND article_search.rowid = articles.pk)",
+            s.after
+        )),
     )
-    .select((articles::pk, sql::<Double>("0.0")));
-    Ok((paged!(query, plain).load(conn)?, Some(total)))
+    .select((articles::pk, sql::<Double>(NO_RANK)));
+    Ok((paged!(query, plain, NO_RANK).load(conn)?, Some(total)))
 }
 
 fn bad_cursor() -> StoreError {
@@ -338,7 +379,7 @@ impl CountCache {
 /// Runs a list query for `caller` at `now`, its total from `counts` when the store has
 /// not changed since it was counted; returns the page and the store's change time.
 pub fn list_counted(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     counts: &CountCache,
     caller: &Caller,
     q: &ListQuery,
@@ -356,7 +397,7 @@ pub fn list_counted(
 
 /// Runs a list query for `caller`.
 pub fn list(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     caller: &Caller,
     q: &ListQuery,
     at: chrono::DateTime<chrono::Utc>,
@@ -366,7 +407,7 @@ pub fn list(
 
 /// [`list`] with the time in the store's text form (inside the store).
 pub(crate) fn list_text(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     caller: &Caller,
     q: &ListQuery,
     now: &str,
@@ -374,55 +415,76 @@ pub(crate) fn list_text(
     // Two phases: keys in order first (index-only where possible, no bodies in the
     // sorter), then the rows of the one page.
     let count = q.known_total.is_none();
-    let dense = match (&q.filter.search, q.sort) {
-        (Some(expr), sort) if sort != Sort::Relevance => many_matches(conn, expr)?,
+    let search = SearchSql::new(conn.engine(), &q.filter.search);
+    let dense = match (&search, q.sort) {
+        (Some(s), sort) if sort != Sort::Relevance => many_matches(conn, s)?,
         _ => false,
     };
-    let (keys, total): (Keys, Option<i64>) = if dense {
-        dense_search(conn, caller, q, now)?
-    } else if let Some(expr) = &q.filter.search {
+    let (keys, total): (Keys, Option<i64>) = if let Some(s) = search.as_ref().filter(|_| dense) {
+        dense_search(conn, caller, q, s, now)?
+    } else if let Some(s) = &search {
         let from = || {
             articles::table
                 .inner_join(article_search::table.on(article_search::rowid.eq(articles::pk)))
         };
         let total = if count {
             Some(
-                restricted!(from().into_boxed(), caller, q, now)
+                restricted!(from().into_boxed(), caller, q, now, Some(s))
                     .count()
                     .get_result(conn)?,
             )
         } else {
             None
         };
-        let mut query = restricted!(after_cursor!(from().into_boxed(), q), caller, q, now)
-            .select((articles::pk, sql::<Double>(RANK)));
+        let mut query = restricted!(
+            after_cursor!(from().into_boxed(), q, &s.rank),
+            caller,
+            q,
+            now,
+            Some(s)
+        )
+        .select((articles::pk, sql::<Double>(&s.rank)));
         if q.sort == Sort::Relevance {
-            // bm25 scores every match before LIMIT: rank only the newest matches.
+            // Ranking scores every match before LIMIT: rank only the newest matches.
             query = query.filter(
-                sql::<Bool>("article_search.rowid >= COALESCE((SELECT rowid FROM article_search WHERE article_search MATCH ")
-                    .bind::<Text, _>(expr.clone())
-                    .sql(&format!(" ORDER BY rowid DESC LIMIT 1 OFFSET {}), 0)", RANKED_MATCHES - 1)),
+                sql::<Bool>(&format!(
+                    "article_search.rowid >= COALESCE((SELECT rowid FROM article_search WHERE {}",
+                    s.before
+                ))
+                .bind::<Text, _>(s.expr.clone())
+                .sql(&format!(
+                    "{} ORDER BY rowid DESC LIMIT 1 OFFSET {}), 0)",
+                    s.after,
+                    RANKED_MATCHES - 1
+                )),
             );
         }
-        (paged!(query, q).load(conn)?, total)
+        (paged!(query, q, &s.rank).load(conn)?, total)
     } else {
         let total = if count {
             Some(
-                restricted!(articles::table.into_boxed(), caller, q, now)
-                    .count()
-                    .get_result(conn)?,
+                restricted!(
+                    articles::table.into_boxed(),
+                    caller,
+                    q,
+                    now,
+                    None::<&SearchSql>
+                )
+                .count()
+                .get_result(conn)?,
             )
         } else {
             None
         };
         let query = restricted!(
-            after_cursor!(articles::table.into_boxed(), q),
+            after_cursor!(articles::table.into_boxed(), q, NO_RANK),
             caller,
             q,
-            now
+            now,
+            None::<&SearchSql>
         )
-        .select((articles::pk, sql::<Double>("0.0")));
-        (paged!(query, q).load(conn)?, total)
+        .select((articles::pk, sql::<Double>(NO_RANK)));
+        (paged!(query, q, NO_RANK).load(conn)?, total)
     };
     let total = total.or(q.known_total).unwrap_or_default();
     let more = keys.len() as i64 > q.limit;

@@ -14,9 +14,9 @@ pub use rankings::{popular, related};
 pub use read::{ArticleRecord, Found, find, load_by_pk, pk_of, pk_of_id};
 pub use write::{add_views, create, purge, restore, trash, update};
 
+use crate::db::engine::MultiBackend as Sqlite;
 use diesel::prelude::*;
 use diesel::sql_types::Bool;
-use diesel::sqlite::Sqlite;
 
 use super::schema::articles;
 use crate::domain::access::Caller;

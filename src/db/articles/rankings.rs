@@ -1,5 +1,6 @@
 //! "Most read" over a window and "related" articles: public articles only.
 
+use crate::db::AnyConnection;
 use diesel::dsl::sql;
 use diesel::prelude::*;
 use diesel::sql_types::BigInt;
@@ -14,7 +15,7 @@ use crate::domain::listing::Sort;
 /// The most viewed public articles since `since_day` (`YYYY-MM-DD`), with their views
 /// in the window.
 pub fn popular(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     since_day: &str,
     limit: i64,
     at: chrono::DateTime<chrono::Utc>,
@@ -22,7 +23,7 @@ pub fn popular(
     let now = &crate::domain::time::format(at);
     // Sum the window from the by-day index first, then keep the public ones: the
     // planner would otherwise walk every article to group by it.
-    let views = || sql::<BigInt>("SUM(article_views_daily.views)");
+    let views = || sql::<BigInt>("CAST(SUM(article_views_daily.views) AS BIGINT)");
     let ranked: Vec<(i32, i64)> = article_views_daily::table
         .filter(article_views_daily::day.ge(since_day))
         .group_by(article_views_daily::article_pk)
@@ -56,9 +57,9 @@ pub fn popular(
 /// Public articles related to article `pk`: those sharing most tags first, then the
 /// best full-text matches of `similar` (an FTS5 OR expression over its title's words).
 pub fn related(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     pk: i32,
-    similar: Option<String>,
+    similar: Option<crate::domain::search::Match>,
     limit: i64,
     at: chrono::DateTime<chrono::Utc>,
 ) -> Result<Vec<ArticleRecord>, StoreError> {

@@ -1,6 +1,7 @@
 //! Reading articles: one by id or slug, a page of them, with tags, authors and
 //! translations loaded for the whole page at once.
 
+use crate::db::AnyConnection;
 use std::collections::HashMap;
 
 use diesel::prelude::*;
@@ -89,7 +90,7 @@ fn not_found(key: &str) -> StoreError {
 
 /// Finds an untrashed article by id, current slug or former slug, as `caller` may see it.
 pub fn find(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     caller: &Caller,
     key: &str,
     at: chrono::DateTime<chrono::Utc>,
@@ -120,7 +121,7 @@ pub fn find(
 
 /// The primary key of the article with this id or current slug, whatever its state
 /// (for the write path, whose callers hold keys).
-pub fn pk_of(conn: &mut SqliteConnection, key: &str) -> Result<i32, StoreError> {
+pub fn pk_of(conn: &mut AnyConnection, key: &str) -> Result<i32, StoreError> {
     articles::table
         .filter(articles::id.eq(key).or(articles::slug.eq(key)))
         // an id wins over a slug that happens to equal it
@@ -132,7 +133,7 @@ pub fn pk_of(conn: &mut SqliteConnection, key: &str) -> Result<i32, StoreError> 
 }
 
 /// The primary key of the article with this id (never a slug), whatever its state.
-pub fn pk_of_id(conn: &mut SqliteConnection, id: &str) -> Result<i32, StoreError> {
+pub fn pk_of_id(conn: &mut AnyConnection, id: &str) -> Result<i32, StoreError> {
     articles::table
         .filter(articles::id.eq(id))
         .select(articles::pk)
@@ -144,7 +145,7 @@ pub fn pk_of_id(conn: &mut SqliteConnection, id: &str) -> Result<i32, StoreError
 /// Loads several articles by primary key, in the order given, with their tags, authors
 /// and translations in three queries.
 pub fn load_many(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     caller: &Caller,
     pks: &[i32],
     now: &str,
@@ -163,7 +164,7 @@ pub fn load_many(
 
 /// Rows with their tags, authors and translations, in three queries.
 pub(super) fn assemble(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     caller: &Caller,
     rows: Vec<ArticleRow>,
     now: &str,
@@ -195,7 +196,7 @@ pub(super) fn assemble(
 }
 
 /// The stored row of article `pk`, whatever its state; 404 when it is gone.
-pub(super) fn row_by_pk(conn: &mut SqliteConnection, pk: i32) -> Result<ArticleRow, StoreError> {
+pub(super) fn row_by_pk(conn: &mut AnyConnection, pk: i32) -> Result<ArticleRow, StoreError> {
     articles::table
         .find(pk)
         .select(ArticleRow::as_select())
@@ -207,7 +208,7 @@ pub(super) fn row_by_pk(conn: &mut SqliteConnection, pk: i32) -> Result<ArticleR
 /// Loads one article by primary key, whatever its state (for the write path and the
 /// trash, whose callers hold keys).
 pub fn load_by_pk(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     caller: &Caller,
     pk: i32,
     at: chrono::DateTime<chrono::Utc>,
@@ -217,7 +218,7 @@ pub fn load_by_pk(
 
 /// [`load_by_pk`] with the time in the store's text form (inside the store).
 pub(crate) fn load_by_pk_text(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     caller: &Caller,
     pk: i32,
     now: &str,
@@ -227,7 +228,7 @@ pub(crate) fn load_by_pk_text(
 }
 
 pub(super) fn load(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     caller: &Caller,
     row: ArticleRow,
     now: &str,
@@ -264,7 +265,7 @@ pub struct Views {
 /// gone): the row, its tags, its authors, and its group with each member's visibility,
 /// so the public view needs no second load. Every statement is a cached prepared one.
 pub fn load_views(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     pk: i32,
     now: &str,
 ) -> Result<Option<Views>, StoreError> {
@@ -320,7 +321,7 @@ pub fn load_views(
 }
 
 /// Tags and authors of one article in two cached statements.
-fn terms_of_one(conn: &mut SqliteConnection, pk: i32) -> QueryResult<(Vec<TermRef>, Vec<TermRef>)> {
+fn terms_of_one(conn: &mut AnyConnection, pk: i32) -> QueryResult<(Vec<TermRef>, Vec<TermRef>)> {
     let tags = article_tags::table
         .inner_join(tags::table)
         .filter(article_tags::article_pk.eq(pk))
@@ -345,7 +346,7 @@ fn terms_of_one(conn: &mut SqliteConnection, pk: i32) -> QueryResult<(Vec<TermRe
 type Terms = HashMap<i32, (Vec<TermRef>, Vec<TermRef>)>;
 
 /// Tags and authors of many articles in two queries.
-pub(super) fn terms_of(conn: &mut SqliteConnection, pks: &[i32]) -> QueryResult<Terms> {
+pub(super) fn terms_of(conn: &mut AnyConnection, pks: &[i32]) -> QueryResult<Terms> {
     let mut out: Terms = HashMap::new();
     let tag_rows: Vec<(i32, String, String)> = article_tags::table
         .inner_join(tags::table)
@@ -371,7 +372,7 @@ pub(super) fn terms_of(conn: &mut SqliteConnection, pks: &[i32]) -> QueryResult<
 /// Untrashed members of these translation groups that `caller` may see, as
 /// (group, pk, translation).
 pub(super) fn translations_of(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     caller: &Caller,
     groups: &[String],
     now: &str,

@@ -2,6 +2,7 @@
 //! (the body a PUT would send), which key made the change and when. Written in the
 //! change's transaction; kept through trash and restore; purged with the article.
 
+use crate::db::AnyConnection;
 use diesel::prelude::*;
 
 use super::read::ArticleRecord;
@@ -34,7 +35,7 @@ fn reader() -> Caller {
 
 /// Stores the article's state after `change`, made by `caller` (loading it first).
 pub fn record(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     pk: i32,
     change: &str,
     caller: &Caller,
@@ -47,7 +48,7 @@ pub fn record(
 /// Stores `rec` (the article as a key sees it right after `change`) as its next
 /// revision. A `created` change is the first revision: no lookup of the last number.
 pub fn record_of(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     rec: &ArticleRecord,
     change: &str,
     caller: &Caller,
@@ -81,7 +82,7 @@ pub fn record_of(
 }
 
 /// Every revision of article `pk`, oldest first.
-pub fn list(conn: &mut SqliteConnection, pk: i32) -> QueryResult<Vec<RevisionRow>> {
+pub fn list(conn: &mut AnyConnection, pk: i32) -> QueryResult<Vec<RevisionRow>> {
     article_revisions::table
         .filter(article_revisions::article_pk.eq(pk))
         .order(article_revisions::n)
@@ -90,7 +91,7 @@ pub fn list(conn: &mut SqliteConnection, pk: i32) -> QueryResult<Vec<RevisionRow
 }
 
 /// Revision `n` of article `pk`.
-pub fn get(conn: &mut SqliteConnection, pk: i32, n: i32) -> Result<RevisionRow, StoreError> {
+pub fn get(conn: &mut AnyConnection, pk: i32, n: i32) -> Result<RevisionRow, StoreError> {
     article_revisions::table
         .filter(article_revisions::article_pk.eq(pk))
         .filter(article_revisions::n.eq(n))
@@ -102,7 +103,7 @@ pub fn get(conn: &mut SqliteConnection, pk: i32, n: i32) -> Result<RevisionRow, 
 
 /// Records a first revision for every article that has none (a database from before
 /// revisions); returns how many.
-pub fn backfill(conn: &mut SqliteConnection, now: &str) -> Result<usize, StoreError> {
+pub fn backfill(conn: &mut AnyConnection, now: &str) -> Result<usize, StoreError> {
     crate::db::write_transaction(conn, |conn| {
         let missing: Vec<i32> = articles::table
             .filter(diesel::dsl::not(diesel::dsl::exists(

@@ -1,6 +1,7 @@
 //! What sitemaps list: every public article (oldest first, in files of 50,000), and the
 //! ones published in the last two days, each with its public translations.
 
+use crate::db::AnyConnection;
 use diesel::prelude::*;
 
 use super::read::translations_of;
@@ -47,7 +48,7 @@ fn columns() -> (
 
 /// Public articles now.
 pub fn public_count(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     at: chrono::DateTime<chrono::Utc>,
 ) -> QueryResult<i64> {
     let now = &crate::domain::time::format(at);
@@ -60,7 +61,7 @@ pub fn public_count(
 /// Public articles, oldest first, `limit` from `offset` (new articles land on the
 /// last file, so earlier files stay as they are).
 pub fn public_page(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     at: chrono::DateTime<chrono::Utc>,
     offset: i64,
     limit: i64,
@@ -78,7 +79,7 @@ pub fn public_page(
 
 /// Public articles published at or after `since`, newest first, at most `limit`.
 pub fn published_since(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     at: chrono::DateTime<chrono::Utc>,
     since: &str,
     limit: i64,
@@ -95,7 +96,7 @@ pub fn published_since(
 }
 
 fn with_translations(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     rows: Vec<Columns>,
     now: &str,
 ) -> Result<Vec<SiteEntry>, StoreError> {

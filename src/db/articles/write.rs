@@ -2,6 +2,7 @@
 //! its own savepoint), with its tags, authors, former slugs and translation links, its
 //! change event and its revision.
 
+use crate::db::AnyConnection;
 use diesel::prelude::*;
 
 use super::ArticleRow;
@@ -19,8 +20,7 @@ use crate::domain::slug::Slug;
 use crate::domain::time;
 
 /// A check run inside the write transaction against the current row (`If-Match`).
-pub type Precondition<'a> =
-    &'a dyn Fn(&mut SqliteConnection, &ArticleRow) -> Result<(), StoreError>;
+pub type Precondition<'a> = &'a dyn Fn(&mut AnyConnection, &ArticleRow) -> Result<(), StoreError>;
 
 #[derive(Insertable, AsChangeset)]
 #[diesel(table_name = articles)]
@@ -87,7 +87,7 @@ fn fields<'a>(
 
 /// Stores a new article; returns its primary key.
 pub fn create(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     draft: &ArticleDraft,
     caller: &Caller,
 ) -> Result<ArticleRecord, StoreError> {
@@ -127,14 +127,14 @@ pub fn create(
 /// transaction (so a merge patch never applies to a stale base). `build` also checks
 /// `If-Match`. `change` names the change in the revision history.
 pub fn update<F>(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     pk: i32,
     caller: &Caller,
     change: &str,
     build: F,
 ) -> Result<ArticleRecord, StoreError>
 where
-    F: FnOnce(&mut SqliteConnection, &ArticleRow) -> Result<ArticleDraft, StoreError>,
+    F: FnOnce(&mut AnyConnection, &ArticleRow) -> Result<ArticleDraft, StoreError>,
 {
     crate::db::write_transaction(conn, |conn| {
         crate::db::touch(conn)?;
@@ -194,7 +194,7 @@ where
 
 /// Moves an article to the trash.
 pub fn trash(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     pk: i32,
     caller: &Caller,
     check: Precondition,
@@ -222,7 +222,7 @@ pub fn trash(
 
 /// Brings an article back from the trash.
 pub fn restore(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     pk: i32,
     caller: &Caller,
     check: Precondition,
@@ -248,7 +248,7 @@ pub fn restore(
 }
 
 /// Deletes an article for good, with its links and former slugs.
-pub fn purge(conn: &mut SqliteConnection, pk: i32, check: Precondition) -> Result<(), StoreError> {
+pub fn purge(conn: &mut AnyConnection, pk: i32, check: Precondition) -> Result<(), StoreError> {
     crate::db::write_transaction(conn, |conn| {
         crate::db::touch(conn)?;
         let row = current(conn, pk, check)?;
@@ -278,7 +278,7 @@ pub fn purge(conn: &mut SqliteConnection, pk: i32, check: Precondition) -> Resul
 
 /// Adds buffered view counts, all in one transaction; unknown ids are skipped.
 /// Each count also goes to today's row of `article_views_daily` (for "most read").
-pub fn add_views(conn: &mut SqliteConnection, counts: &[(String, i64)]) -> QueryResult<()> {
+pub fn add_views(conn: &mut AnyConnection, counts: &[(String, i64)]) -> QueryResult<()> {
     use diesel::sql_types::{BigInt, Text};
     let today = crate::db::now()[..10].to_string();
     crate::db::writer::report_views();
@@ -287,10 +287,12 @@ pub fn add_views(conn: &mut SqliteConnection, counts: &[(String, i64)]) -> Query
             diesel::update(articles::table.filter(articles::id.eq(id)))
                 .set(articles::view_count.eq(articles::view_count + n))
                 .execute(conn)?;
-            diesel::sql_query(
+            crate::db::sql_query(
+                conn,
                 "INSERT INTO article_views_daily (article_pk, day, views) \
                  SELECT pk, ?, ? FROM articles WHERE id = ? \
-                 ON CONFLICT (day, article_pk) DO UPDATE SET views = views + excluded.views",
+                 ON CONFLICT (day, article_pk) \
+                 DO UPDATE SET views = article_views_daily.views + excluded.views",
             )
             .bind::<Text, _>(&today)
             .bind::<BigInt, _>(*n)
@@ -315,7 +317,7 @@ fn indexed<'a>(d: &'a ArticleDraft, tag_names: &'a [String]) -> search::Indexed<
 /// Ends a write that leaves the article untrashed: its revision, from the record the
 /// change event already loaded (`after`), which is also the answer (what any key sees).
 fn finish(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     pk: i32,
     after: Option<ArticleRecord>,
     change: &str,
@@ -331,7 +333,7 @@ fn finish(
 }
 
 fn current(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     pk: i32,
     check: Precondition,
 ) -> Result<ArticleRow, StoreError> {
@@ -355,11 +357,7 @@ fn publication_time(d: &ArticleDraft, current: Option<&str>, now: &str) -> Optio
     }
 }
 
-fn slug_taken(
-    conn: &mut SqliteConnection,
-    slug: &str,
-    except_pk: Option<i32>,
-) -> QueryResult<bool> {
+fn slug_taken(conn: &mut AnyConnection, slug: &str, except_pk: Option<i32>) -> QueryResult<bool> {
     if RESERVED_SLUGS.contains(&slug) {
         return Ok(true);
     }
@@ -382,7 +380,7 @@ fn slug_taken(
 const RESERVED_SLUGS: [&str; 1] = ["popular"];
 
 fn ensure_slug_free(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     slug: &str,
     except_pk: Option<i32>,
 ) -> Result<(), StoreError> {
@@ -396,7 +394,7 @@ fn ensure_slug_free(
 }
 
 /// `base`, or `base-2`, `base-3`, … whichever no article holds or held.
-fn free_slug(conn: &mut SqliteConnection, base: &str) -> Result<String, StoreError> {
+fn free_slug(conn: &mut AnyConnection, base: &str) -> Result<String, StoreError> {
     let base: String = base
         .chars()
         .take(crate::domain::slug::MAX_SLUG_LEN - 8)
@@ -420,7 +418,7 @@ fn free_slug(conn: &mut SqliteConnection, base: &str) -> Result<String, StoreErr
 
 /// The translation group to join when translating `target`.
 fn translation_group(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     target: &str,
     own_id: &str,
     language: &str,
@@ -443,7 +441,7 @@ fn translation_group(
 }
 
 fn ensure_language_free(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     group: &str,
     language: &str,
     own_id: &str,
@@ -467,7 +465,7 @@ fn ensure_language_free(
 /// Replaces the article's tags (creating new ones) and authors (which must exist);
 /// returns the tags' stored names. A `fresh` article has no links to remove.
 fn set_terms(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     pk: i32,
     d: &ArticleDraft,
     now: &str,
@@ -481,16 +479,16 @@ fn set_terms(
     }
     let mut names = Vec::with_capacity(d.tags.len());
     for (position, (slug, name)) in d.tags.iter().enumerate() {
-        diesel::insert_into(tags::table)
-            .values((
-                tags::slug.eq(slug),
-                tags::name.eq(name),
-                tags::created_at.eq(now),
-                tags::updated_at.eq(now),
-            ))
-            .on_conflict(tags::slug)
-            .do_nothing()
-            .execute(conn)?;
+        crate::db::sql_query(
+            conn,
+            "INSERT INTO tags (slug, name, created_at, updated_at) VALUES (?, ?, ?, ?) \
+             ON CONFLICT (slug) DO NOTHING",
+        )
+        .bind::<diesel::sql_types::Text, _>(slug)
+        .bind::<diesel::sql_types::Text, _>(name)
+        .bind::<diesel::sql_types::Text, _>(now)
+        .bind::<diesel::sql_types::Text, _>(now)
+        .execute(conn)?;
         let (tag_pk, stored): (i32, String) = tags::table
             .filter(tags::slug.eq(slug))
             .select((tags::pk, tags::name))

@@ -183,7 +183,7 @@ fn filter_of(p: &ArticleListParams, caller: &Caller) -> Result<(Filter, Vec<Term
         }
         terms = search::parse_query(q);
         // Text with no searchable word matches nothing rather than everything.
-        filter.search = Some(search::match_expression(&terms).unwrap_or_else(|| "\"\"".into()));
+        filter.search = Some(search::Match::All(terms.clone()));
     }
     let slugs = |v: &Option<String>, name: &'static str| {
         v.as_deref()

@@ -60,7 +60,7 @@ pub(crate) fn written(state: &AppState, status: StatusCode, rec: ArticleRecord) 
 /// Checks `If-Match` against the stored article, inside the write transaction.
 pub(crate) fn precondition(
     if_match: &IfMatch,
-    conn: &mut diesel::SqliteConnection,
+    conn: &mut db::AnyConnection,
     caller: &Caller,
     pk: i32,
 ) -> Result<(), StoreError> {

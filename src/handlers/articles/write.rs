@@ -207,7 +207,7 @@ pub async fn delete_article(
     let (caller, key, if_match) = (auth.0.clone(), id.into_inner(), IfMatch::from_request(&req));
     db::write(&state.pool, move |conn| {
         let pk = db::articles::pk_of(conn, &key)?;
-        let check = |conn: &mut diesel::SqliteConnection, row: &db::articles::ArticleRow| {
+        let check = |conn: &mut db::AnyConnection, row: &db::articles::ArticleRow| {
             precondition(&if_match, conn, &caller, row.pk)
         };
         if permanent {

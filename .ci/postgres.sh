@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Starts a throwaway PostgreSQL server on loopback for the tests and prints its URL
+# (postgres://postgres@127.0.0.1:PORT/postgres) on stdout; `.ci/postgres.sh stop DIR`
+# stops it. Installs Debian's package when no server binaries are present. The server
+# refuses to run as root, so as root it runs as the `postgres` user on a folder it owns.
+#   url=$(bash .ci/postgres.sh start /tmp/newsdesk-pg)
+#   bash .ci/postgres.sh stop /tmp/newsdesk-pg
+set -euo pipefail
+cmd=${1:?start|stop}
+dir=${2:?folder for the cluster}
+
+bindir=""
+for d in /usr/lib/postgresql/*/bin; do
+  [ -x "$d/initdb" ] && bindir=$d
+done
+if [ -z "$bindir" ]; then
+  echo "installing PostgreSQL (Debian package)" >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql >&2
+  for d in /usr/lib/postgresql/*/bin; do
+    [ -x "$d/initdb" ] && bindir=$d
+  done
+fi
+
+as_pg() {
+  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+case $cmd in
+start)
+  rm -rf "$dir"
+  mkdir -p "$dir"
+  [ "$(id -u)" = 0 ] && chown postgres: "$dir"
+  as_pg "$bindir/initdb" -D "$dir/data" -E UTF8 --locale=C.UTF-8 --auth=trust \
+    --no-sync -U postgres >"$dir/initdb.log" 2>&1
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  # A test server: no fsync (the data is thrown away), room for many test databases.
+  as_pg "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w start -o \
+    "-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=off -c synchronous_commit=off \
+     -c full_page_writes=off -c max_connections=400" >&2
+  echo "$port" >"$dir/port"
+  echo "postgres://postgres@127.0.0.1:$port/postgres"
+  ;;
+stop)
+  [ -d "$dir/data" ] && as_pg "$bindir/pg_ctl" -D "$dir/data" -m fast -w stop >&2 || true
+  ;;
+*)
+  echo "usage: $0 start|stop DIR" >&2
+  exit 2
+  ;;
+esac

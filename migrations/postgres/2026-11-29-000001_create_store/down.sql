@@ -1,0 +1,16 @@
+DROP TABLE article_revisions;
+DROP TABLE server_secrets;
+DROP TABLE webhook_deliveries;
+DROP TABLE webhooks;
+DROP TABLE article_schedule;
+DROP TABLE article_events;
+DROP TABLE store_changes;
+DROP TABLE article_views_daily;
+DROP TABLE article_search;
+DROP TABLE api_keys;
+DROP TABLE former_slugs;
+DROP TABLE article_authors;
+DROP TABLE article_tags;
+DROP TABLE articles;
+DROP TABLE tags;
+DROP TABLE authors;

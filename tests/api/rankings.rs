@@ -29,7 +29,8 @@ fn views_on(app: &TestApp, a: &Value, days_ago: i64, views: i64) {
         .format("%Y-%m-%d")
         .to_string();
     let mut conn = app.state.pool.get().unwrap();
-    diesel::sql_query(
+    newsdesk::db::sql_query(
+        &conn,
         "INSERT INTO article_views_daily (article_pk, day, views) \
          SELECT pk, ?, ? FROM articles WHERE id = ?",
     )

@@ -37,22 +37,13 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     // store's change time and forget kept responses when another process moved it
     // (this process's own commits forget them through the writer's report).
     let watcher = {
-        let (responses, pool) = (state.responses.clone(), pool.clone());
+        let state = state.clone();
         actix_web::rt::spawn(async move {
             let mut tick = actix_web::rt::time::interval(Duration::from_secs(1));
             let mut seen: Option<Option<String>> = None;
             loop {
                 tick.tick().await;
-                // The write time alone: scheduled publications are the cache's own bound.
-                let changed = db::run(&pool, |conn| Ok(db::changed_at(conn)?)).await;
-                if let Ok(changed) = changed {
-                    if seen.as_ref().is_some_and(|s| *s != changed)
-                        && pool.is_foreign_change(changed.as_deref())
-                    {
-                        responses.invalidate();
-                    }
-                    seen = Some(changed);
-                }
+                state.forget_changes_elsewhere(&mut seen).await;
             }
         })
     };

@@ -50,6 +50,25 @@ impl AppState {
         })
     }
 
+    /// One look at the store's change record for changes other processes made (another
+    /// instance on the same PostgreSQL, an import): when the change time moved since
+    /// `seen` and this process's writer did not move it, kept responses are forgotten.
+    /// `serve` calls it every second, so a kept response outlives a commit elsewhere by
+    /// at most about a second. Returns true when it forgot them.
+    pub async fn forget_changes_elsewhere(&self, seen: &mut Option<Option<String>>) -> bool {
+        // The write time alone: scheduled publications are the cache's own bound.
+        let Ok(changed) = db::run(&self.pool, |conn| Ok(db::changed_at(conn)?)).await else {
+            return false;
+        };
+        let forget = seen.as_ref().is_some_and(|s| *s != changed)
+            && self.pool.is_foreign_change(changed.as_deref());
+        if forget {
+            self.responses.invalidate();
+        }
+        *seen = Some(changed);
+        forget
+    }
+
     /// Now, by the store's clock (tests advance it).
     pub fn clock_now(&self) -> chrono::DateTime<chrono::Utc> {
         self.pool.clock().now()

@@ -264,6 +264,16 @@ impl TestApp {
         }
     }
 
+    /// A second instance on the same store, as a second `newsdesk serve` would be: its
+    /// own pool, writer, caches and quotas; the keys are the store's. `adjust` changes
+    /// its settings first.
+    pub async fn another_instance(&self, adjust: impl FnOnce(&mut Config)) -> Self {
+        let mut config = (*self.state.config).clone();
+        adjust(&mut config);
+        let dir = tempfile::tempdir().expect("temp dir");
+        Self::open(dir, config, Some(self.keys.clone())).await
+    }
+
     /// The store's `DATABASE_URL` (an SQLite path, or a PostgreSQL URL).
     pub fn database_url(&self) -> &str {
         &self.state.config.database_url

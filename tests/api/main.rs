@@ -14,6 +14,7 @@ mod counts;
 mod errors;
 mod feeds;
 mod helpers;
+mod instances;
 mod keys;
 mod listing;
 mod openapi;

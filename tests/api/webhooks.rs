@@ -17,9 +17,9 @@ use crate::helpers::{TestApp, published};
 
 /// One request the receiver got.
 #[derive(Debug, Clone)]
-struct Received {
+pub struct Received {
     headers: Vec<(String, String)>,
-    body: String,
+    pub body: String,
 }
 
 impl Received {
@@ -33,14 +33,14 @@ impl Received {
 }
 
 /// A plain HTTP/1.1 receiver on a local port, answering with `status`.
-struct Receiver {
-    url: String,
+pub struct Receiver {
+    pub url: String,
     got: Arc<Mutex<Vec<Received>>>,
     status: Arc<AtomicU16>,
 }
 
 impl Receiver {
-    fn start() -> Self {
+    pub fn start() -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let url = format!("http://{}/hooks/newsdesk", listener.local_addr().unwrap());
         let got = Arc::new(Mutex::new(Vec::new()));
@@ -85,7 +85,7 @@ impl Receiver {
         Self { url, got, status }
     }
 
-    fn received(&self) -> Vec<Received> {
+    pub fn received(&self) -> Vec<Received> {
         self.got.lock().unwrap().clone()
     }
 }

@@ -1,0 +1,390 @@
+//! Several instances on one PostgreSQL: two apps over one database, each with its own
+//! pool, writer, caches and quotas, as two `newsdesk serve` processes behind a load
+//! balancer would be. Runs when the suite runs on PostgreSQL (`NEWSDESK_TEST_POSTGRES`);
+//! on SQLite each test returns at once (one process serves an SQLite file).
+
+use actix_web::http::Method;
+use futures_util::future::join_all;
+use newsdesk::domain::quota::Rate;
+use serde_json::{Value, json};
+
+use crate::helpers::{PUBLIC_URL, TestApp, on_postgres, published, with_query};
+use crate::webhooks::Receiver;
+
+/// Two instances on one fresh PostgreSQL database, or `None` on SQLite.
+async fn two_instances() -> Option<(TestApp, TestApp)> {
+    if !on_postgres() {
+        eprintln!("two instances need PostgreSQL (NEWSDESK_TEST_POSTGRES): skipped");
+        return None;
+    }
+    let a = TestApp::spawn().await;
+    let b = a.another_instance(|_| {}).await;
+    Some((a, b))
+}
+
+#[actix_web::test]
+async fn if_match_is_exactly_one_wins_across_two_instances() {
+    let Some((a, b)) = two_instances().await else {
+        return;
+    };
+    let article = a.published("Contested").await;
+    let id = article["id"].as_str().unwrap().to_string();
+    let etag = a.get(&format!("/v1/articles/{id}"), None).await.etag();
+    let patches = (0..32).map(|i| {
+        let (app, etag, id) = (if i % 2 == 0 { &a } else { &b }, etag.clone(), id.clone());
+        async move {
+            app.request(Method::PATCH, &format!("/v1/articles/{id}"))
+                .key(Some(app.write_key()))
+                .header("if-match", &etag)
+                .body(
+                    "application/merge-patch+json",
+                    json!({"title": format!("Edit {i}")}).to_string(),
+                )
+                .send()
+                .await
+                .status
+                .as_u16()
+        }
+    });
+    let mut statuses = join_all(patches).await;
+    statuses.sort_unstable();
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 200).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 412).count(),
+        31,
+        "{statuses:?}"
+    );
+    // Both instances see the one winner, at version 2.
+    let on_a = a
+        .get(&format!("/v1/articles/{id}"), Some(a.read_key()))
+        .await;
+    let on_b = b
+        .get(&format!("/v1/articles/{id}"), Some(b.read_key()))
+        .await;
+    assert_eq!(on_a.json()["title"], on_b.json()["title"]);
+    assert_eq!(on_a.etag(), on_b.etag());
+}
+
+/// Every event of the feed from the start, reading on `app`.
+async fn feed_ids(app: &TestApp, since: &mut Option<String>, into: &mut Vec<i64>) {
+    loop {
+        let path = match since.as_deref() {
+            Some(s) => with_query("/v1/changes", &[("since", s), ("limit", "100")]),
+            None => "/v1/changes?limit=100".to_string(),
+        };
+        let res = app.get(&path, Some(app.read_key())).await;
+        res.assert_status(200);
+        let page = res.json();
+        into.extend(
+            page["data"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e["id"].as_i64().unwrap()),
+        );
+        *since = Some(page["meta"]["next_cursor"].as_str().unwrap().to_string());
+        if page["meta"]["has_more"] == false {
+            return;
+        }
+    }
+}
+
+#[actix_web::test]
+async fn the_change_feed_is_gap_free_while_both_instances_write() {
+    let Some((a, b)) = two_instances().await else {
+        return;
+    };
+    const WRITES: usize = 60;
+    let writes = async {
+        let creates = (0..WRITES).map(|i| {
+            let app = if i % 2 == 0 { &a } else { &b };
+            async move {
+                app.create_article(&published(&format!("Concurrent {i}")))
+                    .await;
+            }
+        });
+        join_all(creates).await;
+    };
+    // A consumer polls all the while, alternating between the instances, and must end
+    // with every event exactly once, in order: a poll that saw event n+1 before n
+    // committed would have skipped n for good.
+    let consume = async {
+        let (mut since, mut seen) = (None, Vec::new());
+        for round in 0..40 {
+            let app = if round % 2 == 0 { &a } else { &b };
+            feed_ids(app, &mut since, &mut seen).await;
+            actix_web::rt::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+        (since, seen)
+    };
+    let ((), (mut since, mut seen)) = tokio::join!(writes, consume);
+    feed_ids(&a, &mut since, &mut seen).await;
+    // Each create is one event (created and published at once: `article.published`).
+    assert_eq!(seen.len(), WRITES, "{seen:?}");
+    let mut sorted = seen.clone();
+    sorted.sort_unstable();
+    sorted.dedup();
+    assert_eq!(sorted, seen, "in order, none twice");
+    assert_eq!(
+        *seen.last().unwrap() - seen[0] + 1,
+        WRITES as i64,
+        "no number skipped: {seen:?}"
+    );
+}
+
+#[actix_web::test]
+async fn a_commit_on_one_instance_reaches_the_others_kept_responses_within_a_poll() {
+    let Some((a, b)) = two_instances().await else {
+        return;
+    };
+    let article = a.published("Before").await;
+    let slug = article["slug"].as_str().unwrap().to_string();
+    let path = format!("/v1/articles/{slug}");
+    let mut seen = None;
+    a.state.forget_changes_elsewhere(&mut seen).await;
+    assert_eq!(a.get(&path, None).await.json()["title"], "Before");
+    assert_eq!(
+        a.get("/v1/articles", None).await.json()["data"][0]["title"],
+        "Before"
+    );
+    b.merge_patch(
+        &format!("/v1/articles/{}", article["id"].as_str().unwrap()),
+        &json!({"title": "After"}),
+    )
+    .await
+    .assert_status(200);
+    // Until instance a looks at the change record (every second in `serve`), it may
+    // still hold its copies; one look and both the article and the list are fresh.
+    assert!(a.state.forget_changes_elsewhere(&mut seen).await);
+    assert_eq!(a.get(&path, None).await.json()["title"], "After");
+    assert_eq!(
+        a.get("/v1/articles", None).await.json()["data"][0]["title"],
+        "After"
+    );
+    // Its own commits are not mistaken for another's.
+    a.merge_patch(
+        &format!("/v1/articles/{}", article["id"].as_str().unwrap()),
+        &json!({"title": "Again"}),
+    )
+    .await
+    .assert_status(200);
+    assert!(!a.state.forget_changes_elsewhere(&mut seen).await);
+}
+
+#[actix_web::test]
+async fn views_counted_on_both_instances_add_up() {
+    let Some((a, b)) = two_instances().await else {
+        return;
+    };
+    let article = a.published("Read everywhere").await;
+    let id = article["id"].as_str().unwrap().to_string();
+    for (app, n) in [(&a, 7), (&b, 5)] {
+        for _ in 0..n {
+            app.request(Method::POST, &format!("/v1/articles/{id}/views"))
+                .send()
+                .await
+                .assert_status(204);
+        }
+    }
+    let (fa, fb) = tokio::join!(
+        a.state.views.flush(&a.state.pool),
+        b.state.views.flush(&b.state.pool)
+    );
+    fa.unwrap();
+    fb.unwrap();
+    let res = b
+        .get(&format!("/v1/articles/{id}"), Some(b.read_key()))
+        .await;
+    assert_eq!(res.json()["view_count"], 12);
+}
+
+#[actix_web::test]
+async fn each_webhook_delivery_is_sent_once_while_both_instances_deliver() {
+    let Some((a, b)) = two_instances().await else {
+        return;
+    };
+    let rx = Receiver::start();
+    a.post_json(
+        "/v1/webhooks",
+        Some(a.admin_key()),
+        &json!({"url": rx.url, "events": ["article.published"]}),
+    )
+    .await
+    .assert_status(201);
+    for i in 0..30 {
+        a.create_article(&published(&format!("News {i}"))).await;
+    }
+    let run = |app: &TestApp| {
+        let (pool, config) = (app.state.pool.clone(), (*app.state.config).clone());
+        std::thread::spawn(move || newsdesk::jobs::deliver_due(&pool, &config).unwrap())
+    };
+    let (ta, tb) = (run(&a), run(&b));
+    let sent = ta.join().unwrap() + tb.join().unwrap();
+    assert_eq!(sent, 30, "attempts made by the two instances together");
+    let mut ids: Vec<String> = rx
+        .received()
+        .iter()
+        .map(|r| serde_json::from_str::<Value>(&r.body).unwrap()["article"]["id"].to_string())
+        .collect();
+    assert_eq!(ids.len(), 30);
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 30, "no article announced twice");
+    assert_eq!(
+        newsdesk::jobs::deliver_due(&b.state.pool, &b.state.config).unwrap(),
+        0
+    );
+}
+
+#[actix_web::test]
+async fn a_scheduled_article_is_published_and_announced_once() {
+    let Some((a, b)) = two_instances().await else {
+        return;
+    };
+    let when = chrono::Utc::now() + chrono::Duration::milliseconds(800);
+    let article = a
+        .create_article(&json!({"title": "At noon", "body_markdown": "x", "status": "scheduled", "published_at": when.to_rfc3339()}))
+        .await;
+    for app in [&a, &b] {
+        app.state
+            .pool
+            .clock()
+            .advance(chrono::Duration::milliseconds(1000));
+    }
+    let (pa, pb) = (a.state.pool.clone(), b.state.pool.clone());
+    let ta = std::thread::spawn(move || newsdesk::jobs::publish_due(&pa).unwrap());
+    let tb = std::thread::spawn(move || newsdesk::jobs::publish_due(&pb).unwrap());
+    assert_eq!(
+        ta.join().unwrap() + tb.join().unwrap(),
+        1,
+        "announced by one instance"
+    );
+    let res = b
+        .get(
+            &with_query("/v1/changes", &[("limit", "100")]),
+            Some(b.read_key()),
+        )
+        .await;
+    let published = res.json()["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["type"] == "article.published" && e["article_id"] == article["id"])
+        .count();
+    assert_eq!(published, 1);
+}
+
+#[actix_web::test]
+async fn keys_and_preview_links_work_on_every_instance() {
+    let Some((a, b)) = two_instances().await else {
+        return;
+    };
+    let draft = a
+        .create_article(
+            &json!({"title": "Embargoed", "body_markdown": "Not yet.", "status": "draft"}),
+        )
+        .await;
+    let id = draft["id"].as_str().unwrap();
+    // The key made through instance a's store answers on b.
+    b.get(&format!("/v1/articles/{id}"), Some(b.write_key()))
+        .await
+        .assert_status(200);
+    let link = a
+        .request(Method::POST, &format!("/v1/articles/{id}/preview-links"))
+        .key(Some(a.write_key()))
+        .send()
+        .await;
+    link.assert_status(201);
+    let url = link.json()["url"].as_str().unwrap().to_string();
+    let path = &url[PUBLIC_URL.len()..];
+    // Signed on a, opened on b: the preview key is the store's, not the process's.
+    let seen = b.get(path, None).await;
+    seen.assert_status(200);
+    assert_eq!(seen.json()["title"], "Embargoed");
+}
+
+#[actix_web::test]
+async fn a_quota_is_counted_per_instance() {
+    if !on_postgres() {
+        return;
+    }
+    let rate = Some(Rate {
+        limit: 2,
+        window_secs: 3600,
+    });
+    let a = TestApp::with_config(|c| c.anon_rate = rate).await;
+    let b = a.another_instance(|_| {}).await;
+    get(&a).await.assert_status(200);
+    get(&a).await.assert_status(200);
+    get(&a).await.assert_status(429);
+    // The same client through the other instance has that instance's own quota: with
+    // N instances behind a balancer, a client gets up to N times the rate.
+    get(&b).await.assert_status(200);
+    get(&b).await.assert_status(200);
+    get(&b).await.assert_status(429);
+}
+
+/// One anonymous list request from the same client address.
+async fn get(app: &TestApp) -> crate::helpers::Res {
+    app.request(Method::GET, "/v1/articles")
+        .peer("203.0.113.9:4000")
+        .send()
+        .await
+}
+
+#[actix_web::test]
+async fn an_event_numbered_before_a_commit_elsewhere_is_never_skipped() {
+    let Some((a, b)) = two_instances().await else {
+        return;
+    };
+    let first = a.published("First").await;
+    let (mut since, mut seen) = (None, Vec::new());
+    feed_ids(&a, &mut since, &mut seen).await;
+    // Instance b's writer takes the next event number and stays in its transaction a
+    // while (a slow write), as a busy instance may.
+    let slow = {
+        let (pool, id) = (
+            b.state.pool.clone(),
+            first["id"].as_str().unwrap().to_string(),
+        );
+        std::thread::spawn(move || {
+            pool.write_blocking(move |conn| {
+                use diesel::RunQueryDsl;
+                newsdesk::db::sql_query(
+                    conn,
+                    "INSERT INTO article_events \
+                       (article_id, kind, occurred_at, public_before, public_after, public) \
+                     VALUES (?, 'article.updated', '2026-01-01T00:00:00.000000Z', true, true, true)",
+                )
+                .bind::<diesel::sql_types::Text, _>(id)
+                .execute(conn)?;
+                std::thread::sleep(std::time::Duration::from_millis(600));
+                Ok::<_, newsdesk::db::StoreError>(())
+            })
+        })
+    };
+    actix_web::rt::time::sleep(std::time::Duration::from_millis(150)).await;
+    // Meanwhile instance a writes, and a consumer polls.
+    let second = published("Second");
+    let write = a.create_article(&second);
+    let poll = async {
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(200)).await;
+        feed_ids(&a, &mut since, &mut seen).await;
+    };
+    tokio::join!(write, poll);
+    slow.join().unwrap().unwrap();
+    feed_ids(&b, &mut since, &mut seen).await;
+    assert_eq!(
+        seen.len(),
+        3,
+        "first, the slow write's and the second: {seen:?}"
+    );
+    assert!(
+        seen.windows(2).all(|w| w[1] == w[0] + 1),
+        "skipped one: {seen:?}"
+    );
+}

@@ -14,7 +14,7 @@ pub fn run(command: Command, config: Config) -> anyhow::Result<()> {
     match command {
         Command::Serve => actix_web::rt::System::new().block_on(serve::run(config)),
         Command::Migrate => {
-            let pool = db::connect(&config.database_url, 1)?;
+            let pool = db::open(&config, 1)?;
             eprintln!("applied {} migration(s)", db::migrate(&pool)?);
             Ok(())
         }
@@ -24,7 +24,7 @@ pub fn run(command: Command, config: Config) -> anyhow::Result<()> {
         }
         Command::Keys { action } => keys(&config, action),
         Command::Backup { path } => {
-            let pool = db::connect(&config.database_url, 1)?;
+            let pool = db::open(&config, 1)?;
             db::migrate(&pool)?;
             let started = std::time::Instant::now();
             let mut conn = pool.get()?;
@@ -36,7 +36,7 @@ pub fn run(command: Command, config: Config) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Export => {
-            let pool = db::connect(&config.database_url, 1)?;
+            let pool = db::open(&config, 1)?;
             db::migrate(&pool)?;
             let stdout = std::io::stdout();
             let mut out = std::io::BufWriter::new(stdout.lock());
@@ -47,7 +47,7 @@ pub fn run(command: Command, config: Config) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Import { file } => {
-            let pool = db::connect(&config.database_url, 1)?;
+            let pool = db::open(&config, 1)?;
             db::migrate(&pool)?;
             let started = std::time::Instant::now();
             let input: Box<dyn std::io::BufRead> = if file == "-" {
@@ -74,7 +74,7 @@ pub fn run(command: Command, config: Config) -> anyhow::Result<()> {
             Ok(())
         }
         Command::SeedDemo { articles, seed } => {
-            let pool = db::connect(&config.database_url, 1)?;
+            let pool = db::open(&config, 1)?;
             db::migrate(&pool)?;
             let started = std::time::Instant::now();
             let n = crate::seed::seed(&pool, articles, seed)?;
@@ -88,7 +88,7 @@ pub fn run(command: Command, config: Config) -> anyhow::Result<()> {
     }
 }
 fn keys(config: &Config, action: KeysAction) -> anyhow::Result<()> {
-    let pool = db::connect(&config.database_url, 1)?;
+    let pool = db::open(&config, 1)?;
     db::migrate(&pool)?;
     match action {
         KeysAction::Create {

@@ -20,6 +20,11 @@ pub struct Config {
     pub body_limit: usize,
     /// Database connections in the pool (`NEWSDESK_POOL_SIZE`).
     pub pool_size: u32,
+    /// PostgreSQL: longest a statement may run before the server cancels it, ms.
+    pub db_statement_timeout_ms: u64,
+    /// PostgreSQL: longest a connection attempt may take, and a request may wait for a
+    /// connection before answering 503, seconds.
+    pub db_connect_timeout_secs: u64,
     /// Language of articles written without one (`NEWSDESK_DEFAULT_LANGUAGE`).
     pub default_language: String,
     /// `max-age` of public reads, seconds (`NEWSDESK_CACHE_MAX_AGE`).
@@ -96,6 +101,8 @@ impl Default for Config {
             public_url: "http://127.0.0.1:8080".into(),
             body_limit: 1_048_576,
             pool_size: 8,
+            db_statement_timeout_ms: 10_000,
+            db_connect_timeout_secs: 5,
             default_language: "en".into(),
             cache_max_age: 60,
             cache_s_maxage: 300,
@@ -231,6 +238,14 @@ impl Config {
             public_url,
             body_limit: var("NEWSDESK_BODY_LIMIT", d.body_limit)?,
             pool_size: var("NEWSDESK_POOL_SIZE", d.pool_size)?,
+            db_statement_timeout_ms: var(
+                "NEWSDESK_DB_STATEMENT_TIMEOUT_MS",
+                d.db_statement_timeout_ms,
+            )?,
+            db_connect_timeout_secs: var(
+                "NEWSDESK_DB_CONNECT_TIMEOUT_SECS",
+                d.db_connect_timeout_secs,
+            )?,
             default_language: var("NEWSDESK_DEFAULT_LANGUAGE", d.default_language)?,
             cache_max_age: var("NEWSDESK_CACHE_MAX_AGE", d.cache_max_age)?,
             cache_s_maxage: var("NEWSDESK_CACHE_S_MAXAGE", d.cache_s_maxage)?,

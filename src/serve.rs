@@ -13,7 +13,7 @@ use crate::state::AppState;
 /// Opens the database, applies migrations and serves until SIGINT/SIGTERM; then flushes
 /// the buffered view counts.
 pub async fn run(config: Config) -> anyhow::Result<()> {
-    let pool = db::connect(&config.database_url, config.pool_size)?;
+    let pool = db::open(&config, config.pool_size)?;
     pool.start_writer()?;
     let applied = db::migrate(&pool)?;
     tracing::info!(applied, database = %config.database_url, "migrations applied");

@@ -292,7 +292,14 @@ pub fn build_pool(database_url: &str, options: Options) -> anyhow::Result<DbPool
     let clock = Clock::system();
     Ok(DbPool {
         readers: pool,
-        writer: Arc::new(writer::Writer::new(manager, setup, clock.clone())),
+        // An API write waits for the writer at most as long as a reader waits for a
+        // connection, and a moment more.
+        writer: Arc::new(writer::Writer::new(
+            manager,
+            setup,
+            clock.clone(),
+            wait + Duration::from_secs(1),
+        )),
         clock,
         counts: Arc::default(),
         engine: target.engine(),

@@ -90,12 +90,31 @@ impl From<diesel::result::Error> for StoreError {
             Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => {
                 Self::Unavailable(e.to_string())
             }
-            Error::DatabaseError(_, info) if info.message().contains("database is locked") => {
+            Error::DatabaseError(_, info) if is_transient(info.message()) => {
                 Self::Unavailable(e.to_string())
             }
             _ => Self::Failed(e.to_string()),
         }
     }
+}
+
+/// Messages of failures that pass: SQLite busy; a PostgreSQL server restarting, shut
+/// down, unreachable or cancelling a statement past its timeout.
+fn is_transient(message: &str) -> bool {
+    const TRANSIENT: &[&str] = &[
+        "database is locked",
+        "server closed the connection",
+        "no connection to the server",
+        "terminating connection",
+        "the database system is",
+        "could not connect",
+        "Connection refused",
+        "connection to server",
+        "canceling statement due to",
+        "could not send data to server",
+        "could not receive data from server",
+    ];
+    TRANSIENT.iter().any(|t| message.contains(t))
 }
 
 /// Whether an error means the store itself failed under a write, so the writer must

@@ -127,6 +127,19 @@ pub fn connect(database_url: &str, pool_size: u32) -> anyhow::Result<DbPool> {
     build_pool(database_url, Options::new(pool_size))
 }
 
+/// Opens the store the configuration names with `pool_size` readers and the
+/// configured timeouts.
+pub fn open(config: &crate::config::Config, pool_size: u32) -> anyhow::Result<DbPool> {
+    build_pool(
+        &config.database_url,
+        Options {
+            statement_timeout_ms: config.db_statement_timeout_ms,
+            connect_timeout_secs: config.db_connect_timeout_secs,
+            ..Options::new(pool_size)
+        },
+    )
+}
+
 /// Like [`connect`], with every statement recorded in `log`.
 pub fn connect_logged(database_url: &str, pool_size: u32, log: SqlLog) -> anyhow::Result<DbPool> {
     build_pool(

@@ -281,6 +281,8 @@ pub struct Writer {
     committed_change: Arc<Mutex<Option<String>>>,
     /// The store's clock, which the writer thread's writes go by.
     clock: crate::domain::time::Clock,
+    /// Longest an API write waits for the writer to start it.
+    queue_wait: std::time::Duration,
 }
 
 impl std::fmt::Debug for Writer {
@@ -296,9 +298,11 @@ impl Writer {
         manager: super::Manager,
         setup: super::connect::ConnectionSetup,
         clock: crate::domain::time::Clock,
+        queue_wait: std::time::Duration,
     ) -> Self {
         Self {
             clock,
+            queue_wait,
             manager,
             setup,
             queue: OnceLock::new(),
@@ -391,17 +395,51 @@ impl Writer {
         T: Send + 'static,
         E: From<StoreError> + StoreFailure + Send + 'static,
     {
-        let (tx, rx) = tokio::sync::oneshot::channel();
-        self.send(job(
+        use std::sync::atomic::{AtomicU8, Ordering};
+        const WAITING: u8 = 0;
+        const STARTED: u8 = 1;
+        const GIVEN_UP: u8 = 2;
+        let (tx, mut rx) = tokio::sync::oneshot::channel();
+        let inner = job(
             work,
             move |out| {
                 let _ = tx.send(out);
             },
             true,
-        ))?;
-        // Dropped unrun (its batch could not start or was abandoned): nothing happened.
-        rx.await
-            .map_err(|_| E::from(StoreError::Unavailable("the write was not run".into())))?
+        );
+        // A write the writer has not started within `queue_wait` (the store is
+        // unreachable and the writer reconnecting) is given up: the caller hears
+        // "unavailable" and the writer, when it comes to it, skips it. One that started
+        // is waited for: its answer says whether it committed.
+        let state = Arc::new(AtomicU8::new(WAITING));
+        let claim = state.clone();
+        self.send(Box::new(move |conn| {
+            if claim
+                .compare_exchange(WAITING, STARTED, Ordering::SeqCst, Ordering::SeqCst)
+                .is_err()
+            {
+                return Ran {
+                    answer: Box::new(|_| {}),
+                    failed: false,
+                };
+            }
+            inner(conn)
+        }))?;
+        let not_run = || E::from(StoreError::Unavailable("the write was not run".into()));
+        match tokio::time::timeout(self.queue_wait, &mut rx).await {
+            Ok(answer) => answer.map_err(|_| not_run())?,
+            Err(_) => {
+                if state
+                    .compare_exchange(WAITING, GIVEN_UP, Ordering::SeqCst, Ordering::SeqCst)
+                    .is_ok()
+                {
+                    return Err(not_run());
+                }
+                // Dropped unrun (its batch could not start or was abandoned): nothing
+                // happened.
+                rx.await.map_err(|_| not_run())?
+            }
+        }
     }
 
     /// [`Self::write_blocking`] for a long job of many writes (import, seed, backfills):

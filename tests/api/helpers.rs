@@ -221,7 +221,16 @@ impl TestApp {
     async fn open(dir: TempDir, config: Config, keys: Option<[String; 3]>) -> Self {
         let db_path = dir.path().join("newsdesk.db");
         let sql = db::SqlLog::default();
-        let pool = db::connect_logged(&config.database_url, 4, sql.clone()).expect("pool");
+        let pool = db::build_pool(
+            &config.database_url,
+            db::Options {
+                log: Some(sql.clone()),
+                statement_timeout_ms: config.db_statement_timeout_ms,
+                connect_timeout_secs: config.db_connect_timeout_secs,
+                ..db::Options::new(4)
+            },
+        )
+        .expect("pool");
         db::migrate(&pool).expect("migrations");
         let keys = keys.unwrap_or_else(|| {
             let mut conn = pool.get().expect("connection");

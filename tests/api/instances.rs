@@ -388,3 +388,138 @@ async fn an_event_numbered_before_a_commit_elsewhere_is_never_skipped() {
         "skipped one: {seen:?}"
     );
 }
+
+/// A TCP relay to the PostgreSQL server that can be cut (every open connection closed,
+/// new ones refused) and restored: the server unreachable, then back.
+struct Relay {
+    port: u16,
+    up: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    open: std::sync::Arc<std::sync::Mutex<Vec<std::net::TcpStream>>>,
+}
+
+impl Relay {
+    fn start(target: String) -> Self {
+        use std::sync::atomic::Ordering;
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let up = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+        let open = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let (u, o) = (up.clone(), open.clone());
+        std::thread::spawn(move || {
+            for client in listener.incoming() {
+                let Ok(client) = client else { continue };
+                if !u.load(Ordering::SeqCst) {
+                    drop(client);
+                    continue;
+                }
+                let Ok(server) = std::net::TcpStream::connect(&target) else {
+                    continue;
+                };
+                let mut kept = o.lock().unwrap();
+                kept.push(client.try_clone().unwrap());
+                kept.push(server.try_clone().unwrap());
+                for (mut from, mut to) in [
+                    (client.try_clone().unwrap(), server.try_clone().unwrap()),
+                    (server, client),
+                ] {
+                    std::thread::spawn(move || {
+                        let _ = std::io::copy(&mut from, &mut to);
+                        let _ = to.shutdown(std::net::Shutdown::Both);
+                    });
+                }
+            }
+        });
+        Self { port, up, open }
+    }
+
+    fn cut(&self) {
+        self.up.store(false, std::sync::atomic::Ordering::SeqCst);
+        for s in self.open.lock().unwrap().drain(..) {
+            let _ = s.shutdown(std::net::Shutdown::Both);
+        }
+    }
+
+    fn restore(&self) {
+        self.up.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+#[actix_web::test]
+async fn an_unreachable_server_is_503_with_retry_after_and_the_instance_recovers() {
+    let Some(server) = crate::helpers::postgres_server() else {
+        return;
+    };
+    let direct = crate::helpers::fresh_postgres_database(&server);
+    let mut url = url::Url::parse(&direct).unwrap();
+    let target = format!("{}:{}", url.host_str().unwrap(), url.port().unwrap_or(5432));
+    let relay = Relay::start(target);
+    url.set_port(Some(relay.port)).unwrap();
+    let app = TestApp::with_config(|c| {
+        c.database_url = url.to_string();
+        c.db_connect_timeout_secs = 1;
+    })
+    .await;
+    let kept = app.published("Written before").await;
+    let id = kept["id"].as_str().unwrap().to_string();
+    app.get("/readyz", None).await.assert_status(200);
+
+    relay.cut();
+    let started = std::time::Instant::now();
+    for res in [
+        app.get("/readyz", None).await,
+        app.get(&format!("/v1/articles/{id}"), Some(app.read_key()))
+            .await,
+        app.post_json(
+            "/v1/articles",
+            Some(app.write_key()),
+            &published("Written during"),
+        )
+        .await,
+    ] {
+        res.assert_status(503);
+        assert!(
+            res.header("retry-after").is_some(),
+            "503 without Retry-After"
+        );
+    }
+    // No request hung until the server came back (each waits at most about the
+    // connect timeout).
+    assert!(started.elapsed() < std::time::Duration::from_secs(20));
+
+    relay.restore();
+    let mut ready = false;
+    for _ in 0..40 {
+        if app.get("/readyz", None).await.status == 200 {
+            ready = true;
+            break;
+        }
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+    assert!(ready, "the instance recovers without a restart");
+    let mut created = 0;
+    for _ in 0..40 {
+        let res = app
+            .post_json(
+                "/v1/articles",
+                Some(app.write_key()),
+                &published("Written after"),
+            )
+            .await;
+        if res.status == 201 {
+            created += 1;
+            break;
+        }
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+    assert_eq!(created, 1, "writes go through again");
+    app.get(&format!("/v1/articles/{id}"), Some(app.read_key()))
+        .await
+        .assert_status(200);
+    let titles =
+        crate::helpers::titles(&app.get("/v1/articles", Some(app.read_key())).await.json());
+    assert!(
+        !titles.contains(&"Written during".to_string()),
+        "{titles:?}"
+    );
+    assert!(titles.contains(&"Written after".to_string()), "{titles:?}");
+}

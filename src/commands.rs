@@ -88,7 +88,7 @@ pub fn run(command: Command, config: Config) -> anyhow::Result<()> {
     }
 }
 fn keys(config: &Config, action: KeysAction) -> anyhow::Result<()> {
-    let pool = db::open(&config, 1)?;
+    let pool = db::open(config, 1)?;
     db::migrate(&pool)?;
     match action {
         KeysAction::Create {

@@ -239,3 +239,44 @@ async fn a_backup_taken_during_writes_is_a_sound_database() {
     let again = newsdesk(app.database_url(), &["backup", target.to_str().unwrap()]);
     assert!(!again.status.success());
 }
+
+#[actix_web::test]
+async fn an_sqlite_store_moves_to_postgresql_through_export_and_import() {
+    let Some(server) = crate::helpers::postgres_server() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let old = dir.path().join("old.db").to_str().unwrap().to_string();
+    let app = TestApp::with_config(|c| c.database_url = old.clone()).await;
+    assert_eq!(app.state.pool.engine(), newsdesk::db::Engine::Sqlite);
+    newsroom(&app).await;
+    let first = newsdesk(&old, &["export"]);
+    assert!(first.status.success());
+    // `newsdesk export | DATABASE_URL=postgres://… newsdesk import -`
+    let target = crate::helpers::fresh_postgres_database(&server);
+    let mut import = Command::new(env!("CARGO_BIN_EXE_newsdesk"))
+        .args(["import", "-"])
+        .env("DATABASE_URL", &target)
+        .env("RUST_LOG", "warn")
+        .stdin(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write;
+        let mut stdin = import.stdin.take().unwrap();
+        stdin.write_all(&first.stdout).unwrap();
+    }
+    let out = import.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let second = newsdesk(&target, &["export"]);
+    assert_eq!(
+        String::from_utf8(second.stdout).unwrap(),
+        String::from_utf8(first.stdout).unwrap(),
+        "ids, slugs, former slugs, revisions and view counts arrive as they left"
+    );
+}

@@ -15,7 +15,8 @@ for d in /usr/lib/postgresql/*/bin; do
 done
 if [ -z "$bindir" ]; then
   echo "installing PostgreSQL (Debian package)" >&2
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get install -y -q postgresql >&2 || { apt-get update -q >&2 && apt-get install -y -q postgresql >&2; }
   for d in /usr/lib/postgresql/*/bin; do
     [ -x "$d/initdb" ] && bindir=$d
   done

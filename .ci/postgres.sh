@@ -35,9 +35,13 @@ start)
     --no-sync -U postgres >"$dir/initdb.log" 2>&1
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
   # A test server: no fsync (the data is thrown away), room for many test databases.
+  # PG_BENCH=1 (bench/run.sh): durable writes (fsync on) with synchronous_commit off,
+  # the counterpart of SQLite's synchronous=NORMAL in WAL mode, and 1 GB of buffers.
+  settings="-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=400"
+  [ "${PG_BENCH:-0}" = 1 ] &&
+    settings="-c synchronous_commit=off -c shared_buffers=1GB -c max_wal_size=4GB -c max_connections=100"
   as_pg "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w start -o \
-    "-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=off -c synchronous_commit=off \
-     -c full_page_writes=off -c max_connections=400" >&2
+    "-c listen_addresses=127.0.0.1 -p $port -k $dir $settings" >&2
   echo "$port" >"$dir/port"
   echo "postgres://postgres@127.0.0.1:$port/postgres"
   ;;

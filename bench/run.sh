@@ -1,7 +1,13 @@
 #!/usr/bin/env bash
 # newsdesk's benchmark: W1–W7 against the ceiling, on this machine, in one run.
 #
-#   bash bench/run.sh [ARTICLES]      (default 100000)
+#   bash bench/run.sh [ARTICLES] [sqlite|postgres|both]      (default 100000 sqlite)
+#
+# postgres: a PostgreSQL 15 server of its own (.ci/postgres.sh: durable, fsync on,
+# synchronous_commit off like SQLite's synchronous=NORMAL in WAL mode, 1 GB of shared
+# buffers), pinned to CPU 0 beside newsdesk; the seeded SQLite set is moved into it with
+# `newsdesk copy` (timed) before the run. both: the whole run on SQLite, then on
+# PostgreSQL, one table each.
 #
 # Builds the release binary and examples/ceiling.rs, seeds ARTICLES demo articles once
 # (bench/data/, reused while the count matches; each run works on a copy), then, with the
@@ -11,6 +17,7 @@
 #   W3 tag filter at a deep cursor page                 W4 search top 20, common word
 #   W5 a filtered list with its total                   W6 RSS feed (50 items)
 #   W7 90% reads / 10% creates                          writes: creates only
+#   W8 article by slug over 60,000 distinct slugs: each read about once (cache misses)
 # and times `newsdesk import` of the whole set into an empty database.
 # Each workload is measured after an unmeasured warm-up (BENCH_WARMUP, 3 s).
 # BENCH_WRITES=0 measures the reads only (W1–W6) on the seeded database itself, without
@@ -21,6 +28,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 ARTICLES=${1:-100000}
+ENGINES=${2:-sqlite}
+[ "$ENGINES" = both ] && ENGINES="sqlite postgres"
 PORT=${BENCH_PORT:-18181}
 DURATION=${BENCH_DURATION:-10s}
 WARMUP=${BENCH_WARMUP:-3s}
@@ -40,11 +49,30 @@ if [ ! -f "$SEEDED" ]; then
   echo "seeding $ARTICLES articles into $SEEDED ..." >&2
   DATABASE_URL="$SEEDED" "$BIN" seed-demo --articles "$ARTICLES" >&2
 fi
-rm -f "$DB" "$DB-wal" "$DB-shm"
-if [ "$WRITES" = 1 ]; then
-  cp "$SEEDED" "$DB"
+bench_engine() {
+ENGINE=$1
+DB="$DATA/run.db"
+IMPORT_URL="$DATA/import.db"
+if [ "$ENGINE" = postgres ]; then
+  PG_DIR="$(pwd)/$DATA/pg"
+  PG_URL=$(PG_BENCH=1 taskset -c 0 bash .ci/postgres.sh start "$PG_DIR")
+  PG_BASE=${PG_URL%/postgres}
+  psql -q "$PG_URL" -c "CREATE DATABASE bench_run"
+  psql -q "$PG_URL" -c "CREATE DATABASE bench_import"
+  DB="$PG_BASE/bench_run"
+  IMPORT_URL="$PG_BASE/bench_import"
+  START=$(date +%s.%N)
+  DATABASE_URL="$SEEDED" RUST_LOG=warn "$BIN" copy "$DB" 2>/dev/null
+  END=$(date +%s.%N)
+  COPIED=$(awk -v s="$START" -v e="$END" 'BEGIN {printf "%.0f", e - s}')
+  psql -q "$DB" -c "VACUUM ANALYZE"
 else
-  DB="$SEEDED"
+  rm -f "$DB" "$DB-wal" "$DB-shm"
+  if [ "$WRITES" = 1 ]; then
+    cp "$SEEDED" "$DB"
+  else
+    DB="$SEEDED"
+  fi
 fi
 # Written back before measuring, so the copy's writeback does not land in a workload.
 sync
@@ -87,7 +115,7 @@ DATABASE_URL="$DB" NEWSDESK_BIND="127.0.0.1:$PORT" NEWSDESK_PUBLIC_URL="$BASE" \
   NEWSDESK_WORKERS=1 NEWSDESK_ANON_RATE=off NEWSDESK_KEY_RATE=off RUST_LOG=warn \
   taskset -c 0 "$BIN" serve >"$DATA/server.log" 2>&1 &
 SERVER=$!
-trap 'kill $SERVER $CEILING_PID 2>/dev/null || true' EXIT
+trap 'kill $SERVER $CEILING_PID 2>/dev/null || true; [ -n "${PG_DIR:-}" ] && bash .ci/postgres.sh stop "$PG_DIR"' EXIT
 for _ in $(seq 1 300); do curl -fsS "$BASE/readyz" >/dev/null 2>&1 && break; sleep 0.1; done
 
 json() { python3 -c "import sys, json; d = json.load(sys.stdin); print($1)"; }
@@ -101,6 +129,22 @@ TAG=standwithukraine
 TAG_PAGES=$(curl -fsS "$BASE/v1/articles?tag=$TAG&limit=1&fields=id" | json 'd["meta"]["total"] // 20')
 TAG_DEEP=$(curl -fsS "$BASE/v1/articles?tag=$TAG&limit=20&page=$(( TAG_PAGES / 2 ))&fields=id" | json 'd["meta"]["next_cursor"]')
 COMMON=community
+# 60,000 distinct slugs for W8 (the newest first, by cursor).
+python3 - "$BASE" >"$DATA/slugs-cold.txt" <<'PY'
+import json, sys, urllib.parse, urllib.request
+base, cursor, n = sys.argv[1], None, 0
+while n < 60000:
+    q = {"limit": "100", "fields": "slug"}
+    if cursor:
+        q["cursor"] = cursor
+    d = json.load(urllib.request.urlopen(base + "/v1/articles?" + urllib.parse.urlencode(q)))
+    for a in d["data"]:
+        print(a["slug"])
+    n += len(d["data"])
+    cursor = d["meta"].get("next_cursor")
+    if not cursor or not d["data"]:
+        break
+PY
 
 workloads=(
   "W1 article by slug (1,000 rotating)|60|-s bench/slugs.lua $BASE"
@@ -110,6 +154,7 @@ workloads=(
   "W5 filtered list with total (language=uk)|-|$BASE/v1/articles?language=uk&limit=20"
   "W6 RSS feed (50 items, full HTML)|25|$BASE/v1/feeds/rss"
   "W6 with Accept-Encoding: gzip|-|-s bench/gzip.lua $BASE/v1/feeds/rss"
+  "W8 article by slug, 60,000 distinct (misses)|-|-s bench/slugs.lua $BASE"
 )
 [ "$WRITES" = 1 ] && workloads+=(
   "W7 90% reads / 10% creates|-|-s bench/mixed.lua $BASE"
@@ -118,7 +163,10 @@ workloads=(
 )
 
 echo
+echo "## $ENGINE"
+echo
 echo "$ARTICLES articles; server on CPU 0 (1 worker), wrk on CPU 1, $CONNECTIONS connections, $DURATION each."
+[ "$ENGINE" = postgres ] && echo "PostgreSQL 15 on CPU 0 beside the server; the set moved in by \`newsdesk copy\` in $COPIED s."
 echo
 echo "| workload | req/s | ceiling just before | % of ceiling | target | p50 | p99 | errors | peak RSS |"
 echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
@@ -128,26 +176,37 @@ for w in "${workloads[@]}"; do
   IFS='|' read -r name target args <<<"$w"
   # A short unmeasured run first: steady state, not the first misses.
   # shellcheck disable=SC2086
-  BENCH_KEY=$KEY taskset -c 1 wrk -t1 -c"$CONNECTIONS" -d"$WARMUP" $args >/dev/null 2>&1 || true
+  slugs=bench/data/slugs.txt
+  case $name in W8*) slugs=bench/data/slugs-cold.txt ;; esac
+  # W8 has no warm-up: it would read the slugs it is about to measure.
+  case $name in W8*) ;; *) BENCH_SLUGS=$slugs BENCH_KEY=$KEY taskset -c 1 wrk -t1 -c"$CONNECTIONS" -d"$WARMUP" $args >/dev/null 2>&1 || true ;; esac
   ceiling_rps=$(ceiling_now)
   reset_peak $SERVER
   # shellcheck disable=SC2086
-  IFS='|' read -r rps p50 p99 errors <<<"$(BENCH_KEY=$KEY measure $args)"
+  IFS='|' read -r rps p50 p99 errors <<<"$(BENCH_SLUGS=$slugs BENCH_KEY=$KEY measure $args)"
   ratio=$(awk -v a="$rps" -v b="$ceiling_rps" 'BEGIN {printf "%.1f%%", 100 * a / b}')
   [ "$target" = "-" ] && target="" || target="≥ $target%"
   echo "| $name | $rps | $ceiling_rps | $ratio | $target | $p50 | $p99 | $errors | $(peak_rss_mb $SERVER) MB |"
 done
 kill $SERVER $CEILING_PID; wait $SERVER $CEILING_PID 2>/dev/null || true
-trap - EXIT
 
-[ "$WRITES" = 1 ] || exit 0
+if [ "$WRITES" = 1 ]; then
 
 # Import: the seeded set, exported, into an empty database.
 DATABASE_URL="$SEEDED" "$BIN" export >"$DATA/export.ndjson" 2>/dev/null
 rm -f "$DATA/import.db" "$DATA/import.db-wal" "$DATA/import.db-shm"
 START=$(date +%s.%N)
-DATABASE_URL="$DATA/import.db" RUST_LOG=warn "$BIN" import "$DATA/export.ndjson" 2>/dev/null
+DATABASE_URL="$IMPORT_URL" RUST_LOG=warn "$BIN" import "$DATA/export.ndjson" 2>/dev/null
 END=$(date +%s.%N)
 echo
 awk -v n="$ARTICLES" -v s="$START" -v e="$END" \
   'BEGIN {printf "import: %d articles in %.1f s = %.0f articles/s (target ≥ 10,000/s)\n", n, e - s, n / (e - s)}'
+fi
+[ -n "${PG_DIR:-}" ] && bash .ci/postgres.sh stop "$PG_DIR"
+PG_DIR=
+trap - EXIT
+}
+
+for engine in $ENGINES; do
+  bench_engine "$engine"
+done

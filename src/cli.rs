@@ -1,5 +1,5 @@
 //! The command line's shape (clap): `serve` (default), `migrate`, `keys`, `openapi`,
-//! `backup`, `export`, `import`, `seed-demo`. What each does is in `commands`.
+//! `backup`, `export`, `import`, `copy`, `seed-demo`. What each does is in `commands`.
 
 use clap::{Parser, Subcommand};
 
@@ -40,6 +40,13 @@ pub enum Command {
     Import {
         /// The file to read; `-` for stdin.
         file: String,
+    },
+    /// Copy this store (DATABASE_URL) into another, empty one, every row as it is: ids,
+    /// keys, webhooks, views, revisions, the change feed and its numbers. From SQLite to
+    /// PostgreSQL: `DATABASE_URL=./data/newsdesk.db newsdesk copy postgres://…`.
+    Copy {
+        /// The target's URL (a PostgreSQL URL or an SQLite path); migrated if new.
+        to: String,
     },
     /// Fill the database with realistic demo articles (for trying and benchmarking).
     SeedDemo {

@@ -1,5 +1,5 @@
 //! What each command of the command line does (`cli` declares them): serve, migrate,
-//! keys, openapi, backup, export, import, seed-demo. Every write goes through the
+//! keys, openapi, backup, export, import, copy, seed-demo. Every write goes through the
 //! store's writer.
 
 use crate::cli::{Command, KeysAction};
@@ -71,6 +71,21 @@ pub fn run(command: Command, config: Config) -> anyhow::Result<()> {
                 "{} line(s) were not imported",
                 report.errors.len()
             );
+            Ok(())
+        }
+        Command::Copy { to } => {
+            let from = db::open(&config, 1)?;
+            let target = Config {
+                database_url: to,
+                ..config.clone()
+            };
+            let to = db::open(&target, 1)?;
+            let started = std::time::Instant::now();
+            let report = db::copy::copy(&from, &to)?;
+            for (table, rows) in &report.tables {
+                eprintln!("{table}: {rows} rows");
+            }
+            eprintln!("copied in {:.1} s", started.elapsed().as_secs_f64());
             Ok(())
         }
         Command::SeedDemo { articles, seed } => {

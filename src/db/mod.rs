@@ -9,6 +9,7 @@
 
 pub mod articles;
 mod connect;
+pub mod copy;
 pub(crate) mod engine;
 pub mod error;
 pub mod keys;

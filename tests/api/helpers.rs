@@ -283,6 +283,13 @@ impl TestApp {
         Self::open(dir, config, Some(self.keys.clone())).await
     }
 
+    /// An app like this one over another store that already holds this one's keys (a
+    /// copy of its store), at `database_url`.
+    pub async fn over_copy(&self, database_url: String) -> Self {
+        self.another_instance(|c| c.database_url = database_url)
+            .await
+    }
+
     /// The store's `DATABASE_URL` (an SQLite path, or a PostgreSQL URL).
     pub fn database_url(&self) -> &str {
         &self.state.config.database_url

@@ -280,3 +280,107 @@ async fn an_sqlite_store_moves_to_postgresql_through_export_and_import() {
         "ids, slugs, former slugs, revisions and view counts arrive as they left"
     );
 }
+
+/// Runs `newsdesk copy TARGET` on the store `from`.
+fn copy(from: &str, target: &str) -> Output {
+    newsdesk(from, &["copy", target])
+}
+
+#[actix_web::test]
+async fn newsdesk_copy_moves_every_row_from_sqlite_to_postgresql() {
+    let Some(server) = crate::helpers::postgres_server() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let old = dir.path().join("old.db").to_str().unwrap().to_string();
+    let app = TestApp::with_config(|c| c.database_url = old.clone()).await;
+    newsroom(&app).await;
+    app.post_json(
+        "/v1/webhooks",
+        Some(app.admin_key()),
+        &json!({"url": "https://partner.example/hooks", "events": ["article.published"]}),
+    )
+    .await
+    .assert_status(201);
+    app.create_article(&published("After the webhook")).await;
+    let link = app
+        .request(Method::POST, "/v1/articles/renamed-story/preview-links")
+        .key(Some(app.write_key()))
+        .send()
+        .await;
+    let before = reads(&app).await;
+    let export = newsdesk(&old, &["export"]);
+
+    let target = crate::helpers::fresh_postgres_database(&server);
+    let out = copy(&old, &target);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Into a store that holds something already: refused, nothing written.
+    let again = copy(&old, &target);
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("not empty"));
+
+    // The old store's keys (their hashes moved), the same answers, the same feed
+    // numbers, the same webhooks and "most read".
+    let moved = app.over_copy(target.clone()).await;
+    assert_eq!(moved.state.pool.engine(), newsdesk::db::Engine::Postgres);
+    assert_eq!(reads(&moved).await, before);
+    assert_eq!(newsdesk(&target, &["export"]).stdout, export.stdout);
+    // A preview link signed before the move opens after it (the secret moved).
+    let url = link.json()["url"].as_str().unwrap().to_string();
+    moved
+        .get(&url[crate::helpers::PUBLIC_URL.len()..], None)
+        .await
+        .assert_status(200);
+    // New rows take numbers after the copied ones; the feed goes on from where it was.
+    let last_seq = moved
+        .get("/v1/changes?limit=100", Some(moved.read_key()))
+        .await
+        .json()["data"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    moved.create_article(&published("After the move")).await;
+    let (events, _) = (
+        moved
+            .get("/v1/changes?limit=100", Some(moved.read_key()))
+            .await
+            .json()["data"]
+            .as_array()
+            .unwrap()
+            .clone(),
+        (),
+    );
+    assert_eq!(events.last().unwrap()["id"].as_i64().unwrap(), last_seq + 1);
+    assert_eq!(
+        moved.get("/v1/articles?q=move", None).await.json()["data"][0]["title"],
+        "After the move",
+        "the search index was rebuilt in PostgreSQL's form"
+    );
+    assert_eq!(
+        moved.get("/v1/articles?q=jerry", None).await.json()["data"][0]["slug"],
+        "renamed-story"
+    );
+}
+
+/// What a partner and an editor read: the feed, webhooks, most read, the list, an article.
+async fn reads(app: &TestApp) -> Vec<(String, u16, String)> {
+    let mut out = Vec::new();
+    for p in [
+        "/v1/changes?limit=100",
+        "/v1/webhooks",
+        "/v1/articles/popular?window=7d",
+        "/v1/articles?limit=100",
+        "/v1/articles/tom-jerry",
+    ] {
+        let res = app.get(p, Some(app.admin_key())).await;
+        out.push((p.to_string(), res.status.as_u16(), res.text()));
+    }
+    out
+}

@@ -1,0 +1,274 @@
+//! `newsdesk copy`: one store into another, empty one, table by table, every row as it
+//! is — ids and keys (`pk`s), slugs and former slugs, revisions, view counts and daily
+//! views, key hashes, webhooks and their outbox, the change feed with its numbers, the
+//! schedule, the preview-link secret. The way from SQLite to PostgreSQL (or back). The
+//! search index is engine-specific and is rebuilt on the target from the copied
+//! articles; PostgreSQL's identity sequences are moved past the copied keys.
+
+use diesel::prelude::*;
+
+use super::schema;
+use super::{AnyConnection, DbPool, StoreError};
+
+/// Rows read per statement.
+const CHUNK: i64 = 500;
+
+/// How many rows each table gave.
+#[derive(Debug, Default)]
+pub struct CopyReport {
+    /// (table, rows), in copy order.
+    pub tables: Vec<(&'static str, usize)>,
+}
+
+/// Copies one table from `src` to `dst`, `CHUNK` rows at a time in primary-key order.
+macro_rules! copy_table {
+    ($src:expr, $dst:expr, $report:expr, $t:ident, [$($key:ident),+], { $($col:ident : $ty:ty),+ $(,)? }) => {{
+        use schema::$t;
+        let mut offset = 0i64;
+        loop {
+            #[allow(unused_parens)]
+            let rows: Vec<($($ty),+)> = $t::table
+                .select(($($t::$col),+))
+                .order(($($t::$key.asc()),+))
+                .limit(CHUNK)
+                .offset(offset)
+                .load($src)?;
+            if rows.is_empty() {
+                break;
+            }
+            offset += rows.len() as i64;
+            // A row per statement (one prepared statement, reused): the two engines
+            // share no multi-row INSERT in Diesel's MultiConnection.
+            for ($($col),+) in rows {
+                #[allow(unused_parens)]
+                diesel::insert_into($t::table)
+                    .values(($($t::$col.eq($col)),+))
+                    .execute($dst)?;
+            }
+        }
+        $report.tables.push((stringify!($t), offset as usize));
+    }};
+}
+
+/// Tables whose keys PostgreSQL numbers from an identity sequence.
+const IDENTITIES: &[(&str, &str)] = &[
+    ("authors", "pk"),
+    ("tags", "pk"),
+    ("articles", "pk"),
+    ("api_keys", "pk"),
+    ("article_events", "seq"),
+    ("webhooks", "pk"),
+    ("webhook_deliveries", "pk"),
+    ("article_revisions", "pk"),
+];
+
+/// Copies every row of the store `from` into the store `to`, which must hold no
+/// content yet (just migrated), in one transaction of `to`'s writer: all or nothing.
+/// Then brings the target's search index up (through `migrate`).
+pub fn copy(from: &DbPool, to: &DbPool) -> anyhow::Result<CopyReport> {
+    super::migrate(from)?;
+    super::migrate(to)?;
+    let source = from.clone();
+    let report = to.write_bulk(move |dst| {
+        let mut src = source
+            .get()
+            .map_err(|e| StoreError::Unavailable(e.to_string()))?;
+        copy_all(&mut src, dst)
+    })?;
+    // The search rows of the copied articles, in the target's engine.
+    super::migrate(to)?;
+    Ok(report)
+}
+
+fn copy_all(src: &mut AnyConnection, dst: &mut AnyConnection) -> Result<CopyReport, StoreError> {
+    let occupied: i64 = schema::articles::table.count().get_result::<i64>(dst)?
+        + schema::authors::table.count().get_result::<i64>(dst)?
+        + schema::tags::table.count().get_result::<i64>(dst)?
+        + schema::api_keys::table.count().get_result::<i64>(dst)?
+        + schema::webhooks::table.count().get_result::<i64>(dst)?;
+    if occupied > 0 {
+        return Err(StoreError::Conflict {
+            field: "target".into(),
+            reason: "the target store is not empty: copy only into a new, empty database".into(),
+        });
+    }
+    // What a migration or a start may have put there already.
+    diesel::delete(schema::store_changes::table).execute(dst)?;
+    diesel::delete(schema::server_secrets::table).execute(dst)?;
+    diesel::delete(schema::article_events::table).execute(dst)?;
+    diesel::delete(schema::article_revisions::table).execute(dst)?;
+    diesel::delete(schema::article_search::table).execute(dst)?;
+
+    let mut r = CopyReport::default();
+    copy_table!(src, dst, r, authors, [pk], {
+        pk: i32, slug: String, name: String, description: Option<String>,
+        created_at: String, updated_at: String,
+    });
+    copy_table!(src, dst, r, tags, [pk], {
+        pk: i32, slug: String, name: String, description: Option<String>,
+        created_at: String, updated_at: String,
+    });
+    copy_articles(src, dst, &mut r)?;
+    copy_table!(src, dst, r, article_tags, [article_pk, tag_pk], {
+        article_pk: i32, tag_pk: i32, position: i32,
+    });
+    copy_table!(src, dst, r, article_authors, [article_pk, author_pk], {
+        article_pk: i32, author_pk: i32, position: i32,
+    });
+    copy_table!(src, dst, r, former_slugs, [slug], { slug: String, article_pk: i32 });
+    copy_table!(src, dst, r, api_keys, [pk], {
+        pk: i32, name: String, key_hash: String, prefix: String, scope: String,
+        created_at: String, last_used_at: Option<String>, revoked_at: Option<String>,
+        expires_at: Option<String>, rate_limit: Option<i32>, rate_window_secs: Option<i32>,
+    });
+    copy_table!(src, dst, r, article_views_daily, [day, article_pk], {
+        article_pk: i32, day: String, views: i64,
+    });
+    copy_table!(src, dst, r, article_events, [seq], {
+        seq: i32, article_id: String, kind: String, occurred_at: String,
+        public_before: bool, public_after: bool, public: bool,
+        public_etag: Option<String>, keyed_etag: Option<String>,
+    });
+    copy_table!(src, dst, r, article_schedule, [article_pk], { article_pk: i32, due_at: String });
+    copy_table!(src, dst, r, webhooks, [pk], {
+        pk: i32, id: String, url: String, events: String, include_unpublished: bool,
+        secret: String, active: bool, created_at: String, updated_at: String,
+    });
+    copy_table!(src, dst, r, webhook_deliveries, [pk], {
+        pk: i32, webhook_pk: i32, event_seq: i32, event_type: String, payload: String,
+        state: String, attempts: i32, next_attempt_at: Option<String>,
+        last_attempt_at: Option<String>, last_status: Option<i32>,
+        last_error: Option<String>, created_at: String, delivered_at: Option<String>,
+    });
+    copy_table!(src, dst, r, article_revisions, [pk], {
+        pk: i32, article_pk: i32, n: i32, change: String, key_name: Option<String>,
+        created_at: String, snapshot: String,
+    });
+    copy_table!(src, dst, r, server_secrets, [name], { name: String, value: String });
+    copy_table!(src, dst, r, store_changes, [id], { id: i32, changed_at: String });
+    if dst.is_postgres() {
+        for (table, key) in IDENTITIES {
+            diesel::sql_query(format!(
+                "SELECT setval(pg_get_serial_sequence('{table}', '{key}'), \
+                 COALESCE((SELECT MAX({key}) FROM {table}), 0) + 1, false)"
+            ))
+            .execute(dst)?;
+        }
+    }
+    super::touch(dst)?;
+    Ok(r)
+}
+
+/// The articles, in two halves of their columns (more than a tuple takes at once): the
+/// rows first, then their bodies.
+fn copy_articles(
+    src: &mut AnyConnection,
+    dst: &mut AnyConnection,
+    r: &mut CopyReport,
+) -> Result<(), StoreError> {
+    use schema::articles as a;
+    type Head = (
+        (i32, String, String, String, Option<String>, String, bool),
+        (String, Option<String>, String, String, String),
+        (
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+        ),
+        (bool, i64, i32, i32, String, String, Option<String>, i32),
+        (String, String, String),
+    );
+    let mut offset = 0i64;
+    loop {
+        let rows: Vec<Head> = a::table
+            .select((
+                (
+                    a::pk,
+                    a::id,
+                    a::slug,
+                    a::title,
+                    a::subtitle,
+                    a::excerpt,
+                    a::excerpt_is_derived,
+                ),
+                (
+                    a::status,
+                    a::published_at,
+                    a::sort_at,
+                    a::language,
+                    a::translation_group,
+                ),
+                (
+                    a::feature_image_url,
+                    a::feature_image_alt,
+                    a::feature_image_caption,
+                    a::canonical_url,
+                ),
+                (
+                    a::featured,
+                    a::view_count,
+                    a::word_count,
+                    a::reading_time_minutes,
+                    a::created_at,
+                    a::updated_at,
+                    a::deleted_at,
+                    a::version,
+                ),
+                (a::body_markdown, a::body_html, a::body_text),
+            ))
+            .order(a::pk.asc())
+            .limit(CHUNK)
+            .offset(offset)
+            .load(src)?;
+        if rows.is_empty() {
+            break;
+        }
+        offset += rows.len() as i64;
+        for (p1, p2, p3, p4, p5) in rows {
+            diesel::insert_into(a::table)
+                .values((
+                    (
+                        a::pk.eq(p1.0),
+                        a::id.eq(p1.1),
+                        a::slug.eq(p1.2),
+                        a::title.eq(p1.3),
+                        a::subtitle.eq(p1.4),
+                        a::excerpt.eq(p1.5),
+                        a::excerpt_is_derived.eq(p1.6),
+                    ),
+                    (
+                        a::status.eq(p2.0),
+                        a::published_at.eq(p2.1),
+                        a::sort_at.eq(p2.2),
+                        a::language.eq(p2.3),
+                        a::translation_group.eq(p2.4),
+                    ),
+                    (
+                        a::feature_image_url.eq(p3.0),
+                        a::feature_image_alt.eq(p3.1),
+                        a::feature_image_caption.eq(p3.2),
+                        a::canonical_url.eq(p3.3),
+                    ),
+                    (
+                        a::featured.eq(p4.0),
+                        a::view_count.eq(p4.1),
+                        a::word_count.eq(p4.2),
+                        a::reading_time_minutes.eq(p4.3),
+                        a::created_at.eq(p4.4),
+                        a::updated_at.eq(p4.5),
+                        a::deleted_at.eq(p4.6),
+                        a::version.eq(p4.7),
+                    ),
+                    (
+                        a::body_markdown.eq(p5.0),
+                        a::body_html.eq(p5.1),
+                        a::body_text.eq(p5.2),
+                    ),
+                ))
+                .execute(dst)?;
+        }
+    }
+    r.tables.push(("articles", offset as usize));
+    Ok(())
+}

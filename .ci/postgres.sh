@@ -9,18 +9,12 @@ set -euo pipefail
 cmd=${1:?start|stop}
 dir=${2:?folder for the cluster}
 
-bindir=""
-for d in /usr/lib/postgresql/*/bin; do
-  [ -x "$d/initdb" ] && bindir=$d
-done
-if [ -z "$bindir" ]; then
-  echo "installing PostgreSQL (Debian package)" >&2
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get install -y -q postgresql >&2 || { apt-get update -q >&2 && apt-get install -y -q postgresql >&2; }
+find_bindir() {
+  bindir=""
   for d in /usr/lib/postgresql/*/bin; do
     [ -x "$d/initdb" ] && bindir=$d
   done
-fi
+}
 
 as_pg() {
   if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
@@ -28,6 +22,15 @@ as_pg() {
 
 case $cmd in
 start)
+  find_bindir
+  if [ -z "$bindir" ]; then
+    echo "installing PostgreSQL (Debian package)" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get install -y -q postgresql >&2 || { apt-get update -q >&2 && apt-get install -y -q postgresql >&2; }
+    find_bindir
+  fi
+  # A server a failed run left in this folder is stopped before the folder goes.
+  [ -f "$dir/data/postmaster.pid" ] && as_pg "$bindir/pg_ctl" -D "$dir/data" -m immediate -w stop >&2 || true
   rm -rf "$dir"
   mkdir -p "$dir"
   [ "$(id -u)" = 0 ] && chown postgres: "$dir"
@@ -41,12 +44,13 @@ start)
   [ "${PG_BENCH:-0}" = 1 ] &&
     settings="-c synchronous_commit=off -c shared_buffers=1GB -c max_wal_size=4GB -c max_connections=100"
   as_pg "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w start -o \
-    "-c listen_addresses=127.0.0.1 -p $port -k $dir $settings" >&2
+    "-c listen_addresses=127.0.0.1 -p $port -k '$dir' $settings" >&2
   echo "$port" >"$dir/port"
   echo "postgres://postgres@127.0.0.1:$port/postgres"
   ;;
 stop)
-  [ -d "$dir/data" ] && as_pg "$bindir/pg_ctl" -D "$dir/data" -m fast -w stop >&2 || true
+  find_bindir
+  [ -n "$bindir" ] && [ -d "$dir/data" ] && as_pg "$bindir/pg_ctl" -D "$dir/data" -m fast -w stop >&2 || true
   ;;
 *)
   echo "usage: $0 start|stop DIR" >&2

@@ -56,6 +56,7 @@ IMPORT_URL="$DATA/import.db"
 if [ "$ENGINE" = postgres ]; then
   PG_DIR="$(pwd)/$DATA/pg"
   PG_URL=$(PG_BENCH=1 taskset -c 0 bash .ci/postgres.sh start "$PG_DIR")
+  trap 'bash .ci/postgres.sh stop "$PG_DIR"' EXIT
   PG_BASE=${PG_URL%/postgres}
   psql -q "$PG_URL" -c "CREATE DATABASE bench_run"
   psql -q "$PG_URL" -c "CREATE DATABASE bench_import"

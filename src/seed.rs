@@ -215,13 +215,7 @@ pub fn seed(pool: &DbPool, articles: usize, seed: u64) -> anyhow::Result<usize> 
     pool.start_writer()?;
     // A large data set writes all over its indexes: the writer keeps them in a 256 MiB
     // page cache.
-    pool.write_blocking(|conn| {
-        if conn.is_postgres() {
-            return Ok(());
-        }
-        diesel::connection::SimpleConnection::batch_execute(conn, "PRAGMA cache_size = -262144;")
-            .map_err(StoreError::from)
-    })?;
+    pool.write_blocking(|conn| db::bulk_page_cache(conn).map_err(StoreError::from))?;
     let authors = [
         "Ukrainian World Congress",
         "Olena Petrenko",

@@ -16,7 +16,10 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     let pool = db::open(&config, config.pool_size)?;
     pool.start_writer()?;
     let applied = db::migrate(&pool)?;
-    tracing::info!(applied, database = %config.database_url, "migrations applied");
+    let database = db::Target::parse(&config.database_url)
+        .map(|t| t.display())
+        .unwrap_or_default();
+    tracing::info!(applied, %database, "migrations applied");
     let state = AppState::new(pool.clone(), config.clone())?;
 
     let flusher = {

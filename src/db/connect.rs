@@ -178,7 +178,10 @@ impl CustomizeConnection<AnyConnection, diesel::r2d2::Error> for ConnectionSetup
                  PRAGMA temp_store = MEMORY;"
                 .to_string(),
             AnyConnection::Postgresql(_) => format!(
-                "SET statement_timeout = {}; SET lock_timeout = {};",
+                // standard_conforming_strings: the store's own literals (the rank's
+                // query) double quotes and nothing else.
+                "SET statement_timeout = {}; SET lock_timeout = {}; \
+                 SET standard_conforming_strings = on;",
                 self.statement_timeout_ms, self.statement_timeout_ms
             ),
         };

@@ -11,7 +11,7 @@ use super::schema;
 use super::{AnyConnection, DbPool, StoreError};
 
 /// Rows read per statement.
-const CHUNK: i64 = 500;
+const CHUNK: i64 = 2000;
 
 /// How many rows each table gave.
 #[derive(Debug, Default)]
@@ -20,7 +20,8 @@ pub struct CopyReport {
     pub tables: Vec<(&'static str, usize)>,
 }
 
-/// Copies one table from `src` to `dst`, `CHUNK` rows at a time in primary-key order.
+/// Copies one table from `src` to `dst`, `CHUNK` rows at a time in primary-key order
+/// (by offset: the tables other than `articles` have small rows).
 macro_rules! copy_table {
     ($src:expr, $dst:expr, $report:expr, $t:ident, [$($key:ident),+], { $($col:ident : $ty:ty),+ $(,)? }) => {{
         use schema::$t;
@@ -73,7 +74,11 @@ pub fn copy(from: &DbPool, to: &DbPool) -> anyhow::Result<CopyReport> {
         let mut src = source
             .get()
             .map_err(|e| StoreError::Unavailable(e.to_string()))?;
-        copy_all(&mut src, dst)
+        // One snapshot of the source, whatever its server writes meanwhile.
+        src.transaction(|src| {
+            super::snapshot(src)?;
+            copy_all(src, dst)
+        })
     })?;
     // The search rows of the copied articles, in the target's engine.
     super::migrate(to)?;
@@ -179,9 +184,10 @@ fn copy_articles(
         (bool, i64, i32, i32, String, String, Option<String>, i32),
         (String, String, String),
     );
-    let mut offset = 0i64;
+    let (mut last, mut copied) = (0i32, 0usize);
     loop {
         let rows: Vec<Head> = a::table
+            .filter(a::pk.gt(last))
             .select((
                 (
                     a::pk,
@@ -218,13 +224,12 @@ fn copy_articles(
                 (a::body_markdown, a::body_html, a::body_text),
             ))
             .order(a::pk.asc())
-            .limit(CHUNK)
-            .offset(offset)
+            .limit(CHUNK / 4)
             .load(src)?;
-        if rows.is_empty() {
+        let Some(end) = rows.last().map(|r| r.0.0) else {
             break;
-        }
-        offset += rows.len() as i64;
+        };
+        (last, copied) = (end, copied + rows.len());
         for (p1, p2, p3, p4, p5) in rows {
             diesel::insert_into(a::table)
                 .values((
@@ -269,6 +274,6 @@ fn copy_articles(
                 .execute(dst)?;
         }
     }
-    r.tables.push(("articles", offset as usize));
+    r.tables.push(("articles", copied));
     Ok(())
 }

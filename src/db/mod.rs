@@ -152,15 +152,51 @@ pub fn connect_logged(database_url: &str, pool_size: u32, log: SqlLog) -> anyhow
     )
 }
 
+/// The PostgreSQL advisory lock `migrate` holds while it migrates.
+const MIGRATION_LOCK: i64 = 0x6e64_6d69_6772_6174; // "ndmigrat"
+
+/// Makes the rest of the current transaction read one snapshot (PostgreSQL; SQLite's
+/// read transactions already do).
+pub fn snapshot(conn: &mut AnyConnection) -> diesel::QueryResult<()> {
+    use diesel::connection::SimpleConnection;
+    if conn.is_postgres() {
+        conn.batch_execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")?;
+    }
+    Ok(())
+}
+
+/// A large page cache for the writer's connection during a bulk job (import, seed) on
+/// SQLite, which then keeps the indexes it writes all over instead of reading pages
+/// back; PostgreSQL's shared buffers are the server's.
+pub fn bulk_page_cache(conn: &mut AnyConnection) -> diesel::QueryResult<()> {
+    use diesel::connection::SimpleConnection;
+    if conn.is_postgres() {
+        return Ok(());
+    }
+    conn.batch_execute("PRAGMA cache_size = -262144;")
+}
+
 /// Applies every pending migration (on a connection of its own, before anything is
 /// served), then brings derived data up to date through the writer: search rows,
 /// first revisions, the change feed. Starts the writer. Returns how many migrations ran.
 pub fn migrate(pool: &DbPool) -> anyhow::Result<usize> {
     let applied = {
+        use diesel::connection::SimpleConnection;
         let mut conn = pool.get()?;
-        conn.run_pending_migrations(migrations(pool.engine))
-            .map_err(|e| anyhow::anyhow!("migration failed: {e}"))?
-            .len()
+        // Instances started together on one PostgreSQL database migrate one at a time
+        // (a session lock, released below and with the connection).
+        let lock = conn.is_postgres();
+        if lock {
+            conn.batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))?;
+        }
+        let ran = conn
+            .run_pending_migrations(migrations(pool.engine))
+            .map(|v| v.len())
+            .map_err(|e| anyhow::anyhow!("migration failed: {e}"));
+        if lock {
+            conn.batch_execute(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})"))?;
+        }
+        ran?
     };
     pool.start_writer()?;
     let (indexed, revised, recorded) = pool.write_bulk(|conn| {

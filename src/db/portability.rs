@@ -152,8 +152,10 @@ macro_rules! terms_of {
 /// Writes every author, tag and article as NDJSON; returns the number of lines.
 pub fn export(conn: &mut AnyConnection, out: &mut impl Write) -> anyhow::Result<usize> {
     let mut lines = 0;
-    // One read transaction: a consistent picture even while the server writes.
+    // One read transaction: a consistent picture even while the server writes (on
+    // PostgreSQL a snapshot for the whole transaction, not each statement).
     conn.transaction(|conn| {
+        crate::db::snapshot(conn)?;
         for t in terms_of!(conn, authors) {
             writeln!(out, "{}", serde_json::to_string(&Line::Author(t))?)?;
             lines += 1;
@@ -295,13 +297,7 @@ pub fn import(pool: &crate::db::DbPool, input: impl BufRead) -> anyhow::Result<I
     pool.start_writer()?;
     // Imports write all over the indexes of a growing file: a 256 MiB page cache keeps
     // them instead of reading pages back (the server's writer keeps the default).
-    pool.write_blocking(|conn| {
-        if conn.is_postgres() {
-            return Ok(());
-        }
-        diesel::connection::SimpleConnection::batch_execute(conn, "PRAGMA cache_size = -262144;")
-            .map_err(StoreError::from)
-    })?;
+    pool.write_blocking(|conn| crate::db::bulk_page_cache(conn).map_err(StoreError::from))?;
     let report = std::thread::scope(|scope| {
         let storer = scope.spawn(move || -> anyhow::Result<ImportReport> {
             let mut report = ImportReport::default();

@@ -159,15 +159,7 @@ macro_rules! term_store {
                         .or($table::pk.eq_any(
                             $links::table
                                 .inner_join(articles::table)
-                                // `visible_to(&Caller::Public, now)`, unboxed: a boxed
-                                // condition cannot sit in a subquery on two engines.
-                                .filter(
-                                    diesel::dsl::sql::<diesel::sql_types::Bool>(
-                                        "articles.status = 'published'",
-                                    )
-                                    .and(articles::deleted_at.is_null())
-                                    .and(articles::sort_at.le(now.to_string())),
-                                )
+                                .filter(crate::db::articles::public_now(now))
                                 .select($links::$fk),
                         )),
                 )

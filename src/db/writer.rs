@@ -118,7 +118,12 @@ where
     E: From<diesel::result::Error>,
 {
     type Manager = <AnyConnection as diesel::Connection>::TransactionManager;
-    begin(conn)?;
+    if let Err(e) = begin(conn) {
+        // BEGIN ran but the lock did not come (its wait ran past the statement
+        // timeout): close the transaction again.
+        let _ = Manager::rollback_transaction(conn);
+        return Err(E::from(e));
+    }
     match work(conn) {
         Ok(out) => {
             if let Err(e) = Manager::commit_transaction(conn) {

@@ -71,13 +71,26 @@ where
     if caller.sees_unpublished() {
         Box::new(articles::pk.is_not_null())
     } else {
-        Box::new(
-            // A literal, not a bound value: SQLite can then use the partial index
-            // `articles_public_order` (WHERE status = 'published' AND deleted_at IS NULL).
-            diesel::dsl::sql::<Bool>("articles.status = 'published'")
-                .and(articles::deleted_at.is_null())
-                // A published article's sort_at is its published_at (always set).
-                .and(articles::sort_at.le(now.to_string())),
-        )
+        Box::new(public_now(now))
     }
 }
+
+/// [`visible_to`]'s rule for the public, unboxed (a boxed condition cannot sit in a
+/// subquery on two engines): published, untrashed, `published_at` passed.
+pub fn public_now(now: &str) -> PublicNow {
+    // A literal, not a bound value: SQLite can then use the partial index
+    // `articles_public_order` (WHERE status = 'published' AND deleted_at IS NULL).
+    diesel::dsl::sql::<Bool>("articles.status = 'published'")
+        .and(articles::deleted_at.is_null())
+        // A published article's sort_at is its published_at (always set).
+        .and(articles::sort_at.le(now.to_string()))
+}
+
+/// The type of [`public_now`].
+pub type PublicNow = diesel::dsl::And<
+    diesel::dsl::And<
+        diesel::expression::SqlLiteral<Bool>,
+        diesel::dsl::IsNull<articles::deleted_at>,
+    >,
+    diesel::dsl::LtEq<articles::sort_at, String>,
+>;

@@ -330,7 +330,13 @@ fn delete_row(conn: &mut AnyConnection, pk: i32) -> QueryResult<()> {
 /// returns how many were indexed.
 pub fn index_missing(conn: &mut AnyConnection) -> QueryResult<usize> {
     let missing: Vec<i32> = articles::table
-        .filter(articles::pk.ne_all(article_search::table.select(article_search::rowid)))
+        // NOT EXISTS, not NOT IN: PostgreSQL runs `NOT IN (subquery)` as a nested loop
+        // (quadratic) once the index outgrows its hash memory.
+        .filter(diesel::dsl::not(diesel::dsl::exists(
+            article_search::table
+                .filter(article_search::rowid.eq(articles::pk))
+                .select(article_search::rowid),
+        )))
         .select(articles::pk)
         .load(conn)?;
     let n = missing.len();

@@ -153,15 +153,18 @@ macro_rules! term_store {
                 if caller.sees_unpublished() {
                     return Box::new($table::pk.is_not_null());
                 }
+                // EXISTS, not IN: PostgreSQL runs `NOT IN (subquery)` as a nested loop
+                // once the links outgrow its hash memory.
                 Box::new(
-                    $table::pk
-                        .ne_all($links::table.select($links::$fk))
-                        .or($table::pk.eq_any(
-                            $links::table
-                                .inner_join(articles::table)
-                                .filter(crate::db::articles::public_now(now))
-                                .select($links::$fk),
-                        )),
+                    diesel::dsl::not(diesel::dsl::exists(
+                        $links::table.filter($links::$fk.eq($table::pk)),
+                    ))
+                    .or(diesel::dsl::exists(
+                        $links::table
+                            .inner_join(articles::table)
+                            .filter($links::$fk.eq($table::pk))
+                            .filter(crate::db::articles::public_now(now)),
+                    )),
                 )
             }
 

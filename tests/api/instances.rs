@@ -523,3 +523,46 @@ async fn an_unreachable_server_is_503_with_retry_after_and_the_instance_recovers
     );
     assert!(titles.contains(&"Written after".to_string()), "{titles:?}");
 }
+
+#[actix_web::test]
+async fn instances_started_together_migrate_one_database_once() {
+    let Some(server) = crate::helpers::postgres_server() else {
+        return;
+    };
+    let url = crate::helpers::fresh_postgres_database(&server);
+    let runs: Vec<_> = (0..4)
+        .map(|_| {
+            std::process::Command::new(env!("CARGO_BIN_EXE_newsdesk"))
+                .arg("migrate")
+                .env("DATABASE_URL", &url)
+                .env("RUST_LOG", "warn")
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let mut applied = Vec::new();
+    for run in runs {
+        let out = run.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+        assert!(out.status.success(), "{stderr}");
+        applied.push(stderr);
+    }
+    // One of them applied the migration; the others found nothing left to do.
+    assert_eq!(
+        applied
+            .iter()
+            .filter(|s| s.contains("applied 1 migration"))
+            .count(),
+        1,
+        "{applied:?}"
+    );
+    assert_eq!(
+        applied
+            .iter()
+            .filter(|s| s.contains("applied 0 migration"))
+            .count(),
+        3,
+        "{applied:?}"
+    );
+}

@@ -189,7 +189,7 @@ for w in "${workloads[@]}"; do
   [ "$target" = "-" ] && target="" || target="≥ $target%"
   echo "| $name | $rps | $ceiling_rps | $ratio | $target | $p50 | $p99 | $errors | $(peak_rss_mb $SERVER) MB |"
 done
-kill $SERVER $CEILING_PID; wait $SERVER $CEILING_PID 2>/dev/null || true
+kill $SERVER $CEILING_PID 2>/dev/null || true; wait $SERVER $CEILING_PID 2>/dev/null || true
 
 if [ "$WRITES" = 1 ]; then
 

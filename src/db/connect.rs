@@ -286,10 +286,10 @@ pub fn build_pool(database_url: &str, options: Options) -> anyhow::Result<DbPool
     let pool = Pool::builder()
         .max_size(options.pool_size.max(1))
         .connection_timeout(wait)
-        // SQLite: no `SELECT 1` before every use: a file does not drop connections, and
-        // a failed statement reports itself. PostgreSQL: a server restart drops every
-        // connection, and the pool must notice before handing one out.
-        .test_on_check_out(postgres)
+        // No `SELECT 1` before every use (a round trip per read on PostgreSQL): a failed
+        // statement reports itself, and `db::run` marks a PostgreSQL connection under
+        // which the store failed as broken, so the pool drops it (`has_broken`).
+        .test_on_check_out(false)
         .connection_customizer(Box::new(setup.clone()))
         .build(manager.clone())?;
     let clock = Clock::system();

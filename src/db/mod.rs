@@ -230,7 +230,21 @@ where
         let mut conn = pool
             .get()
             .map_err(|e| StoreError::Unavailable(e.to_string()))?;
-        work(&mut conn)
+        let out = work(&mut conn);
+        if let Err(e) = &out
+            && e.store_failed()
+            && conn.is_postgres()
+        {
+            // The server may have dropped this connection (a restart, a network cut):
+            // the pool replaces it instead of handing it out again. (No `SELECT 1`
+            // before every checkout: that was a round trip on every read.)
+            use diesel::connection::{Connection, TransactionManager};
+            <AnyConnection as Connection>::TransactionManager::transaction_manager_status_mut(
+                &mut conn,
+            )
+            .set_in_error();
+        }
+        out
     })
     .await
     .map_err(StoreError::failed)?

@@ -479,20 +479,29 @@ fn set_terms(
     }
     let mut names = Vec::with_capacity(d.tags.len());
     for (position, (slug, name)) in d.tags.iter().enumerate() {
-        crate::db::sql_query(
-            conn,
-            "INSERT INTO tags (slug, name, created_at, updated_at) VALUES (?, ?, ?, ?) \
-             ON CONFLICT (slug) DO NOTHING",
-        )
-        .bind::<diesel::sql_types::Text, _>(slug)
-        .bind::<diesel::sql_types::Text, _>(name)
-        .bind::<diesel::sql_types::Text, _>(now)
-        .bind::<diesel::sql_types::Text, _>(now)
-        .execute(conn)?;
-        let (tag_pk, stored): (i32, String) = tags::table
-            .filter(tags::slug.eq(slug))
-            .select((tags::pk, tags::name))
-            .first(conn)?;
+        let existing = || {
+            tags::table
+                .filter(tags::slug.eq(slug))
+                .select((tags::pk, tags::name))
+        };
+        // Most tags exist already: one statement for them, three for a new one (an
+        // insert that leaves a tag made meanwhile as it is).
+        let (tag_pk, stored): (i32, String) = match existing().first(conn).optional()? {
+            Some(found) => found,
+            None => {
+                crate::db::sql_query(
+                    conn,
+                    "INSERT INTO tags (slug, name, created_at, updated_at) VALUES (?, ?, ?, ?) \
+                     ON CONFLICT (slug) DO NOTHING",
+                )
+                .bind::<diesel::sql_types::Text, _>(slug)
+                .bind::<diesel::sql_types::Text, _>(name)
+                .bind::<diesel::sql_types::Text, _>(now)
+                .bind::<diesel::sql_types::Text, _>(now)
+                .execute(conn)?;
+                existing().first(conn)?
+            }
+        };
         names.push(stored);
         diesel::insert_into(article_tags::table)
             .values((

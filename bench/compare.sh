@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Two builds of newsdesk back to back on the same data, alternating, twice: W1 (kept
+# responses), W8 (misses) and creates. For a change that could move speed by less than
+# this VM's drift between runs.
+#
+#   git worktree add /tmp/before <commit> && (cd /tmp/before && cargo build --release)
+#   OLD=/tmp/before/target/release/newsdesk bash bench/compare.sh
+#
+# Needs a seeded bench/data/bench-100000.db and bench/data/slugs*.txt (bench/run.sh).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+DATA=bench/data
+OLD=${OLD:?the other binary}
+NEW=${NEW:-target/release/newsdesk}
+PORT=18191
+BASE="http://127.0.0.1:$PORT"
+rps() { awk '/Requests\/sec/ {print $2}'; }
+for round in 1 2; do
+  for which in old new; do
+    if [ $which = old ]; then BIN=$OLD; else BIN=$NEW; fi
+    rm -f $DATA/cmp.db*
+    cp $DATA/bench-100000.db $DATA/cmp.db
+    sync
+    KEY=$(DATABASE_URL=$DATA/cmp.db $BIN keys create --name "cmp-$$-$which-$round" --scope write 2>/dev/null)
+    DATABASE_URL=$DATA/cmp.db NEWSDESK_BIND=127.0.0.1:$PORT NEWSDESK_PUBLIC_URL=$BASE \
+      NEWSDESK_WORKERS=1 NEWSDESK_ANON_RATE=off NEWSDESK_KEY_RATE=off RUST_LOG=warn \
+      taskset -c 0 $BIN serve >/dev/null 2>&1 &
+    S=$!
+    for _ in $(seq 1 300); do curl -fsS $BASE/readyz >/dev/null 2>&1 && break; sleep 0.1; done
+    taskset -c 1 wrk -t1 -c64 -d3s -s bench/slugs.lua $BASE >/dev/null 2>&1
+    w1=$(taskset -c 1 wrk -t1 -c64 -d8s -s bench/slugs.lua $BASE 2>&1 | rps)
+    w8=$(BENCH_SLUGS=$DATA/slugs-cold.txt taskset -c 1 wrk -t1 -c64 -d8s -s bench/slugs.lua $BASE 2>&1 | rps)
+    cr=$(BENCH_KEY=$KEY taskset -c 1 wrk -t1 -c64 -d8s -s bench/create.lua $BASE 2>&1 | rps)
+    kill $S
+    wait $S 2>/dev/null
+    echo "round $round $which: W1 $w1  W8 (misses) $w8  creates $cr"
+  done
+done
+rm -f $DATA/cmp.db*

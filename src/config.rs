@@ -86,6 +86,15 @@ pub struct Config {
     pub webhook_max_attempts: i32,
     /// How long one delivery may take, milliseconds (`NEWSDESK_WEBHOOK_TIMEOUT_MS`).
     pub webhook_timeout_ms: u64,
+    /// Memory for kept public responses, mebibytes (`NEWSDESK_CACHE_MB`; 0 keeps none).
+    pub cache_mb: u64,
+    /// Longest a kept response may show an old view count, seconds
+    /// (`NEWSDESK_CACHE_VIEWS_LAG_SECS`): view beacons forget no kept response but the
+    /// most-read ranking, so counts shown elsewhere lag by at most this much.
+    pub cache_views_lag_secs: u64,
+    /// Where cache tags are purged after a commit (`NEWSDESK_PURGE_URL`): a CDN or
+    /// Varnish receiving `PURGE` requests with `xkey` and `Surrogate-Key` headers.
+    pub purge_url: Option<String>,
 }
 
 /// The default `article_url` for a public URL: the API's own article address.
@@ -119,6 +128,9 @@ impl Default for Config {
             webhook_retry_ms: 30_000,
             webhook_max_attempts: 10,
             webhook_timeout_ms: 10_000,
+            cache_mb: 64,
+            cache_views_lag_secs: 60,
+            purge_url: None,
             anon_rate: Some(Rate {
                 limit: 600,
                 window_secs: 60,
@@ -215,6 +227,18 @@ impl Config {
                 "NEWSDESK_PREVIEW_SECRET must be at least 32 characters"
             );
         }
+        let purge_url = env::var("NEWSDESK_PURGE_URL")
+            .ok()
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty());
+        if let Some(u) = &purge_url {
+            let parsed = url::Url::parse(u)
+                .map_err(|e| anyhow::anyhow!("NEWSDESK_PURGE_URL: '{u}' is not a URL: {e}"))?;
+            anyhow::ensure!(
+                matches!(parsed.scheme(), "http" | "https"),
+                "NEWSDESK_PURGE_URL must be an http:// or https:// URL"
+            );
+        }
         Ok(Self {
             anon_rate: rate("NEWSDESK_ANON_RATE", d.anon_rate)?,
             key_rate: rate("NEWSDESK_KEY_RATE", d.key_rate)?,
@@ -233,6 +257,9 @@ impl Config {
             webhook_retry_ms: var("NEWSDESK_WEBHOOK_RETRY_MS", d.webhook_retry_ms)?,
             webhook_max_attempts: var("NEWSDESK_WEBHOOK_MAX_ATTEMPTS", d.webhook_max_attempts)?,
             webhook_timeout_ms: var("NEWSDESK_WEBHOOK_TIMEOUT_MS", d.webhook_timeout_ms)?,
+            cache_mb: var("NEWSDESK_CACHE_MB", d.cache_mb)?,
+            cache_views_lag_secs: var("NEWSDESK_CACHE_VIEWS_LAG_SECS", d.cache_views_lag_secs)?,
+            purge_url,
             database_url: var("DATABASE_URL", d.database_url)?,
             bind,
             public_url,

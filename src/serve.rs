@@ -36,14 +36,14 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         })
     };
 
-    // Another process (an import, a second server) may change the database: poll the
-    // store's change time and forget kept responses when another process moved it
-    // (this process's own commits forget them through the writer's report).
+    // Another process (an import, a second server) may change the database: read the
+    // store's record of touched cache tags and forget what other processes' commits
+    // touched (this process's own commits forget them through the writer's report).
     let watcher = {
         let state = state.clone();
         actix_web::rt::spawn(async move {
             let mut tick = actix_web::rt::time::interval(Duration::from_secs(1));
-            let mut seen: Option<Option<String>> = None;
+            let mut seen: Option<i64> = None;
             loop {
                 tick.tick().await;
                 state.forget_changes_elsewhere(&mut seen).await;

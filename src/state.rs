@@ -29,15 +29,24 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// State over an open pool. Kept responses are forgotten when a batch of writes
-    /// commits a change they could show (the writer's [`db::CommitReport`]).
+    /// State over an open pool. Kept responses are forgotten by the cache tags each
+    /// committed batch of writes touched (the writer's [`db::CommitReport`]).
     pub fn new(pool: DbPool, config: Config) -> anyhow::Result<Self> {
         let metrics = crate::runtime::metrics::Metrics::new()?;
-        let responses = Arc::new(crate::runtime::cache::ResponseCache::with_clock(
+        let responses = Arc::new(crate::runtime::cache::ResponseCache::new(
+            config.cache_mb.saturating_mul(1024 * 1024),
+            std::time::Duration::from_secs(config.cache_views_lag_secs),
             pool.clock().clone(),
         ));
+        metrics
+            .registry
+            .register(Box::new(responses.counts.lookups.clone()))?;
         let forget = responses.clone();
-        pool.on_commit(move |_: &db::CommitReport| forget.invalidate());
+        pool.on_commit(move |report: &db::CommitReport| {
+            if !report.tags.is_empty() {
+                forget.forget(&report.tags);
+            }
+        });
         Ok(Self {
             pool,
             config: Arc::new(config),
@@ -50,23 +59,45 @@ impl AppState {
         })
     }
 
-    /// One look at the store's change record for changes other processes made (another
-    /// instance on the same PostgreSQL, an import): when the change time moved since
-    /// `seen` and this process's writer did not move it, kept responses are forgotten.
-    /// `serve` calls it every second, so a kept response outlives a commit elsewhere by
-    /// at most about a second. Returns true when it forgot them.
-    pub async fn forget_changes_elsewhere(&self, seen: &mut Option<Option<String>>) -> bool {
-        // The write time alone: scheduled publications are the cache's own bound.
-        let Ok(changed) = db::run(&self.pool, |conn| Ok(db::changed_at(conn)?)).await else {
+    /// One look at the store's record of touched cache tags for commits other processes
+    /// made (another instance on the same PostgreSQL, an import) since row `seen`:
+    /// forgets the kept responses carrying their tags. The first look (`seen` empty)
+    /// forgets everything and starts from the last row. `serve` looks every second, so
+    /// a kept response outlives a commit elsewhere by about a second at most. Returns
+    /// true when it forgot something.
+    pub async fn forget_changes_elsewhere(&self, seen: &mut Option<i64>) -> bool {
+        const ROWS: i64 = 1000;
+        let after = *seen;
+        let Ok(rows) = db::run(&self.pool, move |conn| match after {
+            None => Ok((db::purges::latest(conn)?, Vec::new())),
+            Some(after) => {
+                let rows = db::purges::since(conn, after, ROWS)?;
+                Ok((rows.last().map(|(seq, _)| *seq), rows))
+            }
+        })
+        .await
+        else {
             return false;
         };
-        let forget = seen.as_ref().is_some_and(|s| *s != changed)
-            && self.pool.is_foreign_change(changed.as_deref());
-        if forget {
-            self.responses.invalidate();
+        let (last, rows) = rows;
+        if seen.is_none() {
+            *seen = Some(last.unwrap_or(0));
+            self.responses.forget_everything();
+            return true;
         }
-        *seen = Some(changed);
-        forget
+        let foreign: Vec<String> = rows
+            .into_iter()
+            .filter(|(seq, _)| !self.pool.is_own_purge(*seq))
+            .flat_map(|(_, tags)| tags)
+            .collect();
+        if let Some(last) = last {
+            *seen = Some(last);
+        }
+        if foreign.is_empty() {
+            return false;
+        }
+        self.responses.forget(&foreign);
+        true
     }
 
     /// Now, by the store's clock (tests advance it).

@@ -161,6 +161,7 @@ fn copy_all(src: &mut AnyConnection, dst: &mut AnyConnection) -> Result<CopyRepo
         }
     }
     super::touch(dst)?;
+    super::report_tags([crate::domain::cache_tags::EVERYTHING]);
     Ok(r)
 }
 

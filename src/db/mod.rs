@@ -14,6 +14,7 @@ pub(crate) mod engine;
 pub mod error;
 pub mod keys;
 pub mod portability;
+pub mod purges;
 pub mod schema;
 pub mod search;
 pub mod secrets;
@@ -22,7 +23,7 @@ pub mod webhooks;
 mod writer;
 
 pub use error::{StoreError, StoreFailure};
-pub use writer::CommitReport;
+pub use writer::{CommitReport, report_tags};
 
 use std::sync::Arc;
 
@@ -103,10 +104,10 @@ impl DbPool {
         self.writer.write_bulk(work)
     }
 
-    /// Whether the store's change time `changed` (from [`last_change`]) is one another
-    /// process made: not the one this process's writer last committed.
-    pub fn is_foreign_change(&self, changed: Option<&str>) -> bool {
-        changed.is_some() && changed != self.writer.committed_change().as_deref()
+    /// Whether row `seq` of the store's record of touched cache tags
+    /// ([`purges`]) is one this process's writer committed (asking forgets it).
+    pub fn is_own_purge(&self, seq: i64) -> bool {
+        self.writer.take_own_purge(seq)
     }
 
     /// Runs a write through the writer from a thread that may block (commands, jobs).
@@ -302,7 +303,7 @@ pub fn touch(conn: &mut AnyConnection) -> diesel::QueryResult<()> {
     use diesel::prelude::*;
     use schema::store_changes;
     let at = now();
-    writer::report_content(&at);
+    writer::report_content();
     diesel::update(store_changes::table.find(1))
         .set(store_changes::changed_at.eq(&at))
         .execute(conn)?;

@@ -329,6 +329,7 @@ pub fn import(pool: &crate::db::DbPool, input: impl BufRead) -> anyhow::Result<I
                         crate::db::search::write_stems(conn, *pk, stems, false)?;
                     }
                     crate::db::touch(conn)?;
+                    crate::db::report_tags([crate::domain::cache_tags::EVERYTHING]);
                     Ok((imported, errors))
                 })?;
                 report.imported += imported;

@@ -224,3 +224,12 @@ diesel::table! {
         changed_at -> Text,
     }
 }
+
+diesel::table! {
+    /// The cache tags each committed batch touched, in commit order.
+    cache_purges (seq) {
+        seq -> BigInt,
+        occurred_at -> Text,
+        tags -> Text,
+    }
+}

@@ -21,6 +21,29 @@ impl TermKind {
             Self::Author => "author",
         }
     }
+
+    /// The cache tag of the term `slug` (see [`crate::domain::cache_tags`]).
+    pub fn cache_tag(self, slug: &str) -> String {
+        match self {
+            Self::Tag => crate::domain::cache_tags::tag(slug),
+            Self::Author => crate::domain::cache_tags::author(slug),
+        }
+    }
+
+    /// The cache tag of the list of terms of this kind (which also carries their counts
+    /// of public articles).
+    pub fn list_tag(self) -> &'static str {
+        match self {
+            Self::Tag => crate::domain::cache_tags::TAGS,
+            Self::Author => crate::domain::cache_tags::AUTHORS,
+        }
+    }
+
+    /// Notes in the open write's report that the term `slug` and the list of its kind
+    /// changed.
+    fn touched(self, slug: &str) {
+        crate::db::report_tags([self.cache_tag(slug), self.list_tag().to_string()]);
+    }
 }
 
 /// A term with its count of public articles.
@@ -220,6 +243,7 @@ macro_rules! term_store {
                 crate::db::write_transaction(conn, |conn| {
                     crate::db::touch(conn)?;
                     ensure_free(conn, slug)?;
+                    $kind.touched(slug);
                     let now = crate::db::now();
                     diesel::insert_into($table::table)
                         .values((
@@ -249,6 +273,8 @@ macro_rules! term_store {
                     if new_slug != current.slug {
                         ensure_free(conn, &new_slug)?;
                     }
+                    $kind.touched(&current.slug);
+                    $kind.touched(&new_slug);
                     let description = change
                         .description
                         .clone()
@@ -306,6 +332,7 @@ macro_rules! term_store {
                     crate::db::touch(conn)?;
                     let current = get(conn, slug)?;
                     check(conn, &current)?;
+                    $kind.touched(slug);
                     let pk: i32 = $table::table
                         .filter($table::slug.eq(slug))
                         .select($table::pk)

@@ -17,6 +17,7 @@
 //! the writer reconnects.
 
 use std::cell::{Cell, RefCell};
+use std::collections::BTreeSet;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::sync::{Arc, Mutex, OnceLock, RwLock};
@@ -34,19 +35,25 @@ pub const MAX_BATCH: usize = 128;
 /// commit and before any write of the batch is answered, so a client that reads right
 /// after its write never meets a copy from before it. It is the one signal that drives
 /// forgetting kept responses.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CommitReport {
-    /// Something a public page or list can show changed (articles, tags, authors):
-    /// a write that calls [`super::touch`].
+    /// Something a page or list can show changed (articles, tags, authors): a write
+    /// that calls [`super::touch`].
     pub content: bool,
     /// View counts were added.
     pub views: bool,
+    /// The cache tags the batch touched (see [`crate::domain::cache_tags`]): the kept
+    /// public responses carrying any of them are wrong now.
+    pub tags: BTreeSet<String>,
+    /// The number of the batch's row in the store's record of touched tags (which
+    /// other instances read), when it touched any.
+    pub purge: Option<i64>,
 }
 
 impl CommitReport {
     /// True when the batch changed nothing a kept copy could show.
     pub fn is_empty(&self) -> bool {
-        !self.content && !self.views
+        !self.content && !self.views && self.tags.is_empty()
     }
 }
 
@@ -55,8 +62,6 @@ thread_local! {
     static IN_BATCH: Cell<bool> = const { Cell::new(false) };
     /// What the open batch has changed so far.
     static REPORT: RefCell<CommitReport> = RefCell::new(CommitReport::default());
-    /// The change time the open batch's last content write recorded.
-    static TOUCHED_AT: RefCell<Option<String>> = const { RefCell::new(None) };
     /// Set on the writer thread itself: a write queued from there would wait for itself.
     static ON_WRITER: Cell<bool> = const { Cell::new(false) };
 }
@@ -66,10 +71,19 @@ pub(super) fn in_batch() -> bool {
     IN_BATCH.with(Cell::get)
 }
 
-/// Notes in the open batch's report that content changed, at `changed_at`.
-pub(super) fn report_content(changed_at: &str) {
+/// Notes in the open batch's report that content changed.
+pub(super) fn report_content() {
     REPORT.with(|r| r.borrow_mut().content = true);
-    TOUCHED_AT.with(|t| *t.borrow_mut() = Some(changed_at.to_string()));
+}
+
+/// Notes in the open batch's report that what the cache `tags` name changed (outside a
+/// batch, nothing: such writes are not committed by the writer).
+pub fn report_tags<I, T>(tags: I)
+where
+    I: IntoIterator<Item = T>,
+    T: Into<String>,
+{
+    REPORT.with(|r| r.borrow_mut().tags.extend(tags.into_iter().map(Into::into)));
 }
 
 /// Notes in the open batch's report that view counts changed.
@@ -149,15 +163,23 @@ where
 {
     IN_BATCH.with(|b| b.set(true));
     REPORT.with(|r| *r.borrow_mut() = CommitReport::default());
-    TOUCHED_AT.with(|t| *t.borrow_mut() = None);
     search::defer();
     let _flag = BatchFlag;
     let out = transaction::<_, E, _>(conn, |conn| {
         let out = work(conn)?;
         search::flush_deferred(conn)?;
+        let tags = REPORT.with(|r| std::mem::take(&mut r.borrow_mut().tags));
+        if !tags.is_empty() {
+            let seq = super::purges::record(conn, &tags)?;
+            REPORT.with(|r| {
+                let mut r = r.borrow_mut();
+                r.tags = tags;
+                r.purge = Some(seq);
+            });
+        }
         Ok(out)
     })?;
-    Ok((out, REPORT.with(|r| *r.borrow())))
+    Ok((out, REPORT.with(|r| r.borrow().clone())))
 }
 
 /// What is left to do once a write's batch has committed (or failed to).
@@ -190,8 +212,7 @@ where
             return bulk(conn, work, reply);
         }
         let mark = search::deferred_mark();
-        let noted = REPORT.with(|r| *r.borrow());
-        let touched = TOUCHED_AT.with(|t| t.borrow().clone());
+        let noted = REPORT.with(|r| r.borrow().clone());
         let (result, ended) = self::savepoint(conn, work);
         let (result, failed) = match (result, ended) {
             (Ok(out), Ok(())) => (Ok(out), false),
@@ -207,7 +228,6 @@ where
         if result.is_err() {
             search::forget_deferred_after(mark);
             REPORT.with(|r| *r.borrow_mut() = noted);
-            TOUCHED_AT.with(|t| *t.borrow_mut() = touched);
         }
         let answer: Answer = Box::new(move |committed: Result<(), StoreError>| {
             reply(committed.map_err(E::from).and(result));
@@ -282,8 +302,9 @@ pub struct Writer {
     setup: super::connect::ConnectionSetup,
     queue: OnceLock<Mutex<Sender<Job>>>,
     subscribers: Arc<RwLock<Vec<Subscriber>>>,
-    /// The store change time of this writer's last committed content write.
-    committed_change: Arc<Mutex<Option<String>>>,
+    /// The numbers of this writer's recent rows in the store's record of touched cache
+    /// tags (its own commits, already forgotten here).
+    own_purges: Arc<Mutex<BTreeSet<i64>>>,
     /// The store's clock, which the writer thread's writes go by.
     clock: crate::domain::time::Clock,
     /// Longest an API write waits for the writer to start it.
@@ -312,7 +333,7 @@ impl Writer {
             setup,
             queue: OnceLock::new(),
             subscribers: Arc::default(),
-            committed_change: Arc::default(),
+            own_purges: Arc::default(),
         }
     }
 
@@ -341,7 +362,7 @@ impl Writer {
         };
         let seen = Seen {
             subscribers: self.subscribers.clone(),
-            committed_change: self.committed_change.clone(),
+            own_purges: self.own_purges.clone(),
         };
         let clock = self.clock.clone();
         let mut started = Ok(());
@@ -361,13 +382,15 @@ impl Writer {
         started
     }
 
-    /// The store change time of this process's last committed content write (to tell
-    /// its own changes from other processes').
-    pub fn committed_change(&self) -> Option<String> {
-        self.committed_change
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
+    /// Whether row `seq` of the store's record of touched cache tags is this
+    /// writer's own (forgotten here at its commit); asking forgets the answer.
+    pub fn take_own_purge(&self, seq: i64) -> bool {
+        let mut own = self.own_purges.lock().unwrap_or_else(|p| p.into_inner());
+        // Older rows of its own that were never asked about are past too.
+        while own.first().is_some_and(|first| *first < seq) {
+            own.pop_first();
+        }
+        own.remove(&seq)
     }
 
     /// Calls `f` with the report of every batch committed from now on.
@@ -486,11 +509,15 @@ impl Writer {
     }
 }
 
-/// Who hears of commits: the subscribers, and the last content change time.
+/// Who hears of commits: the subscribers, and the record of this writer's own rows of
+/// touched cache tags.
 struct Seen {
     subscribers: Arc<RwLock<Vec<Subscriber>>>,
-    committed_change: Arc<Mutex<Option<String>>>,
+    own_purges: Arc<Mutex<BTreeSet<i64>>>,
 }
+
+/// Own rows remembered at most (without a watcher asking, the oldest go).
+const MAX_OWN_PURGES: usize = 4096;
 
 /// The writer thread: batches until every sender is gone.
 fn run(
@@ -527,11 +554,12 @@ fn run(
         let ok = matches!(outcome, Ok(Ok(_)));
         match outcome {
             Ok(Ok(((), report))) => {
-                if let Some(at) = TOUCHED_AT.with(|t| t.borrow_mut().take()) {
-                    *seen
-                        .committed_change
-                        .lock()
-                        .unwrap_or_else(|p| p.into_inner()) = Some(at);
+                if let Some(seq) = report.purge {
+                    let mut own = seen.own_purges.lock().unwrap_or_else(|p| p.into_inner());
+                    own.insert(seq);
+                    if own.len() > MAX_OWN_PURGES {
+                        own.pop_first();
+                    }
                 }
                 if !report.is_empty() {
                     let subscribers = seen.subscribers.read().unwrap_or_else(|p| p.into_inner());

@@ -2,6 +2,7 @@
 
 pub mod access;
 pub mod article;
+pub mod cache_tags;
 pub mod errors;
 pub mod events;
 pub mod input;

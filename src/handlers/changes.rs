@@ -87,7 +87,13 @@ pub async fn list_changes(
     let basis = format!("{}|{after}|{limit}|{more}", auth.0.sees_unpublished());
     let v = validators(&body, &basis, changed.as_deref());
     let cache = conditional::cache_control(&auth.0, &state.config);
-    Ok(conditional::respond(&req, &v, &cache, &body))
+    Ok(crate::http::cache::tagged(
+        conditional::respond(&req, &v, &cache, &body),
+        [
+            crate::domain::cache_tags::ARTICLES,
+            crate::domain::cache_tags::CHANGES,
+        ],
+    ))
 }
 
 /// A page's validators from each event and its article's version, not the bytes: view

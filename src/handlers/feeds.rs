@@ -13,10 +13,12 @@ use crate::db::{
     articles::{ListQuery, Shelf},
 };
 use crate::domain::access::Caller;
+use crate::domain::cache_tags;
 use crate::domain::links;
 use crate::domain::time;
 use crate::error::ApiError;
 use crate::handlers::articles::list::{self, ArticleListParams};
+use crate::http::cache::tagged;
 use crate::http::conditional::{self, Validators};
 use crate::http::paging;
 use crate::http::query::Query;
@@ -190,12 +192,15 @@ async fn serve_feed(
         updated,
         items,
     };
-    Ok(conditional::respond_bytes(
-        &req,
-        &v,
-        &cache,
-        format.content_type(),
-        format.render(&feed_page),
+    Ok(tagged(
+        conditional::respond_bytes(
+            &req,
+            &v,
+            &cache,
+            format.content_type(),
+            format.render(&feed_page),
+        ),
+        [cache_tags::ARTICLES, cache_tags::FEED],
     ))
 }
 
@@ -371,7 +376,10 @@ pub async fn get_sitemap(
         }
     })
     .await?;
-    Ok(conditional::respond_bytes(&req, &v, &cache, XML, body))
+    Ok(tagged(
+        conditional::respond_bytes(&req, &v, &cache, XML, body),
+        [cache_tags::ARTICLES, cache_tags::SITEMAP],
+    ))
 }
 
 /// The Google News sitemap: articles published in the last two days.
@@ -424,7 +432,10 @@ pub async fn get_news_sitemap(
         Ok(sitemap::news(&c.site_title, &urls))
     })
     .await?;
-    Ok(conditional::respond_bytes(&req, &v, &cache, XML, body))
+    Ok(tagged(
+        conditional::respond_bytes(&req, &v, &cache, XML, body),
+        [cache_tags::ARTICLES, cache_tags::SITEMAP],
+    ))
 }
 
 /// No query parameters.

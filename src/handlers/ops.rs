@@ -63,6 +63,15 @@ pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError
 )]
 #[get("/metrics")]
 pub async fn metrics(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let (entries, bytes) = state.responses.size();
+    state
+        .metrics
+        .cache_entries
+        .set(i64::try_from(entries).unwrap_or(i64::MAX));
+    state
+        .metrics
+        .cache_bytes
+        .set(i64::try_from(bytes).unwrap_or(i64::MAX));
     let mut buf = Vec::new();
     prometheus::TextEncoder::new()
         .encode(&state.metrics.registry.gather(), &mut buf)

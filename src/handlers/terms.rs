@@ -85,7 +85,10 @@ pub(crate) async fn list(
         last_modified: changed.as_deref().and_then(crate::domain::time::http_date),
     };
     let cache = conditional::cache_control(&auth.0, &state.config);
-    Ok(conditional::respond(&req, &v, &cache, &body))
+    Ok(crate::http::cache::tagged(
+        conditional::respond(&req, &v, &cache, &body),
+        [kind.list_tag()],
+    ))
 }
 
 pub(crate) async fn fetch(
@@ -103,11 +106,11 @@ pub(crate) async fn fetch(
     .await?;
     let term = Term::from(rec);
     let cache = conditional::cache_control(&auth.0, &state.config);
-    Ok(conditional::respond(
-        &req,
-        &validators(&term, changed.as_deref()),
-        &cache,
-        &term,
+    let res = conditional::respond(&req, &validators(&term, changed.as_deref()), &cache, &term);
+    // Its article_count moves with the articles: the list's tag carries that.
+    Ok(crate::http::cache::tagged(
+        res,
+        [kind.cache_tag(&term.slug), kind.list_tag().to_string()],
     ))
 }
 

@@ -1,8 +1,10 @@
 //! The response cache in front of the handlers: an anonymous GET answered
 //! `Cache-Control: public` is kept whole and served again from memory (304 when the
-//! client's copy matches) until something changes: a commit of this process's writer
-//! that changed content or view counts, or another process's change (polled by
-//! `serve`), forgets every kept response. See [`crate::runtime::cache::ResponseCache`].
+//! client's copy matches) until a commit touches one of the cache tags the handler
+//! named in `Surrogate-Key` (this process's writer reports its commits; other
+//! processes' are read from the store by `serve`), or its view counts are older than
+//! their lag. See [`crate::runtime::cache::ResponseCache`]. Public responses carry
+//! their tags for a CDN in front as `Surrogate-Key` and `Cache-Tag`.
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -12,8 +14,9 @@ use actix_web::middleware::Next;
 use actix_web::{Error, HttpResponse, web};
 
 use crate::db;
+use crate::domain::cache_tags;
 use crate::http::conditional::{self, Validators};
-use crate::runtime::cache::{CachedResponse, Coding};
+use crate::runtime::cache::{CachedResponse, Coding, Lookup};
 use crate::state::AppState;
 
 fn cacheable(req: &ServiceRequest) -> bool {
@@ -112,7 +115,66 @@ fn from_cache(req: &ServiceRequest, hit: &CachedResponse) -> HttpResponse {
     res
 }
 
-/// Serves kept responses, keeps new public ones, forgets them all after a write.
+/// Names the cache tags `res` shows (see [`crate::domain::cache_tags`]), in
+/// `Surrogate-Key`: what keeps it, here and in a CDN, until a commit touches one of
+/// them. A public response without tags is not kept here. Kept off non-public
+/// responses by the cache middleware.
+pub fn tagged<S: AsRef<str>>(
+    mut res: HttpResponse,
+    tags: impl IntoIterator<Item = S>,
+) -> HttpResponse {
+    let mut names: Vec<String> = Vec::new();
+    for tag in tags {
+        let tag = tag.as_ref();
+        if cache_tags::is_header_safe(tag) && !names.iter().any(|n| n == tag) {
+            names.push(tag.to_string());
+        }
+    }
+    if let Ok(value) = HeaderValue::from_str(&names.join(" "))
+        && !names.is_empty()
+    {
+        res.headers_mut()
+            .insert(header::HeaderName::from_static(SURROGATE_KEY), value);
+    }
+    res
+}
+
+/// The cache tags a handler named in `Surrogate-Key` (space-separated).
+fn tags_of(headers: &actix_web::http::header::HeaderMap) -> Vec<String> {
+    headers
+        .get(SURROGATE_KEY)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.split_ascii_whitespace().map(str::to_owned).collect())
+        .unwrap_or_default()
+}
+
+/// `Surrogate-Key`: the cache tags of a public response (Fastly, Varnish xkey).
+pub const SURROGATE_KEY: &str = "surrogate-key";
+/// `Cache-Tag`: the same tags comma-separated (Cloudflare, Akamai).
+pub const CACHE_TAG: &str = "cache-tag";
+
+/// True when the response may be kept by anyone (`Cache-Control: public`).
+fn is_public(headers: &actix_web::http::header::HeaderMap) -> bool {
+    headers
+        .get(header::CACHE_CONTROL)
+        .is_some_and(|v| v.as_bytes().starts_with(b"public"))
+}
+
+/// Public responses carry their tags twice (`Surrogate-Key`, `Cache-Tag`); others none.
+fn label(headers: &mut actix_web::http::header::HeaderMap) {
+    if !is_public(headers) {
+        headers.remove(SURROGATE_KEY);
+        return;
+    }
+    let tags = tags_of(headers);
+    if let Ok(value) = HeaderValue::from_str(&tags.join(","))
+        && !tags.is_empty()
+    {
+        headers.insert(header::HeaderName::from_static(CACHE_TAG), value);
+    }
+}
+
+/// Serves kept responses, keeps new public ones.
 pub async fn serve(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
@@ -124,27 +186,51 @@ pub async fn serve(
     // Writes are not seen here: the writer's commit report forgets kept responses
     // (see `AppState::new`), whichever path or job wrote.
     if !cacheable(&req) {
-        return Ok(next.call(req).await?.map_into_boxed_body());
+        let mut res = next.call(req).await?;
+        label(res.headers_mut());
+        return Ok(res.map_into_boxed_body());
     }
     let key = req
         .uri()
         .path_and_query()
         .map_or_else(|| req.path().to_string(), |p| p.as_str().to_string());
-    if let Some(hit) = cache.get(&key) {
-        let res = from_cache(&req, &hit);
-        return Ok(req.into_response(res));
-    }
-    // One computation per key at a time; those who waited usually find it kept.
+    let stale = match cache.get(&key) {
+        Lookup::Fresh(hit) => {
+            cache.counts.hits.inc();
+            let res = from_cache(&req, &hit);
+            return Ok(req.into_response(res));
+        }
+        Lookup::Stale(old) => Some(old),
+        Lookup::Miss => None,
+    };
+    // One computation per key at a time. With a stale copy kept, the others are
+    // served it meanwhile (stale-while-revalidate); without, they wait and usually
+    // find the new one kept.
     let flight = cache.flight(&key);
-    let turn = flight.lock().await;
-    if let Some(hit) = cache.get(&key) {
-        drop(turn);
-        cache.land(&key, flight);
-        let res = from_cache(&req, &hit);
-        return Ok(req.into_response(res));
-    }
+    let turn = match (&stale, flight.clone().try_lock_owned()) {
+        (_, Ok(turn)) => turn,
+        (Some(old), Err(_)) => {
+            cache.counts.stale.inc();
+            cache.land(&key, flight);
+            let res = from_cache(&req, old);
+            return Ok(req.into_response(res));
+        }
+        (None, Err(_)) => {
+            let turn = flight.clone().lock_owned().await;
+            if let Lookup::Fresh(hit) = cache.get(&key) {
+                drop(turn);
+                cache.land(&key, flight);
+                cache.counts.hits.inc();
+                let res = from_cache(&req, &hit);
+                return Ok(req.into_response(res));
+            }
+            turn
+        }
+    };
+    cache.counts.misses.inc();
     let generation = cache.generation();
-    let result = compute(&state, &key, generation, next.call(req).await).await;
+    let bound = cache.bound_stamp();
+    let result = compute(&state, &key, (generation, bound), next.call(req).await).await;
     // Stored (or not) before the waiting requests look again.
     drop(turn);
     cache.land(&key, flight);
@@ -155,19 +241,21 @@ pub async fn serve(
 async fn compute(
     state: &AppState,
     key: &str,
-    generation: u64,
+    (generation, bound): (u64, u64),
     res: Result<ServiceResponse<impl MessageBody + 'static>, Error>,
 ) -> Result<ServiceResponse<BoxBody>, Error> {
     let cache = &state.responses;
-    let res = res?;
-    let public = res
-        .headers()
-        .get(header::CACHE_CONTROL)
-        .is_some_and(|v| v.as_bytes().starts_with(b"public"));
-    if res.status() != StatusCode::OK || !public {
+    let mut res = res?;
+    label(res.headers_mut());
+    let tags = tags_of(res.headers());
+    if res.status() != StatusCode::OK || !is_public(res.headers()) || tags.is_empty() {
+        if res.status() != StatusCode::NOT_MODIFIED {
+            // What was kept for it is no longer the answer (an article deleted).
+            cache.remove(key);
+        }
         return Ok(res.map_into_boxed_body());
     }
-    if cache.needs_bound() {
+    if tags.iter().any(|t| t == cache_tags::ARTICLES) && cache.needs_bound() {
         let next_publication = db::run(&state.pool, |conn| {
             Ok(db::next_publication(conn, db::now_utc())?)
         })
@@ -175,7 +263,7 @@ async fn compute(
         .ok()
         .flatten();
         cache.set_bound(
-            generation,
+            bound,
             Some(next_publication.map_or(i64::MAX, |t| {
                 crate::domain::time::parse(&t).map_or(i64::MIN, |t| t.timestamp_millis())
             })),
@@ -187,12 +275,12 @@ async fn compute(
         let res = HttpResponse::InternalServerError().finish();
         return Ok(ServiceResponse::new(req, res));
     };
+    let tags: Vec<&str> = tags.iter().map(String::as_str).collect();
     cache.put(
         key.to_string(),
         generation,
-        head.status(),
-        head.headers().clone(),
-        bytes.clone(),
+        &tags,
+        (head.status(), head.headers().clone(), bytes.clone()),
     );
     Ok(ServiceResponse::new(
         req,

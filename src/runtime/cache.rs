@@ -1,13 +1,27 @@
-//! Kept public responses with exact invalidation: each entry counts only while the
-//! generation it was computed at is current.
+//! Kept public responses, bounded in bytes, forgotten by cache tag.
+//!
+//! The entries live in a `moka` cache: a byte budget (its weigher counts each body and
+//! an allowance for its compressed copies), TinyLFU admission (an archive's long tail
+//! read once does not push out the hot head) and eviction of single entries.
+//!
+//! Forgetting is by tag (see [`crate::domain::cache_tags`]) and lazy: every kept
+//! response records the tags it shows and the generation it was computed from; a commit
+//! moves the generation and stamps each tag it touched with it (in a fixed table of
+//! slots, by hash: two tags sharing a slot only cost an extra miss). An entry counts
+//! while none of its tags was stamped after it was computed, and while its view counts
+//! are at most `views_lag` old. Nothing walks the entries.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasher, RandomState};
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::HeaderMap;
 use actix_web::web::Bytes;
+
+use crate::domain::cache_tags;
 
 /// A public response kept whole: status, headers, body.
 #[derive(Debug)]
@@ -18,7 +32,12 @@ pub struct CachedResponse {
     pub headers: HeaderMap,
     /// The body, shared.
     pub body: Bytes,
-    generation: u64,
+    /// The slots of the tags it shows.
+    slots: Box<[u32]>,
+    /// The generation it was computed from.
+    born: u64,
+    /// When it was kept, by the store's clock (Unix milliseconds).
+    at: i64,
     /// The body compressed, made on the first request that asks for each coding.
     gzip: std::sync::OnceLock<Bytes>,
     br: std::sync::OnceLock<Bytes>,
@@ -78,104 +97,231 @@ impl CachedResponse {
         })
         .clone()
     }
+
+    /// The bytes it is counted as in the budget: the body, an allowance of half the
+    /// body for its compressed copies (each about a quarter of it), the headers and
+    /// the bookkeeping.
+    fn weight(&self, key: &str) -> u32 {
+        let headers: usize = self
+            .headers
+            .iter()
+            .map(|(n, v)| n.as_str().len() + v.len() + 32)
+            .sum();
+        let total = key.len() + self.body.len() * 3 / 2 + headers + self.slots.len() * 4 + 256;
+        u32::try_from(total).unwrap_or(u32::MAX)
+    }
+}
+
+/// What a lookup found.
+#[derive(Debug)]
+pub enum Lookup {
+    /// A kept response that counts.
+    Fresh(Arc<CachedResponse>),
+    /// A kept response something has made old (a tag touched, counts past their lag):
+    /// served only while another request computes its successor.
+    Stale(Arc<CachedResponse>),
+    /// Nothing kept.
+    Miss,
+}
+
+/// Tag slots: a power of two.
+const SLOTS: usize = 1 << 16;
+
+/// Lookups by result, for `/metrics` (`newsdesk_cache_lookups_total{result}`).
+#[derive(Debug, Clone)]
+pub struct CacheCounts {
+    /// The counter family, to register.
+    pub lookups: prometheus::IntCounterVec,
+    /// Answered from a fresh entry.
+    pub hits: prometheus::IntCounter,
+    /// Answered from a stale entry while its successor was computed.
+    pub stale: prometheus::IntCounter,
+    /// Computed.
+    pub misses: prometheus::IntCounter,
+}
+
+impl Default for CacheCounts {
+    fn default() -> Self {
+        let lookups = prometheus::IntCounterVec::new(
+            prometheus::Opts::new(
+                "newsdesk_cache_lookups_total",
+                "Public reads by what the response cache had: hit, stale (served while \
+                 its successor was computed), miss",
+            ),
+            &["result"],
+        )
+        // A fixed, valid name and label.
+        .unwrap_or_else(|_| unreachable!());
+        Self {
+            hits: lookups.with_label_values(&["hit"]),
+            stale: lookups.with_label_values(&["stale"]),
+            misses: lookups.with_label_values(&["miss"]),
+            lookups,
+        }
+    }
 }
 
 /// Serialized public responses (anonymous GETs answered `Cache-Control: public`), so a
-/// repeated read costs no query and no serialization. Exact invalidation: every write
-/// this process answers, every view-count flush and every change another process makes
-/// (polled) moves the generation; and no entry outlives the next scheduled publication
-/// (an article going live changes lists without a write).
-#[derive(Debug)]
+/// repeated read costs no query and no serialization.
 pub struct ResponseCache {
+    entries: Option<moka::sync::Cache<String, Arc<CachedResponse>>>,
+    /// Moves at every forgetting.
     generation: AtomicU64,
-    /// Unix milliseconds of the next scheduled publication; entries count only before it.
+    /// Per slot: the generation its tags were last touched at.
+    touched: Box<[AtomicU64]>,
+    /// The generation everything was last forgotten at.
+    everything: AtomicU64,
+    hasher: RandomState,
+    /// Unix milliseconds of the next scheduled publication (lists change then without
+    /// a write): when it comes, `articles` is forgotten.
     valid_until: AtomicI64,
-    /// The generation `valid_until` was computed at.
-    valid_until_generation: AtomicU64,
-    entries: RwLock<(HashMap<String, Arc<CachedResponse>>, usize)>,
-    /// Responses being computed: the first miss computes, the others wait for it.
+    /// The stamp of `articles`' slot `valid_until` was computed at (`u64::MAX`: not
+    /// known).
+    bound_for: AtomicU64,
+    /// Responses being computed: the first miss computes, the others wait for it (or,
+    /// when a stale copy is kept, are served that).
     flights: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
     /// The time scheduled publications are compared with.
     clock: crate::domain::time::Clock,
+    /// How old the view counts a kept response shows may be.
+    views_lag: Duration,
+    /// Lookups by result.
+    pub counts: CacheCounts,
 }
 
-/// Responses kept at most, and their bytes at most; past either, the cache starts afresh.
-const MAX_RESPONSES: usize = 20_000;
-const MAX_RESPONSE_BYTES: usize = 64 * 1024 * 1024;
+impl std::fmt::Debug for ResponseCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ResponseCache")
+            .field("generation", &self.generation)
+            .finish_non_exhaustive()
+    }
+}
 
 impl Default for ResponseCache {
     fn default() -> Self {
+        Self::new(
+            64 * 1024 * 1024,
+            Duration::from_secs(60),
+            crate::domain::time::Clock::system(),
+        )
+    }
+}
+
+impl ResponseCache {
+    /// A cache of at most `budget` bytes (0: keeps nothing) whose entries show view
+    /// counts at most `views_lag` old, going by `clock` (the store's) for scheduled
+    /// publications.
+    pub fn new(budget: u64, views_lag: Duration, clock: crate::domain::time::Clock) -> Self {
+        let entries = (budget > 0).then(|| {
+            moka::sync::Cache::builder()
+                .max_capacity(budget)
+                .weigher(|key: &String, value: &Arc<CachedResponse>| value.weight(key))
+                .build()
+        });
         Self {
+            entries,
             generation: AtomicU64::new(1),
+            touched: (0..SLOTS).map(|_| AtomicU64::new(0)).collect(),
+            everything: AtomicU64::new(0),
+            hasher: RandomState::new(),
             valid_until: AtomicI64::new(i64::MIN),
-            valid_until_generation: AtomicU64::new(0),
-            entries: RwLock::default(),
+            bound_for: AtomicU64::new(u64::MAX),
             flights: Mutex::default(),
-            clock: crate::domain::time::Clock::system(),
-        }
-    }
-}
-
-impl ResponseCache {
-    /// A cache that goes by `clock` (the store's) for scheduled publications.
-    pub fn with_clock(clock: crate::domain::time::Clock) -> Self {
-        Self {
             clock,
-            ..Self::default()
+            views_lag,
+            counts: CacheCounts::default(),
         }
     }
 
-    fn now_millis(&self) -> i64 {
-        self.clock.now().timestamp_millis()
+    fn slot(&self, tag: &str) -> u32 {
+        // SLOTS fits in u32.
+        (self.hasher.hash_one(tag) as usize & (SLOTS - 1)) as u32
     }
-}
 
-impl ResponseCache {
-    /// The current generation (taken before computing a response to store).
+    fn stamp(&self, slot: u32) -> u64 {
+        self.touched[slot as usize].load(Ordering::Acquire)
+    }
+
+    /// The current generation: taken before computing a response to keep.
     pub fn generation(&self) -> u64 {
         self.generation.load(Ordering::Acquire)
     }
 
-    /// Forgets every response: something changed.
-    pub fn invalidate(&self) {
-        self.generation.fetch_add(1, Ordering::AcqRel);
+    /// Forgets every kept response showing any of `tags` (`*`: every response).
+    pub fn forget<S: AsRef<str>>(&self, tags: impl IntoIterator<Item = S>) {
+        let now = self.generation.fetch_add(1, Ordering::AcqRel) + 1;
+        for tag in tags {
+            let tag = tag.as_ref();
+            if tag == cache_tags::EVERYTHING {
+                self.everything.fetch_max(now, Ordering::AcqRel);
+            } else {
+                self.touched[self.slot(tag) as usize].fetch_max(now, Ordering::AcqRel);
+            }
+        }
     }
 
-    /// True when entries may be served now: the scheduled-publication bound is known for
-    /// this generation and not yet reached.
-    fn bound_holds(&self, generation: u64) -> bool {
-        self.valid_until_generation.load(Ordering::Acquire) == generation
-            && self.now_millis() < self.valid_until.load(Ordering::Acquire)
+    /// Forgets every kept response.
+    pub fn forget_everything(&self) {
+        self.forget([cache_tags::EVERYTHING]);
     }
 
-    /// True when the bound must be computed again before storing (see [`Self::set_bound`]).
+    /// True when no commit since `entry` was computed touched what it shows.
+    fn current(&self, entry: &CachedResponse) -> bool {
+        entry.born >= self.everything.load(Ordering::Acquire)
+            && entry.slots.iter().all(|s| self.stamp(*s) <= entry.born)
+    }
+
+    fn counts_now(&self, entry: &CachedResponse) -> bool {
+        let age = self.clock.now().timestamp_millis().saturating_sub(entry.at);
+        self.current(entry) && u128::from(age.unsigned_abs()) < self.views_lag.as_millis()
+    }
+
+    /// When the next scheduled publication's time has come, forgets the lists (once).
+    fn check_bound(&self) {
+        let articles = self.stamp(self.slot(cache_tags::ARTICLES));
+        if self.bound_for.load(Ordering::Acquire) == articles
+            && self.clock.now().timestamp_millis() >= self.valid_until.load(Ordering::Acquire)
+            && self
+                .bound_for
+                .compare_exchange(articles, u64::MAX, Ordering::AcqRel, Ordering::Acquire)
+                .is_ok()
+        {
+            self.forget([cache_tags::ARTICLES]);
+        }
+    }
+
+    /// True when the next scheduled publication must be looked up before a list is
+    /// kept (see [`Self::set_bound`]).
     pub fn needs_bound(&self) -> bool {
-        !self.bound_holds(self.generation())
+        self.bound_for.load(Ordering::Acquire) != self.stamp(self.slot(cache_tags::ARTICLES))
+    }
+
+    /// The stamp to hand [`Self::set_bound`]: taken before looking the bound up.
+    pub fn bound_stamp(&self) -> u64 {
+        self.stamp(self.slot(cache_tags::ARTICLES))
     }
 
     /// Records when the next scheduled publication happens (`None`: none pending),
-    /// computed at `generation`.
-    pub fn set_bound(&self, generation: u64, next_publication_millis: Option<i64>) {
+    /// looked up after [`Self::bound_stamp`] gave `stamp`.
+    pub fn set_bound(&self, stamp: u64, next_publication_millis: Option<i64>) {
         self.valid_until.store(
             next_publication_millis.unwrap_or(i64::MAX),
             Ordering::Release,
         );
-        self.valid_until_generation
-            .store(generation, Ordering::Release);
+        self.bound_for.store(stamp, Ordering::Release);
     }
 
-    /// The response kept for `key`, if still valid.
-    pub fn get(&self, key: &str) -> Option<Arc<CachedResponse>> {
-        let generation = self.generation();
-        if !self.bound_holds(generation) {
-            return None;
+    /// The response kept for `key`, and whether it still counts.
+    pub fn get(&self, key: &str) -> Lookup {
+        let Some(entries) = &self.entries else {
+            return Lookup::Miss;
+        };
+        self.check_bound();
+        match entries.get(key) {
+            Some(hit) if self.counts_now(&hit) => Lookup::Fresh(hit),
+            Some(hit) => Lookup::Stale(hit),
+            None => Lookup::Miss,
         }
-        let entries = self.entries.read().unwrap_or_else(|p| p.into_inner());
-        entries
-            .0
-            .get(key)
-            .filter(|r| r.generation == generation)
-            .cloned()
     }
 
     /// The lock of the computation of `key`: whoever holds it computes the response;
@@ -194,40 +340,58 @@ impl ResponseCache {
         }
     }
 
-    /// Keeps a response computed at `generation`, unless something changed meanwhile.
+    /// Keeps a response computed from `generation` that shows `tags`. A response
+    /// showing lists is kept only while the next scheduled publication is known.
     pub fn put(
         &self,
         key: String,
         generation: u64,
-        status: StatusCode,
-        headers: HeaderMap,
-        body: Bytes,
+        tags: &[&str],
+        (status, headers, body): (StatusCode, HeaderMap, Bytes),
     ) {
-        if generation != self.generation() || !self.bound_holds(generation) {
+        let Some(entries) = &self.entries else {
+            return;
+        };
+        if tags.contains(&cache_tags::ARTICLES) && self.needs_bound() {
             return;
         }
-        let mut entries = self.entries.write().unwrap_or_else(|p| p.into_inner());
-        let (map, bytes) = &mut *entries;
-        let stale = map
-            .values()
-            .next()
-            .is_some_and(|r| r.generation != generation);
-        if stale || map.len() >= MAX_RESPONSES || *bytes + body.len() > MAX_RESPONSE_BYTES {
-            map.clear();
-            *bytes = 0;
+        let mut slots: Vec<u32> = tags.iter().map(|t| self.slot(t)).collect();
+        slots.sort_unstable();
+        slots.dedup();
+        let entry = CachedResponse {
+            status,
+            headers,
+            body,
+            slots: slots.into_boxed_slice(),
+            born: generation,
+            at: self.clock.now().timestamp_millis(),
+            gzip: std::sync::OnceLock::new(),
+            br: std::sync::OnceLock::new(),
+        };
+        // Already wrong (a commit since it was computed): not kept.
+        if !self.current(&entry) {
+            entries.invalidate(&key);
+            return;
         }
-        *bytes += body.len();
-        map.insert(
-            key,
-            Arc::new(CachedResponse {
-                status,
-                headers,
-                body,
-                generation,
-                gzip: std::sync::OnceLock::new(),
-                br: std::sync::OnceLock::new(),
-            }),
-        );
+        entries.insert(key, Arc::new(entry));
+    }
+
+    /// Drops what is kept for `key` (its successor cannot be kept).
+    pub fn remove(&self, key: &str) {
+        if let Some(entries) = &self.entries {
+            entries.invalidate(key);
+        }
+    }
+
+    /// Entries and bytes kept now (after pending evictions ran).
+    pub fn size(&self) -> (u64, u64) {
+        match &self.entries {
+            Some(entries) => {
+                entries.run_pending_tasks();
+                (entries.entry_count(), entries.weighted_size())
+            }
+            None => (0, 0),
+        }
     }
 }
 
@@ -235,42 +399,81 @@ impl ResponseCache {
 mod tests {
     use super::*;
 
+    fn response(body: &'static str) -> (StatusCode, HeaderMap, Bytes) {
+        (StatusCode::OK, HeaderMap::new(), Bytes::from(body))
+    }
+
+    fn fresh(c: &ResponseCache, key: &str) -> bool {
+        matches!(c.get(key), Lookup::Fresh(_))
+    }
+
     #[test]
-    fn a_response_counts_until_the_next_change_or_publication() {
+    fn a_commit_forgets_the_entries_its_tags_name() {
+        let c = ResponseCache::default();
+        c.set_bound(c.bound_stamp(), None);
+        let g = c.generation();
+        c.put("a".into(), g, &["article:a"], response("a"));
+        c.put("b".into(), g, &["article:b"], response("b"));
+        c.put("l".into(), g, &["articles"], response("l"));
+        assert!(fresh(&c, "a") && fresh(&c, "b") && fresh(&c, "l"));
+        c.forget(["article:a"]);
+        assert!(matches!(c.get("a"), Lookup::Stale(_)));
+        assert!(fresh(&c, "b") && fresh(&c, "l"));
+        // Computed before the commit, kept after it: not kept.
+        c.put("a".into(), g, &["article:a"], response("a"));
+        assert!(matches!(c.get("a"), Lookup::Miss));
+        c.forget_everything();
+        assert!(!fresh(&c, "b") && !fresh(&c, "l"));
+    }
+
+    #[test]
+    fn lists_count_until_the_next_publication() {
         let c = ResponseCache::default();
         let g = c.generation();
-        assert!(c.needs_bound());
-        c.put(
-            "k".into(),
-            g,
-            StatusCode::OK,
-            HeaderMap::new(),
-            Bytes::from("x"),
-        );
+        c.put("l".into(), g, &["articles"], response("l"));
         assert!(
-            c.get("k").is_none(),
-            "nothing is kept before the bound is known"
+            matches!(c.get("l"), Lookup::Miss),
+            "no list is kept before the bound is known"
         );
-        c.set_bound(g, None);
-        c.put(
-            "k".into(),
-            g,
-            StatusCode::OK,
-            HeaderMap::new(),
-            Bytes::from("x"),
+        let now = c.clock.now().timestamp_millis();
+        c.set_bound(c.bound_stamp(), Some(now + 60_000));
+        c.put("l".into(), g, &["articles"], response("l"));
+        c.put("a".into(), g, &["article:a"], response("a"));
+        assert!(fresh(&c, "l"));
+        c.set_bound(c.bound_stamp(), Some(now - 1));
+        assert!(matches!(c.get("l"), Lookup::Stale(_)), "its time came");
+        assert!(fresh(&c, "a"), "an article is not a list");
+        assert!(c.needs_bound());
+    }
+
+    #[test]
+    fn view_counts_age_out() {
+        let c = ResponseCache::new(
+            1 << 20,
+            Duration::ZERO,
+            crate::domain::time::Clock::system(),
         );
-        assert_eq!(c.get("k").unwrap().body, Bytes::from("x"));
-        c.invalidate();
-        assert!(c.get("k").is_none(), "a write forgets it");
-        let g = c.generation();
-        c.set_bound(g, Some(c.now_millis() - 1));
-        c.put(
-            "k".into(),
-            g,
-            StatusCode::OK,
-            HeaderMap::new(),
-            Bytes::from("y"),
+        c.put("a".into(), c.generation(), &["article:a"], response("a"));
+        assert!(matches!(c.get("a"), Lookup::Stale(_)));
+    }
+
+    #[test]
+    fn the_budget_holds() {
+        let c = ResponseCache::new(
+            64 * 1024,
+            Duration::from_secs(60),
+            crate::domain::time::Clock::system(),
         );
-        assert!(c.get("k").is_none(), "a publication time passed");
+        let body: &'static str = Box::leak("x".repeat(4000).into_boxed_str());
+        for i in 0..200 {
+            c.put(
+                format!("k{i}"),
+                c.generation(),
+                &["article:x"],
+                response(body),
+            );
+        }
+        let (_, bytes) = c.size();
+        assert!(bytes <= 64 * 1024, "{bytes} bytes kept");
     }
 }

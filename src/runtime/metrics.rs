@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 use std::sync::RwLock;
 
-use prometheus::{HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry};
+use prometheus::{HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry};
 
 /// The metrics and their registry.
 #[derive(Clone)]
@@ -16,6 +16,10 @@ pub struct Metrics {
     pub registry: Registry,
     requests: IntCounterVec,
     duration: HistogramVec,
+    /// Bytes the response cache counts as kept (set when `/metrics` is read).
+    pub cache_bytes: IntGauge,
+    /// Responses kept (set when `/metrics` is read).
+    pub cache_entries: IntGauge,
 }
 
 impl Metrics {
@@ -33,13 +37,22 @@ impl Metrics {
             ),
             &labels,
         )?;
+        let cache_bytes = IntGauge::new(
+            "newsdesk_cache_bytes",
+            "Bytes the response cache counts as kept (bodies, compressed copies, headers)",
+        )?;
+        let cache_entries = IntGauge::new("newsdesk_cache_entries", "Responses kept")?;
         let registry = Registry::new();
         registry.register(Box::new(requests.clone()))?;
         registry.register(Box::new(duration.clone()))?;
+        registry.register(Box::new(cache_bytes.clone()))?;
+        registry.register(Box::new(cache_entries.clone()))?;
         Ok(Self {
             registry,
             requests,
             duration,
+            cache_bytes,
+            cache_entries,
         })
     }
 

@@ -1,5 +1,7 @@
-//! The response cache: a repeated public read runs no SQL; a write, a view flush or a
-//! scheduled publication's time makes it answer afresh; keyed reads are never cached.
+//! The response cache: a repeated public read runs no SQL; a write forgets exactly the
+//! kept responses showing what it changed (by cache tag), a scheduled publication's time
+//! forgets the lists, a view flush only the most-read list; keyed reads are never cached;
+//! the cache stays within its byte budget.
 
 use actix_web::http::Method;
 use serde_json::json;
@@ -64,11 +66,19 @@ async fn views_and_scheduled_publications_show_without_a_write() {
     app.sql.take();
     assert_eq!(app.get(&path, None).await.json()["view_count"], 0);
     assert!(app.sql.take().is_empty(), "still served from memory");
-    // … its flush does.
+    // … nor does its flush: the kept copy shows counts up to a minute old …
     app.state.views.flush(&app.state.pool).await.unwrap();
+    app.sql.take();
+    assert_eq!(app.get(&path, None).await.json()["view_count"], 0);
+    assert!(app.sql.take().is_empty(), "still served from memory");
+    // … and no older.
+    app.state
+        .pool
+        .clock()
+        .advance(chrono::Duration::seconds(60));
     assert_eq!(app.get(&path, None).await.json()["view_count"], 1);
 
-    let when = chrono::Utc::now() + chrono::Duration::milliseconds(1000);
+    let when = app.state.clock_now() + chrono::Duration::milliseconds(1000);
     let mut body = published("Later");
     body["published_at"] = json!(when.to_rfc3339());
     app.create_article(&body).await;
@@ -171,4 +181,219 @@ async fn kept_responses_go_out_compressed_with_their_own_etags() {
         .await;
     assert_eq!(identity.body, plain.body);
     assert_eq!(identity.etag(), plain.etag());
+}
+
+/// The SQL a public read of `path` ran: empty when it was served from memory.
+async fn sql_of(app: &TestApp, path: &str) -> (Vec<String>, serde_json::Value) {
+    app.sql.take();
+    let res = app.get(path, None).await;
+    res.assert_status(200);
+    (app.sql.take(), res.json())
+}
+
+async fn kept(app: &TestApp, path: &str) -> bool {
+    sql_of(app, path).await.0.is_empty()
+}
+
+#[actix_web::test]
+async fn a_write_forgets_exactly_the_responses_showing_what_it_changed() {
+    let app = TestApp::spawn().await;
+    let mut one = published("Edited story");
+    one["tags"] = json!(["#Edited"]);
+    let one = app.create_article(&one).await;
+    let mut other = published("Unrelated story");
+    other["tags"] = json!(["#Elsewhere"]);
+    let other = app.create_article(&other).await;
+    let draft = app
+        .create_article(&json!({"title": "A draft", "body_markdown": "x"}))
+        .await;
+    let one_path = format!("/v1/articles/{}", one["slug"].as_str().unwrap());
+    let other_path = format!("/v1/articles/{}", other["slug"].as_str().unwrap());
+    let paths = [
+        one_path.as_str(),
+        other_path.as_str(),
+        "/v1/articles",
+        "/v1/feeds/json",
+        "/v1/tags/elsewhere",
+    ];
+    for path in paths {
+        app.get(path, None).await.assert_status(200);
+        assert!(kept(&app, path).await, "{path} is kept");
+    }
+    // Saving a draft changes nothing the public sees: everything stays kept.
+    app.merge_patch(
+        &format!("/v1/articles/{}", draft["id"].as_str().unwrap()),
+        &json!({"title": "A draft, saved again"}),
+    )
+    .await
+    .assert_status(200);
+    for path in paths {
+        assert!(kept(&app, path).await, "{path} survives a draft's save");
+    }
+    // Editing a published article forgets it and the lists, not the other article.
+    app.merge_patch(
+        &format!("/v1/articles/{}", one["id"].as_str().unwrap()),
+        &json!({"title": "Edited story, corrected"}),
+    )
+    .await
+    .assert_status(200);
+    assert!(
+        kept(&app, &other_path).await,
+        "an unrelated article stays kept"
+    );
+    let (sql, body) = sql_of(&app, &one_path).await;
+    assert!(!sql.is_empty());
+    assert_eq!(body["title"], "Edited story, corrected");
+    let (sql, body) = sql_of(&app, "/v1/articles").await;
+    assert!(!sql.is_empty());
+    assert!(titles(&body).contains(&"Edited story, corrected".to_string()));
+    let (sql, _) = sql_of(&app, "/v1/feeds/json").await;
+    assert!(!sql.is_empty(), "feeds list articles");
+
+    // Renaming a tag forgets the articles showing it, not the others.
+    app.get(&one_path, None).await.assert_status(200);
+    app.get(&other_path, None).await.assert_status(200);
+    app.patch(
+        "/v1/tags/elsewhere",
+        Some(app.write_key()),
+        &json!({"name": "#ElsewhereRenamed"}),
+        "application/merge-patch+json",
+    )
+    .await
+    .assert_status(200);
+    assert!(kept(&app, &one_path).await, "it does not show the tag");
+    let (sql, body) = sql_of(&app, &other_path).await;
+    assert!(!sql.is_empty());
+    assert_eq!(body["tags"][0]["name"], "#ElsewhereRenamed");
+    let (_, body) = sql_of(&app, "/v1/tags/elsewhere").await;
+    assert_eq!(body["name"], "#ElsewhereRenamed");
+}
+
+#[actix_web::test]
+async fn a_view_flush_forgets_only_the_most_read_list() {
+    let app = TestApp::spawn().await;
+    let a = app.published("Read often").await;
+    let b = app.published("Read rarely").await;
+    let paths = [
+        format!("/v1/articles/{}", a["slug"].as_str().unwrap()),
+        format!("/v1/articles/{}", b["slug"].as_str().unwrap()),
+        "/v1/articles".to_string(),
+        "/v1/feeds/rss".to_string(),
+        "/v1/articles/popular".to_string(),
+    ];
+    for path in &paths {
+        app.get(path, None).await.assert_status(200);
+    }
+    for _ in 0..3 {
+        app.request(
+            Method::POST,
+            &format!("/v1/articles/{}/views", a["id"].as_str().unwrap()),
+        )
+        .send()
+        .await
+        .assert_status(204);
+    }
+    app.state.views.flush(&app.state.pool).await.unwrap();
+    for path in &paths[..4] {
+        assert!(kept(&app, path).await, "{path} survives a view flush");
+    }
+    let (sql, body) = sql_of(&app, "/v1/articles/popular").await;
+    assert!(!sql.is_empty(), "the ranking is computed again");
+    assert_eq!(titles(&body)[0], "Read often");
+    assert_eq!(body["data"][0]["view_count"], 3);
+}
+
+#[actix_web::test]
+async fn public_responses_name_their_cache_tags() {
+    let app = TestApp::spawn().await;
+    let mut body = published("Tagged story");
+    body["tags"] = json!(["#StandWithUkraine"]);
+    body["authors"] = json!([app.create_author("Olena Kovalenko").await]);
+    let article = app.create_article(&body).await;
+    let id = article["id"].as_str().unwrap();
+    let res = app.get(&format!("/v1/articles/{id}"), None).await;
+    let keys = res.header("surrogate-key").expect("Surrogate-Key");
+    let keys: Vec<&str> = keys.split(' ').collect();
+    assert!(keys.contains(&format!("article:{id}").as_str()), "{keys:?}");
+    assert!(keys.contains(&"tag:standwithukraine"), "{keys:?}");
+    assert!(keys.iter().any(|k| k.starts_with("author:")), "{keys:?}");
+    assert_eq!(
+        res.header("cache-tag").unwrap(),
+        keys.join(","),
+        "Cache-Tag carries the same, comma-separated"
+    );
+    // A kept copy carries them too.
+    let again = app.get(&format!("/v1/articles/{id}"), None).await;
+    assert_eq!(again.header("surrogate-key"), res.header("surrogate-key"));
+    for (path, tag) in [
+        ("/v1/articles", "articles"),
+        ("/v1/feeds/atom", "feed"),
+        ("/v1/sitemap.xml", "sitemap"),
+        ("/v1/articles/popular", "popular"),
+        ("/v1/tags", "tags"),
+        ("/v1/authors", "authors"),
+        ("/v1/tags/standwithukraine", "tag:standwithukraine"),
+        ("/v1/changes", "changes"),
+    ] {
+        let res = app.get(path, None).await;
+        let keys = res.header("surrogate-key").unwrap_or_default();
+        assert!(keys.split(' ').any(|k| k == tag), "{path}: {keys}");
+    }
+    // Keyed (private) answers name none.
+    let keyed = app
+        .get(&format!("/v1/articles/{id}"), Some(app.read_key()))
+        .await;
+    assert!(keyed.header("surrogate-key").is_none());
+    assert!(keyed.header("cache-tag").is_none());
+}
+
+#[actix_web::test]
+async fn the_cache_stays_within_its_byte_budget() {
+    let app = TestApp::with_config(|c| c.cache_mb = 1).await;
+    let paragraph = "Слава Україні! Glory to Ukraine. ".repeat(200);
+    let mut paths = Vec::new();
+    for i in 0..40 {
+        let mut body = published(&format!("Long story {i}"));
+        body["body_markdown"] = json!(format!("{paragraph}\n\n{paragraph}\n\n{i}"));
+        let a = app.create_article(&body).await;
+        paths.push(format!("/v1/articles/{}", a["id"].as_str().unwrap()));
+    }
+    for path in &paths {
+        app.get(path, None).await.assert_status(200);
+    }
+    let (entries, bytes) = app.state.responses.size();
+    assert!(entries > 0, "some are kept");
+    assert!(entries < 40, "not all fit: {entries}");
+    assert!(bytes <= 1024 * 1024, "{bytes} bytes kept in a 1 MiB budget");
+    let metrics = app.get("/metrics", None).await.text();
+    assert!(metrics.contains("newsdesk_cache_bytes"), "{metrics}");
+    assert!(metrics.contains("newsdesk_cache_lookups_total{result=\"hit\"}"));
+}
+
+#[actix_web::test]
+async fn a_stale_copy_is_served_while_its_successor_is_computed() {
+    let app = TestApp::spawn().await;
+    let a = app.published("Hot story").await;
+    let path = format!("/v1/articles/{}", a["slug"].as_str().unwrap());
+    app.get(&path, None).await.assert_status(200);
+    app.merge_patch(
+        &format!("/v1/articles/{}", a["id"].as_str().unwrap()),
+        &json!({"title": "Hot story, updated"}),
+    )
+    .await
+    .assert_status(200);
+    // Another request is computing the new copy (the test holds its turn): this one
+    // gets the old copy at once instead of queueing behind it.
+    let flight = app.state.responses.flight(&path);
+    let turn = flight.clone().lock_owned().await;
+    let res = app.get(&path, None).await;
+    res.assert_status(200);
+    assert_eq!(res.json()["title"], "Hot story");
+    drop(turn);
+    app.state.responses.land(&path, flight);
+    // The first request with nobody computing computes, and gets the new one.
+    assert_eq!(
+        app.get(&path, None).await.json()["title"],
+        "Hot story, updated"
+    );
 }

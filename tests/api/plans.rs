@@ -108,7 +108,7 @@ async fn every_list_and_search_query_uses_an_index() {
 /// How many statements a GET runs when it is computed (not answered from the response
 /// cache, which would make every budget trivially met).
 async fn statements(app: &TestApp, path: &str) -> usize {
-    app.state.responses.invalidate();
+    app.state.responses.forget_everything();
     app.sql.take();
     app.get(path, None).await.assert_status(200);
     // Not counted: the pool's check that a PostgreSQL connection is alive on checkout.

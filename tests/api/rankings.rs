@@ -41,7 +41,7 @@ fn views_on(app: &TestApp, a: &Value, days_ago: i64, views: i64) {
     .unwrap();
     // Written behind the server's back (no write through the API, no change time): the
     // server's kept public responses must be told, as its change watcher would be.
-    app.state.responses.invalidate();
+    app.state.responses.forget_everything();
 }
 
 async fn popular(app: &TestApp, query: &str, key: Option<&str>) -> Vec<String> {

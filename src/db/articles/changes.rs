@@ -110,6 +110,17 @@ pub fn record(
     let public = public_before != public_after
         || (public_after
             && last.as_ref().and_then(|l| l.public_etag.as_ref()) != public_etag.as_ref());
+    if public {
+        use crate::domain::cache_tags as tags;
+        // What the public sees of it changed: the article, every list that may show
+        // it, and the counts of its tags and authors.
+        crate::db::report_tags([
+            tags::article(article_id),
+            tags::ARTICLES.to_string(),
+            tags::TAGS.to_string(),
+            tags::AUTHORS.to_string(),
+        ]);
+    }
     let seq: i32 = diesel::insert_into(article_events::table)
         .values((
             article_events::article_id.eq(article_id),

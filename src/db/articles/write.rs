@@ -282,6 +282,7 @@ pub fn add_views(conn: &mut AnyConnection, counts: &[(String, i64)]) -> QueryRes
     use diesel::sql_types::{BigInt, Text};
     let today = crate::db::now()[..10].to_string();
     crate::db::writer::report_views();
+    crate::db::report_tags([crate::domain::cache_tags::POPULAR]);
     crate::db::write_transaction(conn, |conn| {
         for (id, n) in counts {
             diesel::update(articles::table.filter(articles::id.eq(id)))

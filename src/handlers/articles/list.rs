@@ -305,7 +305,10 @@ async fn respond(
         last_modified: changed.as_deref().and_then(time::http_date),
     };
     let cache = conditional::cache_control(&caller, &state.config);
-    let mut res = conditional::respond(&req, &v, &cache, &body);
+    let mut res = crate::http::cache::tagged(
+        conditional::respond(&req, &v, &cache, &body),
+        [crate::domain::cache_tags::ARTICLES],
+    );
     if let Some(v) = links.and_then(|l| HeaderValue::from_str(&l).ok()) {
         res.headers_mut().insert(header::LINK, v);
     }

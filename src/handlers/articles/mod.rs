@@ -40,7 +40,18 @@ pub(crate) fn respond_article(
 ) -> HttpResponse {
     let article = Article::from_record(rec, &state.now());
     let cache = conditional::cache_control(caller, &state.config);
-    conditional::respond(req, &article.validators(), &cache, &article)
+    let res = conditional::respond(req, &article.validators(), &cache, &article);
+    crate::http::cache::tagged(res, article_tags(&article))
+}
+
+/// The cache tags of one article's representation: itself, and the tags and authors
+/// it shows by name (their translations' changes reach it as changes of its own).
+pub(crate) fn article_tags(article: &Article) -> Vec<String> {
+    use crate::domain::cache_tags as tags;
+    std::iter::once(tags::article(&article.id))
+        .chain(article.tags.iter().map(|t| tags::tag(&t.slug)))
+        .chain(article.authors.iter().map(|a| tags::author(&a.slug)))
+        .collect()
 }
 
 pub(crate) fn parse_input(

@@ -7,6 +7,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::db::{self, articles::ArticleRecord};
 use crate::domain::access::Caller;
+use crate::domain::cache_tags;
 use crate::domain::listing::default_fields;
 use crate::domain::search;
 use crate::error::{ApiError, Problem};
@@ -61,6 +62,7 @@ fn respond(
     state: &AppState,
     records: Vec<ArticleRecord>,
     limit: i64,
+    tags: &[&str],
 ) -> Result<HttpResponse, ApiError> {
     let now = state.now();
     let fields = default_fields();
@@ -84,7 +86,10 @@ fn respond(
         last_modified: None,
     };
     let cache = conditional::cache_control(&Caller::Public, &state.config);
-    Ok(conditional::respond(req, &v, &cache, &body))
+    Ok(crate::http::cache::tagged(
+        conditional::respond(req, &v, &cache, &body),
+        tags,
+    ))
 }
 
 /// Most read articles over a window.
@@ -125,6 +130,7 @@ pub async fn list_popular_articles(
         &state,
         ranked.into_iter().map(|(r, _)| r).collect(),
         limit,
+        &[cache_tags::ARTICLES, cache_tags::POPULAR],
     )
 }
 
@@ -162,5 +168,5 @@ pub async fn list_related_articles(
         db::articles::related(conn, rec.row.pk, similar, limit, now)
     })
     .await?;
-    respond(&req, &state, records, limit)
+    respond(&req, &state, records, limit, &[cache_tags::ARTICLES])
 }

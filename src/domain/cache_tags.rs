@@ -1,0 +1,70 @@
+//! Cache tags (surrogate keys): the names of what a public response shows. Every kept
+//! response records its tags; every commit names the tags it touched; only the kept
+//! responses (in this process and in a CDN in front) carrying one of those are
+//! forgotten. The same names go out as `Surrogate-Key` and `Cache-Tag`.
+//!
+//! | tag | carried by | touched by |
+//! |---|---|---|
+//! | `article:{id}` | the article, its related list | a change the public can see in it |
+//! | `articles` | every list of articles: lists, search, feeds, sitemaps, related, most read, change feed | a change the public can see in any article |
+//! | `tag:{slug}` | the tag, its list entry, the articles showing it | a change to the tag |
+//! | `tags` | the list of tags | a change to any tag, or to the public articles they count |
+//! | `author:{slug}`, `authors` | likewise for authors | likewise |
+//! | `popular` | the most-read list | view counts written (and what `articles` touches) |
+//! | `feed`, `sitemap`, `changes` | feeds, sitemaps, the change feed (beside `articles`) | as `articles` |
+//!
+//! View counts shown in articles and lists are not tags: a kept response shows counts
+//! at most `NEWSDESK_CACHE_VIEWS_LAG_SECS` old.
+
+/// Every list of articles.
+pub const ARTICLES: &str = "articles";
+/// The list of tags.
+pub const TAGS: &str = "tags";
+/// The list of authors.
+pub const AUTHORS: &str = "authors";
+/// The most-read list (ranks by views).
+pub const POPULAR: &str = "popular";
+/// RSS, Atom and JSON feeds.
+pub const FEED: &str = "feed";
+/// Sitemaps.
+pub const SITEMAP: &str = "sitemap";
+/// The change feed.
+pub const CHANGES: &str = "changes";
+/// Not a tag responses carry: a commit naming it forgets every kept response (an
+/// import, a copy of a whole store).
+pub const EVERYTHING: &str = "*";
+
+/// The tag of one article, by its id.
+pub fn article(id: &str) -> String {
+    format!("article:{id}")
+}
+
+/// The tag of one tag, by its slug.
+pub fn tag(slug: &str) -> String {
+    format!("tag:{slug}")
+}
+
+/// The tag of one author, by slug.
+pub fn author(slug: &str) -> String {
+    format!("author:{slug}")
+}
+
+/// True when `tag` can go in a header as one space-separated token (ids and slugs are
+/// ASCII without spaces; anything else is left out rather than breaking the header).
+pub fn is_header_safe(tag: &str) -> bool {
+    !tag.is_empty() && tag.bytes().all(|b| b.is_ascii_graphic() && b != b',')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tags_are_header_tokens() {
+        assert_eq!(article("0193"), "article:0193");
+        assert!(is_header_safe(&tag("stand-with-ukraine")));
+        assert!(!is_header_safe("tag:a b"));
+        assert!(!is_header_safe("tag:a,b"));
+        assert!(!is_header_safe(""));
+    }
+}

@@ -122,7 +122,28 @@ pub fn finish(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
                 .build(),
         ),
     );
+    let surrogate_key = text_header(
+        "The cache tags of a public answer, space-separated (Fastly, Varnish xkey): what \
+         it shows. A commit that changes one of them purges it (`NEWSDESK_PURGE_URL`). \
+         Absent on keyed (private) answers.",
+        "article:0193b1c8-7c4e-7a0b-9d7e-3f1a2b3c4d5e tag:standwithukraine author:olena-kovalenko all",
+    );
+    let cache_tag = text_header(
+        "The same cache tags comma-separated (Cloudflare, Akamai).",
+        "article:0193b1c8-7c4e-7a0b-9d7e-3f1a2b3c4d5e,tag:standwithukraine,author:olena-kovalenko,all",
+    );
     for (path, item) in api.paths.paths.iter_mut() {
+        if TAGGED.contains(&path.as_str())
+            && let Some(RefOr::T(ok)) = item
+                .get
+                .as_mut()
+                .and_then(|op| op.responses.responses.get_mut("200"))
+        {
+            ok.headers
+                .insert("Surrogate-Key".into(), RefOr::T(surrogate_key.clone()));
+            ok.headers
+                .insert("Cache-Tag".into(), RefOr::T(cache_tag.clone()));
+        }
         let quota = path.starts_with("/v1");
         let ops = [
             &mut item.get,
@@ -168,6 +189,24 @@ pub fn finish(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
     }
     api
 }
+
+/// The reads whose public answers carry cache tags (`Surrogate-Key`, `Cache-Tag`).
+const TAGGED: &[&str] = &[
+    "/v1/articles",
+    "/v1/articles/popular",
+    "/v1/articles/{id}",
+    "/v1/articles/{id}/related",
+    "/v1/authors",
+    "/v1/authors/{slug}",
+    "/v1/changes",
+    "/v1/feeds/atom",
+    "/v1/feeds/json",
+    "/v1/feeds/rss",
+    "/v1/sitemap-news.xml",
+    "/v1/sitemap.xml",
+    "/v1/tags",
+    "/v1/tags/{slug}",
+];
 
 /// A response whose body is a problem document.
 fn problem_answer(description: &str) -> utoipa::openapi::ResponseBuilder {

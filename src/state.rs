@@ -47,6 +47,18 @@ impl AppState {
                 forget.forget(&report.tags);
             }
         });
+        if let Some(url) = &config.purge_url {
+            let counts = crate::runtime::purger::PurgeCounts::default();
+            metrics
+                .registry
+                .register(Box::new(counts.requests.clone()))?;
+            let purger = crate::runtime::purger::Purger::start(
+                url.clone(),
+                std::time::Duration::from_millis(config.webhook_timeout_ms),
+                counts,
+            )?;
+            pool.on_commit(move |report: &db::CommitReport| purger.purge(&report.tags));
+        }
         Ok(Self {
             pool,
             config: Arc::new(config),

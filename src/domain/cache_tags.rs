@@ -12,6 +12,7 @@
 //! | `author:{slug}`, `authors` | likewise for authors | likewise |
 //! | `popular` | the most-read list | view counts written (and what `articles` touches) |
 //! | `feed`, `sitemap`, `changes` | feeds, sitemaps, the change feed (beside `articles`) | as `articles` |
+//! | `all` | every public response | an import, a copy of a whole store |
 //!
 //! View counts shown in articles and lists are not tags: a kept response shows counts
 //! at most `NEWSDESK_CACHE_VIEWS_LAG_SECS` old.
@@ -30,9 +31,9 @@ pub const FEED: &str = "feed";
 pub const SITEMAP: &str = "sitemap";
 /// The change feed.
 pub const CHANGES: &str = "changes";
-/// Not a tag responses carry: a commit naming it forgets every kept response (an
-/// import, a copy of a whole store).
-pub const EVERYTHING: &str = "*";
+/// Carried by every public response: a commit naming it forgets every kept response
+/// (an import, a copy of a whole store), here and in a CDN.
+pub const EVERYTHING: &str = "all";
 
 /// The tag of one article, by its id.
 pub fn article(id: &str) -> String {

@@ -124,10 +124,14 @@ pub fn tagged<S: AsRef<str>>(
     tags: impl IntoIterator<Item = S>,
 ) -> HttpResponse {
     let mut names: Vec<String> = Vec::new();
-    for tag in tags {
-        let tag = tag.as_ref();
-        if cache_tags::is_header_safe(tag) && !names.iter().any(|n| n == tag) {
-            names.push(tag.to_string());
+    let every = [cache_tags::EVERYTHING.to_string()];
+    for tag in tags
+        .into_iter()
+        .map(|t| t.as_ref().to_string())
+        .chain(every)
+    {
+        if cache_tags::is_header_safe(&tag) && !names.contains(&tag) {
+            names.push(tag);
         }
     }
     if let Ok(value) = HeaderValue::from_str(&names.join(" "))

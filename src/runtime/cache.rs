@@ -247,7 +247,7 @@ impl ResponseCache {
         self.generation.load(Ordering::Acquire)
     }
 
-    /// Forgets every kept response showing any of `tags` (`*`: every response).
+    /// Forgets every kept response showing any of `tags` (`all`: every response).
     pub fn forget<S: AsRef<str>>(&self, tags: impl IntoIterator<Item = S>) {
         let now = self.generation.fetch_add(1, Ordering::AcqRel) + 1;
         for tag in tags {
@@ -355,7 +355,10 @@ impl ResponseCache {
         if tags.contains(&cache_tags::ARTICLES) && self.needs_bound() {
             return;
         }
-        let mut slots: Vec<u32> = tags.iter().map(|t| self.slot(t)).collect();
+        let mut slots: Vec<u32> = (tags.iter())
+            .filter(|t| **t != cache_tags::EVERYTHING)
+            .map(|t| self.slot(t))
+            .collect();
         slots.sort_unstable();
         slots.dedup();
         let entry = CachedResponse {

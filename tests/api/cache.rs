@@ -339,6 +339,24 @@ async fn public_responses_name_their_cache_tags() {
         let keys = res.header("surrogate-key").unwrap_or_default();
         assert!(keys.split(' ').any(|k| k == tag), "{path}: {keys}");
     }
+    // The spec documents the headers on each of these reads.
+    let spec: serde_json::Value = serde_json::from_str(&newsdesk::openapi::spec_json()).unwrap();
+    for path in [
+        "/v1/articles/{id}",
+        "/v1/articles",
+        "/v1/feeds/atom",
+        "/v1/sitemap.xml",
+        "/v1/articles/popular",
+        "/v1/tags",
+        "/v1/authors",
+        "/v1/tags/{slug}",
+        "/v1/changes",
+    ] {
+        let headers = &spec["paths"][path]["get"]["responses"]["200"]["headers"];
+        for name in ["Surrogate-Key", "Cache-Tag"] {
+            assert!(headers[name].is_object(), "{path} documents {name}");
+        }
+    }
     // Keyed (private) answers name none.
     let keyed = app
         .get(&format!("/v1/articles/{id}"), Some(app.read_key()))

@@ -28,6 +28,7 @@ mod search;
 mod startup;
 mod terms;
 mod trash;
+mod varnish;
 mod views;
 mod visibility;
 mod webhooks;

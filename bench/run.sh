@@ -18,7 +18,9 @@
 #   W5 a filtered list with its total                   W6 RSS feed (50 items)
 #   W7 90% reads / 10% creates                          writes: creates only
 #   W8 article by slug over 60,000 distinct slugs: each read about once (cache misses)
-# and times `newsdesk import` of the whole set into an empty database.
+#   R1 a news site's mix, reads only    R2 R1 with a view beacon per article read and
+#   R3 every article once, random order    an edit per 500 requests
+# (R1–R3's proportions and distributions: bench/requests.py) and times `newsdesk import` of the whole set into an empty database.
 # Each workload is measured after an unmeasured warm-up (BENCH_WARMUP, 3 s).
 # BENCH_WRITES=0 measures the reads only (W1–W6) on the seeded database itself, without
 # the copy, W7, the creates and the import: for 1,000,000 articles (15 GB).
@@ -48,6 +50,13 @@ mkdir -p "$DATA"
 if [ ! -f "$SEEDED" ]; then
   echo "seeding $ARTICLES articles into $SEEDED ..." >&2
   DATABASE_URL="$SEEDED" "$BIN" seed-demo --articles "$ARTICLES" >&2
+fi
+# R1–R3's request lists, made once per seeded set.
+if [ ! -f "$DATA/r3-$ARTICLES.txt" ]; then
+  python3 bench/requests.py "$SEEDED" "$DATA"
+  mv "$DATA/r3.txt" "$DATA/r3-$ARTICLES.txt"
+  mv "$DATA/r1.txt" "$DATA/r1-$ARTICLES.txt"
+  mv "$DATA/r2.txt" "$DATA/r2-$ARTICLES.txt"
 fi
 bench_engine() {
 ENGINE=$1
@@ -156,8 +165,11 @@ workloads=(
   "W6 RSS feed (50 items, full HTML)|25|$BASE/v1/feeds/rss"
   "W6 with Accept-Encoding: gzip|-|-s bench/gzip.lua $BASE/v1/feeds/rss"
   "W8 article by slug, 60,000 distinct (misses)|-|-s bench/slugs.lua $BASE"
+  "R1 news-site mix, reads only|-|-s bench/news.lua $BASE"
+  "R3 cold article reads, whole archive, random order|-|-s bench/news.lua $BASE"
 )
 [ "$WRITES" = 1 ] && workloads+=(
+  "R2 R1 + a view beacon per article read + an edit per 500|-|-s bench/news.lua $BASE"
   "W7 90% reads / 10% creates|-|-s bench/mixed.lua $BASE"
   "writes: creates only (short body)|-|-s bench/create.lua $BASE"
   "writes: creates only (3 KB body, 3 tags)|-|-s bench/create-3k.lua $BASE"
@@ -179,16 +191,22 @@ for w in "${workloads[@]}"; do
   # shellcheck disable=SC2086
   slugs=bench/data/slugs.txt
   case $name in W8*) slugs=bench/data/slugs-cold.txt ;; esac
-  # W8 has no warm-up: it would read the slugs it is about to measure.
-  case $name in W8*) ;; *) BENCH_SLUGS=$slugs BENCH_KEY=$KEY taskset -c 1 wrk -t1 -c"$CONNECTIONS" -d"$WARMUP" $args >/dev/null 2>&1 || true ;; esac
+  requests=
+  case $name in R1*) requests=$DATA/r1-$ARTICLES.txt ;; R2*) requests=$DATA/r2-$ARTICLES.txt ;; R3*) requests=$DATA/r3-$ARTICLES.txt ;; esac
+  # W8 and R3 have no warm-up: it would read the articles they are about to measure.
+  case $name in W8* | R3*) ;; *) BENCH_REQUESTS=$requests BENCH_SLUGS=$slugs BENCH_KEY=$KEY taskset -c 1 wrk -t1 -c"$CONNECTIONS" -d"$WARMUP" $args >/dev/null 2>&1 || true ;; esac
   ceiling_rps=$(ceiling_now)
   reset_peak $SERVER
   # shellcheck disable=SC2086
-  IFS='|' read -r rps p50 p99 errors <<<"$(BENCH_SLUGS=$slugs BENCH_KEY=$KEY measure $args)"
+  IFS='|' read -r rps p50 p99 errors <<<"$(BENCH_REQUESTS=$requests BENCH_SLUGS=$slugs BENCH_KEY=$KEY measure $args)"
   ratio=$(awk -v a="$rps" -v b="$ceiling_rps" 'BEGIN {printf "%.1f%%", 100 * a / b}')
   [ "$target" = "-" ] && target="" || target="≥ $target%"
   echo "| $name | $rps | $ceiling_rps | $ratio | $target | $p50 | $p99 | $errors | $(peak_rss_mb $SERVER) MB |"
+  case $name in W1*) W1_RPS=$rps ;; R1*) R1_RPS=$rps ;; R2*) R2_RPS=$rps ;; esac
 done
+echo
+awk -v w="${W1_RPS:-0}" -v r1="${R1_RPS:-0}" -v r2="${R2_RPS:-0}" 'BEGIN {
+  if (w > 0) printf "R1 = %.0f%% of W1 (target ≥ 50%%); R2 = %.0f%% of W1 (target ≥ 40%%)\n", 100 * r1 / w, 100 * r2 / w }'
 kill $SERVER $CEILING_PID 2>/dev/null || true; wait $SERVER $CEILING_PID 2>/dev/null || true
 
 if [ "$WRITES" = 1 ]; then

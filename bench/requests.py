@@ -9,7 +9,7 @@ R1 (news-site mix, reads only), per 100 requests:
      newest 10,000 (the archive's long tail)
    8 home page (newest 20)              6 tag pages (top 30 tags, Zipf)
    5 related of an article (Zipf)       3 searches (40 words, Zipf)
-   3 most read (day / week)             3 page N of the newest (N = 2..50, Zipf)
+   3 most read (24h / 7d)             3 page N of the newest (N = 2..50, Zipf)
    2 RSS
 R2: R1's requests, each article read followed by its view beacon (POST …/views, as an
     article page sends), and one edit (PATCH of a title, Zipf by recency) per 500.
@@ -25,7 +25,7 @@ seeded, out = sys.argv[1], sys.argv[2]
 db = sqlite3.connect(f"file:{seeded}?mode=ro", uri=True)
 articles = db.execute(
     "SELECT slug, id FROM articles WHERE status = 'published' AND deleted_at IS NULL "
-    "ORDER BY sort_at DESC, pk DESC"
+    "AND sort_at <= strftime('%Y-%m-%dT%H:%M:%fZ', 'now') ORDER BY sort_at DESC, pk DESC"
 ).fetchall()
 tags = [
     r[0]
@@ -81,7 +81,7 @@ def one(rng):
     if kind == "search":
         return kind, f"GET /v1/articles?q={words[word(rng)]}&limit=20", None
     if kind == "popular":
-        return kind, f"GET /v1/articles/popular?window={rng.choice(['day', 'week'])}", None
+        return kind, f"GET /v1/articles/popular?window={rng.choice(['24h', '7d'])}", None
     if kind == "page":
         return kind, f"GET /v1/articles?limit=20&page={page(rng) + 2}", None
     return kind, "GET /v1/feeds/rss", None

@@ -227,6 +227,41 @@ async fn related_lists_shared_tags_first_then_similar_text() {
 }
 
 #[actix_web::test]
+async fn related_reads_only_the_newest_articles_of_each_tag() {
+    let app = TestApp::spawn().await;
+    let tagged = |title: String, tags: Value| {
+        let mut a = published(&title);
+        a["tags"] = tags;
+        a
+    };
+    let base = app
+        .create_article(&tagged("Base story".into(), json!(["Odesa", "Port"])))
+        .await;
+    // An old article sharing both tags, then 50 newer ones sharing one: the old one
+    // ranks first while it is among each tag's newest 50 …
+    app.create_article(&tagged("Old, both tags".into(), json!(["Odesa", "Port"])))
+        .await;
+    for i in 0..49 {
+        app.create_article(&tagged(format!("Newer {i}"), json!(["Odesa"])))
+            .await;
+    }
+    let id = id_of(&base);
+    assert_eq!(
+        related(&app, id, "?limit=2").await,
+        ["Old, both tags", "Newer 48"]
+    );
+    // … and is no candidate for "Odesa" once 50 newer articles carry it (it still is
+    // for "Port", sharing one tag like the others: the newer win).
+    app.create_article(&tagged("Newer 49".into(), json!(["Odesa"])))
+        .await;
+    app.state.responses.forget_everything();
+    assert_eq!(
+        related(&app, id, "?limit=3").await,
+        ["Newer 49", "Newer 48", "Newer 47"]
+    );
+}
+
+#[actix_web::test]
 async fn related_of_an_unknown_or_hidden_article_is_404() {
     let app = TestApp::spawn().await;
     app.get("/v1/articles/no-such-article/related", None)

@@ -54,8 +54,19 @@ pub fn popular(
         .collect())
 }
 
-/// Public articles related to article `pk`: those sharing most tags first, then the
-/// best full-text matches of `similar` (an FTS5 OR expression over its title's words).
+/// Candidates read per tag of the article: its newest articles (by creation).
+pub const RELATED_PER_TAG: i64 = 50;
+/// Tags of the article that count (in their order on it).
+const RELATED_TAGS: usize = 10;
+
+/// Public articles related to article `pk`: those sharing most tags first (newest first
+/// among equals), then the best full-text matches of `similar` (its title's words).
+///
+/// Bounded whatever the archive's size: the candidates are the newest
+/// [`RELATED_PER_TAG`] articles of each of its first 10 tags, read from the tag index
+/// alone; only they are checked for being public (an index probe each) and only the
+/// chosen ones are loaded. (Ranking every article sharing a tag read thousands of rows
+/// for a common tag: 2–7 ms per request at 100,000 articles.)
 pub fn related(
     conn: &mut AnyConnection,
     pk: i32,
@@ -66,18 +77,38 @@ pub fn related(
     let now = &crate::domain::time::format(at);
     let own_tags: Vec<i32> = article_tags::table
         .filter(article_tags::article_pk.eq(pk))
+        .order(article_tags::position)
         .select(article_tags::tag_pk)
         .load(conn)?;
-    let mut pks: Vec<i32> = article_tags::table
-        .inner_join(articles::table)
-        .filter(visible_to(&Caller::Public, now))
-        .filter(article_tags::tag_pk.eq_any(own_tags))
-        .filter(articles::pk.ne(pk))
-        .group_by(articles::pk)
-        .select(articles::pk)
-        .order((diesel::dsl::count_star().desc(), articles::sort_at.desc()))
-        .limit(limit)
-        .load(conn)?;
+    let mut shared: std::collections::HashMap<i32, i32> = std::collections::HashMap::new();
+    for tag in own_tags.into_iter().take(RELATED_TAGS) {
+        let newest: Vec<i32> = article_tags::table
+            .filter(article_tags::tag_pk.eq(tag))
+            .filter(article_tags::article_pk.ne(pk))
+            .order(article_tags::article_pk.desc())
+            .select(article_tags::article_pk)
+            .limit(RELATED_PER_TAG)
+            .load(conn)?;
+        for candidate in newest {
+            *shared.entry(candidate).or_default() += 1;
+        }
+    }
+    let mut ranked: Vec<(i32, String)> = if shared.is_empty() {
+        Vec::new()
+    } else {
+        let candidates: Vec<i32> = shared.keys().copied().collect();
+        articles::table
+            .filter(articles::pk.eq_any(&candidates))
+            .filter(super::public_now(now))
+            .select((articles::pk, articles::sort_at))
+            .load(conn)?
+    };
+    ranked.sort_by(|(a, a_at), (b, b_at)| (shared.get(b), b_at, b).cmp(&(shared.get(a), a_at, a)));
+    let mut pks: Vec<i32> = ranked
+        .into_iter()
+        .take(usize::try_from(limit).unwrap_or(0))
+        .map(|(pk, _)| pk)
+        .collect();
     if (pks.len() as i64) < limit && similar.is_some() {
         let q = ListQuery {
             filter: Filter {

@@ -136,8 +136,10 @@ pub async fn list_popular_articles(
 
 /// Articles related to one article.
 ///
-/// Published articles sharing the most tags with it first, then those whose text is
-/// most like its title. The article itself must be visible to the caller.
+/// Published articles sharing the most tags with it first (newest first among equals),
+/// then those whose text is most like its title. The candidates sharing tags are the
+/// newest 50 articles of each of its tags, so the answer costs the same in any archive.
+/// The article itself must be visible to the caller.
 #[utoipa::path(
     tag = "articles",
     params(("id" = String, Path, description = "The article's id or current slug."), RelatedParams,

@@ -5,8 +5,9 @@
 //!
 //! | tag | carried by | touched by |
 //! |---|---|---|
-//! | `article:{id}` | the article, its related list | a change the public can see in it |
-//! | `articles` | every list of articles: lists, search, feeds, sitemaps, related, most read, change feed | a change the public can see in any article |
+//! | `article:{id}` | the article, and every list showing it (lists, searches, feeds, related, most read) | a change the public can see in it |
+//! | `articles` | every list of articles: lists, search, feeds, sitemaps, related, most read, change feed | an article appearing or going for the public (published, scheduled time come, unpublished, trashed, restored, deleted), or moving in lists (its publication time, language, featured flag, tags or authors changed) |
+//! | `articles:updated` | lists by last change (`sort=-updated_at`), sitemaps | any change the public can see in any article |
 //! | `tag:{slug}` | the tag, its list entry, the articles showing it | a change to the tag |
 //! | `tags` | the list of tags | a change to any tag, or to the public articles they count |
 //! | `author:{slug}`, `authors` | likewise for authors | likewise |
@@ -14,11 +15,18 @@
 //! | `feed`, `sitemap`, `changes` | feeds, sitemaps, the change feed (beside `articles`) | as `articles` |
 //! | `all` | every public response | an import, a copy of a whole store |
 //!
+//! An edit that leaves an article where it was in lists (its title or text, say)
+//! forgets only the responses showing it: another tag's page, the second page of the
+//! newest, and searches not showing it stay kept. A search does not learn an edited
+//! article's new words until its kept copy ages out (below).
+//!
 //! View counts shown in articles and lists are not tags: a kept response shows counts
-//! at most `NEWSDESK_CACHE_VIEWS_LAG_SECS` old.
+//! (and a search its matches) at most `NEWSDESK_CACHE_VIEWS_LAG_SECS` old.
 
 /// Every list of articles.
 pub const ARTICLES: &str = "articles";
+/// Lists by last change, sitemaps: any public edit changes them.
+pub const ARTICLES_UPDATED: &str = "articles:updated";
 /// The list of tags.
 pub const TAGS: &str = "tags";
 /// The list of authors.

@@ -170,6 +170,17 @@ async fn serve_feed(
     let next_url = list::next_cursor(&page, query.sort)
         .map(|token| paging::link(&state.config.public_url, &req, ("cursor", &token)));
     let now = state.now();
+    let tags: Vec<String> = [
+        cache_tags::ARTICLES.to_string(),
+        cache_tags::FEED.to_string(),
+    ]
+    .into_iter()
+    .chain(
+        page.items
+            .iter()
+            .map(|(rec, _)| cache_tags::article(&rec.row.id)),
+    )
+    .collect();
     let items: Vec<FeedItem> = (page.items.into_iter())
         .map(|(rec, _)| {
             FeedItem::of(Article::from_record(rec, &now), |language, slug, id| {
@@ -200,7 +211,7 @@ async fn serve_feed(
             format.content_type(),
             format.render(&feed_page),
         ),
-        [cache_tags::ARTICLES, cache_tags::FEED],
+        &tags,
     ))
 }
 
@@ -378,7 +389,11 @@ pub async fn get_sitemap(
     .await?;
     Ok(tagged(
         conditional::respond_bytes(&req, &v, &cache, XML, body),
-        [cache_tags::ARTICLES, cache_tags::SITEMAP],
+        [
+            cache_tags::ARTICLES,
+            cache_tags::ARTICLES_UPDATED,
+            cache_tags::SITEMAP,
+        ],
     ))
 }
 
@@ -434,7 +449,11 @@ pub async fn get_news_sitemap(
     .await?;
     Ok(tagged(
         conditional::respond_bytes(&req, &v, &cache, XML, body),
-        [cache_tags::ARTICLES, cache_tags::SITEMAP],
+        [
+            cache_tags::ARTICLES,
+            cache_tags::ARTICLES_UPDATED,
+            cache_tags::SITEMAP,
+        ],
     ))
 }
 

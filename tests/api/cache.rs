@@ -215,6 +215,8 @@ async fn a_write_forgets_exactly_the_responses_showing_what_it_changed() {
         "/v1/articles",
         "/v1/feeds/json",
         "/v1/tags/elsewhere",
+        "/v1/articles?tag=elsewhere",
+        "/v1/articles?q=unrelated",
     ];
     for path in paths {
         app.get(path, None).await.assert_status(200);
@@ -241,6 +243,9 @@ async fn a_write_forgets_exactly_the_responses_showing_what_it_changed() {
         kept(&app, &other_path).await,
         "an unrelated article stays kept"
     );
+    // It stays where it was in lists: lists not showing it stay kept.
+    assert!(kept(&app, "/v1/articles?tag=elsewhere").await);
+    assert!(kept(&app, "/v1/articles?q=unrelated").await);
     let (sql, body) = sql_of(&app, &one_path).await;
     assert!(!sql.is_empty());
     assert_eq!(body["title"], "Edited story, corrected");
@@ -249,24 +254,39 @@ async fn a_write_forgets_exactly_the_responses_showing_what_it_changed() {
     assert!(titles(&body).contains(&"Edited story, corrected".to_string()));
     let (sql, _) = sql_of(&app, "/v1/feeds/json").await;
     assert!(!sql.is_empty(), "feeds list articles");
+    // Moving it into another tag's list forgets every list.
+    app.merge_patch(
+        &format!("/v1/articles/{}", one["id"].as_str().unwrap()),
+        &json!({"tags": ["#Edited", "#Elsewhere"]}),
+    )
+    .await
+    .assert_status(200);
+    let (sql, body) = sql_of(&app, "/v1/articles?tag=elsewhere").await;
+    assert!(!sql.is_empty());
+    assert_eq!(titles(&body).len(), 2, "it joined the tag's list");
+    assert!(
+        kept(&app, &other_path).await,
+        "the other article is still kept"
+    );
 
     // Renaming a tag forgets the articles showing it, not the others.
     app.get(&one_path, None).await.assert_status(200);
     app.get(&other_path, None).await.assert_status(200);
+    app.get("/v1/tags/edited", None).await.assert_status(200);
     app.patch(
-        "/v1/tags/elsewhere",
+        "/v1/tags/edited",
         Some(app.write_key()),
-        &json!({"name": "#ElsewhereRenamed"}),
+        &json!({"name": "#EditedRenamed"}),
         "application/merge-patch+json",
     )
     .await
     .assert_status(200);
-    assert!(kept(&app, &one_path).await, "it does not show the tag");
-    let (sql, body) = sql_of(&app, &other_path).await;
+    assert!(kept(&app, &other_path).await, "it does not show the tag");
+    let (sql, body) = sql_of(&app, &one_path).await;
     assert!(!sql.is_empty());
-    assert_eq!(body["tags"][0]["name"], "#ElsewhereRenamed");
-    let (_, body) = sql_of(&app, "/v1/tags/elsewhere").await;
-    assert_eq!(body["name"], "#ElsewhereRenamed");
+    assert_eq!(body["tags"][0]["name"], "#EditedRenamed");
+    let (_, body) = sql_of(&app, "/v1/tags/edited").await;
+    assert_eq!(body["name"], "#EditedRenamed");
 }
 
 #[actix_web::test]

@@ -112,14 +112,18 @@ pub fn record(
             && last.as_ref().and_then(|l| l.public_etag.as_ref()) != public_etag.as_ref());
     if public {
         use crate::domain::cache_tags as tags;
-        // What the public sees of it changed: the article, every list that may show
-        // it, and the counts of its tags and authors.
+        // What the public sees of it changed: the article and the responses showing
+        // it, the lists by last change, the change feed; when it appeared or went,
+        // every list and the counts of its tags and authors (an edit that moves it in
+        // lists says so itself: see `write::update`).
         crate::db::report_tags([
             tags::article(article_id),
-            tags::ARTICLES.to_string(),
-            tags::TAGS.to_string(),
-            tags::AUTHORS.to_string(),
+            tags::ARTICLES_UPDATED.to_string(),
+            tags::CHANGES.to_string(),
         ]);
+        if public_before != public_after {
+            crate::db::report_tags([tags::ARTICLES, tags::TAGS, tags::AUTHORS]);
+        }
     }
     let seq: i32 = diesel::insert_into(article_events::table)
         .values((

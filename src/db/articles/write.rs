@@ -170,6 +170,12 @@ where
             ensure_language_free(conn, &group, draft.language.as_str(), &row.id)?;
         }
         let published_at = publication_time(draft, row.published_at.as_deref(), &now);
+        if moves_in_lists(conn, &row, draft, published_at.as_deref())? {
+            use crate::domain::cache_tags as tags;
+            // Which lists show it (or where) may change: every list is forgotten. An
+            // edit that leaves these alone forgets only the lists showing it.
+            crate::db::report_tags([tags::ARTICLES, tags::TAGS, tags::AUTHORS]);
+        }
         diesel::update(articles::table.find(pk))
             .set((
                 fields(
@@ -465,6 +471,43 @@ fn ensure_language_free(
 
 /// Replaces the article's tags (creating new ones) and authors (which must exist);
 /// returns the tags' stored names. A `fresh` article has no links to remove.
+/// Whether saving `draft` over `row` changes what decides which lists show the article
+/// and where: its publication time, language, featured flag, tags or authors. (Whether
+/// the public sees it at all is the change record's to tell.)
+fn moves_in_lists(
+    conn: &mut AnyConnection,
+    row: &ArticleRow,
+    draft: &ArticleDraft,
+    published_at: Option<&str>,
+) -> Result<bool, StoreError> {
+    if row.published_at.as_deref() != published_at
+        || row.language != draft.language.as_str()
+        || row.featured != draft.featured
+    {
+        return Ok(true);
+    }
+    let mut old_tags: Vec<String> = article_tags::table
+        .inner_join(tags::table)
+        .filter(article_tags::article_pk.eq(row.pk))
+        .select(tags::slug)
+        .load(conn)?;
+    let mut new_tags: Vec<&str> = draft.tags.iter().map(|(slug, _)| slug.as_str()).collect();
+    old_tags.sort_unstable();
+    new_tags.sort_unstable();
+    if old_tags != new_tags {
+        return Ok(true);
+    }
+    let mut old_authors: Vec<String> = article_authors::table
+        .inner_join(authors::table)
+        .filter(article_authors::article_pk.eq(row.pk))
+        .select(authors::slug)
+        .load(conn)?;
+    let mut new_authors: Vec<&str> = draft.authors.iter().map(Slug::as_str).collect();
+    old_authors.sort_unstable();
+    new_authors.sort_unstable();
+    Ok(old_authors != new_authors)
+}
+
 fn set_terms(
     conn: &mut AnyConnection,
     pk: i32,

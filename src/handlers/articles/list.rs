@@ -263,6 +263,18 @@ pub(crate) fn list_item(article: Article, fields: &[String], terms: &[Term]) -> 
     ArticleListItem::of(article, fields, snippet)
 }
 
+/// The cache tags of a list of articles: every list's, each article shown, and the
+/// tag of changes anywhere when it is ordered by them.
+pub(crate) fn list_tags<'a>(ids: impl Iterator<Item = &'a str>, sort: Sort) -> Vec<String> {
+    use crate::domain::cache_tags as tags;
+    let mut out = vec![tags::ARTICLES.to_string()];
+    if sort == Sort::Updated {
+        out.push(tags::ARTICLES_UPDATED.to_string());
+    }
+    out.extend(ids.map(tags::article));
+    out
+}
+
 async fn respond(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -288,6 +300,10 @@ async fn respond(
         next_cursor.as_deref(),
     );
     let now = state.now();
+    let tags = list_tags(
+        page.items.iter().map(|(rec, _)| rec.row.id.as_str()),
+        q.sort,
+    );
     let body = ArticleList {
         data: (page.items.into_iter())
             .map(|(rec, _)| list_item(Article::from_record(rec, &now), &plan.fields, &plan.terms))
@@ -305,10 +321,7 @@ async fn respond(
         last_modified: changed.as_deref().and_then(time::http_date),
     };
     let cache = conditional::cache_control(&caller, &state.config);
-    let mut res = crate::http::cache::tagged(
-        conditional::respond(&req, &v, &cache, &body),
-        [crate::domain::cache_tags::ARTICLES],
-    );
+    let mut res = crate::http::cache::tagged(conditional::respond(&req, &v, &cache, &body), tags);
     if let Some(v) = links.and_then(|l| HeaderValue::from_str(&l).ok()) {
         res.headers_mut().insert(header::LINK, v);
     }

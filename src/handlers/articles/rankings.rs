@@ -66,6 +66,9 @@ fn respond(
 ) -> Result<HttpResponse, ApiError> {
     let now = state.now();
     let fields = default_fields();
+    let tags: Vec<String> = (tags.iter().map(|t| t.to_string()))
+        .chain(records.iter().map(|r| cache_tags::article(&r.row.id)))
+        .collect();
     let data: Vec<_> = records
         .into_iter()
         .map(|r| list_item(Article::from_record(r, &now), &fields, &[]))
@@ -88,7 +91,7 @@ fn respond(
     let cache = conditional::cache_control(&Caller::Public, &state.config);
     Ok(crate::http::cache::tagged(
         conditional::respond(req, &v, &cache, &body),
-        tags,
+        &tags,
     ))
 }
 

@@ -78,19 +78,42 @@ where
 /// [`visible_to`]'s rule for the public, unboxed (a boxed condition cannot sit in a
 /// subquery on two engines): published, untrashed, `published_at` passed.
 pub fn public_now(now: &str) -> PublicNow {
-    // A literal, not a bound value: SQLite can then use the partial index
-    // `articles_public_order` (WHERE status = 'published' AND deleted_at IS NULL).
-    diesel::dsl::sql::<Bool>("articles.status = 'published'")
+    StatusPublished
         .and(articles::deleted_at.is_null())
         // A published article's sort_at is its published_at (always set).
         .and(articles::sort_at.le(now.to_string()))
 }
 
+/// `articles.status = 'published'` as a literal, not a bound value: SQLite can then use
+/// the partial indexes whose WHERE says so (`articles_public_order`, …). Not diesel's
+/// `sql()`, whose literals make every query holding them prepared afresh each time
+/// (they are never put in the statement cache): that was 15 % of an article miss.
+#[derive(Debug, Clone, Copy, diesel::query_builder::QueryId, diesel::expression::ValidGrouping)]
+pub struct StatusPublished;
+
+impl diesel::Expression for StatusPublished {
+    type SqlType = Bool;
+}
+
+impl<DB: diesel::backend::Backend> diesel::query_builder::QueryFragment<DB> for StatusPublished {
+    fn walk_ast<'b>(
+        &'b self,
+        mut out: diesel::query_builder::AstPass<'_, 'b, DB>,
+    ) -> diesel::QueryResult<()> {
+        out.push_sql("articles.status = 'published'");
+        Ok(())
+    }
+}
+
+impl<QS> diesel::AppearsOnTable<QS> for StatusPublished where articles::status: AppearsOnTable<QS> {}
+
+impl<QS> diesel::SelectableExpression<QS> for StatusPublished where
+    articles::status: SelectableExpression<QS>
+{
+}
+
 /// The type of [`public_now`].
 pub type PublicNow = diesel::dsl::And<
-    diesel::dsl::And<
-        diesel::expression::SqlLiteral<Bool>,
-        diesel::dsl::IsNull<articles::deleted_at>,
-    >,
+    diesel::dsl::And<StatusPublished, diesel::dsl::IsNull<articles::deleted_at>>,
     diesel::dsl::LtEq<articles::sort_at, String>,
 >;

@@ -172,6 +172,8 @@ pub struct ResponseCache {
     /// The generation everything was last forgotten at.
     everything: AtomicU64,
     hasher: RandomState,
+    /// The slot of `articles` (looked at on every read).
+    articles_slot: u32,
     /// Unix milliseconds of the next scheduled publication (lists change then without
     /// a write): when it comes, `articles` is forgotten.
     valid_until: AtomicI64,
@@ -218,12 +220,15 @@ impl ResponseCache {
                 .weigher(|key: &String, value: &Arc<CachedResponse>| value.weight(key))
                 .build()
         });
+        let hasher = RandomState::new();
+        let articles_slot = (hasher.hash_one(cache_tags::ARTICLES) as usize & (SLOTS - 1)) as u32;
         Self {
             entries,
+            articles_slot,
             generation: AtomicU64::new(1),
             touched: (0..SLOTS).map(|_| AtomicU64::new(0)).collect(),
             everything: AtomicU64::new(0),
-            hasher: RandomState::new(),
+            hasher,
             valid_until: AtomicI64::new(i64::MIN),
             bound_for: AtomicU64::new(u64::MAX),
             flights: Mutex::default(),
@@ -271,16 +276,17 @@ impl ResponseCache {
             && entry.slots.iter().all(|s| self.stamp(*s) <= entry.born)
     }
 
-    fn counts_now(&self, entry: &CachedResponse) -> bool {
-        let age = self.clock.now().timestamp_millis().saturating_sub(entry.at);
+    fn counts_at(&self, entry: &CachedResponse, now_millis: i64) -> bool {
+        let age = now_millis.saturating_sub(entry.at);
         self.current(entry) && u128::from(age.unsigned_abs()) < self.views_lag.as_millis()
     }
 
-    /// When the next scheduled publication's time has come, forgets the lists (once).
-    fn check_bound(&self) {
-        let articles = self.stamp(self.slot(cache_tags::ARTICLES));
+    /// When the next scheduled publication's time has come (it is `now_millis`),
+    /// forgets the lists (once).
+    fn check_bound(&self, now_millis: i64) {
+        let articles = self.stamp(self.articles_slot);
         if self.bound_for.load(Ordering::Acquire) == articles
-            && self.clock.now().timestamp_millis() >= self.valid_until.load(Ordering::Acquire)
+            && now_millis >= self.valid_until.load(Ordering::Acquire)
             && self
                 .bound_for
                 .compare_exchange(articles, u64::MAX, Ordering::AcqRel, Ordering::Acquire)
@@ -293,12 +299,12 @@ impl ResponseCache {
     /// True when the next scheduled publication must be looked up before a list is
     /// kept (see [`Self::set_bound`]).
     pub fn needs_bound(&self) -> bool {
-        self.bound_for.load(Ordering::Acquire) != self.stamp(self.slot(cache_tags::ARTICLES))
+        self.bound_for.load(Ordering::Acquire) != self.stamp(self.articles_slot)
     }
 
     /// The stamp to hand [`Self::set_bound`]: taken before looking the bound up.
     pub fn bound_stamp(&self) -> u64 {
-        self.stamp(self.slot(cache_tags::ARTICLES))
+        self.stamp(self.articles_slot)
     }
 
     /// Records when the next scheduled publication happens (`None`: none pending),
@@ -316,9 +322,10 @@ impl ResponseCache {
         let Some(entries) = &self.entries else {
             return Lookup::Miss;
         };
-        self.check_bound();
+        let now_millis = self.clock.now().timestamp_millis();
+        self.check_bound(now_millis);
         match entries.get(key) {
-            Some(hit) if self.counts_now(&hit) => Lookup::Fresh(hit),
+            Some(hit) if self.counts_at(&hit, now_millis) => Lookup::Fresh(hit),
             Some(hit) => Lookup::Stale(hit),
             None => Lookup::Miss,
         }

@@ -217,6 +217,9 @@ impl ResponseCache {
         let entries = (budget > 0).then(|| {
             moka::sync::Cache::builder()
                 .max_capacity(budget)
+                // Room for the entries the budget holds at ~16 KB each: the map is not
+                // rehashed while it fills.
+                .initial_capacity(usize::try_from(budget / 16_384).unwrap_or(4096))
                 .weigher(|key: &String, value: &Arc<CachedResponse>| value.weight(key))
                 .build()
         });

@@ -335,7 +335,8 @@ pub fn load_views(
 
 /// Tags and authors of one article in two cached statements.
 fn terms_of_one(conn: &mut AnyConnection, pk: i32) -> QueryResult<(Vec<TermRef>, Vec<TermRef>)> {
-    let (tags, authors): (Vec<(String, String)>, Vec<(String, String)>) = on_engine!(conn, c => {
+    type Named = Vec<(String, String)>;
+    let (tags, authors): (Named, Named) = on_engine!(conn, c => {
         let tags = article_tags::table
             .inner_join(tags::table)
             .filter(article_tags::article_pk.eq(pk))

@@ -158,10 +158,10 @@ pub fn load_many(
     if pks.is_empty() {
         return Ok(Vec::new());
     }
-    let rows: Vec<ArticleRow> = articles::table
+    let rows: Vec<ArticleRow> = on_engine!(conn, c => articles::table
         .filter(articles::pk.eq_any(pks))
         .select(ArticleRow::as_select())
-        .load(conn)?;
+        .load(c))?;
     let mut out = assemble(conn, caller, rows, now)?;
     out.sort_by_key(|r| pks.iter().position(|p| *p == r.row.pk));
     Ok(out)
@@ -362,22 +362,28 @@ type Terms = HashMap<i32, (Vec<TermRef>, Vec<TermRef>)>;
 
 /// Tags and authors of many articles in two queries.
 pub(super) fn terms_of(conn: &mut AnyConnection, pks: &[i32]) -> QueryResult<Terms> {
+    type Rows = Vec<(i32, String, String)>;
     let mut out: Terms = HashMap::new();
-    let tag_rows: Vec<(i32, String, String)> = article_tags::table
-        .inner_join(tags::table)
-        .filter(article_tags::article_pk.eq_any(pks))
-        .order((article_tags::article_pk, article_tags::position))
-        .select((article_tags::article_pk, tags::slug, tags::name))
-        .load(conn)?;
+    // On the engine's own connection (see `on_engine!`): lists, feeds and related
+    // load their items through here.
+    let (tag_rows, author_rows): (Rows, Rows) = on_engine!(conn, c => {
+        let tags = article_tags::table
+            .inner_join(tags::table)
+            .filter(article_tags::article_pk.eq_any(pks))
+            .order((article_tags::article_pk, article_tags::position))
+            .select((article_tags::article_pk, tags::slug, tags::name))
+            .load(c)?;
+        let authors = article_authors::table
+            .inner_join(authors::table)
+            .filter(article_authors::article_pk.eq_any(pks))
+            .order((article_authors::article_pk, article_authors::position))
+            .select((article_authors::article_pk, authors::slug, authors::name))
+            .load(c)?;
+        (tags, authors)
+    });
     for (pk, slug, name) in tag_rows {
         out.entry(pk).or_default().0.push(TermRef { slug, name });
     }
-    let author_rows: Vec<(i32, String, String)> = article_authors::table
-        .inner_join(authors::table)
-        .filter(article_authors::article_pk.eq_any(pks))
-        .order((article_authors::article_pk, article_authors::position))
-        .select((article_authors::article_pk, authors::slug, authors::name))
-        .load(conn)?;
     for (pk, slug, name) in author_rows {
         out.entry(pk).or_default().1.push(TermRef { slug, name });
     }
@@ -392,19 +398,25 @@ pub(super) fn translations_of(
     groups: &[String],
     now: &str,
 ) -> QueryResult<Vec<(String, i32, Translation)>> {
-    Ok(articles::table
-        .filter(visible_to(caller, now))
-        .filter(articles::translation_group.eq_any(groups))
-        .filter(articles::deleted_at.is_null())
-        .order(articles::language)
-        .select((
-            articles::translation_group,
-            articles::pk,
-            articles::language,
-            articles::id,
-            articles::slug,
-        ))
-        .load::<(String, i32, String, String, String)>(conn)?
+    let members: Vec<(String, i32, String, String, String)> = on_engine!(conn, c => {
+        let query = articles::table
+            .filter(articles::translation_group.eq_any(groups))
+            .filter(articles::deleted_at.is_null())
+            .order(articles::language)
+            .select((
+                articles::translation_group,
+                articles::pk,
+                articles::language,
+                articles::id,
+                articles::slug,
+            ));
+        if caller.sees_unpublished() {
+            query.load(c)
+        } else {
+            query.filter(super::public_now(now)).load(c)
+        }
+    })?;
+    Ok(members
         .into_iter()
         .map(|(group, pk, language, id, slug)| (group, pk, Translation { language, id, slug }))
         .collect())

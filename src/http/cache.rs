@@ -231,7 +231,6 @@ pub async fn serve(
             turn
         }
     };
-    cache.counts.misses.inc();
     let generation = cache.generation();
     let bound = cache.bound_stamp();
     let result = compute(&state, &key, (generation, bound), next.call(req).await).await;
@@ -251,6 +250,10 @@ async fn compute(
     let cache = &state.responses;
     let mut res = res?;
     label(res.headers_mut());
+    // A miss is a public answer computed (not `/metrics`, an error, a keyed read).
+    if is_public(res.headers()) {
+        cache.counts.misses.inc();
+    }
     let tags = tags_of(res.headers());
     if res.status() != StatusCode::OK || !is_public(res.headers()) || tags.is_empty() {
         if res.status() != StatusCode::NOT_MODIFIED {

@@ -406,6 +406,11 @@ async fn the_cache_stays_within_its_byte_budget() {
     let metrics = app.get("/metrics", None).await.text();
     assert!(metrics.contains("newsdesk_cache_bytes"), "{metrics}");
     assert!(metrics.contains("newsdesk_cache_lookups_total{result=\"hit\"}"));
+    // Forty public reads computed; `/metrics` itself is no miss.
+    assert!(
+        metrics.contains("newsdesk_cache_lookups_total{result=\"miss\"} 40\n"),
+        "{metrics}"
+    );
 }
 
 #[actix_web::test]

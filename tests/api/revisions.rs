@@ -222,6 +222,13 @@ async fn a_preview_link_shows_one_draft_without_a_key_until_it_expires() {
         .send()
         .await
         .assert_status(403);
+    // A body of whitespace is not JSON (no body at all takes the defaults).
+    app.request(Method::POST, &format!("/v1/articles/{id}/preview-links"))
+        .key(Some(app.write_key()))
+        .body("application/json", "\n")
+        .send()
+        .await
+        .assert_status(400);
     preview_link(&app, "nope", None).await.assert_status(404);
     // A trashed article: no new links, and old ones stop working.
     app.delete(&format!("/v1/articles/{id}"), Some(app.write_key()))

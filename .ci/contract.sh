@@ -32,7 +32,7 @@ NEWSDESK_KEY=$("$BIN" keys create --name contract --scope admin 2>/dev/null)
 
 "$BIN" serve >"$WORK/server.log" 2>&1 &
 # On failure, the server's warnings (a 5xx's cause) are printed: the folder goes.
-trap 'grep -iE "warn|error" "$WORK/server.log" | tail -20 || true' ERR
+trap 'echo "--- server log: faults first, then the last warnings ---"; grep -E "ERROR|store unavailable|did not commit|panick" "$WORK/server.log" | head -20; grep -E "WARN|ERROR" "$WORK/server.log" | grep -v "webhook delivery failed" | tail -20 || true' ERR
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null || true; wait $SERVER 2>/dev/null || true; rm -rf "$WORK"' EXIT
 for _ in $(seq 1 100); do

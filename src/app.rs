@@ -46,6 +46,9 @@ pub fn build(
         .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", api))
         .default_service(web::to(routes::fallback))
         .wrap(actix_web::middleware::from_fn(crate::http::cache::serve))
+        .wrap(actix_web::middleware::from_fn(
+            crate::http::paths::refuse_nul,
+        ))
         .wrap(actix_web::middleware::from_fn(crate::http::quota::enforce))
         .wrap(security_headers())
         .wrap(cors)

@@ -216,8 +216,12 @@ where
         let (result, ended) = self::savepoint(conn, work);
         let (result, failed) = match (result, ended) {
             (Ok(out), Ok(())) => (Ok(out), false),
+            // A statement PostgreSQL refused (a bad value, a timeout) is undone with its
+            // savepoint and the batch goes on: the other writes in it are not this
+            // one's fault. SQLite may end the whole transaction itself on a failure of
+            // the store (disk full, I/O), so there any such failure abandons the batch.
             (Err(e), Ok(())) => {
-                let failed = e.store_failed();
+                let failed = e.store_failed() && !conn.is_postgres();
                 (Err(e), failed)
             }
             // The savepoint could not be opened, released or rolled back: the batch is

@@ -60,6 +60,45 @@ fn reject_server_owned(map: &Map<String, Value>, owned: &[&str]) -> Result<(), A
     }
 }
 
+/// 422 naming the first field whose text holds U+0000: JSON allows it, no text column
+/// of PostgreSQL does (and no title, tag or URL means it), so it is refused here for
+/// both engines instead of failing in the store.
+fn reject_nul(map: &Map<String, Value>) -> Result<(), ApiError> {
+    /// The path of the first NUL under `map`'s entries, if any.
+    fn in_map(map: &Map<String, Value>, prefix: &str) -> Option<String> {
+        map.iter().find_map(|(k, v)| {
+            let path = if prefix.is_empty() {
+                k.clone()
+            } else {
+                format!("{prefix}.{k}")
+            };
+            if k.contains('\0') {
+                Some(path)
+            } else {
+                in_value(v, path)
+            }
+        })
+    }
+    fn in_value(value: &Value, path: String) -> Option<String> {
+        match value {
+            Value::String(s) if s.contains('\0') => Some(path),
+            Value::Array(items) => items
+                .iter()
+                .enumerate()
+                .find_map(|(i, v)| in_value(v, format!("{path}[{i}]"))),
+            Value::Object(map) => in_map(map, &path),
+            _ => None,
+        }
+    }
+    match in_map(map, "") {
+        Some(path) => Err(ApiError::invalid_field(
+            &path.replace('\0', "\\u0000"),
+            "must not contain the NUL character (U+0000)",
+        )),
+        None => Ok(()),
+    }
+}
+
 /// Deserializes into `T`, naming the offending field on failure.
 fn typed<T: DeserializeOwned>(value: Value) -> Result<T, ApiError> {
     shaped(value).map_err(|e| ApiError::invalid(vec![e]))
@@ -124,6 +163,7 @@ impl<T: Body> JsonBody<T> {
     pub fn parse_with_object(&self) -> Result<(T, Map<String, Value>), ApiError> {
         let map = object(&self.req, &self.bytes, T::MEDIA)?;
         reject_server_owned(&map, T::SERVER_OWNED)?;
+        reject_nul(&map)?;
         let typed = typed(Value::Object(map.clone()))?;
         Ok((typed, map))
     }

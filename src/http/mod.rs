@@ -7,5 +7,6 @@ pub mod cache;
 pub mod client;
 pub mod conditional;
 pub mod paging;
+pub mod paths;
 pub mod query;
 pub mod quota;

@@ -39,6 +39,16 @@ pub fn parse<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
     } else {
         query
     };
+    // No stored text holds U+0000 (PostgreSQL's cannot): a parameter with one matches
+    // nothing and would fail in the store, so it is refused by name.
+    if let Some((name, _)) = form_urlencoded::parse(query.as_bytes())
+        .find(|(name, value)| name.contains('\0') || value.contains('\0'))
+    {
+        return Err(ApiError::bad_param(
+            &name.replace('\0', "\\u0000"),
+            "must not contain the NUL character (U+0000)",
+        ));
+    }
     let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
     serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();

@@ -248,6 +248,39 @@ async fn an_unknown_author_slug_is_422_naming_its_position() {
 }
 
 #[actix_web::test]
+async fn text_with_a_nul_character_is_422_naming_the_field_and_stores_nothing() {
+    // PostgreSQL's text cannot hold U+0000; Schemathesis sent one in translation_of and
+    // the store failed (a 503 for the write and for the writes batched with it).
+    let app = TestApp::spawn().await;
+    let mut body = published("Nul");
+    body["translation_of"] = json!("abc\u{0}def");
+    let res = app
+        .post_json("/v1/articles", Some(app.write_key()), &body)
+        .await;
+    res.assert_status(422);
+    assert_eq!(res.error_fields(), ["translation_of"]);
+    let mut body = published("Nul");
+    body["tags"] = json!(["fine", "bad\u{0}"]);
+    let res = app
+        .post_json("/v1/articles", Some(app.write_key()), &body)
+        .await;
+    res.assert_status(422);
+    assert_eq!(res.error_fields(), ["tags[1]"]);
+    let res = app.get("/v1/articles?tag=a%00b", None).await;
+    res.assert_status(400);
+    for path in ["/v1/articles/a%00b", "/v1/tags/a%00b", "/v1/authors/a%00b"] {
+        let status = app.get(path, Some(app.read_key())).await.status;
+        assert!(status == 404 || status == 400, "{path}: {status}");
+    }
+    assert_eq!(
+        app.get("/v1/articles", Some(app.read_key())).await.json()["meta"]["total"],
+        0
+    );
+    // The store still writes.
+    app.create_article(&published("After the NUL")).await;
+}
+
+#[actix_web::test]
 async fn paging_through_articles_with_the_same_date_loses_none() {
     let app = TestApp::spawn().await;
     let mut created = Vec::new();

@@ -95,6 +95,19 @@ pub struct Config {
     /// Where cache tags are purged after a commit (`NEWSDESK_PURGE_URL`): a CDN or
     /// Varnish receiving `PURGE` requests with `xkey` and `Surrogate-Key` headers.
     pub purge_url: Option<String>,
+    /// Where media bytes live (`NEWSDESK_MEDIA_STORE`): a folder (default: `media/` next
+    /// to the SQLite file, `./data/media` with PostgreSQL), `file:///path`, or
+    /// `s3://bucket?endpoint=…&region=…&access_key_id=…&secret_access_key=…` (plus the
+    /// usual `AWS_*` variables) for object storage several instances share.
+    pub media_store: String,
+    /// Base URL of media bytes (`NEWSDESK_MEDIA_URL`, default `{public_url}/media`): a
+    /// CDN in front of `/media/` or of the bucket itself.
+    pub media_url: String,
+    /// Largest accepted upload in bytes (`NEWSDESK_MEDIA_MAX_BYTES`).
+    pub media_max_bytes: usize,
+    /// Most pixels (width × height) an upload may declare (`NEWSDESK_MEDIA_MAX_PIXELS`),
+    /// decided from its header before decoding.
+    pub media_max_pixels: u64,
 }
 
 /// The default `article_url` for a public URL: the API's own article address.
@@ -131,6 +144,10 @@ impl Default for Config {
             cache_mb: 64,
             cache_views_lag_secs: 60,
             purge_url: None,
+            media_store: String::new(),
+            media_url: "http://127.0.0.1:8080/media".into(),
+            media_max_bytes: 20 << 20,
+            media_max_pixels: 50_000_000,
             anon_rate: Some(Rate {
                 limit: 600,
                 window_secs: 60,
@@ -239,7 +256,21 @@ impl Config {
                 "NEWSDESK_PURGE_URL must be an http:// or https:// URL"
             );
         }
+        let media_url: String = var("NEWSDESK_MEDIA_URL", format!("{public_url}/media"))?;
+        anyhow::ensure!(
+            crate::domain::article::is_web_url(&media_url),
+            "NEWSDESK_MEDIA_URL must be an absolute http(s) URL"
+        );
+        let media_max_pixels = var("NEWSDESK_MEDIA_MAX_PIXELS", d.media_max_pixels)?;
+        anyhow::ensure!(
+            (1..=1_000_000_000).contains(&media_max_pixels),
+            "NEWSDESK_MEDIA_MAX_PIXELS must be 1–1000000000"
+        );
         Ok(Self {
+            media_store: var("NEWSDESK_MEDIA_STORE", d.media_store.clone())?,
+            media_url: media_url.trim_end_matches('/').to_string(),
+            media_max_bytes: var("NEWSDESK_MEDIA_MAX_BYTES", d.media_max_bytes)?,
+            media_max_pixels,
             anon_rate: rate("NEWSDESK_ANON_RATE", d.anon_rate)?,
             key_rate: rate("NEWSDESK_KEY_RATE", d.key_rate)?,
             trusted_proxies,

@@ -75,6 +75,9 @@ pub enum ApiError {
     /// 413: the body is larger than the configured limit.
     #[error("{0}")]
     PayloadTooLarge(String),
+    /// 416: a byte range outside the resource.
+    #[error("{0}")]
+    RangeNotSatisfiable(String),
     /// 415: the body's media type is not accepted here.
     #[error("{0}")]
     UnsupportedMediaType(String),
@@ -146,6 +149,7 @@ impl ApiError {
             Self::Conflict { .. } => "/problems/conflict",
             Self::PreconditionFailed(_) => "/problems/precondition-failed",
             Self::PayloadTooLarge(_) => "/problems/payload-too-large",
+            Self::RangeNotSatisfiable(_) => "/problems/range-not-satisfiable",
             Self::UnsupportedMediaType(_) => "/problems/unsupported-media-type",
             Self::Unprocessable { .. } => "/problems/validation-failed",
             Self::TooManyRequests { .. } => "/problems/too-many-requests",
@@ -193,6 +197,7 @@ impl ResponseError for ApiError {
             Self::Conflict { .. } => StatusCode::CONFLICT,
             Self::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::RangeNotSatisfiable(_) => StatusCode::RANGE_NOT_SATISFIABLE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,

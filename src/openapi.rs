@@ -30,6 +30,7 @@ use crate::error::{FieldError, Problem};
         (name = "authors", description = "People and organisations credited on articles."),
         (name = "feeds", description = "Syndication for partners: RSS, Atom and JSON Feed, sitemaps, and the change feed for exact mirrors."),
         (name = "webhooks", description = "Signed pushes of article events to partner URLs, with retries and a delivery log (admin)."),
+        (name = "media", description = "Images: upload (raw or multipart), cleaned of EXIF/GPS, resized to WebP and original-format variants, served at immutable content-addressed URLs; articles name them as `media:ID`."),
         (name = "operations", description = "Health, readiness and metrics.")
     ),
     components(schemas(Problem, FieldError)),

@@ -5,13 +5,14 @@ use utoipa_actix_web::{scope, service_config::ServiceConfig};
 
 use crate::error::ApiError;
 use crate::handlers::articles::{list, previews, rankings, read, revisions, views, write};
-use crate::handlers::{authors, changes, feeds, ops, tags, webhooks};
+use crate::handlers::{authors, changes, feeds, media, ops, tags, webhooks};
 
 /// Every documented route; registering a handler here is what documents it.
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(ops::healthz)
         .service(ops::readyz)
         .service(ops::metrics)
+        .service(media::media_file)
         .service(
             scope::scope("/v1")
                 .service(list::list_articles)
@@ -53,7 +54,12 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(webhooks::get_webhook)
                 .service(webhooks::update_webhook)
                 .service(webhooks::delete_webhook)
-                .service(webhooks::list_webhook_deliveries),
+                .service(webhooks::list_webhook_deliveries)
+                .service(media::list_media)
+                .service(media::create_media)
+                .service(media::get_media)
+                .service(media::update_media)
+                .service(media::delete_media),
         );
 }
 

@@ -310,5 +310,6 @@ fn draft_one(
         featured: rng.random_bool(0.05),
         ..Default::default()
     };
-    validate(input, "en", now).map_err(|e| anyhow::anyhow!("invalid demo article: {e:?}"))
+    validate(input, "en", now, &crate::domain::media::Catalog::default())
+        .map_err(|e| anyhow::anyhow!("invalid demo article: {e:?}"))
 }

@@ -26,6 +26,10 @@ pub struct AppState {
     pub responses: Arc<crate::runtime::cache::ResponseCache>,
     /// The preview-link key, once read (or made).
     pub preview_secret: Arc<std::sync::OnceLock<Vec<u8>>>,
+    /// Where media bytes live.
+    pub media: crate::runtime::media_store::MediaStore,
+    /// Uploads decoded and resized at once (one per core): bounds memory and CPU.
+    pub media_work: Arc<tokio::sync::Semaphore>,
 }
 
 impl AppState {
@@ -59,8 +63,15 @@ impl AppState {
             )?;
             pool.on_commit(move |report: &db::CommitReport| purger.purge(&report.tags));
         }
+        let media = crate::runtime::media_store::MediaStore::open(
+            &config.media_store,
+            &config.database_url,
+        )?;
+        let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
         Ok(Self {
             pool,
+            media,
+            media_work: Arc::new(tokio::sync::Semaphore::new(cores)),
             config: Arc::new(config),
             views: Arc::new(ViewBuffer::default()),
             responses,

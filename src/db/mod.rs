@@ -13,6 +13,7 @@ pub mod copy;
 pub(crate) mod engine;
 pub mod error;
 pub mod keys;
+pub mod media;
 pub mod portability;
 pub mod purges;
 pub mod schema;

@@ -61,6 +61,7 @@ diesel::table! {
         updated_at -> Text,
         deleted_at -> Nullable<Text>,
         version -> Integer,
+        feature_image_media -> Nullable<Text>,
     }
 }
 
@@ -102,6 +103,7 @@ diesel::joinable!(former_slugs -> articles (article_pk));
 diesel::allow_tables_to_appear_in_same_query!(
     api_keys,
     article_events,
+    article_media,
     article_revisions,
     article_schedule,
     article_search,
@@ -111,6 +113,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     articles,
     authors,
     former_slugs,
+    media,
     server_secrets,
     tags,
     webhook_deliveries,
@@ -233,3 +236,33 @@ diesel::table! {
         tags -> Text,
     }
 }
+
+diesel::table! {
+    /// Uploaded images (see the migration).
+    media (pk) {
+        pk -> Integer,
+        id -> Text,
+        sha256 -> Text,
+        format -> Text,
+        width -> Integer,
+        height -> Integer,
+        alt -> Nullable<Text>,
+        caption -> Nullable<Text>,
+        credit -> Nullable<Text>,
+        files -> Text,
+        created_at -> Text,
+        updated_at -> Text,
+        version -> Integer,
+    }
+}
+
+diesel::table! {
+    /// Which articles use which media items.
+    article_media (article_pk, media_pk) {
+        article_pk -> Integer,
+        media_pk -> Integer,
+    }
+}
+
+diesel::joinable!(article_media -> articles (article_pk));
+diesel::joinable!(article_media -> media (media_pk));

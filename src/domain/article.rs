@@ -140,6 +140,10 @@ pub struct ArticleDraft {
     pub authors: Vec<Slug>,
     /// Feature image.
     pub feature_image: Option<FeatureImage>,
+    /// The media item `feature_image` names, resolved (`None` for a plain URL).
+    pub feature_media: Option<crate::domain::media::ResolvedImage>,
+    /// Every media item the article uses (feature image and embedded).
+    pub media_ids: std::collections::BTreeSet<String>,
     /// Canonical URL.
     pub canonical_url: Option<String>,
     /// Editor's pick.
@@ -266,6 +270,7 @@ pub fn validate(
     input: ArticleInput,
     default_language: &str,
     now: DateTime<Utc>,
+    media: &crate::domain::media::Catalog,
 ) -> Result<ArticleDraft, Vec<FieldError>> {
     let mut errors = Vec::new();
     check(
@@ -313,12 +318,30 @@ pub fn validate(
         .ok();
     let tags = collect_tags(&mut errors, input.tags);
     let authors = collect_authors(&mut errors, input.authors);
+    let publishing = status.stored() == StoredStatus::Published;
+    let mut feature_media = None;
     if let Some(img) = &input.feature_image {
-        if !is_web_url(&img.url) {
+        if !crate::domain::media::is_image_url(&img.url) {
             errors.push(FieldError::new(
                 "feature_image.url",
-                "must be an absolute http(s) URL",
+                "must be an absolute http(s) URL or media:ID (a media item's id)",
             ));
+        } else if let Some(id) = crate::domain::media::reference(&img.url) {
+            match media.resolve(id, img.alt.as_deref(), img.caption.as_deref()) {
+                None => errors.push(FieldError::new(
+                    "feature_image.url",
+                    format!("names no media item ({id})"),
+                )),
+                Some(resolved) if resolved.alt.is_none() && publishing => {
+                    errors.push(FieldError::new(
+                        "feature_image.alt",
+                        format!(
+                            "the image has no alt text: give it here or on the media item (PATCH /v1/media/{id}) before publishing"
+                        ),
+                    ));
+                }
+                Some(resolved) => feature_media = Some(resolved),
+            }
         }
         for (field, v) in [
             ("feature_image.alt", &img.alt),
@@ -340,7 +363,41 @@ pub fn validate(
     let Some(language) = language.filter(|_| errors.is_empty()) else {
         return Err(errors);
     };
-    let rendered = markdown::render(&input.body_markdown);
+    let media_ids = crate::domain::media::references_in(&input.body_markdown);
+    let missing: Vec<&String> = media_ids
+        .iter()
+        .filter(|id| media.get(id).is_none())
+        .collect();
+    if !missing.is_empty() {
+        errors.push(FieldError::new(
+            "body_markdown",
+            format!(
+                "embeds media items that do not exist: {}",
+                missing
+                    .iter()
+                    .map(|s| s.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        ));
+        return Err(errors);
+    }
+    let mut without_alt = Vec::new();
+    let rendered = markdown::render_with(&input.body_markdown, media, &mut without_alt);
+    if publishing && !without_alt.is_empty() {
+        without_alt.dedup();
+        return Err(vec![FieldError::new(
+            "body_markdown",
+            format!(
+                "embedded images need alt text before publishing (in ![alt](media:ID) or on the media item): {}",
+                without_alt.join(", ")
+            ),
+        )]);
+    }
+    let mut media_ids = media_ids;
+    if let Some(m) = &feature_media {
+        media_ids.insert(m.media_id.clone());
+    }
     let excerpt_is_derived = given_excerpt.is_none();
     let excerpt = given_excerpt.unwrap_or_else(|| markdown::derive_excerpt(&input.body_markdown));
     let mut generated_slug = slug::slugify(&title);
@@ -363,6 +420,8 @@ pub fn validate(
         tags,
         authors,
         feature_image: input.feature_image,
+        feature_media,
+        media_ids,
         canonical_url: input.canonical_url,
         featured: input.featured,
     })
@@ -433,7 +492,7 @@ mod tests {
         a.language = Some("English".into());
         a.canonical_url = Some("javascript:alert(1)".into());
         a.tags = vec!["   ".into()];
-        let errs = validate(a, "en", Utc::now()).unwrap_err();
+        let errs = validate(a, "en", Utc::now(), &Default::default()).unwrap_err();
         let fields: Vec<_> = errs.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, ["title", "language", "tags[0]", "canonical_url"]);
     }
@@ -442,7 +501,7 @@ mod tests {
     fn tags_are_deduplicated_by_slug_and_keep_their_names() {
         let mut a = input("Київ");
         a.tags = vec!["#StandWithUkraine".into(), "standwithukraine".into()];
-        let d = validate(a, "uk", Utc::now()).unwrap();
+        let d = validate(a, "uk", Utc::now(), &Default::default()).unwrap();
         assert_eq!(
             d.tags,
             vec![(
@@ -462,7 +521,7 @@ mod tests {
                 .unwrap()
                 .to_utc(),
         );
-        let errs = validate(a, "en", Utc::now()).unwrap_err();
+        let errs = validate(a, "en", Utc::now(), &Default::default()).unwrap_err();
         assert_eq!(errs[0].field, "published_at");
     }
 

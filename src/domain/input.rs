@@ -12,11 +12,13 @@ use crate::domain::article::Status;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FeatureImage {
-    /// Absolute http(s) URL of the image.
+    /// Absolute http(s) URL of the image, or `media:ID` naming an uploaded media item
+    /// (`POST /v1/media`). Read back, a media item's URL is its served copy, and the
+    /// fields below describe it.
     #[schema(
         example = "https://example.org/media/kyiv-vigil.jpg",
         max_length = 2000,
-        pattern = r"^https?://[^\s/?#]+[^\s]*$"
+        pattern = r"^(https?://[^\s/?#]+[^\s]*|media:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$"
     )]
     pub url: String,
     /// Text alternative for screen readers.
@@ -35,6 +37,75 @@ pub struct FeatureImage {
     )]
     #[serde(default)]
     pub caption: Option<String>,
+    /// The media item shown (read-only; absent for a plain URL).
+    #[schema(read_only, example = "01936f3e-8a7b-7cde-9f01-23456789abcd")]
+    #[serde(skip_deserializing, skip_serializing_if = "Option::is_none")]
+    pub media_id: Option<String>,
+    /// Width of `url` in pixels (read-only, media items only).
+    #[schema(read_only, example = 1600)]
+    #[serde(skip_deserializing, skip_serializing_if = "Option::is_none")]
+    pub width: Option<u32>,
+    /// Height of `url` in pixels (read-only, media items only).
+    #[schema(read_only, example = 1067)]
+    #[serde(skip_deserializing, skip_serializing_if = "Option::is_none")]
+    pub height: Option<u32>,
+    /// Media type of `url` (read-only, media items only).
+    #[schema(read_only, example = "image/jpeg")]
+    #[serde(
+        rename = "type",
+        skip_deserializing,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub mime: Option<String>,
+    /// Size of `url` in bytes (read-only, media items only).
+    #[schema(read_only, example = 284311)]
+    #[serde(skip_deserializing, skip_serializing_if = "Option::is_none")]
+    pub bytes: Option<u64>,
+    /// Who made the image (read-only: set on the media item).
+    #[schema(read_only, example = "Photo: Olena Kovalenko / UWC")]
+    #[serde(skip_deserializing, skip_serializing_if = "Option::is_none")]
+    pub credit: Option<String>,
+    /// Responsive copies for `<img srcset>` (read-only, media items only).
+    #[schema(
+        read_only,
+        example = "https://news.example.org/media/3f2a….webp 320w, https://news.example.org/media/9bc1….webp 640w"
+    )]
+    #[serde(skip_deserializing, skip_serializing_if = "Option::is_none")]
+    pub srcset: Option<String>,
+}
+
+impl FeatureImage {
+    /// A plain image: `url`, `alt` and `caption` as given.
+    pub fn plain(url: String, alt: Option<String>, caption: Option<String>) -> Self {
+        Self {
+            url,
+            alt,
+            caption,
+            media_id: None,
+            width: None,
+            height: None,
+            mime: None,
+            bytes: None,
+            credit: None,
+            srcset: None,
+        }
+    }
+
+    /// What an article shows for a resolved media item.
+    pub fn shown(r: crate::domain::media::ResolvedImage) -> Self {
+        Self {
+            url: r.url,
+            alt: r.alt,
+            caption: r.caption,
+            media_id: Some(r.media_id),
+            width: Some(r.width),
+            height: Some(r.height),
+            mime: Some(r.mime),
+            bytes: Some(r.bytes),
+            credit: r.credit,
+            srcset: Some(r.srcset),
+        }
+    }
 }
 
 /// A tag or author as listed on an article.

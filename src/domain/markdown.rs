@@ -37,6 +37,8 @@ static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
     b.url_schemes(["http", "https", "mailto", "tel"].into_iter().collect())
         .link_rel(Some("noopener noreferrer"))
         .add_tag_attributes("div", ["id"])
+        // Embedded media (`![alt](media:ID)`): responsive, lazily loaded.
+        .add_tag_attributes("img", ["srcset", "sizes", "loading", "decoding"])
         .add_tag_attributes("th", ["style"])
         .add_tag_attributes("td", ["style"])
         .filter_style_properties(["text-align"].into_iter().collect())
@@ -57,6 +59,62 @@ fn prefix_footnotes(event: Event<'_>) -> Event<'_> {
         }
         other => other,
     }
+}
+
+/// Replaces each image whose destination is `media:ID` (an item of `media`) with the
+/// `<img>` of that item; other images stay as they are.
+fn embed_media<'a>(
+    events: impl Iterator<Item = Event<'a>>,
+    media: &crate::domain::media::Catalog,
+    without_alt: &mut Vec<String>,
+) -> Vec<Event<'a>> {
+    let mut out = Vec::new();
+    let mut events = events.peekable();
+    while let Some(event) = events.next() {
+        let Event::Start(Tag::Image { dest_url, .. }) = &event else {
+            out.push(event);
+            continue;
+        };
+        let Some(id) = crate::domain::media::reference(dest_url).map(str::to_string) else {
+            out.push(event);
+            continue;
+        };
+        // The alt text is the image's inner text, up to its end.
+        let mut alt = String::new();
+        let mut depth = 0;
+        for inner in events.by_ref() {
+            match inner {
+                Event::Start(Tag::Image { .. }) => depth += 1,
+                Event::End(TagEnd::Image) if depth == 0 => break,
+                Event::End(TagEnd::Image) => depth -= 1,
+                Event::Text(t) | Event::Code(t) => alt.push_str(&t),
+                _ => {}
+            }
+        }
+        let Some(img) = media.resolve(&id, Some(&alt), None) else {
+            out.push(Event::Text(CowStr::from(alt)));
+            continue;
+        };
+        if img.alt.is_none() {
+            without_alt.push(id);
+        }
+        let esc = |s: &str| {
+            s.replace('&', "&amp;")
+                .replace('"', "&quot;")
+                .replace('<', "&lt;")
+                .replace('>', "&gt;")
+        };
+        out.push(Event::InlineHtml(CowStr::from(format!(
+            r#"<img src="{}" srcset="{}" sizes="{}" width="{}" height="{}" alt="{}" loading="lazy" decoding="async">"#,
+            esc(&img.url),
+            esc(&img.srcset),
+            crate::domain::media::SIZES,
+            img.width,
+            img.height,
+            esc(img.alt.as_deref().unwrap_or_default()),
+        ))));
+    }
+    out
 }
 
 /// Tracks inline state needed to pull visible text out of events: raw
@@ -181,11 +239,29 @@ fn count_words(text: &str) -> usize {
 /// links with rel="noopener noreferrer"), plain text, word count and reading
 /// time (ceil(words/200), min 1 when words>0, 0 for empty body).
 pub fn render(markdown: &str) -> Rendered {
+    render_with(
+        markdown,
+        &crate::domain::media::Catalog::default(),
+        &mut Vec::new(),
+    )
+}
+
+/// [`render`], with `![alt](media:ID)` made an `<img>` of the catalog's item (`src`,
+/// `srcset`, `sizes`, `width`, `height`, `alt`, `loading="lazy"`). The ids of embedded
+/// items shown without alt text (none in the Markdown, none on the item) are added to
+/// `without_alt`.
+pub fn render_with(
+    markdown: &str,
+    media: &crate::domain::media::Catalog,
+    without_alt: &mut Vec<String>,
+) -> Rendered {
     let mut raw_html = String::with_capacity(markdown.len() * 3 / 2);
-    pulldown_cmark::html::push_html(
-        &mut raw_html,
+    let events = embed_media(
         Parser::new_ext(markdown, options()).map(prefix_footnotes),
+        media,
+        without_alt,
     );
+    pulldown_cmark::html::push_html(&mut raw_html, events.into_iter());
     let html = SANITIZER.clean(&raw_html).to_string();
     let text = plain_text(markdown);
     let words = count_words(&text);

@@ -5,10 +5,12 @@ pub mod article;
 pub mod cache_tags;
 pub mod errors;
 pub mod events;
+pub mod image;
 pub mod input;
 pub mod links;
 pub mod listing;
 pub mod markdown;
+pub mod media;
 pub mod preview;
 pub mod quota;
 pub mod search;
@@ -25,6 +27,7 @@ pub const PATTERNS: &[&str] = &[
     article::NAME_PATTERN,
     article::TEXT_PATTERN,
     article::URL_PATTERN,
+    media::IMAGE_URL_PATTERN,
     article::LANGUAGE_PATTERN,
     slug::SLUG_PATTERN,
     quota::DURATION_PATTERN,

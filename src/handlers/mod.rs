@@ -5,6 +5,7 @@ pub mod articles;
 pub mod authors;
 pub mod changes;
 pub mod feeds;
+pub mod media;
 pub mod ops;
 pub mod tags;
 pub mod terms;

@@ -40,9 +40,10 @@ pub fn parse<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
         query
     };
     // No stored text holds U+0000 (PostgreSQL's cannot): a parameter with one matches
-    // nothing and would fail in the store, so it is refused by name.
+    // nothing and would fail in the store, so it is refused by name. (Search text, `q`,
+    // is split into words before the store sees it: a NUL there is a separator.)
     if let Some((name, _)) = form_urlencoded::parse(query.as_bytes())
-        .find(|(name, value)| name.contains('\0') || value.contains('\0'))
+        .find(|(name, value)| name.contains('\0') || (name != "q" && value.contains('\0')))
     {
         return Err(ApiError::bad_param(
             &name.replace('\0', "\\u0000"),

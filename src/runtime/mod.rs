@@ -4,6 +4,7 @@
 //! Nothing here is durable; the store is.
 
 pub mod cache;
+pub mod media_store;
 pub mod metrics;
 pub mod purger;
 pub mod quotas;

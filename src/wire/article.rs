@@ -432,11 +432,17 @@ impl Article {
         Self {
             status: Status::shown(&r.status, r.published_at.as_deref(), now),
             published_at: r.published_at.as_deref().map(ts),
-            feature_image: r.feature_image_url.map(|url| FeatureImage {
-                url,
-                alt: r.feature_image_alt,
-                caption: r.feature_image_caption,
-            }),
+            // A media item is shown as resolved when the article was written.
+            feature_image: match r
+                .feature_image_media
+                .as_deref()
+                .and_then(|m| serde_json::from_str(m).ok())
+            {
+                Some(resolved) => Some(FeatureImage::shown(resolved)),
+                None => r.feature_image_url.map(|url| {
+                    FeatureImage::plain(url, r.feature_image_alt, r.feature_image_caption)
+                }),
+            },
             created_at: ts(&r.created_at),
             updated_at: ts(&r.updated_at),
             trashed_at: r.deleted_at.as_deref().map(ts),

@@ -25,9 +25,19 @@ pub struct FeedItem {
     pub tags: Vec<(String, String)>,
     /// Author names.
     pub authors: Vec<String>,
-    pub image: Option<String>,
+    pub image: Option<FeedImage>,
     /// Other-language versions as (language, url).
     pub translations: Vec<(String, String)>,
+}
+
+/// An item's image: a media item's copy (type and size known) or a plain URL.
+#[derive(Debug, Clone)]
+pub struct FeedImage {
+    pub url: String,
+    pub mime: Option<String>,
+    pub bytes: Option<u64>,
+    pub width: Option<u32>,
+    pub height: Option<u32>,
 }
 
 impl FeedItem {
@@ -43,7 +53,13 @@ impl FeedItem {
             updated: a.updated_at.max(a.published_at.unwrap_or(a.updated_at)),
             tags: a.tags.into_iter().map(|t| (t.slug, t.name)).collect(),
             authors: a.authors.into_iter().map(|t| t.name).collect(),
-            image: a.feature_image.map(|i| i.url),
+            image: a.feature_image.map(|i| FeedImage {
+                url: i.url,
+                mime: i.mime,
+                bytes: i.bytes,
+                width: i.width,
+                height: i.height,
+            }),
             id: a.id,
             title: a.title,
             summary: a.excerpt,
@@ -122,10 +138,20 @@ pub fn rss(f: &FeedPage) -> String {
                 languages: vec![i.language.clone()],
                 ..Default::default()
             }),
+            // A media item's copy: an enclosure (type and length known) and Media RSS.
+            enclosure: i.image.as_ref().and_then(|img| {
+                Some(rss::Enclosure {
+                    url: img.url.clone(),
+                    length: img.bytes?.to_string(),
+                    mime_type: img.mime.clone()?,
+                })
+            }),
+            extensions: i.image.as_ref().map(media_rss).unwrap_or_default(),
             ..Default::default()
         })
         .collect();
     let channel = rss::Channel {
+        namespaces: [("media".to_string(), MEDIA_RSS.to_string())].into(),
         title: f.title.clone(),
         link: f.site_url.clone(),
         description: f.description.clone(),
@@ -138,6 +164,38 @@ pub fn rss(f: &FeedPage) -> String {
     };
     // The crate writes the XML declaration.
     channel.to_string()
+}
+
+/// The Media RSS namespace.
+const MEDIA_RSS: &str = "http://search.yahoo.com/mrss/";
+
+/// `<media:content url type medium="image" width height fileSize/>` for an image.
+fn media_rss(img: &FeedImage) -> rss::extension::ExtensionMap {
+    let mut attrs = std::collections::BTreeMap::from([
+        ("url".to_string(), img.url.clone()),
+        ("medium".to_string(), "image".to_string()),
+    ]);
+    for (k, v) in [
+        ("type", img.mime.clone()),
+        ("width", img.width.map(|w| w.to_string())),
+        ("height", img.height.map(|h| h.to_string())),
+        ("fileSize", img.bytes.map(|b| b.to_string())),
+    ] {
+        if let Some(v) = v {
+            attrs.insert(k.to_string(), v);
+        }
+    }
+    let content = rss::extension::Extension {
+        name: "media:content".into(),
+        value: None,
+        attrs,
+        children: Default::default(),
+    };
+    [(
+        "media".to_string(),
+        [("content".to_string(), vec![content])].into(),
+    )]
+    .into()
 }
 
 /// Atom 1.0; `next` and `first` links page it (RFC 5005), `alternate` links with
@@ -178,7 +236,9 @@ pub fn atom(f: &FeedPage) -> String {
             if let Some(img) = &i.image {
                 links.push(atom::Link {
                     rel: "enclosure".into(),
-                    href: img.clone(),
+                    href: img.url.clone(),
+                    mime_type: img.mime.clone(),
+                    length: img.bytes.map(|b| b.to_string()),
                     ..Default::default()
                 });
             }
@@ -302,7 +362,7 @@ pub fn json(f: &FeedPage) -> String {
                 title: &i.title,
                 summary: &i.summary,
                 content_html: &i.content_html,
-                image: i.image.as_deref(),
+                image: i.image.as_ref().map(|img| img.url.as_str()),
                 date_published: i.published,
                 date_modified: i.updated,
                 authors: i.authors.iter().map(|name| JsonAuthor { name }).collect(),

@@ -3,6 +3,7 @@
 pub mod article;
 pub mod change;
 pub mod feed;
+pub mod media;
 pub mod revision;
 pub mod sitemap;
 pub mod term;

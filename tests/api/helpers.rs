@@ -201,6 +201,13 @@ impl TestApp {
             key_rate: None,
             // and so is counting a client's views once per window.
             view_window_secs: 0,
+            media_store: dir
+                .path()
+                .join("media")
+                .to_str()
+                .expect("utf-8 path")
+                .to_string(),
+            media_url: format!("{PUBLIC_URL}/media"),
             ..Config::default()
         };
         adjust(&mut config);

@@ -17,6 +17,7 @@ mod helpers;
 mod instances;
 mod keys;
 mod listing;
+mod media;
 mod openapi;
 mod ops;
 mod plans;

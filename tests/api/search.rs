@@ -521,6 +521,7 @@ async fn a_batch_of_writes_indexes_what_stayed_and_nothing_that_rolled_back() {
             serde_json::from_value(input).unwrap(),
             "en",
             chrono::Utc::now(),
+            &Default::default(),
         )
         .expect("valid draft")
     };

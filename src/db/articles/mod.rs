@@ -53,6 +53,9 @@ pub struct ArticleRow {
     pub updated_at: String,
     pub deleted_at: Option<String>,
     pub version: i32,
+    /// The media item the feature image names, resolved when written (JSON).
+    #[serde(default)]
+    pub feature_image_media: Option<String>,
 }
 
 /// A boolean SQL condition usable in any query whose FROM clause includes `articles`.

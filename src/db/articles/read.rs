@@ -65,10 +65,12 @@ impl ArticleRecord {
             translation_of: (r.translation_group != r.id).then(|| r.translation_group.clone()),
             tags: rec.tags.iter().map(|t| t.name.clone()).collect(),
             authors: rec.authors.iter().map(|a| a.slug.clone()).collect(),
-            feature_image: r.feature_image_url.as_ref().map(|url| FeatureImage {
-                url: url.clone(),
-                alt: r.feature_image_alt.clone(),
-                caption: r.feature_image_caption.clone(),
+            feature_image: r.feature_image_url.as_ref().map(|url| {
+                FeatureImage::plain(
+                    url.clone(),
+                    r.feature_image_alt.clone(),
+                    r.feature_image_caption.clone(),
+                )
             }),
             canonical_url: r.canonical_url.clone(),
             featured: r.featured,

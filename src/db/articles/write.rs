@@ -47,6 +47,7 @@ struct ArticleFields<'a> {
     word_count: i32,
     reading_time_minutes: i32,
     updated_at: &'a str,
+    feature_image_media: Option<String>,
 }
 
 fn fields<'a>(
@@ -82,6 +83,10 @@ fn fields<'a>(
         word_count: d.rendered.word_count,
         reading_time_minutes: d.rendered.reading_time_minutes,
         updated_at: now,
+        feature_image_media: d
+            .feature_media
+            .as_ref()
+            .and_then(|m| serde_json::to_string(m).ok()),
     }
 }
 
@@ -117,6 +122,7 @@ pub fn create(
             .get_result(conn)
             .map_err(on_unique)?;
         let tag_names = set_terms(conn, pk, draft, &now, true)?;
+        crate::db::media::link(conn, pk, &draft.media_ids)?;
         search::write_row(conn, pk, &indexed(draft, &tag_names), false)?;
         let after = changes::after_write(conn, pk, &id, Change::Created, &[&group], &now)?;
         finish(conn, pk, after, "created", caller, &now)
@@ -191,6 +197,7 @@ where
             .execute(conn)
             .map_err(on_unique)?;
         let tag_names = set_terms(conn, pk, draft, &now, false)?;
+        crate::db::media::link(conn, pk, &draft.media_ids)?;
         search::write_row(conn, pk, &indexed(draft, &tag_names), true)?;
         let groups = [group.as_str(), row.translation_group.as_str()];
         let after = changes::after_write(conn, pk, &row.id, Change::Updated, &groups, &now)?;

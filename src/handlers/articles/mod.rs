@@ -54,13 +54,19 @@ pub(crate) fn article_tags(article: &Article) -> Vec<String> {
         .collect()
 }
 
-pub(crate) fn parse_input(
+pub(crate) async fn parse_input(
     body: &JsonBody<ArticleInput>,
     state: &AppState,
 ) -> Result<rules::ArticleDraft, ApiError> {
     let input = body.parse()?;
-    rules::validate(input, &state.config.default_language, state.clock_now())
-        .map_err(ApiError::invalid)
+    let media = crate::handlers::media::catalog_for(state, &input).await?;
+    rules::validate(
+        input,
+        &state.config.default_language,
+        state.clock_now(),
+        &media,
+    )
+    .map_err(ApiError::invalid)
 }
 
 pub(crate) fn written(state: &AppState, status: StatusCode, rec: ArticleRecord) -> HttpResponse {

@@ -120,6 +120,7 @@ pub async fn restore_revision(
     let (key, n) = path.into_inner();
     let (caller, if_match) = (auth.0.clone(), IfMatch::from_request(&req));
     let language = state.config.default_language.clone();
+    let base = state.config.media_url.clone();
     let rec = db::write(&state.pool, move |conn| {
         let pk = db::articles::pk_of(conn, &key)?;
         let row = db::articles::revisions::get(conn, pk, n)?;
@@ -128,7 +129,9 @@ pub async fn restore_revision(
         let label = format!("reverted to {n}");
         db::articles::update(conn, pk, &caller.clone(), &label, |conn, current| {
             precondition(&if_match, conn, &caller, current.pk)?;
-            rules::validate(input, &language, db::now_utc()).map_err(db::StoreError::Invalid)
+            let media = crate::handlers::media::catalog_in(conn, &base, &input)?;
+            rules::validate(input, &language, db::now_utc(), &media)
+                .map_err(db::StoreError::Invalid)
         })
     })
     .await?;

@@ -52,7 +52,7 @@ pub async fn create_article(
     body: JsonBody<ArticleInput>,
 ) -> Result<HttpResponse, ApiError> {
     auth.require(Scope::Write)?;
-    let draft = parse_input(&body, &state)?;
+    let draft = parse_input(&body, &state).await?;
     let caller = auth.0.clone();
     let rec = db::write(&state.pool, move |conn| {
         db::articles::create(conn, &draft, &caller)
@@ -93,7 +93,7 @@ pub async fn replace_article(
     body: JsonBody<ArticleInput>,
 ) -> Result<HttpResponse, ApiError> {
     auth.require(Scope::Write)?;
-    let draft = parse_input(&body, &state)?;
+    let draft = parse_input(&body, &state).await?;
     let (caller, key, if_match) = (auth.0.clone(), id.into_inner(), IfMatch::from_request(&req));
     let rec = db::write(&state.pool, move |conn| {
         let pk = db::articles::pk_of(conn, &key)?;
@@ -151,6 +151,7 @@ pub async fn update_article(
     }
     let (caller, key, if_match) = (auth.0.clone(), id.into_inner(), IfMatch::from_request(&req));
     let language = state.config.default_language.clone();
+    let base = state.config.media_url.clone();
     let rec = db::write(&state.pool, move |conn| {
         let pk = db::articles::pk_of(conn, &key)?;
         db::articles::update(conn, pk, &caller.clone(), "updated", |conn, row| {
@@ -164,7 +165,8 @@ pub async fn update_article(
             json_patch::merge(&mut doc, &Value::Object(patch));
             let input: ArticleInput =
                 body::shaped(doc).map_err(|e| StoreError::Invalid(vec![e]))?;
-            rules::validate(input, &language, db::now_utc()).map_err(StoreError::Invalid)
+            let media = crate::handlers::media::catalog_in(conn, &base, &input)?;
+            rules::validate(input, &language, db::now_utc(), &media).map_err(StoreError::Invalid)
         })
     })
     .await?;

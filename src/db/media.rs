@@ -1,0 +1,255 @@
+//! Media items: their rows (the bytes live in the media store), and which articles use
+//! them.
+
+use std::collections::BTreeSet;
+
+use diesel::prelude::*;
+
+use crate::db::AnyConnection;
+use crate::db::error::StoreError;
+use crate::db::schema::{article_media, articles, media};
+use crate::domain::media::{StoredFile, StoredMedia};
+
+/// One stored media item.
+#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize, serde::Deserialize)]
+#[diesel(table_name = media)]
+pub struct MediaRow {
+    #[serde(skip)]
+    pub pk: i32,
+    pub id: String,
+    pub sha256: String,
+    pub format: String,
+    pub width: i32,
+    pub height: i32,
+    pub alt: Option<String>,
+    pub caption: Option<String>,
+    pub credit: Option<String>,
+    pub files: String,
+    pub created_at: String,
+    pub updated_at: String,
+    pub version: i32,
+}
+
+impl MediaRow {
+    /// Its stored copies.
+    pub fn file_list(&self) -> Vec<StoredFile> {
+        serde_json::from_str(&self.files).unwrap_or_default()
+    }
+
+    /// The item as the domain sees it.
+    pub fn stored(&self) -> StoredMedia {
+        StoredMedia {
+            id: self.id.clone(),
+            format: self.format.clone(),
+            width: u32::try_from(self.width).unwrap_or_default(),
+            height: u32::try_from(self.height).unwrap_or_default(),
+            alt: self.alt.clone(),
+            caption: self.caption.clone(),
+            credit: self.credit.clone(),
+            files: self.file_list(),
+        }
+    }
+}
+
+/// A media item to store.
+#[derive(Debug, Clone)]
+pub struct NewMedia {
+    pub sha256: String,
+    pub format: String,
+    pub width: u32,
+    pub height: u32,
+    pub alt: Option<String>,
+    pub caption: Option<String>,
+    pub credit: Option<String>,
+    pub files: Vec<StoredFile>,
+}
+
+/// Stores `new`, or finds the item with the same bytes; answers it and whether it is new.
+/// `id` and `created_at` are given for an import (kept as they were), else made here.
+pub fn insert(
+    conn: &mut AnyConnection,
+    new: &NewMedia,
+    id: Option<&str>,
+    created_at: Option<&str>,
+) -> Result<(MediaRow, bool), StoreError> {
+    if let Some(row) = media::table
+        .filter(media::sha256.eq(&new.sha256))
+        .select(MediaRow::as_select())
+        .first(conn)
+        .optional()?
+    {
+        return Ok((row, false));
+    }
+    let now = crate::db::now();
+    let id = id.map_or_else(|| uuid::Uuid::now_v7().to_string(), str::to_string);
+    let files = serde_json::to_string(&new.files).map_err(StoreError::failed)?;
+    let created = created_at.unwrap_or(&now);
+    diesel::insert_into(media::table)
+        .values((
+            media::id.eq(&id),
+            media::sha256.eq(&new.sha256),
+            media::format.eq(&new.format),
+            media::width.eq(i32::try_from(new.width).unwrap_or(i32::MAX)),
+            media::height.eq(i32::try_from(new.height).unwrap_or(i32::MAX)),
+            media::alt.eq(&new.alt),
+            media::caption.eq(&new.caption),
+            media::credit.eq(&new.credit),
+            media::files.eq(&files),
+            media::created_at.eq(created),
+            media::updated_at.eq(created),
+        ))
+        .execute(conn)
+        .map_err(|e| match e {
+            diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::UniqueViolation,
+                _,
+            ) => StoreError::taken("id", "a media item with this id exists"),
+            e => e.into(),
+        })?;
+    Ok((find(conn, &id)?, true))
+}
+
+/// The item `id`.
+pub fn find(conn: &mut AnyConnection, id: &str) -> Result<MediaRow, StoreError> {
+    media::table
+        .filter(media::id.eq(id))
+        .select(MediaRow::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| StoreError::not_found("media item", id))
+}
+
+/// Whether some item keeps a copy named `name` (its bytes may be served).
+pub fn has_file(conn: &mut AnyConnection, name: &str) -> Result<bool, StoreError> {
+    // Names are content addresses: `{sha256}.{ext}`, unique to their bytes.
+    let pattern = format!("%\"{}\"%", name.replace(['%', '_', '\\'], ""));
+    Ok(diesel::select(diesel::dsl::exists(
+        media::table.filter(media::files.like(pattern)),
+    ))
+    .get_result(conn)?)
+}
+
+/// A page of items, newest first, before `before` (a pk).
+pub fn list(
+    conn: &mut AnyConnection,
+    before: Option<i32>,
+    limit: i64,
+) -> Result<(Vec<MediaRow>, bool), StoreError> {
+    let mut q = media::table
+        .select(MediaRow::as_select())
+        .order(media::pk.desc())
+        .limit(limit + 1)
+        .into_boxed();
+    if let Some(before) = before {
+        q = q.filter(media::pk.lt(before));
+    }
+    let mut rows: Vec<MediaRow> = q.load(conn)?;
+    let more = rows.len() as i64 > limit;
+    rows.truncate(usize::try_from(limit).unwrap_or(0));
+    Ok((rows, more))
+}
+
+/// Every item (for an export), oldest first.
+pub fn all(conn: &mut AnyConnection) -> Result<Vec<MediaRow>, StoreError> {
+    Ok(media::table
+        .select(MediaRow::as_select())
+        .order(media::pk)
+        .load(conn)?)
+}
+
+/// The items with these ids (those that exist).
+pub fn catalog(
+    conn: &mut AnyConnection,
+    ids: &BTreeSet<String>,
+) -> Result<Vec<StoredMedia>, StoreError> {
+    if ids.is_empty() {
+        return Ok(vec![]);
+    }
+    let rows: Vec<MediaRow> = media::table
+        .filter(media::id.eq_any(ids))
+        .select(MediaRow::as_select())
+        .load(conn)?;
+    Ok(rows.iter().map(MediaRow::stored).collect())
+}
+
+/// Records that article `article_pk` uses exactly the items `ids`.
+pub fn link(
+    conn: &mut AnyConnection,
+    article_pk: i32,
+    ids: &BTreeSet<String>,
+) -> Result<(), StoreError> {
+    diesel::delete(article_media::table.filter(article_media::article_pk.eq(article_pk)))
+        .execute(conn)?;
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let pks: Vec<i32> = media::table
+        .filter(media::id.eq_any(ids))
+        .select(media::pk)
+        .load(conn)?;
+    if pks.len() != ids.len() {
+        // Deleted between the write's check and now.
+        return Err(StoreError::invalid_field(
+            "feature_image.url",
+            "names a media item that was just deleted",
+        ));
+    }
+    for m in pks {
+        diesel::insert_into(article_media::table)
+            .values((
+                article_media::article_pk.eq(article_pk),
+                article_media::media_pk.eq(m),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// The articles (pk, id) using item `media_pk`, in the trash or not.
+pub fn users(conn: &mut AnyConnection, media_pk: i32) -> Result<Vec<(i32, String)>, StoreError> {
+    Ok(article_media::table
+        .inner_join(articles::table)
+        .filter(article_media::media_pk.eq(media_pk))
+        .order(articles::pk)
+        .select((articles::pk, articles::id))
+        .load(conn)?)
+}
+
+/// Sets alt, caption and credit of item `id` (each `Some` replaces; `Some(None)`
+/// clears); answers the new row.
+pub fn update(
+    conn: &mut AnyConnection,
+    id: &str,
+    alt: Option<Option<String>>,
+    caption: Option<Option<String>>,
+    credit: Option<Option<String>>,
+) -> Result<MediaRow, StoreError> {
+    let row = find(conn, id)?;
+    let now = crate::db::now();
+    diesel::update(media::table.find(row.pk))
+        .set((
+            media::alt.eq(alt.unwrap_or(row.alt.clone())),
+            media::caption.eq(caption.unwrap_or(row.caption.clone())),
+            media::credit.eq(credit.unwrap_or(row.credit.clone())),
+            media::updated_at.eq(&now),
+            media::version.eq(row.version + 1),
+        ))
+        .execute(conn)?;
+    find(conn, id)
+}
+
+/// Deletes item `id` unless an article uses it (409 naming them); answers the row.
+pub fn delete(conn: &mut AnyConnection, id: &str) -> Result<MediaRow, StoreError> {
+    let row = find(conn, id)?;
+    let users = users(conn, row.pk)?;
+    if !users.is_empty() {
+        let ids: Vec<String> = users.into_iter().map(|(_, id)| id).collect();
+        return Err(StoreError::conflict(format!(
+            "The media item is used by {} article(s): {}. Remove it from them first (articles in the trash count until deleted for good).",
+            ids.len(),
+            ids.join(", ")
+        )));
+    }
+    diesel::delete(media::table.find(row.pk)).execute(conn)?;
+    Ok(row)
+}

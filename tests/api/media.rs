@@ -1,0 +1,528 @@
+//! Media: upload, rejection of what is not a clean raster image, the clean copies
+//! (no EXIF, no GPS, orientation applied), variants, serving the bytes, and media in
+//! articles and feeds.
+
+use actix_web::http::Method;
+use image::ImageEncoder;
+use img_parts::{ImageEXIF, ImageICC};
+use serde_json::{Value, json};
+
+use crate::helpers::*;
+
+/// A JPEG of `w`×`h` pixels (a gradient, so it compresses like a photo).
+pub fn jpeg(w: u32, h: u32) -> Vec<u8> {
+    let img = image::RgbImage::from_fn(w, h, |x, y| {
+        image::Rgb([(x * 255 / w.max(1)) as u8, (y * 255 / h.max(1)) as u8, 90])
+    });
+    let mut out = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 90)
+        .write_image(img.as_raw(), w, h, image::ExtendedColorType::Rgb8)
+        .expect("encodes");
+    out
+}
+
+/// A TIFF-structured EXIF block: orientation `orientation`, and a GPS position (Kyiv,
+/// 50°27′N) with the marker text "KYIV-SECRET-POSITION" in GPSAreaInformation.
+fn exif_with_gps(orientation: u16) -> Vec<u8> {
+    let mut t: Vec<u8> = b"MM\x00\x2a\x00\x00\x00\x08".to_vec();
+    // IFD0 at 8: 2 entries.
+    t.extend([0, 2]);
+    t.extend([0x01, 0x12, 0, 3, 0, 0, 0, 1]);
+    t.extend(orientation.to_be_bytes());
+    t.extend([0, 0]);
+    // GPSInfo pointer: the GPS IFD follows IFD0 (8 + 2 + 24 + 4 = 38).
+    t.extend([0x88, 0x25, 0, 4, 0, 0, 0, 1, 0, 0, 0, 38]);
+    t.extend([0, 0, 0, 0]);
+    // GPS IFD at 38: 3 entries (2 + 36 + 4 = 42 bytes) → data at 80.
+    t.extend([0, 3]);
+    t.extend([0x00, 0x01, 0, 2, 0, 0, 0, 2, b'N', 0, 0, 0]);
+    t.extend([0x00, 0x02, 0, 5, 0, 0, 0, 3, 0, 0, 0, 80]);
+    let area = b"KYIV-SECRET-POSITION";
+    t.extend([0x00, 0x1c, 0, 7, 0, 0, 0, area.len() as u8, 0, 0, 0, 104]);
+    t.extend([0, 0, 0, 0]);
+    assert_eq!(t.len(), 80);
+    for (n, d) in [(50u32, 1u32), (27, 1), (0, 1)] {
+        t.extend(n.to_be_bytes());
+        t.extend(d.to_be_bytes());
+    }
+    assert_eq!(t.len(), 104);
+    t.extend(area);
+    t
+}
+
+/// A JPEG of `w`×`h` with EXIF orientation `orientation` and a GPS position.
+fn jpeg_with_gps(w: u32, h: u32, orientation: u16) -> Vec<u8> {
+    let mut j = img_parts::jpeg::Jpeg::from_bytes(jpeg(w, h).into()).expect("a jpeg");
+    j.set_exif(Some(exif_with_gps(orientation).into()));
+    // A colour profile, which is kept.
+    j.set_icc_profile(Some(b"not-a-real-profile-but-kept".to_vec().into()));
+    let bytes = j.encoder().bytes().to_vec();
+    assert!(contains(&bytes, b"KYIV-SECRET-POSITION"));
+    bytes
+}
+
+fn png(w: u32, h: u32) -> Vec<u8> {
+    let img = image::RgbaImage::from_pixel(w, h, image::Rgba([200, 30, 30, 128]));
+    let mut out = Vec::new();
+    image::codecs::png::PngEncoder::new(&mut out)
+        .write_image(img.as_raw(), w, h, image::ExtendedColorType::Rgba8)
+        .expect("encodes");
+    out
+}
+
+/// A 1×1 PNG whose header claims `w`×`h` (a decompression bomb's header).
+fn png_bomb(w: u32, h: u32) -> Vec<u8> {
+    let mut p = png(1, 1);
+    // IHDR data starts at 16 (8 signature + 4 length + 4 type); its CRC at 29.
+    p[16..20].copy_from_slice(&w.to_be_bytes());
+    p[20..24].copy_from_slice(&h.to_be_bytes());
+    let mut crc = flate2::Crc::new();
+    crc.update(&p[12..29]);
+    p[29..33].copy_from_slice(&crc.sum().to_be_bytes());
+    p
+}
+
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle)
+}
+
+async fn upload(app: &TestApp, content_type: &str, bytes: Vec<u8>, query: &str) -> Res {
+    app.request(Method::POST, &format!("/v1/media{query}"))
+        .key(Some(app.write_key()))
+        .body(content_type, bytes)
+        .send()
+        .await
+}
+
+/// The path of a served copy's URL.
+fn path_of(url: &str) -> String {
+    url.strip_prefix(PUBLIC_URL)
+        .expect("under the public URL")
+        .to_string()
+}
+
+/// Every URL of an item: its full copy and each variant.
+fn urls(item: &Value) -> Vec<String> {
+    let mut all = vec![item["url"].as_str().expect("url").to_string()];
+    for v in item["variants"].as_array().expect("variants") {
+        all.push(v["url"].as_str().expect("variant url").to_string());
+    }
+    all
+}
+
+#[actix_web::test]
+async fn an_upload_is_cleaned_of_gps_and_turned_upright_in_every_copy() {
+    let app = TestApp::spawn().await;
+    // 800×400 as stored, orientation 6 (rotate 90° clockwise): 400×800 upright.
+    let res = upload(
+        &app,
+        "image/jpeg",
+        jpeg_with_gps(800, 400, 6),
+        "?alt=Candles%20in%20Kyiv&credit=Photo%3A%20UWC",
+    )
+    .await;
+    res.assert_status(201);
+    let item = res.json();
+    assert_eq!(
+        (item["width"].as_u64(), item["height"].as_u64()),
+        (Some(400), Some(800))
+    );
+    assert_eq!(item["type"], "image/jpeg");
+    assert_eq!(item["alt"], "Candles in Kyiv");
+    assert_eq!(item["credit"], "Photo: UWC");
+    let location = res.header("location").expect("Location");
+    assert!(location.ends_with(item["id"].as_str().expect("id")));
+    let all = urls(&item);
+    assert!(all.len() >= 4, "{all:?}");
+    for url in &all {
+        let got = app.get(&path_of(url), None).await;
+        got.assert_status(200);
+        let bytes = &got.body;
+        assert!(
+            !contains(bytes, b"KYIV-SECRET-POSITION"),
+            "{url} keeps the GPS block"
+        );
+        assert!(!contains(bytes, b"Exif\0\0"), "{url} keeps EXIF");
+        assert!(!contains(bytes, b"EXIF"), "{url} keeps a WebP EXIF chunk");
+        let ct = got.header("content-type").expect("type");
+        assert!(ct.starts_with("image/"), "{ct}");
+        assert_eq!(
+            got.header("cache-control").as_deref(),
+            Some("public, max-age=31536000, immutable")
+        );
+        assert_eq!(
+            got.header("x-content-type-options").as_deref(),
+            Some("nosniff")
+        );
+        // Every copy is upright: taller than wide.
+        let decoded = image::load_from_memory(bytes).expect("decodes");
+        assert!(decoded.height() > decoded.width(), "{url} is not upright");
+        // The colour profile is kept.
+        let icc = img_parts::DynImage::from_bytes(bytes.clone())
+            .expect("parses")
+            .and_then(|i| i.icc_profile());
+        assert_eq!(
+            icc.as_deref(),
+            Some(&b"not-a-real-profile-but-kept"[..]),
+            "{url}"
+        );
+    }
+    // The same bytes again: the same item.
+    let again = upload(&app, "image/jpeg", jpeg_with_gps(800, 400, 6), "").await;
+    again.assert_status(200);
+    assert_eq!(again.json()["id"], item["id"]);
+    let list = app.get("/v1/media", Some(app.read_key())).await;
+    list.assert_status(200);
+    assert_eq!(list.json()["data"].as_array().map(Vec::len), Some(1));
+}
+
+#[actix_web::test]
+async fn variants_come_in_webp_and_the_original_format_and_are_never_upscaled() {
+    let app = TestApp::spawn().await;
+    let res = upload(&app, "image/png", png(700, 350), "").await;
+    res.assert_status(201);
+    let item = res.json();
+    let mut made: Vec<(String, u64)> = item["variants"]
+        .as_array()
+        .expect("variants")
+        .iter()
+        .map(|v| {
+            (
+                v["type"].as_str().unwrap_or_default().to_string(),
+                v["width"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect();
+    made.sort();
+    assert_eq!(
+        made,
+        [
+            ("image/png".to_string(), 320),
+            ("image/png".to_string(), 640),
+            ("image/webp".to_string(), 320),
+            ("image/webp".to_string(), 640),
+            ("image/webp".to_string(), 700),
+        ]
+    );
+    let srcset = item["srcset"].as_str().expect("srcset");
+    assert!(
+        srcset.contains(" 320w, ") && srcset.ends_with(" 700w"),
+        "{srcset}"
+    );
+    // Sizes are what they say.
+    for v in item["variants"].as_array().expect("variants") {
+        let got = app
+            .get(&path_of(v["url"].as_str().expect("url")), None)
+            .await;
+        assert_eq!(got.body.len() as u64, v["bytes"].as_u64().expect("bytes"));
+        let img = image::load_from_memory(&got.body).expect("decodes");
+        assert_eq!(u64::from(img.width()), v["width"].as_u64().expect("w"));
+    }
+}
+
+#[actix_web::test]
+async fn what_is_not_a_clean_raster_image_is_refused_and_nothing_is_stored() {
+    let app = TestApp::with_config(|c| {
+        c.media_max_bytes = 200_000;
+        c.media_max_pixels = 40_000_000;
+    })
+    .await;
+    let svg = b"<svg xmlns=\"http://www.w3.org/2000/svg\"><script>alert(1)</script></svg>".to_vec();
+    for ct in ["image/svg+xml", "image/png"] {
+        let res = upload(&app, ct, svg.clone(), "").await;
+        res.assert_status(415);
+    }
+    upload(&app, "image/jpeg", b"Hello, this is text.".to_vec(), "")
+        .await
+        .assert_status(415);
+    upload(
+        &app,
+        "text/html",
+        b"<html><body>hi</body></html>".to_vec(),
+        "",
+    )
+    .await
+    .assert_status(415);
+    let mut polyglot = jpeg(20, 20);
+    polyglot.extend_from_slice(b"<html><script>alert(1)</script></html>");
+    upload(&app, "image/jpeg", polyglot, "")
+        .await
+        .assert_status(415);
+    // A bomb: 100,000 × 100,000 declared in a file of a few bytes.
+    let bomb = upload(&app, "image/png", png_bomb(100_000, 100_000), "").await;
+    bomb.assert_status(422);
+    assert_eq!(bomb.error_fields(), ["file"]);
+    assert!(bomb.text().contains("100000×100000"), "{}", bomb.text());
+    // Truncated.
+    let whole = jpeg(300, 200);
+    let cut = upload(&app, "image/jpeg", whole[..whole.len() / 2].to_vec(), "").await;
+    cut.assert_status(422);
+    assert_eq!(cut.error_fields(), ["file"]);
+    // Too large.
+    upload(&app, "image/jpeg", vec![0xFF; 300_000], "")
+        .await
+        .assert_status(413);
+    // Without a key: 401.
+    app.request(Method::POST, "/v1/media")
+        .body("image/jpeg", jpeg(10, 10))
+        .send()
+        .await
+        .assert_status(401);
+    let list = app.get("/v1/media", Some(app.read_key())).await.json();
+    assert_eq!(list["data"], json!([]));
+}
+
+/// A multipart body with a `file` part and text parts.
+fn multipart(file: &[u8], fields: &[(&str, &str)]) -> (String, Vec<u8>) {
+    let boundary = "newsdesk-test-boundary";
+    let mut body = Vec::new();
+    for (name, value) in fields {
+        body.extend(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            )
+            .as_bytes(),
+        );
+    }
+    body.extend(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"photo.txt\"\r\nContent-Type: text/plain\r\n\r\n").as_bytes());
+    body.extend(file);
+    body.extend(format!("\r\n--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+#[actix_web::test]
+async fn multipart_uploads_carry_text_and_items_can_be_changed_listed_and_deleted() {
+    let app = TestApp::spawn().await;
+    // The file name and part type say text: the bytes say JPEG, and they win.
+    let (ct, body) = multipart(
+        &jpeg(64, 48),
+        &[
+            ("alt", "Вогні у Києві"),
+            ("caption", "Vigil"),
+            ("credit", "UWC"),
+        ],
+    );
+    let res = upload(&app, &ct, body, "").await;
+    res.assert_status(201);
+    let item = res.json();
+    assert_eq!(item["alt"], "Вогні у Києві");
+    assert_eq!(item["caption"], "Vigil");
+    let id = item["id"].as_str().expect("id").to_string();
+    let path = format!("/v1/media/{id}");
+    let got = app.get(&path, Some(app.read_key())).await;
+    got.assert_status(200);
+    // Media text is not public.
+    app.get(&path, None).await.assert_status(401);
+    let changed = app
+        .merge_patch(&path, &json!({"caption": null, "credit": "Photo: UWC"}))
+        .await;
+    changed.assert_status(200);
+    assert_eq!(changed.json()["caption"], Value::Null);
+    assert_eq!(changed.json()["credit"], "Photo: UWC");
+    assert_ne!(changed.etag(), got.etag());
+    let bad = app.merge_patch(&path, &json!({"alt": "two\nlines"})).await;
+    bad.assert_status(422);
+    assert_eq!(bad.error_fields(), ["alt"]);
+    // A second item, then pages of one.
+    upload(&app, "image/png", png(30, 30), "")
+        .await
+        .assert_status(201);
+    let first = app
+        .get("/v1/media?limit=1", Some(app.read_key()))
+        .await
+        .json();
+    assert_eq!(first["data"].as_array().map(Vec::len), Some(1));
+    let cursor = first["meta"]["next_cursor"]
+        .as_str()
+        .expect("a next page")
+        .to_string();
+    let second = app
+        .get(
+            &format!("/v1/media?limit=1&cursor={cursor}"),
+            Some(app.read_key()),
+        )
+        .await
+        .json();
+    assert_eq!(second["data"][0]["id"], id.as_str());
+    assert_eq!(second["meta"]["next_cursor"], Value::Null);
+    // Deleted with its bytes.
+    let file = path_of(item["url"].as_str().expect("url"));
+    app.get(&file, None).await.assert_status(200);
+    app.delete(&path, Some(app.write_key()))
+        .await
+        .assert_status(204);
+    app.get(&path, Some(app.read_key()))
+        .await
+        .assert_status(404);
+    app.get(&file, None).await.assert_status(404);
+}
+
+#[actix_web::test]
+async fn bytes_are_served_with_ranges_validators_and_head() {
+    let app = TestApp::spawn().await;
+    let item = upload(&app, "image/jpeg", jpeg(100, 80), "").await.json();
+    let file = path_of(item["url"].as_str().expect("url"));
+    let whole = app.get(&file, None).await;
+    whole.assert_status(200);
+    let size = whole.body.len();
+    assert_eq!(whole.header("accept-ranges").as_deref(), Some("bytes"));
+    let etag = whole.etag();
+    let part = app
+        .request(Method::GET, &file)
+        .header("Range", "bytes=0-9")
+        .send()
+        .await;
+    part.assert_status(206);
+    assert_eq!(part.body.as_ref(), &whole.body[..10]);
+    assert_eq!(
+        part.header("content-range"),
+        Some(format!("bytes 0-9/{size}"))
+    );
+    let tail = app
+        .request(Method::GET, &file)
+        .header("Range", "bytes=-5")
+        .send()
+        .await;
+    tail.assert_status(206);
+    assert_eq!(tail.body.as_ref(), &whole.body[size - 5..]);
+    let past = app
+        .request(Method::GET, &file)
+        .header("Range", &format!("bytes={}-", size + 10))
+        .send()
+        .await;
+    past.assert_status(416);
+    assert_eq!(
+        past.header("content-range"),
+        Some(format!("bytes */{size}"))
+    );
+    app.request(Method::GET, &file)
+        .header("If-None-Match", &etag)
+        .send()
+        .await
+        .assert_status(304);
+    let head = app.request(Method::HEAD, &file).send().await;
+    head.assert_status(200);
+    assert!(head.body.is_empty());
+    app.get("/media/00000000000000000000000000000000.jpg", None)
+        .await
+        .assert_status(404);
+    app.get("/media/..%2F..%2Fetc%2Fpasswd", None)
+        .await
+        .assert_status(404);
+}
+
+#[actix_web::test]
+async fn articles_show_media_with_srcset_need_alt_to_publish_and_keep_their_media() {
+    let app = TestApp::spawn().await;
+    let item = upload(&app, "image/jpeg", jpeg(1200, 800), "").await.json();
+    let id = item["id"].as_str().expect("id").to_string();
+    // No alt anywhere: a published article cannot show it.
+    let mut body = published("Vigil in Kyiv");
+    body["feature_image"] = json!({"url": format!("media:{id}")});
+    let res = app
+        .post_json("/v1/articles", Some(app.write_key()), &body)
+        .await;
+    res.assert_status(422);
+    assert_eq!(res.error_fields(), ["feature_image.alt"]);
+    body["body_markdown"] = json!(format!("Before.\n\n![](media:{id})\n\nAfter."));
+    body["feature_image"] = json!({"url": format!("media:{id}"), "alt": "Candles"});
+    let res = app
+        .post_json("/v1/articles", Some(app.write_key()), &body)
+        .await;
+    res.assert_status(422);
+    assert_eq!(res.error_fields(), ["body_markdown"]);
+    // A draft may: alt comes later.
+    let mut draft = body.clone();
+    draft["status"] = json!("draft");
+    app.post_json("/v1/articles", Some(app.write_key()), &draft)
+        .await
+        .assert_status(201);
+    // Alt on the media item serves both.
+    app.merge_patch(
+        &format!("/v1/media/{id}"),
+        &json!({"alt": "Candles at a vigil", "credit": "UWC"}),
+    )
+    .await
+    .assert_status(200);
+    let a = app.create_article(&body).await;
+    let img = &a["feature_image"];
+    assert_eq!(img["media_id"], id.as_str());
+    assert_eq!(img["alt"], "Candles");
+    assert_eq!(img["credit"], "UWC");
+    assert_eq!(
+        (img["width"].as_u64(), img["height"].as_u64()),
+        (Some(1200), Some(800))
+    );
+    assert!(img["srcset"].as_str().expect("srcset").contains(" 1024w"));
+    assert!(
+        img["url"]
+            .as_str()
+            .expect("url")
+            .starts_with(&format!("{PUBLIC_URL}/media/"))
+    );
+    let html = a["body_html"].as_str().expect("html");
+    assert!(
+        html.contains(r#"srcset=""#) && html.contains(r#"sizes=""#),
+        "{html}"
+    );
+    assert!(
+        html.contains(r#"alt="Candles at a vigil""#) && html.contains(r#"loading="lazy""#),
+        "{html}"
+    );
+    assert!(
+        html.contains(r#"width="1200""#) && html.contains(r#"height="800""#),
+        "{html}"
+    );
+    // Read back, PATCH keeps the reference.
+    let article_id = a["id"].as_str().expect("id").to_string();
+    let before = app.get(&format!("/v1/articles/{article_id}"), None).await;
+    // The item's credit changes: the article shows it, with a new ETag.
+    app.merge_patch(
+        &format!("/v1/media/{id}"),
+        &json!({"credit": "Photo: Olena K."}),
+    )
+    .await
+    .assert_status(200);
+    let after = app.get(&format!("/v1/articles/{article_id}"), None).await;
+    assert_eq!(after.json()["feature_image"]["credit"], "Photo: Olena K.");
+    assert_ne!(after.etag(), before.etag());
+    // Clearing its alt would break the published article.
+    let res = app
+        .merge_patch(&format!("/v1/media/{id}"), &json!({"alt": null}))
+        .await;
+    res.assert_status(422);
+    // In use: 409 naming the articles.
+    let res = app
+        .delete(&format!("/v1/media/{id}"), Some(app.write_key()))
+        .await;
+    res.assert_status(409);
+    assert!(res.text().contains(&article_id), "{}", res.text());
+    // Feeds carry it.
+    let rss = app.get("/v1/feeds/rss", None).await.text();
+    assert!(
+        rss.contains("<enclosure") && rss.contains("image/jpeg"),
+        "{rss}"
+    );
+    assert!(rss.contains("media:content"), "{rss}");
+    let json_feed = app.get("/v1/feeds/json", None).await.json();
+    assert!(
+        json_feed["items"][0]["image"]
+            .as_str()
+            .expect("image")
+            .starts_with(PUBLIC_URL)
+    );
+    let atom = app.get("/v1/feeds/atom", None).await.text();
+    assert!(
+        atom.contains(r#"rel="enclosure""#) && atom.contains("image/jpeg"),
+        "{atom}"
+    );
+    // A media id that does not exist.
+    let mut ghost = published("Ghost");
+    ghost["feature_image"] =
+        json!({"url": "media:01936f3e-8a7b-7cde-9f01-23456789abcd", "alt": "x"});
+    let res = app
+        .post_json("/v1/articles", Some(app.write_key()), &ghost)
+        .await;
+    res.assert_status(422);
+    assert_eq!(res.error_fields(), ["feature_image.url"]);
+}

@@ -3,6 +3,9 @@
 //! core). Nothing newsdesk does can be faster than this on the same machine.
 //!
 //!     cargo run --release --example ceiling -- 127.0.0.1:18182
+//!
+//! With a file as second argument it answers that file's bytes instead (the ceiling for
+//! serving a media copy of the same size: `bench/media.sh`).
 
 use actix_web::{App, HttpResponse, HttpServer, web};
 
@@ -30,18 +33,17 @@ fn main() -> std::io::Result<()> {
     let bind = std::env::args()
         .nth(1)
         .unwrap_or_else(|| "127.0.0.1:18182".into());
-    let bytes = article();
+    let (bytes, content_type) = match std::env::args().nth(2) {
+        Some(file) => (web::Bytes::from(std::fs::read(&file)?), "image/webp"),
+        None => (article(), "application/json"),
+    };
     eprintln!("ceiling: {} bytes on {bind}", bytes.len());
     actix_web::rt::System::new().block_on(
         HttpServer::new(move || {
             let bytes = bytes.clone();
             App::new().default_service(web::to(move || {
                 let bytes = bytes.clone();
-                async move {
-                    HttpResponse::Ok()
-                        .content_type("application/json")
-                        .body(bytes)
-                }
+                async move { HttpResponse::Ok().content_type(content_type).body(bytes) }
             }))
         })
         .workers(1)

@@ -56,6 +56,7 @@ const IDENTITIES: &[(&str, &str)] = &[
     ("authors", "pk"),
     ("tags", "pk"),
     ("articles", "pk"),
+    ("media", "pk"),
     ("api_keys", "pk"),
     ("article_events", "seq"),
     ("webhooks", "pk"),
@@ -121,6 +122,14 @@ fn copy_all(src: &mut AnyConnection, dst: &mut AnyConnection) -> Result<CopyRepo
         article_pk: i32, author_pk: i32, position: i32,
     });
     copy_table!(src, dst, r, former_slugs, [slug], { slug: String, article_pk: i32 });
+    copy_table!(src, dst, r, media, [pk], {
+        pk: i32, id: String, sha256: String, format: String, width: i32, height: i32,
+        alt: Option<String>, caption: Option<String>, credit: Option<String>, files: String,
+        created_at: String, updated_at: String, version: i32,
+    });
+    copy_table!(src, dst, r, article_media, [article_pk, media_pk], {
+        article_pk: i32, media_pk: i32,
+    });
     copy_table!(src, dst, r, api_keys, [pk], {
         pk: i32, name: String, key_hash: String, prefix: String, scope: String,
         created_at: String, last_used_at: Option<String>, revoked_at: Option<String>,
@@ -181,6 +190,7 @@ fn copy_articles(
             Option<String>,
             Option<String>,
             Option<String>,
+            Option<String>,
         ),
         (bool, i64, i32, i32, String, String, Option<String>, i32),
         (String, String, String),
@@ -211,6 +221,7 @@ fn copy_articles(
                     a::feature_image_alt,
                     a::feature_image_caption,
                     a::canonical_url,
+                    a::feature_image_media,
                 ),
                 (
                     a::featured,
@@ -255,6 +266,7 @@ fn copy_articles(
                         a::feature_image_alt.eq(p3.1),
                         a::feature_image_caption.eq(p3.2),
                         a::canonical_url.eq(p3.3),
+                        a::feature_image_media.eq(p3.4),
                     ),
                     (
                         a::featured.eq(p4.0),

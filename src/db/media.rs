@@ -253,3 +253,45 @@ pub fn delete(conn: &mut AnyConnection, id: &str) -> Result<MediaRow, StoreError
     diesel::delete(media::table.find(row.pk)).execute(conn)?;
     Ok(row)
 }
+
+/// Stores an exported item as it was (id, bytes' hash, copies, text, times); one with
+/// the same bytes already here is kept instead.
+pub fn import(conn: &mut AnyConnection, m: &MediaRow) -> Result<(), StoreError> {
+    let exists: bool = diesel::select(diesel::dsl::exists(
+        media::table.filter(media::sha256.eq(&m.sha256).or(media::id.eq(&m.id))),
+    ))
+    .get_result(conn)?;
+    if exists {
+        return Ok(());
+    }
+    diesel::insert_into(media::table)
+        .values((
+            media::id.eq(&m.id),
+            media::sha256.eq(&m.sha256),
+            media::format.eq(&m.format),
+            media::width.eq(m.width),
+            media::height.eq(m.height),
+            media::alt.eq(&m.alt),
+            media::caption.eq(&m.caption),
+            media::credit.eq(&m.credit),
+            media::files.eq(&m.files),
+            media::created_at.eq(&m.created_at),
+            media::updated_at.eq(&m.updated_at),
+            media::version.eq(m.version),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The ids of the media items each of these articles uses.
+pub fn used_by(
+    conn: &mut AnyConnection,
+    article_pks: &[i32],
+) -> Result<Vec<(i32, String)>, StoreError> {
+    Ok(article_media::table
+        .inner_join(media::table)
+        .filter(article_media::article_pk.eq_any(article_pks))
+        .order((article_media::article_pk, media::id))
+        .select((article_media::article_pk, media::id))
+        .load(conn)?)
+}

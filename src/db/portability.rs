@@ -49,6 +49,9 @@ pub struct StoredArticle {
     pub body_markdown: String,
     pub body_html: String,
     pub body_text: String,
+    /// The media item the feature image names, as resolved when written.
+    #[serde(default)]
+    pub feature_image_media: Option<String>,
 }
 
 /// A tag or an author.
@@ -93,6 +96,9 @@ pub struct ArticleLine {
     pub former_slugs: Vec<String>,
     pub revisions: Vec<StoredRevision>,
     pub views_daily: Vec<DayViews>,
+    /// Ids of the media items it uses (their lines come first).
+    #[serde(default)]
+    pub media: Vec<String>,
 }
 
 /// One line of an export.
@@ -101,6 +107,9 @@ pub struct ArticleLine {
 pub enum Line {
     Author(StoredTerm),
     Tag(StoredTerm),
+    /// A media item's record; its bytes stay in the media store (a folder to copy along,
+    /// or the bucket both stores use).
+    Media(Box<crate::db::media::MediaRow>),
     Article(Box<ArticleLine>),
 }
 
@@ -162,6 +171,10 @@ pub fn export(conn: &mut AnyConnection, out: &mut impl Write) -> anyhow::Result<
         }
         for t in terms_of!(conn, tags) {
             writeln!(out, "{}", serde_json::to_string(&Line::Tag(t))?)?;
+            lines += 1;
+        }
+        for m in crate::db::media::all(conn)? {
+            writeln!(out, "{}", serde_json::to_string(&Line::Media(Box::new(m)))?)?;
             lines += 1;
         }
         let pks: Vec<i32> = articles::table
@@ -258,6 +271,10 @@ fn article_lines(conn: &mut AnyConnection, pks: &[i32]) -> anyhow::Result<Vec<Ar
             .or_default()
             .push(DayViews { day, views: n });
     }
+    let mut media: HashMap<i32, Vec<String>> = HashMap::new();
+    for (pk, id) in crate::db::media::used_by(conn, pks)? {
+        media.entry(pk).or_default().push(id);
+    }
     Ok(rows
         .into_iter()
         .map(|(pk, article)| ArticleLine {
@@ -267,6 +284,7 @@ fn article_lines(conn: &mut AnyConnection, pks: &[i32]) -> anyhow::Result<Vec<Ar
             former_slugs: former.remove(&pk).unwrap_or_default(),
             revisions: revisions.remove(&pk).unwrap_or_default(),
             views_daily: views.remove(&pk).unwrap_or_default(),
+            media: media.remove(&pk).unwrap_or_default(),
         })
         .collect())
 }
@@ -379,6 +397,7 @@ pub fn import(pool: &crate::db::DbPool, input: impl BufRead) -> anyhow::Result<I
 enum Prepared {
     Author(StoredTerm),
     Tag(StoredTerm),
+    Media(Box<crate::db::media::MediaRow>),
     Article(Box<ArticleLine>, Vec<String>, Stems),
 }
 
@@ -393,6 +412,12 @@ fn prepare(text: &str) -> Result<Prepared, LineError> {
         Line::Tag(t) => {
             check_term(&t)?;
             Prepared::Tag(t)
+        }
+        Line::Media(m) => {
+            if !crate::domain::media::is_media_id(&m.id) {
+                return Err(LineError::Rule(format!("'{}' is not a media id", m.id)));
+            }
+            Prepared::Media(m)
         }
         Line::Article(mut a) => {
             check_article(&mut a)?;
@@ -415,6 +440,9 @@ fn store(conn: &mut AnyConnection, p: Prepared) -> Result<Option<(i32, Stems)>, 
     match p {
         Prepared::Author(t) => insert_term!(conn, authors, t).map(|()| None),
         Prepared::Tag(t) => insert_term!(conn, tags, t).map(|()| None),
+        Prepared::Media(m) => crate::db::media::import(conn, &m)
+            .map(|()| None)
+            .map_err(|e| LineError::Rule(e.to_string())),
         Prepared::Article(a, snapshots, stems) => {
             import_article(conn, *a, &snapshots, stems).map(Some)
         }
@@ -517,7 +545,13 @@ fn check_article(line: &mut ArticleLine) -> Result<(), LineError> {
         check_time("revision created_at", &r.created_at)?;
     }
     let rendered = crate::domain::markdown::render(&a.body_markdown);
-    a.body_html = rendered.html;
+    // Embedded media are resolved against the store's items when written: that HTML is
+    // kept (sanitized again), since rendering here has no catalog.
+    a.body_html = if crate::domain::media::references_in(&a.body_markdown).is_empty() {
+        rendered.html
+    } else {
+        crate::domain::markdown::sanitize(&a.body_html)
+    };
     a.body_text = rendered.text;
     a.word_count = rendered.word_count;
     a.reading_time_minutes = rendered.reading_time_minutes;
@@ -550,6 +584,8 @@ fn import_article(
         .values(&a.article)
         .returning(articles::pk)
         .get_result(conn)?;
+    crate::db::media::link(conn, pk, &a.media.iter().cloned().collect())
+        .map_err(|e| LineError::Rule(format!("media: {e}")))?;
     let mut tag_names = Vec::with_capacity(a.tags.len());
     for (position, slug) in a.tags.iter().enumerate() {
         let (tag_pk, name): (i32, String) = tags::table

@@ -61,6 +61,11 @@ fn prefix_footnotes(event: Event<'_>) -> Event<'_> {
     }
 }
 
+/// HTML cleaned as rendered Markdown is (for HTML kept from an import).
+pub fn sanitize(html: &str) -> String {
+    SANITIZER.clean(html).to_string()
+}
+
 /// Replaces each image whose destination is `media:ID` (an item of `media`) with the
 /// `<img>` of that item; other images stay as they are.
 fn embed_media<'a>(

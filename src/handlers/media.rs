@@ -82,8 +82,9 @@ pub struct UploadParams {
     pub credit: Option<String>,
 }
 
-/// A multipart upload: the image and its text.
-#[derive(ToSchema)]
+/// A multipart upload: the image and its text (no other parts).
+#[derive(ToSchema, Deserialize)]
+#[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 pub struct MediaUpload {
     /// The image (JPEG, PNG, WebP or GIF; its type is read from the bytes).
@@ -130,10 +131,8 @@ where
 {
     let mut out = Vec::new();
     while let Some(chunk) = stream.next().await {
-        let chunk = chunk.map_err(|e| ApiError::BadRequest {
-            detail: format!("The body could not be read: {e}."),
-            errors: vec![],
-        })?;
+        let chunk = chunk
+            .map_err(|e| ApiError::invalid_field("body", format!("could not be read: {e}")))?;
         if out.len() + chunk.len() > max {
             return Err(too_large(max));
         }
@@ -148,10 +147,9 @@ async fn multipart(
     payload: web::Payload,
     max: usize,
 ) -> Result<(Vec<u8>, UploadParams), ApiError> {
-    let bad = |detail: String| ApiError::BadRequest {
-        detail,
-        errors: vec![],
-    };
+    // A form that cannot be read is refused naming the body (422: what the schema says
+    // a form is cannot rule out every byte sequence inside one).
+    let bad = |detail: String| ApiError::invalid_field("body", detail);
     let mut form = actix_multipart::Multipart::new(req.headers(), payload);
     let (mut file, mut text) = (None, UploadParams::default());
     while let Some(field) = form.next().await {

@@ -18,6 +18,7 @@ mod instances;
 mod keys;
 mod listing;
 mod media;
+mod media_s3;
 mod openapi;
 mod ops;
 mod plans;

@@ -51,7 +51,7 @@ fn exif_with_gps(orientation: u16) -> Vec<u8> {
 }
 
 /// A JPEG of `w`×`h` with EXIF orientation `orientation` and a GPS position.
-fn jpeg_with_gps(w: u32, h: u32, orientation: u16) -> Vec<u8> {
+pub fn jpeg_with_gps(w: u32, h: u32, orientation: u16) -> Vec<u8> {
     let mut j = img_parts::jpeg::Jpeg::from_bytes(jpeg(w, h).into()).expect("a jpeg");
     j.set_exif(Some(exif_with_gps(orientation).into()));
     // A colour profile, which is kept.
@@ -82,11 +82,11 @@ fn png_bomb(w: u32, h: u32) -> Vec<u8> {
     p
 }
 
-fn contains(hay: &[u8], needle: &[u8]) -> bool {
+pub fn contains(hay: &[u8], needle: &[u8]) -> bool {
     hay.windows(needle.len()).any(|w| w == needle)
 }
 
-async fn upload(app: &TestApp, content_type: &str, bytes: Vec<u8>, query: &str) -> Res {
+pub async fn upload(app: &TestApp, content_type: &str, bytes: Vec<u8>, query: &str) -> Res {
     app.request(Method::POST, &format!("/v1/media{query}"))
         .key(Some(app.write_key()))
         .body(content_type, bytes)
@@ -95,14 +95,14 @@ async fn upload(app: &TestApp, content_type: &str, bytes: Vec<u8>, query: &str) 
 }
 
 /// The path of a served copy's URL.
-fn path_of(url: &str) -> String {
+pub fn path_of(url: &str) -> String {
     url.strip_prefix(PUBLIC_URL)
         .expect("under the public URL")
         .to_string()
 }
 
 /// Every URL of an item: its full copy and each variant.
-fn urls(item: &Value) -> Vec<String> {
+pub fn urls(item: &Value) -> Vec<String> {
     let mut all = vec![item["url"].as_str().expect("url").to_string()];
     for v in item["variants"].as_array().expect("variants") {
         all.push(v["url"].as_str().expect("variant url").to_string());
@@ -525,4 +525,77 @@ async fn articles_show_media_with_srcset_need_alt_to_publish_and_keep_their_medi
         .await;
     res.assert_status(422);
     assert_eq!(res.error_fields(), ["feature_image.url"]);
+}
+
+#[actix_web::test]
+async fn export_and_import_carry_media_items_and_their_use() {
+    let app = TestApp::spawn().await;
+    let item = upload(&app, "image/jpeg", jpeg(900, 600), "?alt=Vigil")
+        .await
+        .json();
+    let id = item["id"].as_str().expect("id").to_string();
+    let mut body = published("Vigil");
+    body["feature_image"] = json!({"url": format!("media:{id}")});
+    body["body_markdown"] = json!(format!("Text.\n\n![Candles](media:{id})"));
+    let a = app.create_article(&body).await;
+    let export = |db: &str| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_newsdesk"))
+            .arg("export")
+            .env("DATABASE_URL", db)
+            .env("RUST_LOG", "warn")
+            .output()
+            .expect("runs")
+    };
+    let first = export(app.database_url());
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    let text = String::from_utf8(first.stdout).expect("utf-8");
+    assert!(text.contains("\"kind\":\"media\""), "{text}");
+    let dir = tempfile::tempdir().expect("dir");
+    let copy = another_store(dir.path(), "copy.db");
+    let file = dir.path().join("export.ndjson");
+    std::fs::write(&file, &text).expect("writes");
+    let imported = std::process::Command::new(env!("CARGO_BIN_EXE_newsdesk"))
+        .args(["import", file.to_str().expect("path")])
+        .env("DATABASE_URL", &copy)
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("runs");
+    assert!(
+        imported.status.success(),
+        "{}",
+        String::from_utf8_lossy(&imported.stderr)
+    );
+    assert_eq!(
+        String::from_utf8(export(&copy).stdout).expect("utf-8"),
+        text
+    );
+    // The imported store, over the same media folder, shows the same images.
+    let media_store = app.state.config.media_store.clone();
+    let app2 = TestApp::with_config(|c| {
+        c.database_url = copy.clone();
+        c.media_store = media_store;
+    })
+    .await;
+    let b = app2
+        .get(
+            &format!("/v1/articles/{}", a["id"].as_str().expect("id")),
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(b["feature_image"], a["feature_image"]);
+    assert_eq!(b["body_html"], a["body_html"]);
+    app2.get(
+        &path_of(b["feature_image"]["url"].as_str().expect("url")),
+        None,
+    )
+    .await
+    .assert_status(200);
+    app2.delete(&format!("/v1/media/{id}"), Some(app2.write_key()))
+        .await
+        .assert_status(409);
 }

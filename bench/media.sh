@@ -5,8 +5,8 @@
 #   bash bench/media.sh            # UPLOADS=5 DURATION=10s CONNECTIONS=64
 #
 # The server is pinned to CPU 0 (one worker: "on one core"), wrk and curl run on CPU 1.
-# Photos are made with ImageMagick (plasma fractals: noise like a photo's, each distinct so
-# none is deduplicated). Prints per-upload seconds, the server's peak RSS (VmHWM), and
+# Photos are made by examples/photo.rs (smooth fields with grain, compressing like a
+# photograph; each distinct so none is deduplicated). Prints per-upload seconds, the server's peak RSS (VmHWM), and
 # req/s for the 1024-pixel WebP variant and for examples/ceiling.rs serving that file.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,9 +14,8 @@ UPLOADS=${UPLOADS:-5}
 DURATION=${DURATION:-10s}
 CONNECTIONS=${CONNECTIONS:-64}
 PORT=${PORT:-18290}
-command -v convert >/dev/null || { apt-get update -qq && apt-get install -y -qq imagemagick; }
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
-cargo build --release --quiet --bin newsdesk --example ceiling
+cargo build --release --quiet --bin newsdesk --example ceiling --example photo
 WORK=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$WORK"' EXIT
 export DATABASE_URL="$WORK/bench.db" NEWSDESK_BIND="127.0.0.1:$PORT" NEWSDESK_PUBLIC_URL="http://127.0.0.1:$PORT"
@@ -29,7 +28,7 @@ echo "| upload | seconds | variants |"
 echo "|---|---|---|"
 total=0
 for i in $(seq 1 "$UPLOADS"); do
-  taskset -c 1 convert -seed "$i" -size 4000x3000 plasma:fractal -quality 90 "$WORK/photo-$i.jpg"
+  taskset -c 1 target/release/examples/photo 4000 3000 "$i" "$WORK/photo-$i.jpg"
   out=$(taskset -c 1 curl -sS -o "$WORK/answer-$i.json" -w '%{time_total} %{http_code}' -X POST \
     "http://127.0.0.1:$PORT/v1/media?alt=bench" -H "Authorization: Bearer $KEY" \
     -H 'Content-Type: image/jpeg' --data-binary "@$WORK/photo-$i.jpg")

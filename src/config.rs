@@ -108,6 +108,9 @@ pub struct Config {
     /// Most pixels (width × height) an upload may declare (`NEWSDESK_MEDIA_MAX_PIXELS`),
     /// decided from its header before decoding.
     pub media_max_pixels: u64,
+    /// Memory for recently served media copies, MiB (`NEWSDESK_MEDIA_CACHE_MB`; 0 keeps
+    /// none). Copies are immutable, so a kept one is never stale.
+    pub media_cache_mb: u64,
 }
 
 /// The default `article_url` for a public URL: the API's own article address.
@@ -148,6 +151,7 @@ impl Default for Config {
             media_url: "http://127.0.0.1:8080/media".into(),
             media_max_bytes: 20 << 20,
             media_max_pixels: 50_000_000,
+            media_cache_mb: 32,
             anon_rate: Some(Rate {
                 limit: 600,
                 window_secs: 60,
@@ -271,6 +275,7 @@ impl Config {
             media_url: media_url.trim_end_matches('/').to_string(),
             media_max_bytes: var("NEWSDESK_MEDIA_MAX_BYTES", d.media_max_bytes)?,
             media_max_pixels,
+            media_cache_mb: var("NEWSDESK_MEDIA_CACHE_MB", d.media_cache_mb)?,
             anon_rate: rate("NEWSDESK_ANON_RATE", d.anon_rate)?,
             key_rate: rate("NEWSDESK_KEY_RATE", d.key_rate)?,
             trusted_proxies,

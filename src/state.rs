@@ -66,6 +66,7 @@ impl AppState {
         let media = crate::runtime::media_store::MediaStore::open(
             &config.media_store,
             &config.database_url,
+            config.media_cache_mb.saturating_mul(1024 * 1024),
         )?;
         let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
         Ok(Self {

@@ -235,7 +235,10 @@ pub fn process(bytes: &[u8], max_pixels: u64) -> Result<Processed, Refusal> {
     if width <= WIDTHS[WIDTHS.len() - 1] {
         targets.push(width);
     }
-    for w in targets {
+    // Widest first, each made from the one before (at most 2.5× smaller per step): a
+    // 12 MP photo is convolved down once, not five times with ever wider kernels.
+    let mut current: Option<fr::images::Image<'static>> = None;
+    for &w in targets.iter().rev() {
         let (pixels, h) = if w == width {
             (src.buffer().to_vec(), height)
         } else {
@@ -243,9 +246,11 @@ pub fn process(bytes: &[u8], max_pixels: u64) -> Result<Processed, Refusal> {
                 .max(1) as u32;
             let mut dst = fr::images::Image::new(w, h, kind);
             resizer
-                .resize(&src, &mut dst, &options)
+                .resize(current.as_ref().unwrap_or(&src), &mut dst, &options)
                 .map_err(|e| Refusal::Corrupt(e.to_string()))?;
-            (dst.into_vec(), h)
+            let pixels = dst.buffer().to_vec();
+            current = Some(dst);
+            (pixels, h)
         };
         if w != width {
             copies.push(Copy {
@@ -266,6 +271,8 @@ pub fn process(bytes: &[u8], max_pixels: u64) -> Result<Processed, Refusal> {
             });
         }
     }
+    // The full-size copy first, then by width, the original's format before WebP.
+    copies[1..].sort_by_key(|c| (c.width, c.format != format));
     Ok(Processed {
         format,
         width,
@@ -292,18 +299,18 @@ fn encode(
     let mut out = Vec::new();
     match format {
         Format::Jpeg => {
-            let mut e = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, QUALITY);
+            let (w, h) = (
+                u16::try_from(width).map_err(|_| "too wide for JPEG")?,
+                u16::try_from(height).map_err(|_| "too tall for JPEG")?,
+            );
+            let mut e = jpeg_encoder::Encoder::new(&mut out, QUALITY);
             if let Some(icc) = icc {
-                let _ = e.set_icc_profile(icc.to_vec());
+                e.add_icc_profile(icc).map_err(|e| e.to_string())?;
             }
             if layout == ExtendedColorType::Rgba8 {
-                let rgb: Vec<u8> = pixels
-                    .chunks_exact(4)
-                    .flat_map(|p| [p[0], p[1], p[2]])
-                    .collect();
-                e.write_image(&rgb, width, height, ExtendedColorType::Rgb8)
+                e.encode(pixels, w, h, jpeg_encoder::ColorType::Rgba)
             } else {
-                e.write_image(pixels, width, height, layout)
+                e.encode(pixels, w, h, jpeg_encoder::ColorType::Rgb)
             }
             .map_err(|e| e.to_string())?;
         }

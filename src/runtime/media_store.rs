@@ -35,11 +35,17 @@ pub struct Object {
     pub size: u64,
 }
 
+/// Copies larger than this are not kept in memory (full-size originals).
+const MAX_KEPT: usize = 2 << 20;
+
 /// The media store.
 #[derive(Clone)]
 pub struct MediaStore {
     store: Arc<dyn ObjectStore>,
     prefix: Path,
+    /// Recently served copies, by name, within a byte budget. A name's bytes never
+    /// change, so a kept copy is never stale; a deletion forgets it.
+    kept: moka::sync::Cache<String, Bytes>,
     /// What it is, for logs and `/readyz`-style messages (no secrets).
     pub describe: String,
 }
@@ -47,7 +53,18 @@ pub struct MediaStore {
 impl MediaStore {
     /// Opens the store `location` names (see `Config::media_store`); an empty one is the
     /// folder `media` next to the SQLite file `database_url`, or `./data/media`.
-    pub fn open(location: &str, database_url: &str) -> anyhow::Result<Self> {
+    pub fn open(location: &str, database_url: &str, memory: u64) -> anyhow::Result<Self> {
+        let mut store = Self::open_store(location, database_url)?;
+        store.kept = moka::sync::Cache::builder()
+            .max_capacity(memory)
+            .weigher(|k: &String, v: &Bytes| {
+                u32::try_from(k.len() + v.len() + 64).unwrap_or(u32::MAX)
+            })
+            .build();
+        Ok(store)
+    }
+
+    fn open_store(location: &str, database_url: &str) -> anyhow::Result<Self> {
         let location = location.trim();
         if location.starts_with("s3://") || location.starts_with("file://") {
             let mut url = url::Url::parse(location)
@@ -74,6 +91,7 @@ impl MediaStore {
                 store: Arc::from(store),
                 prefix,
                 describe,
+                kept: moka::sync::Cache::new(0),
             });
         }
         let dir = if location.is_empty() {
@@ -94,6 +112,7 @@ impl MediaStore {
             store: Arc::new(store),
             prefix: Path::default(),
             describe: dir.display().to_string(),
+            kept: moka::sync::Cache::new(0),
         })
     }
 
@@ -111,6 +130,9 @@ impl MediaStore {
 
     /// The size of `name`.
     pub async fn size(&self, name: &str) -> Result<u64, MediaStoreError> {
+        if let Some(kept) = self.kept.get(name) {
+            return Ok(kept.len() as u64);
+        }
         Ok(self.store.head(&self.path(name)).await?.size)
     }
 
@@ -120,20 +142,37 @@ impl MediaStore {
         name: &str,
         range: Option<Range<u64>>,
     ) -> Result<Object, MediaStoreError> {
+        if let Some(kept) = self.kept.get(name) {
+            let size = kept.len() as u64;
+            let bytes = match range {
+                Some(r) => {
+                    let end = r.end.min(size);
+                    let start = r.start.min(end);
+                    kept.slice(
+                        usize::try_from(start).unwrap_or(0)..usize::try_from(end).unwrap_or(0),
+                    )
+                }
+                None => kept,
+            };
+            return Ok(Object { bytes, size });
+        }
+        let whole = range.is_none();
         let options = object_store::GetOptions {
             range: range.map(object_store::GetRange::Bounded),
             ..Default::default()
         };
         let got = self.store.get_opts(&self.path(name), options).await?;
         let size = got.meta.size;
-        Ok(Object {
-            bytes: got.bytes().await?,
-            size,
-        })
+        let bytes = got.bytes().await?;
+        if whole && bytes.len() <= MAX_KEPT {
+            self.kept.insert(name.to_string(), bytes.clone());
+        }
+        Ok(Object { bytes, size })
     }
 
     /// Removes `name` (already gone is fine).
     pub async fn delete(&self, name: &str) -> Result<(), MediaStoreError> {
+        self.kept.invalidate(name);
         match self.store.delete(&self.path(name)).await {
             Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
             Err(e) => Err(e.into()),

@@ -15,13 +15,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (fx, fy, phase) = (
         rng.random_range(1.0..6.0f32),
         rng.random_range(1.0..6.0f32),
-        rng.random_range(0.0..6.28f32),
+        rng.random_range(0.0..std::f32::consts::TAU),
     );
     let mut px = Vec::with_capacity((w * h * 3) as usize);
     for y in 0..h {
         for x in 0..w {
             let (u, v) = (x as f32 / w as f32, y as f32 / h as f32);
-            let light = 0.5 + 0.25 * ((u * fx * 6.28 + phase).sin() + (v * fy * 6.28).cos());
+            let light = 0.5
+                + 0.25
+                    * ((u * fx * std::f32::consts::TAU + phase).sin()
+                        + (v * fy * std::f32::consts::TAU).cos());
             let detail = ((u * 180.0).sin() * (v * 140.0).cos()) * 0.08;
             for c in 0..3 {
                 let tint = [1.0, 0.85, 0.7][c] * (light + detail);

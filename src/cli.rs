@@ -32,9 +32,14 @@ pub enum Command {
         /// Where to write the copy (must not exist).
         path: String,
     },
-    /// Write every author, tag and article (with links, revisions and views) as NDJSON
-    /// on stdout.
-    Export,
+    /// Write every author, tag, media item (with the bytes of its copies, base64) and
+    /// article (with links, revisions and views) as NDJSON on stdout.
+    Export {
+        /// Leave the media bytes out (a store whose new home reads the same media
+        /// store, e.g. one S3 bucket).
+        #[arg(long)]
+        without_media_bytes: bool,
+    },
     /// Read an export (NDJSON) into the database; bad lines are reported with their
     /// numbers and skipped whole. Exits non-zero when any line failed.
     Import {

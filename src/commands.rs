@@ -29,19 +29,43 @@ pub fn run(command: Command, config: Config) -> anyhow::Result<()> {
             let started = std::time::Instant::now();
             let mut conn = pool.get()?;
             db::portability::backup(&mut conn, &path)?;
+            // The media bytes beside it: `{path}.media/`, a folder NEWSDESK_MEDIA_STORE
+            // can name where the copy is restored.
+            let items = db::media::all(&mut conn)?;
+            if !items.is_empty() {
+                let media = MediaCopies::open(&config)?;
+                let folder = format!("{path}.media");
+                let target = crate::runtime::media_store::MediaStore::open(&folder, "", 0)?;
+                let mut copied = 0;
+                for f in items.iter().flat_map(db::media::MediaRow::file_list) {
+                    if let Some(bytes) = media.fetch(&f.name)? {
+                        media.runtime.block_on(target.put(&f.name, bytes))?;
+                        copied += 1;
+                    }
+                }
+                eprintln!("{copied} media copies written to {folder}/");
+            }
             eprintln!(
                 "backed up to {path} in {:.1} s",
                 started.elapsed().as_secs_f64()
             );
             Ok(())
         }
-        Command::Export => {
+        Command::Export {
+            without_media_bytes,
+        } => {
             let pool = db::open(&config, 1)?;
             db::migrate(&pool)?;
             let stdout = std::io::stdout();
             let mut out = std::io::BufWriter::new(stdout.lock());
             let mut conn = pool.get()?;
-            let lines = db::portability::export(&mut conn, &mut out)?;
+            let media = MediaCopies::open(&config)?;
+            let fetch = |name: &str| media.fetch(name);
+            let lines = db::portability::export(
+                &mut conn,
+                &mut out,
+                (!without_media_bytes).then_some(&fetch as db::portability::FetchCopy<'_>),
+            )?;
             std::io::Write::flush(&mut out)?;
             eprintln!("exported {lines} lines");
             Ok(())
@@ -55,7 +79,9 @@ pub fn run(command: Command, config: Config) -> anyhow::Result<()> {
             } else {
                 Box::new(std::io::BufReader::new(std::fs::File::open(&file)?))
             };
-            let report = db::portability::import(&pool, input)?;
+            let media = MediaCopies::open(&config)?;
+            let put = |name: &str, bytes: Vec<u8>| media.put(name, bytes);
+            let report = db::portability::import(&pool, input, Some(&put))?;
             for (line, why) in &report.errors {
                 eprintln!("line {line}: {why}");
             }
@@ -183,4 +209,38 @@ fn keys(config: &Config, action: KeysAction) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// The media store, for commands: its async calls run on a runtime of their own.
+struct MediaCopies {
+    store: crate::runtime::media_store::MediaStore,
+    runtime: tokio::runtime::Runtime,
+}
+
+impl MediaCopies {
+    fn open(config: &Config) -> anyhow::Result<Self> {
+        Ok(Self {
+            store: crate::runtime::media_store::MediaStore::open(
+                &config.media_store,
+                &config.database_url,
+                0,
+            )?,
+            runtime: tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?,
+        })
+    }
+
+    fn fetch(&self, name: &str) -> anyhow::Result<Option<Vec<u8>>> {
+        use crate::runtime::media_store::MediaStoreError;
+        match self.runtime.block_on(self.store.get(name, None)) {
+            Ok(object) => Ok(Some(object.bytes.to_vec())),
+            Err(MediaStoreError::NotFound) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    fn put(&self, name: &str, bytes: Vec<u8>) -> anyhow::Result<()> {
+        Ok(self.runtime.block_on(self.store.put(name, bytes))?)
+    }
 }

@@ -107,11 +107,25 @@ pub struct ArticleLine {
 pub enum Line {
     Author(StoredTerm),
     Tag(StoredTerm),
-    /// A media item's record; its bytes stay in the media store (a folder to copy along,
-    /// or the bucket both stores use).
-    Media(Box<crate::db::media::MediaRow>),
+    Media(Box<MediaLine>),
     Article(Box<ArticleLine>),
 }
+
+/// A media item: its record and the bytes of its copies.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct MediaLine {
+    #[serde(flatten)]
+    pub item: crate::db::media::MediaRow,
+    /// Each copy's bytes (base64) by name; absent in an export made without them (the
+    /// new home reads the same media store).
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub copies: std::collections::BTreeMap<String, String>,
+}
+
+/// Reads a media copy's bytes by name (`None`: not in the media store).
+pub type FetchCopy<'a> = &'a dyn Fn(&str) -> anyhow::Result<Option<Vec<u8>>>;
+/// Stores a media copy's bytes by name.
+pub type PutCopy<'a> = &'a dyn Fn(&str, Vec<u8>) -> anyhow::Result<()>;
 
 /// Copies the live database to `path` (which must not exist) in one consistent read.
 pub fn backup(conn: &mut AnyConnection, path: &str) -> anyhow::Result<()> {
@@ -159,7 +173,11 @@ macro_rules! terms_of {
 }
 
 /// Writes every author, tag and article as NDJSON; returns the number of lines.
-pub fn export(conn: &mut AnyConnection, out: &mut impl Write) -> anyhow::Result<usize> {
+pub fn export(
+    conn: &mut AnyConnection,
+    out: &mut impl Write,
+    fetch: Option<FetchCopy<'_>>,
+) -> anyhow::Result<usize> {
     let mut lines = 0;
     // One read transaction: a consistent picture even while the server writes (on
     // PostgreSQL a snapshot for the whole transaction, not each statement).
@@ -173,8 +191,24 @@ pub fn export(conn: &mut AnyConnection, out: &mut impl Write) -> anyhow::Result<
             writeln!(out, "{}", serde_json::to_string(&Line::Tag(t))?)?;
             lines += 1;
         }
-        for m in crate::db::media::all(conn)? {
-            writeln!(out, "{}", serde_json::to_string(&Line::Media(Box::new(m)))?)?;
+        for item in crate::db::media::all(conn)? {
+            let mut copies = std::collections::BTreeMap::new();
+            if let Some(fetch) = fetch {
+                use base64::Engine;
+                for f in item.file_list() {
+                    match fetch(&f.name)? {
+                        Some(bytes) => {
+                            copies.insert(
+                                f.name,
+                                base64::engine::general_purpose::STANDARD.encode(bytes),
+                            );
+                        }
+                        None => tracing::warn!(name = %f.name, media = %item.id, "a media copy is missing from the media store"),
+                    }
+                }
+            }
+            let line = Line::Media(Box::new(MediaLine { item, copies }));
+            writeln!(out, "{}", serde_json::to_string(&line)?)?;
             lines += 1;
         }
         let pks: Vec<i32> = articles::table
@@ -308,7 +342,11 @@ const BATCH: usize = 1000;
 /// Two stages overlap: while one thread stores a batch of lines, the next batch is
 /// parsed, checked, rendered from Markdown and stemmed for the index on every core
 /// (rayon) — the work that needs no connection.
-pub fn import(pool: &crate::db::DbPool, input: impl BufRead) -> anyhow::Result<ImportReport> {
+pub fn import(
+    pool: &crate::db::DbPool,
+    input: impl BufRead,
+    put: Option<PutCopy<'_>>,
+) -> anyhow::Result<ImportReport> {
     use rayon::prelude::*;
     type Batch = Vec<(usize, Result<Prepared, LineError>)>;
     let (tx, rx) = std::sync::mpsc::sync_channel::<Batch>(2);
@@ -358,10 +396,18 @@ pub fn import(pool: &crate::db::DbPool, input: impl BufRead) -> anyhow::Result<I
         let read = (move || -> anyhow::Result<()> {
             let mut raw: Vec<(usize, String)> = Vec::with_capacity(BATCH);
             let send = |raw: &mut Vec<(usize, String)>| {
-                let batch: Batch = raw
+                let mut batch: Batch = raw
                     .par_drain(..)
                     .map(|(number, text)| (number, prepare(&text)))
                     .collect();
+                // A media item's bytes go to the media store before its row is written.
+                for (_, prepared) in batch.iter_mut() {
+                    if let Ok(Prepared::Media(m)) = prepared
+                        && let Err(e) = put_copies(m, put)
+                    {
+                        *prepared = Err(LineError::Rule(e.to_string()));
+                    }
+                }
                 // A closed queue means the storer stopped on an error: it reports it.
                 tx.send(batch).is_ok()
             };
@@ -397,7 +443,7 @@ pub fn import(pool: &crate::db::DbPool, input: impl BufRead) -> anyhow::Result<I
 enum Prepared {
     Author(StoredTerm),
     Tag(StoredTerm),
-    Media(Box<crate::db::media::MediaRow>),
+    Media(Box<MediaLine>),
     Article(Box<ArticleLine>, Vec<String>, Stems),
 }
 
@@ -414,8 +460,11 @@ fn prepare(text: &str) -> Result<Prepared, LineError> {
             Prepared::Tag(t)
         }
         Line::Media(m) => {
-            if !crate::domain::media::is_media_id(&m.id) {
-                return Err(LineError::Rule(format!("'{}' is not a media id", m.id)));
+            if !crate::domain::media::is_media_id(&m.item.id) {
+                return Err(LineError::Rule(format!(
+                    "'{}' is not a media id",
+                    m.item.id
+                )));
             }
             Prepared::Media(m)
         }
@@ -440,7 +489,7 @@ fn store(conn: &mut AnyConnection, p: Prepared) -> Result<Option<(i32, Stems)>, 
     match p {
         Prepared::Author(t) => insert_term!(conn, authors, t).map(|()| None),
         Prepared::Tag(t) => insert_term!(conn, tags, t).map(|()| None),
-        Prepared::Media(m) => crate::db::media::import(conn, &m)
+        Prepared::Media(m) => crate::db::media::import(conn, &m.item)
             .map(|()| None)
             .map_err(|e| LineError::Rule(e.to_string())),
         Prepared::Article(a, snapshots, stems) => {
@@ -653,4 +702,31 @@ fn import_article(
             .execute(conn)?;
     }
     Ok((pk, stems.with_tags(&tag_names)))
+}
+
+/// Checks each copy's bytes against its name (a content address) and stores them; the
+/// line keeps no bytes after.
+fn put_copies(m: &mut MediaLine, put: Option<PutCopy<'_>>) -> anyhow::Result<()> {
+    use base64::Engine;
+    use sha2::Digest;
+    let names: std::collections::BTreeSet<String> =
+        m.item.file_list().into_iter().map(|f| f.name).collect();
+    for (name, data) in std::mem::take(&mut m.copies) {
+        anyhow::ensure!(
+            names.contains(&name),
+            "copy {name} is not one of the item's"
+        );
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(data.as_bytes())
+            .map_err(|e| anyhow::anyhow!("copy {name} is not base64: {e}"))?;
+        let digest = hex::encode(&sha2::Sha256::digest(&bytes)[..16]);
+        anyhow::ensure!(
+            name.split('.').next() == Some(digest.as_str()),
+            "copy {name}: its bytes do not match its name"
+        );
+        if let Some(put) = put {
+            put(&name, bytes)?;
+        }
+    }
+    Ok(())
 }

@@ -528,7 +528,7 @@ async fn articles_show_media_with_srcset_need_alt_to_publish_and_keep_their_medi
 }
 
 #[actix_web::test]
-async fn export_and_import_carry_media_items_and_their_use() {
+async fn export_and_import_carry_media_items_their_bytes_and_their_use() {
     let app = TestApp::spawn().await;
     let item = upload(&app, "image/jpeg", jpeg(900, 600), "?alt=Vigil")
         .await
@@ -538,46 +538,58 @@ async fn export_and_import_carry_media_items_and_their_use() {
     body["feature_image"] = json!({"url": format!("media:{id}")});
     body["body_markdown"] = json!(format!("Text.\n\n![Candles](media:{id})"));
     let a = app.create_article(&body).await;
-    let export = |db: &str| {
+    let newsdesk = |db: &str, media: &str, args: &[&str]| {
         std::process::Command::new(env!("CARGO_BIN_EXE_newsdesk"))
-            .arg("export")
+            .args(args)
             .env("DATABASE_URL", db)
+            .env("NEWSDESK_MEDIA_STORE", media)
             .env("RUST_LOG", "warn")
             .output()
             .expect("runs")
     };
-    let first = export(app.database_url());
+    let here = app.state.config.media_store.clone();
+    let first = newsdesk(app.database_url(), &here, &["export"]);
     assert!(
         first.status.success(),
         "{}",
         String::from_utf8_lossy(&first.stderr)
     );
     let text = String::from_utf8(first.stdout).expect("utf-8");
-    assert!(text.contains("\"kind\":\"media\""), "{text}");
+    assert!(
+        text.contains("\"kind\":\"media\"") && text.contains("\"copies\":{"),
+        "{text}"
+    );
+    let without = newsdesk(
+        app.database_url(),
+        &here,
+        &["export", "--without-media-bytes"],
+    );
+    assert!(!String::from_utf8_lossy(&without.stdout).contains("\"copies\""));
+    // Another machine: another database and another, empty, media folder.
     let dir = tempfile::tempdir().expect("dir");
     let copy = another_store(dir.path(), "copy.db");
+    let there = dir
+        .path()
+        .join("media-there")
+        .to_str()
+        .expect("path")
+        .to_string();
     let file = dir.path().join("export.ndjson");
     std::fs::write(&file, &text).expect("writes");
-    let imported = std::process::Command::new(env!("CARGO_BIN_EXE_newsdesk"))
-        .args(["import", file.to_str().expect("path")])
-        .env("DATABASE_URL", &copy)
-        .env("RUST_LOG", "warn")
-        .output()
-        .expect("runs");
+    let imported = newsdesk(&copy, &there, &["import", file.to_str().expect("path")]);
     assert!(
         imported.status.success(),
         "{}",
         String::from_utf8_lossy(&imported.stderr)
     );
     assert_eq!(
-        String::from_utf8(export(&copy).stdout).expect("utf-8"),
-        text
+        String::from_utf8(newsdesk(&copy, &there, &["export"]).stdout).expect("utf-8"),
+        text,
+        "the round trip loses nothing"
     );
-    // The imported store, over the same media folder, shows the same images.
-    let media_store = app.state.config.media_store.clone();
     let app2 = TestApp::with_config(|c| {
         c.database_url = copy.clone();
-        c.media_store = media_store;
+        c.media_store = there.clone();
     })
     .await;
     let b = app2
@@ -589,13 +601,60 @@ async fn export_and_import_carry_media_items_and_their_use() {
         .json();
     assert_eq!(b["feature_image"], a["feature_image"]);
     assert_eq!(b["body_html"], a["body_html"]);
-    app2.get(
-        &path_of(b["feature_image"]["url"].as_str().expect("url")),
-        None,
-    )
-    .await
-    .assert_status(200);
+    for url in urls(&item) {
+        let got = app2.get(&path_of(&url), None).await;
+        got.assert_status(200);
+        assert_eq!(got.body, app.get(&path_of(&url), None).await.body);
+    }
     app2.delete(&format!("/v1/media/{id}"), Some(app2.write_key()))
         .await
         .assert_status(409);
+    // A copy whose bytes do not match its name is refused, and nothing of it is stored.
+    let forged = text
+        .lines()
+        .find(|l| l.contains("\"kind\":\"media\""))
+        .expect("a media line");
+    let mut line: Value = serde_json::from_str(forged).expect("json");
+    let copies = line["copies"].as_object_mut().expect("copies");
+    let first_name = copies.keys().next().expect("a copy").clone();
+    copies.insert(first_name, json!("aGVsbG8="));
+    let dir3 = tempfile::tempdir().expect("dir");
+    let third = another_store(dir3.path(), "third.db");
+    let forged_file = dir3.path().join("forged.ndjson");
+    std::fs::write(&forged_file, format!("{line}\n")).expect("writes");
+    let refused = newsdesk(
+        &third,
+        dir3.path().join("m").to_str().expect("path"),
+        &["import", forged_file.to_str().expect("path")],
+    );
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("do not match"));
+}
+
+#[actix_web::test]
+async fn a_backup_carries_the_media_bytes_beside_it() {
+    if on_postgres() {
+        return; // PostgreSQL's backup is pg_dump (tests/api/portability.rs)
+    }
+    let app = TestApp::spawn().await;
+    let item = upload(&app, "image/png", png(50, 40), "").await.json();
+    let dir = tempfile::tempdir().expect("dir");
+    let target = dir.path().join("backup.db");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_newsdesk"))
+        .args(["backup", target.to_str().expect("path")])
+        .env("DATABASE_URL", app.database_url())
+        .env("NEWSDESK_MEDIA_STORE", &app.state.config.media_store)
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for url in urls(&item) {
+        let name = url.rsplit('/').next().expect("name");
+        let copy = std::fs::read(dir.path().join("backup.db.media").join(name)).expect("copied");
+        assert_eq!(copy, app.get(&path_of(&url), None).await.body.to_vec());
+    }
 }

@@ -442,6 +442,7 @@ pub async fn get_news_sitemap(
                 published: time::parse(&e.published_at).unwrap_or_default(),
                 title: e.title,
                 language: e.language,
+                image: e.image,
             })
             .collect();
         Ok(sitemap::news(&c.site_title, &urls))

@@ -426,6 +426,8 @@ async fn articles_show_media_with_srcset_need_alt_to_publish_and_keep_their_medi
     assert_eq!(res.error_fields(), ["feature_image.alt"]);
     body["body_markdown"] = json!(format!("Before.\n\n![](media:{id})\n\nAfter."));
     body["feature_image"] = json!({"url": format!("media:{id}"), "alt": "Candles"});
+    // Published now, so the news sitemap (the last two days) lists it.
+    body.as_object_mut().expect("object").remove("published_at");
     let res = app
         .post_json("/v1/articles", Some(app.write_key()), &body)
         .await;
@@ -511,6 +513,15 @@ async fn articles_show_media_with_srcset_need_alt_to_publish_and_keep_their_medi
             .expect("image")
             .starts_with(PUBLIC_URL)
     );
+    let news = app.get("/v1/sitemap-news.xml", None).await.text();
+    let doc = roxmltree::Document::parse(&news).expect("xml");
+    let image_ns = "http://www.google.com/schemas/sitemap-image/1.1";
+    let loc = doc
+        .descendants()
+        .find(|n| n.has_tag_name((image_ns, "loc")))
+        .and_then(|n| n.text())
+        .expect("image:loc in the news sitemap");
+    assert_eq!(loc, img["url"].as_str().expect("url"));
     let atom = app.get("/v1/feeds/atom", None).await.text();
     assert!(
         atom.contains(r#"rel="enclosure""#) && atom.contains("image/jpeg"),

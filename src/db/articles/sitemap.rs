@@ -22,9 +22,21 @@ pub struct SiteEntry {
     pub updated_at: String,
     /// Public other-language versions.
     pub translations: Vec<Translation>,
+    /// The feature image's URL (a media item's served copy, or the URL given).
+    pub image: Option<String>,
 }
 
-type Columns = (String, String, String, String, String, String, String);
+type Columns = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+);
 
 fn columns() -> (
     articles::id,
@@ -34,6 +46,8 @@ fn columns() -> (
     articles::sort_at,
     articles::updated_at,
     articles::translation_group,
+    articles::feature_image_url,
+    articles::feature_image_media,
 ) {
     (
         articles::id,
@@ -43,6 +57,8 @@ fn columns() -> (
         articles::sort_at,
         articles::updated_at,
         articles::translation_group,
+        articles::feature_image_url,
+        articles::feature_image_media,
     )
 }
 
@@ -115,7 +131,13 @@ fn with_translations(
     Ok(rows
         .into_iter()
         .map(
-            |(id, slug, title, language, published_at, updated_at, group)| {
+            |(id, slug, title, language, published_at, updated_at, group, url, media)| {
+                let image = match media.as_deref().and_then(|m| {
+                    serde_json::from_str::<crate::domain::media::ResolvedImage>(m).ok()
+                }) {
+                    Some(m) => Some(m.url),
+                    None => url.filter(|u| crate::domain::article::is_web_url(u)),
+                };
                 let translations = by_group
                     .get(&group)
                     .map(|ts| ts.iter().filter(|t| t.id != id).cloned().collect())
@@ -128,6 +150,7 @@ fn with_translations(
                     published_at,
                     updated_at,
                     translations,
+                    image,
                 }
             },
         )

@@ -18,6 +18,7 @@ PORT=${CONTRACT_PORT:-18080}
 # CONTRACT_DATABASE_URL: the store to fuzz (default: a fresh SQLite file; .ci/run also
 # passes an empty PostgreSQL database).
 export DATABASE_URL="${CONTRACT_DATABASE_URL:-$WORK/contract.db}"
+export NEWSDESK_MEDIA_STORE="$WORK/media"
 export NEWSDESK_BIND="127.0.0.1:$PORT"
 export NEWSDESK_PUBLIC_URL="http://127.0.0.1:$PORT"
 export RUST_LOG=warn

@@ -506,6 +506,8 @@ async fn articles_show_media_with_srcset_need_alt_to_publish_and_keep_their_medi
         "{rss}"
     );
     assert!(rss.contains("media:content"), "{rss}");
+    // The body's embedded image reaches partners responsive too.
+    assert!(rss.contains("srcset="), "{rss}");
     let json_feed = app.get("/v1/feeds/json", None).await.json();
     assert!(
         json_feed["items"][0]["image"]

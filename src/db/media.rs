@@ -190,8 +190,8 @@ pub fn link(
     if pks.len() != ids.len() {
         // Deleted between the write's check and now.
         return Err(StoreError::invalid_field(
-            "feature_image.url",
-            "names a media item that was just deleted",
+            "body_markdown",
+            "names a media item (as feature_image.url or in ![alt](media:ID)) that was just deleted",
         ));
     }
     for m in pks {
@@ -210,6 +210,20 @@ pub fn users(conn: &mut AnyConnection, media_pk: i32) -> Result<Vec<(i32, String
     Ok(article_media::table
         .inner_join(articles::table)
         .filter(article_media::media_pk.eq(media_pk))
+        .order(articles::pk)
+        .select((articles::pk, articles::id))
+        .load(conn)?)
+}
+
+/// The articles (pk, id) using item `media_pk` that are not in the trash.
+pub fn live_users(
+    conn: &mut AnyConnection,
+    media_pk: i32,
+) -> Result<Vec<(i32, String)>, StoreError> {
+    Ok(article_media::table
+        .inner_join(articles::table)
+        .filter(article_media::media_pk.eq(media_pk))
+        .filter(articles::deleted_at.is_null())
         .order(articles::pk)
         .select((articles::pk, articles::id))
         .load(conn)?)
@@ -257,12 +271,25 @@ pub fn delete(conn: &mut AnyConnection, id: &str) -> Result<MediaRow, StoreError
 /// Stores an exported item as it was (id, bytes' hash, copies, text, times); one with
 /// the same bytes already here is kept instead.
 pub fn import(conn: &mut AnyConnection, m: &MediaRow) -> Result<(), StoreError> {
-    let exists: bool = diesel::select(diesel::dsl::exists(
-        media::table.filter(media::sha256.eq(&m.sha256).or(media::id.eq(&m.id))),
-    ))
-    .get_result(conn)?;
-    if exists {
-        return Ok(());
+    let same: Option<(String, String)> = media::table
+        .filter(media::sha256.eq(&m.sha256).or(media::id.eq(&m.id)))
+        .select((media::id, media::sha256))
+        .first(conn)
+        .optional()?;
+    match same {
+        Some((id, sha)) if id == m.id && sha == m.sha256 => return Ok(()),
+        Some((id, _)) if id == m.id => {
+            return Err(StoreError::conflict(format!(
+                "media item {id} exists here with other bytes"
+            )));
+        }
+        Some((id, _)) => {
+            return Err(StoreError::conflict(format!(
+                "these bytes are media item {id} here, not {}",
+                m.id
+            )));
+        }
+        None => {}
     }
     diesel::insert_into(media::table)
         .values((

@@ -267,7 +267,7 @@ fn optional_text(
 
 /// Checks an article body against every rule, reporting one error per field.
 pub fn validate(
-    input: ArticleInput,
+    mut input: ArticleInput,
     default_language: &str,
     now: DateTime<Utc>,
     media: &crate::domain::media::Catalog,
@@ -319,6 +319,7 @@ pub fn validate(
     let tags = collect_tags(&mut errors, input.tags);
     let authors = collect_authors(&mut errors, input.authors);
     let publishing = status.stored() == StoredStatus::Published;
+    input.feature_image = input.feature_image.map(FeatureImage::normalized);
     let mut feature_media = None;
     if let Some(img) = &input.feature_image {
         if !crate::domain::media::is_image_url(&img.url) {

@@ -131,16 +131,45 @@ pub fn sniff(bytes: &[u8]) -> Result<Format, Refusal> {
             ));
         }
     };
-    let lower = bytes.to_ascii_lowercase();
-    if MARKUP
-        .iter()
-        .any(|m| lower.windows(m.len()).any(|w| w == *m))
-    {
+    // Where a polyglot keeps its markup: before the image's data (in a comment or a
+    // header a browser skips) or after its end. (No copy of the file is ever served —
+    // each is re-encoded from the pixels — so this is about refusing such files at all;
+    // the middle of a compressed stream would match a marker by chance about once in
+    // 500 MB.)
+    const EDGE: usize = 4096;
+    let head = &bytes[..bytes.len().min(EDGE)];
+    let tail = &bytes[bytes.len().saturating_sub(EDGE)..];
+    if has_markup(head) || has_markup(tail) {
         return Err(Refusal::NotAnImage(
             "The file is an image that also holds markup (a polyglot); it is refused.".into(),
         ));
     }
     Ok(format)
+}
+
+/// Whether `bytes` hold any of [`MARKUP`] (any case).
+fn has_markup(bytes: &[u8]) -> bool {
+    let lower = bytes.to_ascii_lowercase();
+    MARKUP
+        .iter()
+        .any(|m| lower.windows(m.len()).any(|w| w == *m))
+}
+
+/// The colour profile kept, when it is one: an ICC profile for RGB data, at most 1 MiB,
+/// whose header states its own length, with no markup in it. Anything else (a profile
+/// for CMYK or grey applied to RGB output, a huge or forged one carrying other data) is
+/// dropped: the copies are then plain sRGB.
+fn usable_icc(icc: Option<Vec<u8>>) -> Option<Vec<u8>> {
+    let icc = icc?;
+    let stated = icc
+        .get(0..4)
+        .map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]) as usize);
+    (icc.len() <= 1 << 20
+        && stated == Some(icc.len())
+        && icc.get(36..40) == Some(b"acsp")
+        && icc.get(16..20) == Some(b"RGB ")
+        && !has_markup(&icc))
+    .then_some(icc)
 }
 
 /// One stored copy.
@@ -195,7 +224,7 @@ pub fn process(bytes: &[u8], max_pixels: u64) -> Result<Processed, Refusal> {
     let orientation = decoder
         .orientation()
         .unwrap_or(image::metadata::Orientation::NoTransforms);
-    let icc = decoder.icc_profile().ok().flatten();
+    let icc = usable_icc(decoder.icc_profile().ok().flatten());
     let mut pixels = DynamicImage::from_decoder(decoder).map_err(corrupt)?;
     if format == Format::Jpeg && !jpeg_is_complete(bytes) {
         // zune-jpeg fills a cut-off scan with grey rather than failing.
@@ -281,10 +310,16 @@ pub fn process(bytes: &[u8], max_pixels: u64) -> Result<Processed, Refusal> {
     })
 }
 
-/// Whether a JPEG's last marker (before any trailing padding) is End Of Image.
+/// Whether a JPEG's scan data ends: an End Of Image marker after its first Start Of
+/// Scan (phones append trailers and motion clips after it, which is fine).
 fn jpeg_is_complete(bytes: &[u8]) -> bool {
-    let end = bytes.iter().rposition(|b| *b != 0).map_or(0, |i| i + 1);
-    bytes[..end].ends_with(&[0xFF, 0xD9])
+    let find = |from: usize, marker: [u8; 2]| {
+        bytes
+            .get(from..)
+            .and_then(|b| b.windows(2).position(|w| w == marker))
+            .map(|i| i + from)
+    };
+    find(0, [0xFF, 0xDA]).is_some_and(|sos| find(sos + 2, [0xFF, 0xD9]).is_some())
 }
 
 /// Encodes pixels (`layout`, tightly packed) as `format`, with the colour profile.

@@ -37,44 +37,52 @@ pub struct FeatureImage {
     )]
     #[serde(default)]
     pub caption: Option<String>,
-    /// The media item shown (read-only; absent for a plain URL).
-    #[schema(read_only, example = "01936f3e-8a7b-7cde-9f01-23456789abcd")]
-    #[serde(skip_deserializing, skip_serializing_if = "Option::is_none")]
+    /// The media item shown (absent for a plain URL). Sent back (an article read and
+    /// written again), it names the item as `url: "media:ID"` does; the read-only
+    /// fields below are then ignored.
+    #[schema(example = "01936f3e-8a7b-7cde-9f01-23456789abcd")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub media_id: Option<String>,
     /// Width of `url` in pixels (read-only, media items only).
     #[schema(read_only, example = 1600)]
-    #[serde(skip_deserializing, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub width: Option<u32>,
     /// Height of `url` in pixels (read-only, media items only).
     #[schema(read_only, example = 1067)]
-    #[serde(skip_deserializing, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub height: Option<u32>,
     /// Media type of `url` (read-only, media items only).
     #[schema(read_only, example = "image/jpeg")]
-    #[serde(
-        rename = "type",
-        skip_deserializing,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub mime: Option<String>,
     /// Size of `url` in bytes (read-only, media items only).
     #[schema(read_only, example = 284311)]
-    #[serde(skip_deserializing, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bytes: Option<u64>,
     /// Who made the image (read-only: set on the media item).
     #[schema(read_only, example = "Photo: Olena Kovalenko / UWC")]
-    #[serde(skip_deserializing, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub credit: Option<String>,
     /// Responsive copies for `<img srcset>` (read-only, media items only).
     #[schema(
         read_only,
         example = "https://news.example.org/media/3f2a….webp 320w, https://news.example.org/media/9bc1….webp 640w"
     )]
-    #[serde(skip_deserializing, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub srcset: Option<String>,
 }
 
 impl FeatureImage {
+    /// As written: a media item named by `media_id` becomes `url: "media:ID"`, and the
+    /// fields the server fills in are dropped.
+    pub fn normalized(self) -> Self {
+        let url = match &self.media_id {
+            Some(id) => format!("{}{id}", crate::domain::media::SCHEME),
+            None => self.url,
+        };
+        Self::plain(url, self.alt, self.caption)
+    }
+
     /// A plain image: `url`, `alt` and `caption` as given.
     pub fn plain(url: String, alt: Option<String>, caption: Option<String>) -> Self {
         Self {

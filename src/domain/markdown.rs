@@ -28,7 +28,7 @@ const WORDS_PER_MINUTE: usize = 200;
 /// user content cannot clobber ids used by the surrounding page.
 const ID_PREFIX: &str = "fn-";
 
-fn options() -> Options {
+pub(crate) fn options() -> Options {
     Options::ENABLE_TABLES | Options::ENABLE_FOOTNOTES | Options::ENABLE_STRIKETHROUGH
 }
 

@@ -36,7 +36,8 @@ pub fn is_image_url(s: &str) -> bool {
 /// Every media id a Markdown body refers to (`![alt](media:ID)`).
 pub fn references_in(markdown: &str) -> BTreeSet<String> {
     use pulldown_cmark::{Event, Parser, Tag};
-    Parser::new(markdown)
+    // The options the renderer parses with: an image in a footnote counts too.
+    Parser::new_ext(markdown, super::markdown::options())
         .filter_map(|e| match e {
             Event::Start(Tag::Image { dest_url, .. }) => reference(&dest_url).map(str::to_string),
             _ => None,

@@ -56,12 +56,12 @@ pub fn catalog_in(
 
 fn references(input: &crate::domain::input::ArticleInput) -> BTreeSet<String> {
     let mut ids = crate::domain::media::references_in(&input.body_markdown);
-    if let Some(id) = input
-        .feature_image
-        .as_ref()
-        .and_then(|i| crate::domain::media::reference(&i.url))
-    {
-        ids.insert(id.to_string());
+    if let Some(img) = &input.feature_image {
+        if let Some(id) = &img.media_id {
+            ids.insert(id.clone());
+        } else if let Some(id) = crate::domain::media::reference(&img.url) {
+            ids.insert(id.to_string());
+        }
     }
     ids
 }
@@ -90,14 +90,15 @@ pub struct MediaUpload {
     /// The image (JPEG, PNG, WebP or GIF; its type is read from the bytes).
     #[schema(value_type = String, format = Binary)]
     file: Vec<u8>,
-    /// Text alternative (required before an article using it is published).
-    #[schema(max_length = 500)]
+    /// Text alternative, at most 500 characters (required before an article using it is
+    /// published). A form's parts are text: whatever is sent is read as text.
+    #[schema(value_type = Object)]
     alt: Option<String>,
-    /// Caption.
-    #[schema(max_length = 500)]
+    /// Caption, at most 500 characters.
+    #[schema(value_type = Object)]
     caption: Option<String>,
-    /// Credit.
-    #[schema(max_length = 200)]
+    /// Credit, at most 200 characters.
+    #[schema(value_type = Object)]
     credit: Option<String>,
 }
 
@@ -266,16 +267,21 @@ pub async fn create_media(
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok())
-        && len > max + 64 * 1024
+        && len > max.saturating_add(64 * 1024)
     {
         return Err(too_large(max));
     }
     let mime = req.mime_type().ok().flatten();
     let essence = mime.as_ref().map(|m| m.essence_str().to_ascii_lowercase());
-    let query: UploadParams = crate::http::query::parse(req.query_string())?;
+    // The text parameters are text fields: a bad one (a control character, too long)
+    // is a 422 naming it, like the form's own parts.
+    let query: UploadParams = serde_urlencoded::from_str(req.query_string())
+        .map_err(|e| ApiError::bad_param("query", e.to_string()))?;
+    let query = check_texts(query)?;
     let (bytes, text) = match essence.as_deref() {
         Some("multipart/form-data") => {
-            let (file, mut text) = multipart(&req, payload, max).await?;
+            let (file, text) = multipart(&req, payload, max).await?;
+            let mut text = check_texts(text)?;
             text.alt = text.alt.or(query.alt);
             text.caption = text.caption.or(query.caption);
             text.credit = text.credit.or(query.credit);
@@ -296,13 +302,17 @@ pub async fn create_media(
             )));
         }
     };
-    let text = check_texts(text)?;
     if bytes.is_empty() {
         return Err(ApiError::invalid_field("file", "is empty"));
     }
     // What it is, before any work: a 415 costs nothing.
     image::sniff(&bytes).map_err(refused)?;
-    let sha256 = hex::encode(Sha256::digest(&bytes));
+    let (bytes, sha256) = web::block(move || {
+        let sha256 = hex::encode(Sha256::digest(&bytes));
+        (bytes, sha256)
+    })
+    .await
+    .map_err(ApiError::internal)?;
     let known = sha256.clone();
     let existing = db::run(&state.pool, move |conn| {
         use db::schema::media;
@@ -315,8 +325,10 @@ pub async fn create_media(
     })
     .await?;
     if let Some(id) = existing {
-        let row = db::run(&state.pool, move |conn| db::media::find(conn, &id)).await?;
-        return Ok(answer(&state, StatusCode::OK, &row));
+        // (Deleted meanwhile: made again below.)
+        if let Ok(row) = db::run(&state.pool, move |conn| db::media::find(conn, &id)).await {
+            return Ok(answer(&state, StatusCode::OK, &row));
+        }
     }
     let max_pixels = state.config.media_max_pixels;
     let processed = {
@@ -527,7 +539,14 @@ pub async fn update_media(
     if !errors.is_empty() {
         return Err(ApiError::invalid(errors));
     }
+    let nothing = alt.is_none() && caption.is_none() && credit.is_none();
     let (id, if_match, caller) = (id.into_inner(), IfMatch::from_request(&req), auth.0.clone());
+    if nothing {
+        // Nothing to change: the item as it is (no new version, no article rewritten).
+        let row = db::run(&state.pool, move |conn| db::media::find(conn, &id)).await?;
+        if_match.check(&Media::etag(&row))?;
+        return Ok(answer(&state, StatusCode::OK, &row));
+    }
     let (base, language) = (
         state.config.media_url.clone(),
         state.config.default_language.clone(),
@@ -537,7 +556,9 @@ pub async fn update_media(
         if_match.check_stored(&Media::etag(&current))?;
         let row = db::media::update(conn, &id, alt, caption, credit)?;
         // Each article using it shows the new text: written again, as an edit.
-        for (pk, article) in db::media::users(conn, row.pk)? {
+        // (One in the trash is left as it is: it shows nothing, and its next edit
+        // resolves the item again.)
+        for (pk, article) in db::media::live_users(conn, row.pk)? {
             db::articles::update(conn, pk, &caller, "updated", |conn, _| {
                 let rec = db::articles::load_by_pk(conn, &caller, pk, db::now_utc())?;
                 let input = rec.input();
@@ -551,8 +572,8 @@ pub async fn update_media(
                                     FieldError::new(
                                         "alt",
                                         format!(
-                                            "article {article} would become invalid: {}",
-                                            e.message
+                                            "article {article} would become invalid ({}: {})",
+                                            e.field, e.message
                                         ),
                                     )
                                 })
@@ -595,13 +616,22 @@ pub async fn delete_media(
 ) -> Result<HttpResponse, ApiError> {
     auth.require(Scope::Write)?;
     let (id, if_match) = (id.into_inner(), IfMatch::from_request(&req));
-    let row = db::write(&state.pool, move |conn| {
+    let unused = db::write(&state.pool, move |conn| {
         let current = db::media::find(conn, &id)?;
         if_match.check_stored(&Media::etag(&current))?;
-        db::media::delete(conn, &id)
+        let row = db::media::delete(conn, &id)?;
+        // Another upload of the same pixels (other metadata) has byte-identical copies
+        // under the same names: those stay.
+        let mut unused = Vec::new();
+        for f in row.file_list() {
+            if !db::media::has_file(conn, &f.name)? {
+                unused.push(f);
+            }
+        }
+        Ok::<_, StoreError>(unused)
     })
     .await?;
-    for f in row.file_list() {
+    for f in unused {
         if let Err(e) = state.media.delete(&f.name).await {
             tracing::warn!(name = %f.name, error = %e, "a deleted media item's copy stays in the store");
         }
@@ -665,7 +695,11 @@ pub async fn media_file(
         req.headers()
             .get(h)
             .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"))
+            .is_some_and(|v| {
+                v.split(',')
+                    .map(|t| t.trim().trim_start_matches("W/"))
+                    .any(|t| t == etag)
+            })
     };
     if matches(header::IF_NONE_MATCH) {
         return Ok(base(HttpResponse::NotModified()).finish());
@@ -683,7 +717,7 @@ pub async fn media_file(
     };
     if let Some(range) = range {
         let size = state.media.size(&name).await.map_err(failed)?;
-        match actix_files::HttpRange::parse(&range, size) {
+        match http_range::HttpRange::parse(&range, size) {
             Ok(ranges) if ranges.len() == 1 => {
                 let r = &ranges[0];
                 let object = state
@@ -699,8 +733,10 @@ pub async fn media_file(
                     .content_type(format.mime())
                     .body(object.bytes));
             }
-            Ok(_) => {} // several ranges: the whole copy (RFC 9110 allows it)
-            Err(_) => {
+            // Several ranges, or one that is not a valid byte range: the whole copy
+            // (RFC 9110 §14.2 lets a server ignore them).
+            Ok(_) | Err(http_range::HttpRangeParseError::InvalidRange) => {}
+            Err(http_range::HttpRangeParseError::NoOverlap) => {
                 let res = ApiError::RangeNotSatisfiable(format!(
                     "The copy is {size} bytes; the range asked for is outside it."
                 ));

@@ -53,7 +53,9 @@ pub async fn enforce(
     // raw path: a percent-encoded path to an API route is counted too).
     let path = req.path();
     let exempt = ["/healthz", "/readyz", "/metrics", "/openapi.json", "/docs"].contains(&path)
-        || path.starts_with("/docs/");
+        || path.starts_with("/docs/")
+        // Media bytes: public, immutable, several per page (a CDN's job to absorb).
+        || path.starts_with("/media/");
     let Some(state) = state.filter(|_| !exempt) else {
         return Ok(next.call(req).await?.map_into_left_body());
     };

@@ -57,6 +57,8 @@ impl MediaStore {
         let mut store = Self::open_store(location, database_url)?;
         store.kept = moka::sync::Cache::builder()
             .max_capacity(memory)
+            // A deletion on another instance: its copies here go within the hour.
+            .time_to_live(std::time::Duration::from_secs(3600))
             .weigher(|k: &String, v: &Bytes| {
                 u32::try_from(k.len() + v.len() + 64).unwrap_or(u32::MAX)
             })

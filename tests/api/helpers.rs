@@ -462,3 +462,35 @@ pub fn titles(list: &Value) -> Vec<String> {
         .map(|a| a["title"].as_str().unwrap_or_default().to_string())
         .collect()
 }
+
+/// A TCP port free on loopback now.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("a free port")
+        .local_addr()
+        .expect("an address")
+        .port()
+}
+
+/// The program `name` a test starts as a real server (from PATH, then `extra` folders).
+/// Missing: `None`, and the test says it is skipped — unless the environment variable
+/// `required` is set (CI sets it after installing the program), which fails the test.
+pub fn external_server(
+    name: &str,
+    extra: &[std::path::PathBuf],
+    required: &str,
+) -> Option<std::path::PathBuf> {
+    let path = std::env::var("PATH").unwrap_or_default();
+    let found = std::env::split_paths(&path)
+        .chain(extra.iter().cloned())
+        .map(|dir| dir.join(name))
+        .find(|p| p.is_file());
+    if found.is_none() {
+        assert!(
+            std::env::var_os(required).is_none(),
+            "{required} is set but {name} is not installed"
+        );
+        eprintln!("{name} not found: a test that needs it is skipped ({required}=1 in CI runs it)");
+    }
+    found
+}

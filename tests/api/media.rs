@@ -55,10 +55,22 @@ pub fn jpeg_with_gps(w: u32, h: u32, orientation: u16) -> Vec<u8> {
     let mut j = img_parts::jpeg::Jpeg::from_bytes(jpeg(w, h).into()).expect("a jpeg");
     j.set_exif(Some(exif_with_gps(orientation).into()));
     // A colour profile, which is kept.
-    j.set_icc_profile(Some(b"not-a-real-profile-but-kept".to_vec().into()));
+    j.set_icc_profile(Some(icc_profile().into()));
     let bytes = j.encoder().bytes().to_vec();
     assert!(contains(&bytes, b"KYIV-SECRET-POSITION"));
     bytes
+}
+
+/// The header of an RGB ICC profile (no tags), with a marker in its reserved bytes.
+pub fn icc_profile() -> Vec<u8> {
+    let mut p = vec![0u8; 132];
+    p[0..4].copy_from_slice(&132u32.to_be_bytes());
+    p[12..16].copy_from_slice(b"mntr");
+    p[16..20].copy_from_slice(b"RGB ");
+    p[20..24].copy_from_slice(b"XYZ ");
+    p[36..40].copy_from_slice(b"acsp");
+    p[100..117].copy_from_slice(b"newsdesk-test-icc");
+    p
 }
 
 fn png(w: u32, h: u32) -> Vec<u8> {
@@ -161,11 +173,7 @@ async fn an_upload_is_cleaned_of_gps_and_turned_upright_in_every_copy() {
         let icc = img_parts::DynImage::from_bytes(bytes.clone())
             .expect("parses")
             .and_then(|i| i.icc_profile());
-        assert_eq!(
-            icc.as_deref(),
-            Some(&b"not-a-real-profile-but-kept"[..]),
-            "{url}"
-        );
+        assert_eq!(icc.as_deref(), Some(&icc_profile()[..]), "{url}");
     }
     // The same bytes again: the same item.
     let again = upload(&app, "image/jpeg", jpeg_with_gps(800, 400, 6), "").await;
@@ -403,6 +411,27 @@ async fn bytes_are_served_with_ranges_validators_and_head() {
     let head = app.request(Method::HEAD, &file).send().await;
     head.assert_status(200);
     assert!(head.body.is_empty());
+    // A range that is not a valid byte range is ignored: the whole copy.
+    for ignored in ["bytes=5-4", "items=0-1", "bytes=abc"] {
+        let res = app
+            .request(Method::GET, &file)
+            .header("Range", ignored)
+            .send()
+            .await;
+        res.assert_status(200);
+        assert_eq!(res.body.len(), size, "{ignored}");
+    }
+    // A weak validator matches too; `*` does not stand for a copy that is not there.
+    app.request(Method::GET, &file)
+        .header("If-None-Match", &format!("W/{etag}"))
+        .send()
+        .await
+        .assert_status(304);
+    app.request(Method::GET, "/media/00000000000000000000000000000000.jpg")
+        .header("If-None-Match", "*")
+        .send()
+        .await
+        .assert_status(404);
     app.get("/media/00000000000000000000000000000000.jpg", None)
         .await
         .assert_status(404);
@@ -488,6 +517,20 @@ async fn articles_show_media_with_srcset_need_alt_to_publish_and_keep_their_medi
     let after = app.get(&format!("/v1/articles/{article_id}"), None).await;
     assert_eq!(after.json()["feature_image"]["credit"], "Photo: Olena K.");
     assert_ne!(after.etag(), before.etag());
+    // The feature image as read, written back (a client's read-modify-write): still the
+    // media item, not its URL.
+    let mut again = body.clone();
+    again["feature_image"] = after.json()["feature_image"].clone();
+    let put = app
+        .put_json(
+            &format!("/v1/articles/{article_id}"),
+            Some(app.write_key()),
+            &again,
+        )
+        .await;
+    put.assert_status(200);
+    assert_eq!(put.json()["feature_image"]["media_id"], id.as_str());
+    assert_eq!(put.json()["feature_image"]["credit"], "Photo: Olena K.");
     // Clearing its alt would break the published article.
     let res = app
         .merge_patch(&format!("/v1/media/{id}"), &json!({"alt": null}))
@@ -669,5 +712,28 @@ async fn a_backup_carries_the_media_bytes_beside_it() {
         let name = url.rsplit('/').next().expect("name");
         let copy = std::fs::read(dir.path().join("backup.db.media").join(name)).expect("copied");
         assert_eq!(copy, app.get(&path_of(&url), None).await.body.to_vec());
+    }
+}
+
+#[actix_web::test]
+async fn deleting_an_item_keeps_the_copies_another_item_shares() {
+    let app = TestApp::spawn().await;
+    // The same pixels, one file with EXIF and one without: two items (other bytes), whose
+    // clean copies are byte for byte the same.
+    let plain = jpeg(500, 300);
+    let mut with_exif = img_parts::jpeg::Jpeg::from_bytes(plain.clone().into()).expect("a jpeg");
+    with_exif.set_exif(Some(exif_with_gps(1).into()));
+    let a = upload(&app, "image/jpeg", plain, "").await.json();
+    let b = upload(&app, "image/jpeg", with_exif.encoder().bytes().to_vec(), "")
+        .await
+        .json();
+    assert_ne!(a["id"], b["id"]);
+    assert_eq!(urls(&a), urls(&b));
+    let path = format!("/v1/media/{}", a["id"].as_str().expect("id"));
+    app.delete(&path, Some(app.write_key()))
+        .await
+        .assert_status(204);
+    for url in urls(&b) {
+        app.get(&path_of(&url), None).await.assert_status(200);
     }
 }

@@ -5,28 +5,13 @@
 //! `.ci/run` installs `s3s-fs` and sets `NEWSDESK_TEST_S3=1`, which makes a missing
 //! binary a failure; without it, a machine without `s3s-fs` skips this test (saying so).
 
-use std::net::TcpListener;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use actix_web::http::Method;
 
-use crate::helpers::TestApp;
+use crate::helpers::{TestApp, external_server, free_port};
 use crate::media::{contains, jpeg_with_gps, path_of, upload, urls};
-
-/// `s3s-fs`, from PATH or cargo's bin folder.
-fn s3s_fs() -> Option<PathBuf> {
-    let path = std::env::var("PATH").unwrap_or_default();
-    let cargo_bin = std::env::var("CARGO_HOME")
-        .map(PathBuf::from)
-        .or_else(|_| std::env::var("HOME").map(|h| PathBuf::from(h).join(".cargo")))
-        .map(|c| c.join("bin"))
-        .ok();
-    std::env::split_paths(&path)
-        .chain(cargo_bin)
-        .map(|dir| dir.join("s3s-fs"))
-        .find(|p| p.is_file())
-}
 
 /// The S3 server; killed when dropped.
 struct S3 {
@@ -40,22 +25,17 @@ impl Drop for S3 {
     }
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 #[actix_web::test]
 async fn media_live_in_a_real_s3_bucket() {
-    let Some(bin) = s3s_fs() else {
-        assert!(
-            std::env::var_os("NEWSDESK_TEST_S3").is_none(),
-            "NEWSDESK_TEST_S3 is set but s3s-fs is not installed"
-        );
-        eprintln!("media_live_in_a_real_s3_bucket: skipped, no s3s-fs (CI runs it)");
+    let cargo_bin = std::env::var("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|_| std::env::var("HOME").map(|h| PathBuf::from(h).join(".cargo")))
+        .map(|c| c.join("bin"));
+    let Some(bin) = external_server(
+        "s3s-fs",
+        &cargo_bin.into_iter().collect::<Vec<_>>(),
+        "NEWSDESK_TEST_S3",
+    ) else {
         return;
     };
     let root = tempfile::tempdir().unwrap();

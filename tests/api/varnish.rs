@@ -14,16 +14,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 
-use crate::helpers::{TestApp, published};
-
-/// `varnishd`, from PATH or Debian's sbin.
-fn varnishd() -> Option<PathBuf> {
-    let path = std::env::var("PATH").unwrap_or_default();
-    std::env::split_paths(&path)
-        .chain(["/usr/sbin".into(), "/usr/local/sbin".into()])
-        .map(|dir| dir.join("varnishd"))
-        .find(|p| p.is_file())
-}
+use crate::helpers::{TestApp, external_server, free_port, published};
 
 /// A varnishd in front of `backend_port`, listening on `port`; stopped when dropped.
 struct Varnish {
@@ -104,22 +95,10 @@ async fn get(port: u16, path: &str) -> Got {
     .unwrap()
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 #[actix_web::test]
 async fn varnish_keeps_public_reads_and_an_edit_purges_exactly_what_it_touched() {
-    let Some(varnishd) = varnishd() else {
-        assert!(
-            std::env::var_os("NEWSDESK_TEST_VARNISH").is_none(),
-            "NEWSDESK_TEST_VARNISH is set but varnishd is not installed"
-        );
-        eprintln!("varnishd not found: the Varnish test is skipped (CI runs it)");
+    let sbin = ["/usr/sbin".into(), "/usr/local/sbin".into()];
+    let Some(varnishd) = external_server("varnishd", &sbin, "NEWSDESK_TEST_VARNISH") else {
         return;
     };
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();

@@ -92,14 +92,11 @@ pub struct MediaUpload {
     file: Vec<u8>,
     /// Text alternative, at most 500 characters (required before an article using it is
     /// published). A form's parts are text: whatever is sent is read as text.
-    #[schema(value_type = Object)]
-    alt: Option<String>,
+    alt: Option<serde_json::Value>,
     /// Caption, at most 500 characters.
-    #[schema(value_type = Object)]
-    caption: Option<String>,
+    caption: Option<serde_json::Value>,
     /// Credit, at most 200 characters.
-    #[schema(value_type = Object)]
-    credit: Option<String>,
+    credit: Option<serde_json::Value>,
 }
 
 /// The raw bytes of an image.

@@ -737,3 +737,29 @@ async fn deleting_an_item_keeps_the_copies_another_item_shares() {
         app.get(&path_of(&url), None).await.assert_status(200);
     }
 }
+
+#[actix_web::test]
+async fn a_revision_naming_a_deleted_media_item_cannot_be_restored_as_it_is() {
+    let app = TestApp::spawn().await;
+    let item = upload(&app, "image/png", png(40, 40), "?alt=Square")
+        .await
+        .json();
+    let id = item["id"].as_str().expect("id").to_string();
+    let mut body = published("Square");
+    body["feature_image"] = json!({"url": format!("media:{id}")});
+    let a = app.create_article(&body).await;
+    let path = format!("/v1/articles/{}", a["id"].as_str().expect("id"));
+    app.merge_patch(&path, &json!({"feature_image": null}))
+        .await
+        .assert_status(200);
+    app.delete(&format!("/v1/media/{id}"), Some(app.write_key()))
+        .await
+        .assert_status(204);
+    let res = app
+        .request(Method::POST, &format!("{path}/revisions/1/restore"))
+        .key(Some(app.write_key()))
+        .send()
+        .await;
+    res.assert_status(409);
+    assert!(res.text().contains("names no media item"), "{}", res.text());
+}

@@ -105,7 +105,7 @@ pub async fn get_revision(
         (status = 200, description = "Restored; the article as it now is.", body = Article,
             headers(("ETag" = String, description = "Validator of the new version."))),
         (status = 404, description = "No such article or revision.", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The article is in the trash, or the revision's slug or language is taken now.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The article is in the trash, the revision's slug or language is taken now, or what it names is gone (a media item deleted since).", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "The revision no longer passes validation (an author or translation is gone).", body = Problem, content_type = "application/problem+json")
     )
 )]
@@ -130,8 +130,18 @@ pub async fn restore_revision(
         db::articles::update(conn, pk, &caller.clone(), &label, |conn, current| {
             precondition(&if_match, conn, &caller, current.pk)?;
             let media = crate::handlers::media::catalog_in(conn, &base, &input)?;
-            rules::validate(input, &language, db::now_utc(), &media)
-                .map_err(db::StoreError::Invalid)
+            // What the revision names may be gone since (a media item deleted): the
+            // revision stands, it just cannot be restored as it is now — a conflict.
+            rules::validate(input, &language, db::now_utc(), &media).map_err(|errors| {
+                db::StoreError::conflict(format!(
+                    "The revision cannot be restored as it is: {}.",
+                    errors
+                        .iter()
+                        .map(|e| format!("{} {}", e.field, e.message))
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                ))
+            })
         })
     })
     .await?;

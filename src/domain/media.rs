@@ -151,6 +151,11 @@ impl Catalog {
         }
     }
 
+    /// Whether it holds no item.
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
     /// The item `id`.
     pub fn get(&self, id: &str) -> Option<&StoredMedia> {
         self.items.get(id)

@@ -57,16 +57,47 @@ pub(crate) fn article_tags(article: &Article) -> Vec<String> {
 pub(crate) async fn parse_input(
     body: &JsonBody<ArticleInput>,
     state: &AppState,
-) -> Result<rules::ArticleDraft, ApiError> {
+) -> Result<Parsed, ApiError> {
     let input = body.parse()?;
     let media = crate::handlers::media::catalog_for(state, &input).await?;
-    rules::validate(
+    let again = (!media.is_empty()).then(|| {
+        (
+            input.clone(),
+            state.config.media_url.clone(),
+            state.config.default_language.clone(),
+        )
+    });
+    let draft = rules::validate(
         input,
         &state.config.default_language,
         state.clock_now(),
         &media,
     )
-    .map_err(ApiError::invalid)
+    .map_err(ApiError::invalid)?;
+    Ok(Parsed { draft, again })
+}
+
+/// A valid article body, checked before the write (a 422 costs the writer nothing).
+pub(crate) struct Parsed {
+    draft: rules::ArticleDraft,
+    /// The body again when it uses media items: resolved once more inside the write,
+    /// where no change of the items' text can come between (their alt may have been
+    /// edited since they were read).
+    again: Option<(ArticleInput, String, String)>,
+}
+
+impl Parsed {
+    /// The draft to write, inside the write.
+    pub(crate) fn in_write(
+        self,
+        conn: &mut db::AnyConnection,
+    ) -> Result<rules::ArticleDraft, StoreError> {
+        let Some((input, base, language)) = self.again else {
+            return Ok(self.draft);
+        };
+        let media = crate::handlers::media::catalog_in(conn, &base, &input)?;
+        rules::validate(input, &language, db::now_utc(), &media).map_err(StoreError::Invalid)
+    }
 }
 
 pub(crate) fn written(state: &AppState, status: StatusCode, rec: ArticleRecord) -> HttpResponse {

@@ -52,9 +52,10 @@ pub async fn create_article(
     body: JsonBody<ArticleInput>,
 ) -> Result<HttpResponse, ApiError> {
     auth.require(Scope::Write)?;
-    let draft = parse_input(&body, &state).await?;
+    let parsed = parse_input(&body, &state).await?;
     let caller = auth.0.clone();
     let rec = db::write(&state.pool, move |conn| {
+        let draft = parsed.in_write(conn)?;
         db::articles::create(conn, &draft, &caller)
     })
     .await?;
@@ -93,13 +94,13 @@ pub async fn replace_article(
     body: JsonBody<ArticleInput>,
 ) -> Result<HttpResponse, ApiError> {
     auth.require(Scope::Write)?;
-    let draft = parse_input(&body, &state).await?;
+    let parsed = parse_input(&body, &state).await?;
     let (caller, key, if_match) = (auth.0.clone(), id.into_inner(), IfMatch::from_request(&req));
     let rec = db::write(&state.pool, move |conn| {
         let pk = db::articles::pk_of(conn, &key)?;
         db::articles::update(conn, pk, &caller.clone(), "updated", |conn, row| {
             precondition(&if_match, conn, &caller, row.pk)?;
-            Ok(draft)
+            parsed.in_write(conn)
         })
     })
     .await?;

@@ -53,6 +53,9 @@ pub enum Command {
         /// The target's URL (a PostgreSQL URL or an SQLite path); migrated if new.
         to: String,
     },
+    /// Write every article that shows media items again, resolved against the items'
+    /// current text and NEWSDESK_MEDIA_URL (after moving the bytes behind a CDN).
+    RefreshMedia,
     /// Fill the database with realistic demo articles (for trying and benchmarking).
     SeedDemo {
         /// How many articles to create.

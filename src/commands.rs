@@ -51,6 +51,47 @@ pub fn run(command: Command, config: Config) -> anyhow::Result<()> {
             );
             Ok(())
         }
+        Command::RefreshMedia => {
+            let pool = db::open(&config, 1)?;
+            db::migrate(&pool)?;
+            pool.start_writer()?;
+            let (base, language) = (config.media_url.clone(), config.default_language.clone());
+            let caller = crate::domain::access::Caller::Key {
+                name: "newsdesk refresh-media".into(),
+                scope: Scope::Admin,
+            };
+            let pks = pool.write_blocking(db::media::live_articles_using_media)?;
+            let (mut done, mut refused) = (0, 0);
+            for pk in pks {
+                let (caller, base, language) = (caller.clone(), base.clone(), language.clone());
+                let written: Result<_, db::StoreError> = pool.write_blocking(move |conn| {
+                    crate::handlers::media::resolve_again(
+                        conn,
+                        pk,
+                        &caller,
+                        &base,
+                        &language,
+                        "media refreshed",
+                    )
+                });
+                match written {
+                    Ok(rec) => {
+                        done += 1;
+                        eprintln!("{}", rec.row.id);
+                    }
+                    Err(e) => {
+                        refused += 1;
+                        eprintln!("article {pk}: {e}");
+                    }
+                }
+            }
+            eprintln!("{done} articles written again under {base}; {refused} refused");
+            anyhow::ensure!(
+                refused == 0,
+                "{refused} article(s) could not be written again"
+            );
+            Ok(())
+        }
         Command::Export {
             without_media_bytes,
         } => {

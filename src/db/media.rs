@@ -322,3 +322,14 @@ pub fn used_by(
         .select((article_media::article_pk, media::id))
         .load(conn)?)
 }
+
+/// Every article (pk) that uses a media item and is not in the trash.
+pub fn live_articles_using_media(conn: &mut AnyConnection) -> Result<Vec<i32>, StoreError> {
+    Ok(article_media::table
+        .inner_join(articles::table)
+        .filter(articles::deleted_at.is_null())
+        .select(article_media::article_pk)
+        .distinct()
+        .order(article_media::article_pk)
+        .load(conn)?)
+}

@@ -66,6 +66,25 @@ fn references(input: &crate::domain::input::ArticleInput) -> BTreeSet<String> {
     ids
 }
 
+/// Writes article `pk` again (an edit labelled `change`) with its media items resolved
+/// anew: their current text, and the media base URL `base`.
+pub fn resolve_again(
+    conn: &mut db::AnyConnection,
+    pk: i32,
+    caller: &crate::domain::access::Caller,
+    base: &str,
+    language: &str,
+    change: &str,
+) -> Result<db::articles::ArticleRecord, StoreError> {
+    db::articles::update(conn, pk, caller, change, |conn, _| {
+        let rec = db::articles::load_by_pk(conn, caller, pk, db::now_utc())?;
+        let input = rec.input();
+        let catalog = catalog_in(conn, base, &input)?;
+        crate::domain::article::validate(input, language, db::now_utc(), &catalog)
+            .map_err(StoreError::Invalid)
+    })
+}
+
 /// The text fields of an upload (multipart fields or query parameters).
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -556,28 +575,22 @@ pub async fn update_media(
         // (One in the trash is left as it is: it shows nothing, and its next edit
         // resolves the item again.)
         for (pk, article) in db::media::live_users(conn, row.pk)? {
-            db::articles::update(conn, pk, &caller, "updated", |conn, _| {
-                let rec = db::articles::load_by_pk(conn, &caller, pk, db::now_utc())?;
-                let input = rec.input();
-                let catalog = catalog_in(conn, &base, &input)?;
-                crate::domain::article::validate(input, &language, db::now_utc(), &catalog).map_err(
-                    |errors| {
-                        StoreError::Invalid(
-                            errors
-                                .into_iter()
-                                .map(|e| {
-                                    FieldError::new(
-                                        "alt",
-                                        format!(
-                                            "article {article} would become invalid ({}: {})",
-                                            e.field, e.message
-                                        ),
-                                    )
-                                })
-                                .collect(),
-                        )
-                    },
-                )
+            resolve_again(conn, pk, &caller, &base, &language, "updated").map_err(|e| match e {
+                StoreError::Invalid(errors) => StoreError::Invalid(
+                    errors
+                        .into_iter()
+                        .map(|e| {
+                            FieldError::new(
+                                "alt",
+                                format!(
+                                    "article {article} would become invalid ({}: {})",
+                                    e.field, e.message
+                                ),
+                            )
+                        })
+                        .collect(),
+                ),
+                other => other,
             })?;
         }
         Ok::<_, StoreError>(row)

@@ -763,3 +763,37 @@ async fn a_revision_naming_a_deleted_media_item_cannot_be_restored_as_it_is() {
     res.assert_status(409);
     assert!(res.text().contains("names no media item"), "{}", res.text());
 }
+
+#[actix_web::test]
+async fn refresh_media_moves_articles_to_a_new_media_base() {
+    let app = TestApp::spawn().await;
+    let item = upload(&app, "image/png", png(60, 40), "?alt=Moved")
+        .await
+        .json();
+    let id = item["id"].as_str().expect("id").to_string();
+    let mut body = published("Moved");
+    body["feature_image"] = json!({"url": format!("media:{id}")});
+    body["body_markdown"] = json!(format!("![Moved](media:{id})"));
+    let a = app.create_article(&body).await;
+    let path = format!("/v1/articles/{}", a["id"].as_str().expect("id"));
+    let cdn = "https://cdn.example.org/newsdesk";
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_newsdesk"))
+        .arg("refresh-media")
+        .env("DATABASE_URL", app.database_url())
+        .env("NEWSDESK_MEDIA_STORE", &app.state.config.media_store)
+        .env("NEWSDESK_MEDIA_URL", cdn)
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let b = app.get(&path, Some(app.read_key())).await.json();
+    let url = b["feature_image"]["url"].as_str().expect("url");
+    assert!(url.starts_with(cdn), "{url}");
+    assert!(b["body_html"].as_str().expect("html").contains(cdn));
+    assert!(!b["body_html"].as_str().expect("html").contains(PUBLIC_URL));
+    assert_ne!(b["version"], a["version"]);
+}

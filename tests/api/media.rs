@@ -113,6 +113,28 @@ pub fn path_of(url: &str) -> String {
         .to_string()
 }
 
+/// The `newsdesk` binary run with `args` on database `db` and media store `media`
+/// (plus `env`).
+fn newsdesk(db: &str, media: &str, args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_newsdesk"))
+        .args(args)
+        .env("DATABASE_URL", db)
+        .env("NEWSDESK_MEDIA_STORE", media)
+        .env("RUST_LOG", "warn")
+        .envs(env.iter().copied())
+        .output()
+        .expect("the newsdesk binary runs")
+}
+
+/// A published article's body showing media item `id` as its feature image and in its
+/// Markdown.
+fn showing(title: &str, id: &str) -> Value {
+    let mut body = published(title);
+    body["feature_image"] = json!({"url": format!("media:{id}")});
+    body["body_markdown"] = json!(format!("Text.\n\n![{title}](media:{id})"));
+    body
+}
+
 /// Every URL of an item: its full copy and each variant.
 pub fn urls(item: &Value) -> Vec<String> {
     let mut all = vec![item["url"].as_str().expect("url").to_string()];
@@ -590,21 +612,9 @@ async fn export_and_import_carry_media_items_their_bytes_and_their_use() {
         .await
         .json();
     let id = item["id"].as_str().expect("id").to_string();
-    let mut body = published("Vigil");
-    body["feature_image"] = json!({"url": format!("media:{id}")});
-    body["body_markdown"] = json!(format!("Text.\n\n![Candles](media:{id})"));
-    let a = app.create_article(&body).await;
-    let newsdesk = |db: &str, media: &str, args: &[&str]| {
-        std::process::Command::new(env!("CARGO_BIN_EXE_newsdesk"))
-            .args(args)
-            .env("DATABASE_URL", db)
-            .env("NEWSDESK_MEDIA_STORE", media)
-            .env("RUST_LOG", "warn")
-            .output()
-            .expect("runs")
-    };
+    let a = app.create_article(&showing("Vigil", &id)).await;
     let here = app.state.config.media_store.clone();
-    let first = newsdesk(app.database_url(), &here, &["export"]);
+    let first = newsdesk(app.database_url(), &here, &["export"], &[]);
     assert!(
         first.status.success(),
         "{}",
@@ -619,6 +629,7 @@ async fn export_and_import_carry_media_items_their_bytes_and_their_use() {
         app.database_url(),
         &here,
         &["export", "--without-media-bytes"],
+        &[],
     );
     assert!(!String::from_utf8_lossy(&without.stdout).contains("\"copies\""));
     // Another machine: another database and another, empty, media folder.
@@ -632,14 +643,19 @@ async fn export_and_import_carry_media_items_their_bytes_and_their_use() {
         .to_string();
     let file = dir.path().join("export.ndjson");
     std::fs::write(&file, &text).expect("writes");
-    let imported = newsdesk(&copy, &there, &["import", file.to_str().expect("path")]);
+    let imported = newsdesk(
+        &copy,
+        &there,
+        &["import", file.to_str().expect("path")],
+        &[],
+    );
     assert!(
         imported.status.success(),
         "{}",
         String::from_utf8_lossy(&imported.stderr)
     );
     assert_eq!(
-        String::from_utf8(newsdesk(&copy, &there, &["export"]).stdout).expect("utf-8"),
+        String::from_utf8(newsdesk(&copy, &there, &["export"], &[]).stdout).expect("utf-8"),
         text,
         "the round trip loses nothing"
     );
@@ -682,6 +698,7 @@ async fn export_and_import_carry_media_items_their_bytes_and_their_use() {
         &third,
         dir3.path().join("m").to_str().expect("path"),
         &["import", forged_file.to_str().expect("path")],
+        &[],
     );
     assert!(!refused.status.success());
     assert!(String::from_utf8_lossy(&refused.stderr).contains("do not match"));
@@ -696,13 +713,12 @@ async fn a_backup_carries_the_media_bytes_beside_it() {
     let item = upload(&app, "image/png", png(50, 40), "").await.json();
     let dir = tempfile::tempdir().expect("dir");
     let target = dir.path().join("backup.db");
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_newsdesk"))
-        .args(["backup", target.to_str().expect("path")])
-        .env("DATABASE_URL", app.database_url())
-        .env("NEWSDESK_MEDIA_STORE", &app.state.config.media_store)
-        .env("RUST_LOG", "warn")
-        .output()
-        .expect("runs");
+    let out = newsdesk(
+        app.database_url(),
+        &app.state.config.media_store,
+        &["backup", target.to_str().expect("path")],
+        &[],
+    );
     assert!(
         out.status.success(),
         "{}",
@@ -771,20 +787,15 @@ async fn refresh_media_moves_articles_to_a_new_media_base() {
         .await
         .json();
     let id = item["id"].as_str().expect("id").to_string();
-    let mut body = published("Moved");
-    body["feature_image"] = json!({"url": format!("media:{id}")});
-    body["body_markdown"] = json!(format!("![Moved](media:{id})"));
-    let a = app.create_article(&body).await;
+    let a = app.create_article(&showing("Moved", &id)).await;
     let path = format!("/v1/articles/{}", a["id"].as_str().expect("id"));
     let cdn = "https://cdn.example.org/newsdesk";
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_newsdesk"))
-        .arg("refresh-media")
-        .env("DATABASE_URL", app.database_url())
-        .env("NEWSDESK_MEDIA_STORE", &app.state.config.media_store)
-        .env("NEWSDESK_MEDIA_URL", cdn)
-        .env("RUST_LOG", "warn")
-        .output()
-        .expect("runs");
+    let out = newsdesk(
+        app.database_url(),
+        &app.state.config.media_store,
+        &["refresh-media"],
+        &[("NEWSDESK_MEDIA_URL", cdn)],
+    );
     assert!(
         out.status.success(),
         "{}",

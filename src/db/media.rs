@@ -72,12 +72,7 @@ pub fn insert(
     id: Option<&str>,
     created_at: Option<&str>,
 ) -> Result<(MediaRow, bool), StoreError> {
-    if let Some(row) = media::table
-        .filter(media::sha256.eq(&new.sha256))
-        .select(MediaRow::as_select())
-        .first(conn)
-        .optional()?
-    {
+    if let Some(row) = by_sha256(conn, &new.sha256)? {
         return Ok((row, false));
     }
     let now = crate::db::now();
@@ -107,6 +102,15 @@ pub fn insert(
             e => e.into(),
         })?;
     Ok((find(conn, &id)?, true))
+}
+
+/// The item whose upload had these bytes (SHA-256, hex), if any.
+pub fn by_sha256(conn: &mut AnyConnection, sha256: &str) -> Result<Option<MediaRow>, StoreError> {
+    Ok(media::table
+        .filter(media::sha256.eq(sha256))
+        .select(MediaRow::as_select())
+        .first(conn)
+        .optional()?)
 }
 
 /// The item `id`.

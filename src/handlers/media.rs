@@ -330,21 +330,8 @@ pub async fn create_media(
     .await
     .map_err(ApiError::internal)?;
     let known = sha256.clone();
-    let existing = db::run(&state.pool, move |conn| {
-        use db::schema::media;
-        use diesel::prelude::*;
-        Ok(media::table
-            .filter(media::sha256.eq(&known))
-            .select(media::id)
-            .first::<String>(conn)
-            .optional()?)
-    })
-    .await?;
-    if let Some(id) = existing {
-        // (Deleted meanwhile: made again below.)
-        if let Ok(row) = db::run(&state.pool, move |conn| db::media::find(conn, &id)).await {
-            return Ok(answer(&state, StatusCode::OK, &row));
-        }
+    if let Some(row) = db::run(&state.pool, move |conn| db::media::by_sha256(conn, &known)).await? {
+        return Ok(answer(&state, StatusCode::OK, &row));
     }
     let max_pixels = state.config.media_max_pixels;
     let processed = {

@@ -73,6 +73,7 @@ pub fn spec() -> utoipa::openapi::OpenApi {
 /// once and referenced.
 pub fn finish(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
     use utoipa::openapi::{Ref, RefOr};
+    add_author_operations(&mut api);
     let internal =
         problem_answer("A fault of the server; the cause is logged, never shown.").build();
     let busy =
@@ -189,6 +190,50 @@ pub fn finish(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
         }
     }
     api
+}
+
+/// Authors answer exactly as tags do (the same handler bodies with the kind swapped,
+/// [`crate::handlers::terms::author_routes`]), so their operations are the tags' with
+/// the nouns changed; only deletion differs: an author still credited on an article is
+/// not deleted (409), while a deleted tag is taken off its articles.
+fn add_author_operations(api: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::RefOr;
+    let nouns = |text: &str| {
+        text.replace("a tag", "an author")
+            .replace("tags", "authors")
+            .replace("tag", "author")
+    };
+    for (from, to) in [
+        ("/v1/tags", "/v1/authors"),
+        ("/v1/tags/{slug}", "/v1/authors/{slug}"),
+    ] {
+        let Some(mut item) = api.paths.paths.get(from).cloned() else {
+            continue;
+        };
+        let ops = [
+            &mut item.get,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+        ];
+        for op in ops.into_iter().flatten() {
+            op.tags = Some(vec!["authors".into()]);
+            op.operation_id = op.operation_id.as_deref().map(nouns);
+            op.summary = op.summary.as_deref().map(nouns);
+        }
+        if let Some(delete) = item.delete.as_mut() {
+            delete.summary = Some(
+                "Delete an author. Refused with 409 while the author is credited on any \
+                 article."
+                    .into(),
+            );
+            delete.responses.responses.insert(
+                "409".into(),
+                RefOr::T(problem_answer("Still in use (authors credited on articles).").build()),
+            );
+        }
+        api.paths.paths.insert(to.into(), item);
+    }
 }
 
 /// The reads whose public answers carry cache tags (`Surrogate-Key`, `Cache-Tag`).

@@ -5,7 +5,7 @@ use utoipa_actix_web::{scope, service_config::ServiceConfig};
 
 use crate::error::ApiError;
 use crate::handlers::articles::{list, previews, rankings, read, revisions, views, write};
-use crate::handlers::{authors, changes, feeds, media, ops, tags, webhooks};
+use crate::handlers::{changes, feeds, media, ops, tags, terms, webhooks};
 
 /// Every documented route; registering a handler here is what documents it.
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -38,11 +38,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(tags::get_tag)
                 .service(tags::update_tag)
                 .service(tags::delete_tag)
-                .service(authors::list_authors)
-                .service(authors::create_author)
-                .service(authors::get_author)
-                .service(authors::update_author)
-                .service(authors::delete_author)
+                .configure(terms::author_routes)
                 .service(feeds::rss_feed)
                 .service(feeds::atom_feed)
                 .service(feeds::json_feed)

@@ -2,7 +2,6 @@
 //! extract → parse (domain) → store → wire → respond.
 
 pub mod articles;
-pub mod authors;
 pub mod changes;
 pub mod feeds;
 pub mod media;

@@ -1,9 +1,12 @@
 //! What tags and authors share: their handlers' bodies (`list`, `create`, `fetch`,
-//! `update`, `remove`), each taking the kind; `tags.rs` and `authors.rs` hold the
-//! routes and their OpenAPI docs.
+//! `update`, `remove`), each taking the kind. `tags.rs` holds the tag routes and their
+//! OpenAPI docs; authors answer exactly as tags do, so their routes are these bodies with
+//! the kind `Author` ([`author_routes`]) and their docs are the tags' with the nouns
+//! changed (in `openapi.rs`).
 
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
+use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::db::{
     self,
@@ -18,6 +21,7 @@ use crate::http::auth::Auth;
 use crate::http::body::JsonBody;
 use crate::http::conditional::{self, IfMatch, Validators};
 use crate::http::paging;
+use crate::http::query::Query;
 use crate::state::AppState;
 use crate::wire::article::PageMeta;
 use crate::wire::term::{Term, TermInput, TermPage, TermPatch};
@@ -244,4 +248,57 @@ pub(crate) async fn remove(
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// The author routes (`/authors`, `/authors/{slug}`): the tag handlers' bodies with the
+/// kind `Author`. Their operations in the OpenAPI document are derived from the tags'.
+pub(crate) fn author_routes(cfg: &mut ServiceConfig) {
+    const KIND: TermKind = TermKind::Author;
+    cfg.route(
+        "/authors",
+        web::get().to(
+            |req: HttpRequest,
+             state: web::Data<AppState>,
+             auth: Auth,
+             params: Query<ListParams>| {
+                list(KIND, req, state, auth, params.into_inner())
+            },
+        ),
+    )
+    .route(
+        "/authors",
+        web::post().to(
+            |state: web::Data<AppState>, auth: Auth, body: JsonBody<TermInput>| {
+                create(KIND, state, auth, body)
+            },
+        ),
+    )
+    .route(
+        "/authors/{slug}",
+        web::get().to(
+            |req: HttpRequest, state: web::Data<AppState>, auth: Auth, slug: web::Path<String>| {
+                fetch(KIND, req, state, auth, slug.into_inner())
+            },
+        ),
+    )
+    .route(
+        "/authors/{slug}",
+        web::patch().to(
+            |req: HttpRequest,
+             state: web::Data<AppState>,
+             auth: Auth,
+             slug: web::Path<String>,
+             body: JsonBody<TermPatch>| {
+                update(KIND, req, state, auth, slug.into_inner(), body)
+            },
+        ),
+    )
+    .route(
+        "/authors/{slug}",
+        web::delete().to(
+            |req: HttpRequest, state: web::Data<AppState>, auth: Auth, slug: web::Path<String>| {
+                remove(KIND, req, state, auth, slug.into_inner())
+            },
+        ),
+    );
 }

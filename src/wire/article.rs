@@ -194,6 +194,9 @@ pub struct Article {
 
 /// An article in a list. Carries the fields asked for with `fields` (always `id`), by
 /// default every field but the three bodies; with `q`, also a `snippet`.
+// A member not asked for is `None` and left out; a nullable member asked for is
+// `Some(None)`, shown as `null`.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[schema(example = json!({
     "id": "01936b2e-7c4a-7d3e-9f10-2b8c4d5e6f70",
@@ -211,138 +214,59 @@ pub struct ArticleListItem {
     /// Stable, opaque id.
     pub id: String,
     /// Current URL slug.
-    #[serde(skip_serializing_if = "Sparse::is_omitted")]
-    #[schema(value_type = Option<String>)]
-    pub slug: Sparse<String>,
+    pub slug: Option<String>,
     /// Headline.
-    #[serde(skip_serializing_if = "Sparse::is_omitted")]
-    #[schema(value_type = Option<String>)]
-    pub title: Sparse<String>,
+    pub title: Option<String>,
     /// Secondary headline.
-    #[serde(skip_serializing_if = "Sparse::is_omitted")]
-    #[schema(value_type = Option<String>)]
-    pub subtitle: Sparse<Option<String>>,
+    pub subtitle: Option<Option<String>>,
     /// Summary.
-    #[serde(skip_serializing_if = "Sparse::is_omitted")]
-    #[schema(value_type = Option<String>)]
-    pub excerpt: Sparse<String>,
+    pub excerpt: Option<String>,
     /// Markdown source (only when asked for).
-    #[serde(skip_serializing_if = "Sparse::is_omitted")]
-    #[schema(value_type = Option<String>)]
-    pub body_markdown: Sparse<String>,
+    pub body_markdown: Option<String>,
     /// Sanitized HTML (only when asked for).
-    #[serde(skip_serializing_if = "Sparse::is_omitted")]
-    #[schema(value_type = Option<String>)]
-    pub body_html: Sparse<String>,
+    pub body_html: Option<String>,
     /// Plain text (only when asked for).
-    #[serde(skip_serializing_if = "Sparse::is_omitted")]
-    #[schema(value_type = Option<String>)]
-    pub body_text: Sparse<String>,
+    pub body_text: Option<String>,
     /// Publication state as the caller sees it now.
-    #[serde(skip_serializing_if = "Sparse::is_omitted")]
-    #[schema(value_type = Option<Status>)]
-    pub status: Sparse<Status>,
+    pub status: Option<Status>,
     /// When it is (or will be) public.
-    #[serde(skip_serializing_if = "Sparse::is_omitted")]
-    #[schema(value_type = Option<DateTime<Utc>>)]
-    pub published_at: Sparse<Option<DateTime<Utc>>>,
+    pub published_at: Option<Option<DateTime<Utc>>>,
     /// BCP 47 language tag.
-    #[serde(skip_serializing_if = "Sparse::is_omitted")]
-    #[schema(value_type = Option<String>)]
-    pub language: Sparse<String>,
+    pub language: Option<String>,
     /// Other-language versions the caller may see.
-    #[serde(skip_serializing_if = "Sparse::is_omitted")]
-    #[schema(value_type = Option<Vec<Translation>>)]
-    pub translations: Sparse<Vec<Translation>>,
+    pub translations: Option<Vec<Translation>>,
     /// Tags.
-    #[serde(skip_serializing_if = "Sparse::is_omitted")]
-    #[schema(value_type = Option<Vec<TermRef>>)]
-    pub tags: Sparse<Vec<TermRef>>,
+    pub tags: Option<Vec<TermRef>>,
     /// Authors.
-    #[serde(skip_serializing_if = "Sparse::is_omitted")]
-    #[schema(value_type = Option<Vec<TermRef>>)]
-    pub authors: Sparse<Vec<TermRef>>,
+    pub authors: Option<Vec<TermRef>>,
     /// Image shown with the article.
-    #[serde(skip_serializing_if = "Sparse::is_omitted")]
-    #[schema(value_type = Option<FeatureImage>)]
-    pub feature_image: Sparse<Option<FeatureImage>>,
+    pub feature_image: Option<Option<FeatureImage>>,
     /// URL of the original.
-    #[serde(skip_serializing_if = "Sparse::is_omitted")]
-    #[schema(value_type = Option<String>)]
-    pub canonical_url: Sparse<Option<String>>,
+    pub canonical_url: Option<Option<String>>,
     /// Editor's pick.
-    #[serde(skip_serializing_if = "Sparse::is_omitted")]
-    #[schema(value_type = Option<bool>)]
-    pub featured: Sparse<bool>,
+    pub featured: Option<bool>,
     /// Counted views.
-    #[serde(skip_serializing_if = "Sparse::is_omitted")]
-    #[schema(value_type = Option<i64>)]
-    pub view_count: Sparse<i64>,
+    pub view_count: Option<i64>,
     /// Words in the body.
-    #[serde(skip_serializing_if = "Sparse::is_omitted")]
-    #[schema(value_type = Option<i32>)]
-    pub word_count: Sparse<i32>,
+    pub word_count: Option<i32>,
     /// Minutes to read.
-    #[serde(skip_serializing_if = "Sparse::is_omitted")]
-    #[schema(value_type = Option<i32>)]
-    pub reading_time_minutes: Sparse<i32>,
+    pub reading_time_minutes: Option<i32>,
     /// Creation time.
-    #[serde(skip_serializing_if = "Sparse::is_omitted")]
-    #[schema(value_type = Option<DateTime<Utc>>)]
-    pub created_at: Sparse<DateTime<Utc>>,
+    pub created_at: Option<DateTime<Utc>>,
     /// Time of the last change.
-    #[serde(skip_serializing_if = "Sparse::is_omitted")]
-    #[schema(value_type = Option<DateTime<Utc>>)]
-    pub updated_at: Sparse<DateTime<Utc>>,
+    pub updated_at: Option<DateTime<Utc>>,
     /// When it was trashed.
-    #[serde(skip_serializing_if = "Sparse::is_omitted")]
-    #[schema(value_type = Option<DateTime<Utc>>)]
-    pub trashed_at: Sparse<Option<DateTime<Utc>>>,
+    pub trashed_at: Option<Option<DateTime<Utc>>>,
     /// Increments on every change.
-    #[serde(skip_serializing_if = "Sparse::is_omitted")]
-    #[schema(value_type = Option<i32>)]
-    pub version: Sparse<i32>,
+    pub version: Option<i32>,
     /// With `q`: HTML-escaped text around the first match, matches in `<mark>`; `null`
     /// when the match is only in the tags.
-    #[serde(skip_serializing_if = "Sparse::is_omitted")]
-    #[schema(value_type = Option<String>)]
-    pub snippet: Sparse<Option<String>>,
+    pub snippet: Option<Option<String>>,
 }
 
-/// A member of a list item that is there only when asked for (`fields`): omitted, or
-/// shown (which, for an optional field, may be `null`).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub enum Sparse<T> {
-    /// Not asked for: the member is left out.
-    #[default]
-    Omitted,
-    /// Asked for.
-    Shown(T),
-}
-
-impl<T> Sparse<T> {
-    /// `Shown(value)` when `wanted`.
-    pub fn pick(wanted: bool, value: T) -> Self {
-        if wanted {
-            Self::Shown(value)
-        } else {
-            Self::Omitted
-        }
-    }
-
-    /// True when left out (for `skip_serializing_if`).
-    pub fn is_omitted(&self) -> bool {
-        matches!(self, Self::Omitted)
-    }
-}
-
-impl<T: Serialize> Serialize for Sparse<T> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::Shown(v) => v.serialize(s),
-            Self::Omitted => s.serialize_none(),
-        }
-    }
+/// `value` when the member is `wanted`, else `None` (left out).
+fn pick<T>(wanted: bool, value: T) -> Option<T> {
+    wanted.then_some(value)
 }
 
 impl ArticleListItem {
@@ -352,35 +276,32 @@ impl ArticleListItem {
         let wanted = |f: &str| fields.iter().any(|w| w == f);
         Self {
             id: a.id,
-            slug: Sparse::pick(wanted("slug"), a.slug),
-            title: Sparse::pick(wanted("title"), a.title),
-            subtitle: Sparse::pick(wanted("subtitle"), a.subtitle),
-            excerpt: Sparse::pick(wanted("excerpt"), a.excerpt),
-            body_markdown: Sparse::pick(wanted("body_markdown"), a.body_markdown),
-            body_html: Sparse::pick(wanted("body_html"), a.body_html),
-            body_text: Sparse::pick(wanted("body_text"), a.body_text),
-            status: Sparse::pick(wanted("status"), a.status),
-            published_at: Sparse::pick(wanted("published_at"), a.published_at),
-            language: Sparse::pick(wanted("language"), a.language),
-            translations: Sparse::pick(wanted("translations"), a.translations),
-            tags: Sparse::pick(wanted("tags"), a.tags),
-            authors: Sparse::pick(wanted("authors"), a.authors),
-            feature_image: Sparse::pick(wanted("feature_image"), a.feature_image),
-            canonical_url: Sparse::pick(wanted("canonical_url"), a.canonical_url),
-            featured: Sparse::pick(wanted("featured"), a.featured),
-            view_count: Sparse::pick(wanted("view_count"), a.view_count),
-            word_count: Sparse::pick(wanted("word_count"), a.word_count),
-            reading_time_minutes: Sparse::pick(
-                wanted("reading_time_minutes"),
-                a.reading_time_minutes,
-            ),
-            created_at: Sparse::pick(wanted("created_at"), a.created_at),
-            updated_at: Sparse::pick(wanted("updated_at"), a.updated_at),
-            trashed_at: Sparse::pick(wanted("trashed_at"), a.trashed_at),
-            version: Sparse::pick(wanted("version"), a.version),
+            slug: pick(wanted("slug"), a.slug),
+            title: pick(wanted("title"), a.title),
+            subtitle: pick(wanted("subtitle"), a.subtitle),
+            excerpt: pick(wanted("excerpt"), a.excerpt),
+            body_markdown: pick(wanted("body_markdown"), a.body_markdown),
+            body_html: pick(wanted("body_html"), a.body_html),
+            body_text: pick(wanted("body_text"), a.body_text),
+            status: pick(wanted("status"), a.status),
+            published_at: pick(wanted("published_at"), a.published_at),
+            language: pick(wanted("language"), a.language),
+            translations: pick(wanted("translations"), a.translations),
+            tags: pick(wanted("tags"), a.tags),
+            authors: pick(wanted("authors"), a.authors),
+            feature_image: pick(wanted("feature_image"), a.feature_image),
+            canonical_url: pick(wanted("canonical_url"), a.canonical_url),
+            featured: pick(wanted("featured"), a.featured),
+            view_count: pick(wanted("view_count"), a.view_count),
+            word_count: pick(wanted("word_count"), a.word_count),
+            reading_time_minutes: pick(wanted("reading_time_minutes"), a.reading_time_minutes),
+            created_at: pick(wanted("created_at"), a.created_at),
+            updated_at: pick(wanted("updated_at"), a.updated_at),
+            trashed_at: pick(wanted("trashed_at"), a.trashed_at),
+            version: pick(wanted("version"), a.version),
             snippet: match snippet {
-                Some(s) if wanted("snippet") => Sparse::Shown(s),
-                _ => Sparse::Omitted,
+                Some(s) if wanted("snippet") => Some(s),
+                _ => None,
             },
         }
     }

@@ -148,7 +148,7 @@ async fn reads_run_a_fixed_number_of_statements_whatever_the_page_size() {
         ("/v1/changes?limit=2", 7),
         ("/v1/changes?limit=12", 7),
         ("/v1/sitemap-news.xml", 4),
-        (&format!("/v1/articles/{article}"), 5),
+        (&format!("/v1/articles/{article}"), 3),
     ];
     let small = statements(&app, "/v1/articles?limit=2").await;
     let large = statements(&app, "/v1/articles?limit=12").await;

@@ -169,20 +169,98 @@ pub fn load_many(
     Ok(out)
 }
 
-/// Rows with their tags, authors and translations, in three queries.
+/// Rows with their tags, authors and translations, in one statement: a `UNION ALL` of
+/// the three (see [`links_of_one`]).
 pub(super) fn assemble(
     conn: &mut AnyConnection,
     caller: &Caller,
     rows: Vec<ArticleRow>,
     now: &str,
 ) -> Result<Vec<ArticleRecord>, StoreError> {
+    use diesel::sql_types::{Integer, Text};
+    const TAG: i32 = 0;
+    const AUTHOR: i32 = 1;
     if rows.is_empty() {
         return Ok(Vec::new());
     }
     let pks: Vec<i32> = rows.iter().map(|r| r.pk).collect();
-    let mut terms = terms_of(conn, &pks)?;
     let groups: Vec<String> = rows.iter().map(|r| r.translation_group.clone()).collect();
-    let members = translations_of(conn, caller, &groups, now)?;
+    // (what, article or member, position, then slug and name of a term, or group,
+    // language, id and slug of a member)
+    let tags = article_tags::table
+        .inner_join(tags::table)
+        .filter(article_tags::article_pk.eq_any(&pks))
+        .select((
+            TAG.into_sql::<Integer>(),
+            article_tags::article_pk,
+            article_tags::position,
+            tags::slug,
+            tags::name,
+            "".into_sql::<Text>(),
+            "".into_sql::<Text>(),
+        ));
+    let authors = article_authors::table
+        .inner_join(authors::table)
+        .filter(article_authors::article_pk.eq_any(&pks))
+        .select((
+            AUTHOR.into_sql::<Integer>(),
+            article_authors::article_pk,
+            article_authors::position,
+            authors::slug,
+            authors::name,
+            "".into_sql::<Text>(),
+            "".into_sql::<Text>(),
+        ));
+    let members = articles::table
+        .filter(articles::translation_group.eq_any(&groups))
+        .filter(articles::deleted_at.is_null())
+        .select((
+            2.into_sql::<Integer>(),
+            articles::pk,
+            0.into_sql::<Integer>(),
+            articles::translation_group,
+            articles::language,
+            articles::id,
+            articles::slug,
+        ));
+    type Link = (i32, i32, i32, String, String, String, String);
+    let mut links: Vec<Link> = on_engine!(conn, c => {
+        if caller.sees_unpublished() {
+            tags.union_all(authors).union_all(members).load(c)
+        } else {
+            tags.union_all(authors)
+                .union_all(members.filter(super::public_now(now)))
+                .load(c)
+        }
+    })?;
+    // Terms by position; members by language.
+    links.sort_by(|a, b| (a.0, a.1, a.2, &a.4).cmp(&(b.0, b.1, b.2, &b.4)));
+    let mut terms: Terms = HashMap::new();
+    let mut members: Vec<(String, i32, Translation)> = Vec::new();
+    for (what, pk, _, a, b, c, d) in links {
+        match what {
+            TAG => terms
+                .entry(pk)
+                .or_default()
+                .0
+                .push(TermRef { slug: a, name: b }),
+            AUTHOR => terms
+                .entry(pk)
+                .or_default()
+                .1
+                .push(TermRef { slug: a, name: b }),
+            _ => members.push((
+                a,
+                pk,
+                Translation {
+                    language: b,
+                    id: c,
+                    slug: d,
+                },
+            )),
+        }
+    }
+    members.sort_by(|a, b| a.2.language.cmp(&b.2.language));
     Ok(rows
         .into_iter()
         .map(|row| {
@@ -415,36 +493,6 @@ fn terms_of_one(conn: &mut AnyConnection, pk: i32) -> QueryResult<(Vec<TermRef>,
 }
 
 type Terms = HashMap<i32, (Vec<TermRef>, Vec<TermRef>)>;
-
-/// Tags and authors of many articles in two queries.
-pub(super) fn terms_of(conn: &mut AnyConnection, pks: &[i32]) -> QueryResult<Terms> {
-    type Rows = Vec<(i32, String, String)>;
-    let mut out: Terms = HashMap::new();
-    // On the engine's own connection (see `on_engine!`): lists, feeds and related
-    // load their items through here.
-    let (tag_rows, author_rows): (Rows, Rows) = on_engine!(conn, c => {
-        let tags = article_tags::table
-            .inner_join(tags::table)
-            .filter(article_tags::article_pk.eq_any(pks))
-            .order((article_tags::article_pk, article_tags::position))
-            .select((article_tags::article_pk, tags::slug, tags::name))
-            .load(c)?;
-        let authors = article_authors::table
-            .inner_join(authors::table)
-            .filter(article_authors::article_pk.eq_any(pks))
-            .order((article_authors::article_pk, article_authors::position))
-            .select((article_authors::article_pk, authors::slug, authors::name))
-            .load(c)?;
-        (tags, authors)
-    });
-    for (pk, slug, name) in tag_rows {
-        out.entry(pk).or_default().0.push(TermRef { slug, name });
-    }
-    for (pk, slug, name) in author_rows {
-        out.entry(pk).or_default().1.push(TermRef { slug, name });
-    }
-    Ok(out)
-}
 
 /// Untrashed members of these translation groups that `caller` may see, as
 /// (group, pk, translation).

@@ -193,3 +193,59 @@ async fn sqlite_keeps_prepared_statements_across_bindings() {
         .unwrap();
     assert_eq!(flag.used, 1, "SQLite was built without SQLITE_ENABLE_QPSG");
 }
+
+/// Statements a create runs (the key's lookup and the writer's own included).
+/// `title` is the article's own: a taken slug would cost a statement per candidate.
+async fn create_statements(app: &TestApp, title: &str, tags: &[&str]) -> usize {
+    app.sql.take();
+    app.post_json(
+        "/v1/articles",
+        Some(app.write_key()),
+        &json!({"title": title, "body_markdown": "Text", "status": "published",
+                "tags": tags, "authors": ["olena-petrenko"], "language": "en"}),
+    )
+    .await
+    .assert_status(201);
+    app.sql
+        .take()
+        .iter()
+        .filter(|s| s.trim() != "SELECT 1")
+        .count()
+}
+
+#[actix_web::test]
+async fn a_create_runs_a_fixed_number_of_statements_whatever_its_tags() {
+    let app = seeded(3).await;
+    let two = create_statements(&app, "Two tags", &["#StandWithUkraine", "topic-1"]).await;
+    let five = create_statements(
+        &app,
+        "Five tags",
+        &[
+            "#StandWithUkraine",
+            "topic-0",
+            "topic-1",
+            "topic-2",
+            "#Kyiv",
+        ],
+    )
+    .await;
+    // New tags cost a statement each (an insert that leaves a concurrent one as it is).
+    assert!(
+        five <= two + 2,
+        "5 tags ran {five} statements, 2 ran {two} (N+1)"
+    );
+    let again = create_statements(
+        &app,
+        "Five tags again",
+        &[
+            "#StandWithUkraine",
+            "topic-0",
+            "topic-1",
+            "topic-2",
+            "#Kyiv",
+        ],
+    )
+    .await;
+    assert_eq!(again, two, "existing tags: as many statements as for 2");
+    assert!(two <= 20, "a create ran {two} statements, budget 20");
+}

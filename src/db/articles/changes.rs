@@ -89,13 +89,19 @@ pub fn record(
         load_views(conn, pk, now)?
     };
     let public_view = loaded.as_ref().and_then(|l| l.public.clone());
-    let last = last_event(conn, article_id)?;
+    // A created article (a new id) has no events yet.
+    let last = if change == Change::Created {
+        None
+    } else {
+        last_event(conn, article_id)?
+    };
     let public_before = last.as_ref().is_some_and(|l| l.public_after);
     let public_after = public_view.is_some();
     let public_etag = public_view.as_ref().map(|a| a.etag(now));
     let keyed_etag = loaded.as_ref().map(|l| l.keyed.etag(now));
     if change != Change::Deleted {
-        schedule(conn, pk, loaded.as_ref().map(|l| &l.keyed), now)?;
+        let fresh = change == Change::Created;
+        schedule(conn, pk, loaded.as_ref().map(|l| &l.keyed), fresh, now)?;
     }
     let unchanged = last
         .as_ref()
@@ -155,13 +161,17 @@ pub fn record(
 }
 
 /// Keeps the article's schedule entry: present while it is published with a future date.
+/// A `fresh` article has no entry to remove.
 fn schedule(
     conn: &mut AnyConnection,
     pk: i32,
     keyed: Option<&ArticleRecord>,
+    fresh: bool,
     now: &str,
 ) -> QueryResult<()> {
-    diesel::delete(article_schedule::table.find(pk)).execute(conn)?;
+    if !fresh {
+        diesel::delete(article_schedule::table.find(pk)).execute(conn)?;
+    }
     if let Some(a) = keyed.filter(|a| a.shown_status(now) == Status::Scheduled)
         && let Some(due) = a.row.published_at.as_deref()
         && let Some(due) = crate::domain::time::parse(due)

@@ -351,20 +351,69 @@ pub fn load_views(
     let Some(row) = row.filter(|r| r.deleted_at.is_none()) else {
         return Ok(None);
     };
-    let (tags, authors) = terms_of_one(conn, pk)?;
-    let members: Vec<(i32, String, String, String, String, String)> = articles::table
+    // The tags, authors and group members (with what decides their visibility) in one
+    // statement, as in `links_of_one`.
+    use diesel::sql_types::{Integer, Text};
+    const TAG: i32 = 0;
+    const AUTHOR: i32 = 1;
+    let tags = article_tags::table
+        .inner_join(tags::table)
+        .filter(article_tags::article_pk.eq(pk))
+        .select((
+            TAG.into_sql::<Integer>(),
+            article_tags::position,
+            tags::slug,
+            tags::name,
+            "".into_sql::<Text>(),
+            "".into_sql::<Text>(),
+            "".into_sql::<Text>(),
+        ));
+    let authors = article_authors::table
+        .inner_join(authors::table)
+        .filter(article_authors::article_pk.eq(pk))
+        .select((
+            AUTHOR.into_sql::<Integer>(),
+            article_authors::position,
+            authors::slug,
+            authors::name,
+            "".into_sql::<Text>(),
+            "".into_sql::<Text>(),
+            "".into_sql::<Text>(),
+        ));
+    let members = articles::table
         .filter(articles::translation_group.eq(&row.translation_group))
         .filter(articles::deleted_at.is_null())
-        .order(articles::language)
         .select((
+            2.into_sql::<Integer>(),
             articles::pk,
             articles::language,
             articles::id,
             articles::slug,
             articles::status,
             articles::sort_at,
-        ))
-        .load(conn)?;
+        ));
+    type Link = (i32, i32, String, String, String, String, String);
+    let mut links: Vec<Link> = on_engine!(conn, c => tags
+        .union_all(authors)
+        .union_all(members)
+        .load(c))?;
+    // Terms by position; members by language.
+    links.sort_by(|a, b| (a.0, &a.2, a.1).cmp(&(b.0, &b.2, b.1)));
+    let (mut tag_refs, mut author_refs) = (Vec::new(), Vec::new());
+    let mut group = Vec::new();
+    for (what, n, a, b, c, d, e) in links {
+        match what {
+            TAG => tag_refs.push((n, TermRef { slug: a, name: b })),
+            AUTHOR => author_refs.push((n, TermRef { slug: a, name: b })),
+            _ => group.push((n, a, b, c, d, e)),
+        }
+    }
+    let by_position = |mut v: Vec<(i32, TermRef)>| -> Vec<TermRef> {
+        v.sort_by_key(|(n, _)| *n);
+        v.into_iter().map(|(_, t)| t).collect()
+    };
+    let (tags, authors) = (by_position(tag_refs), by_position(author_refs));
+    let members = group;
     let shown = |status: &str, sort_at: &str| {
         StoredStatus::parse(status) == Some(StoredStatus::Published) && sort_at <= now
     };
@@ -465,31 +514,6 @@ fn links_of_one(
         }
     }
     Ok((tag_refs, author_refs, translations))
-}
-
-/// Tags and authors of one article in two cached statements.
-fn terms_of_one(conn: &mut AnyConnection, pk: i32) -> QueryResult<(Vec<TermRef>, Vec<TermRef>)> {
-    type Named = Vec<(String, String)>;
-    let (tags, authors): (Named, Named) = on_engine!(conn, c => {
-        let tags = article_tags::table
-            .inner_join(tags::table)
-            .filter(article_tags::article_pk.eq(pk))
-            .order(article_tags::position)
-            .select((tags::slug, tags::name))
-            .load(c)?;
-        let authors = article_authors::table
-            .inner_join(authors::table)
-            .filter(article_authors::article_pk.eq(pk))
-            .order(article_authors::position)
-            .select((authors::slug, authors::name))
-            .load(c)?;
-        (tags, authors)
-    });
-    let term = |(slug, name)| TermRef { slug, name };
-    Ok((
-        tags.into_iter().map(term).collect(),
-        authors.into_iter().map(term).collect(),
-    ))
 }
 
 type Terms = HashMap<i32, (Vec<TermRef>, Vec<TermRef>)>;

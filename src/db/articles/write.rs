@@ -3,6 +3,7 @@
 //! change event and its revision.
 
 use crate::db::AnyConnection;
+use crate::db::engine::on_engine;
 use diesel::prelude::*;
 
 use super::ArticleRow;
@@ -122,9 +123,14 @@ pub fn create(
             .get_result(conn)
             .map_err(on_unique)?;
         let tag_names = set_terms(conn, pk, draft, &now, true)?;
-        crate::db::media::link(conn, pk, &draft.media_ids)?;
+        // A new article has no media links to replace.
+        if !draft.media_ids.is_empty() {
+            crate::db::media::link(conn, pk, &draft.media_ids)?;
+        }
         search::write_row(conn, pk, &indexed(draft, &tag_names), false)?;
-        let after = changes::after_write(conn, pk, &id, Change::Created, &[&group], &now)?;
+        // A new group has no other members to refresh.
+        let groups: &[&str] = if group == id { &[] } else { &[&group] };
+        let after = changes::after_write(conn, pk, &id, Change::Created, groups, &now)?;
         finish(conn, pk, after, "created", caller, &now)
     })
 }
@@ -375,19 +381,18 @@ fn slug_taken(conn: &mut AnyConnection, slug: &str, except_pk: Option<i32>) -> Q
     if RESERVED_SLUGS.contains(&slug) {
         return Ok(true);
     }
-    // An id counts too: ids and slugs share the `/v1/articles/{id}` address space.
-    let current: Vec<i32> = articles::table
+    // An id counts too: ids and slugs share the `/v1/articles/{id}` address space. The
+    // current and the former slugs in one statement.
+    let holders: Vec<i32> = on_engine!(conn, c => articles::table
         .filter(articles::slug.eq(slug).or(articles::id.eq(slug)))
         .select(articles::pk)
-        .load(conn)?;
-    let former: Vec<i32> = former_slugs::table
-        .filter(former_slugs::slug.eq(slug))
-        .select(former_slugs::article_pk)
-        .load(conn)?;
-    Ok(current
-        .into_iter()
-        .chain(former)
-        .any(|pk| Some(pk) != except_pk))
+        .union_all(
+            former_slugs::table
+                .filter(former_slugs::slug.eq(slug))
+                .select(former_slugs::article_pk),
+        )
+        .load(c))?;
+    Ok(holders.into_iter().any(|pk| Some(pk) != except_pk))
 }
 
 /// Slugs that name routes under `/v1/articles/`.
@@ -528,39 +533,62 @@ fn set_terms(
         diesel::delete(article_authors::table.filter(article_authors::article_pk.eq(pk)))
             .execute(conn)?;
     }
-    let mut names = Vec::with_capacity(d.tags.len());
-    for (position, (slug, name)) in d.tags.iter().enumerate() {
-        let existing = || {
-            tags::table
-                .filter(tags::slug.eq(slug))
-                .select((tags::pk, tags::name))
-        };
-        // Most tags exist already: one statement for them, three for a new one (an
-        // insert that leaves a tag made meanwhile as it is).
-        let (tag_pk, stored): (i32, String) = match existing().first(conn).optional()? {
-            Some(found) => found,
-            None => {
-                crate::db::sql_query(
-                    conn,
-                    "INSERT INTO tags (slug, name, created_at, updated_at) VALUES (?, ?, ?, ?) \
-                     ON CONFLICT (slug) DO NOTHING",
-                )
-                .bind::<diesel::sql_types::Text, _>(slug)
-                .bind::<diesel::sql_types::Text, _>(name)
-                .bind::<diesel::sql_types::Text, _>(now)
-                .bind::<diesel::sql_types::Text, _>(now)
-                .execute(conn)?;
-                existing().first(conn)?
-            }
-        };
-        names.push(stored);
-        diesel::insert_into(article_tags::table)
-            .values((
-                article_tags::article_pk.eq(pk),
-                article_tags::tag_pk.eq(tag_pk),
-                article_tags::position.eq(position as i32),
-            ))
+    // Statements whatever the number of terms: the tags that exist, an insert for each
+    // new one (leaving a tag made meanwhile as it is) and one read of those, one insert
+    // of the links; the authors, one insert of their links.
+    let slugs: Vec<&str> = d.tags.iter().map(|(slug, _)| slug.as_str()).collect();
+    let mut stored: Vec<(String, i32, String)> = if slugs.is_empty() {
+        Vec::new()
+    } else {
+        on_engine!(conn, c => tags::table
+            .filter(tags::slug.eq_any(&slugs))
+            .select((tags::slug, tags::pk, tags::name))
+            .load(c))?
+    };
+    let new: Vec<&(String, String)> = d
+        .tags
+        .iter()
+        .filter(|(slug, _)| !stored.iter().any(|(s, _, _)| s == slug.as_str()))
+        .collect();
+    if !new.is_empty() {
+        for (slug, name) in &new {
+            crate::db::sql_query(
+                conn,
+                "INSERT INTO tags (slug, name, created_at, updated_at) VALUES (?, ?, ?, ?) \
+                 ON CONFLICT (slug) DO NOTHING",
+            )
+            .bind::<diesel::sql_types::Text, _>(slug.as_str())
+            .bind::<diesel::sql_types::Text, _>(name)
+            .bind::<diesel::sql_types::Text, _>(now)
+            .bind::<diesel::sql_types::Text, _>(now)
             .execute(conn)?;
+        }
+        let new_slugs: Vec<&str> = new.iter().map(|(slug, _)| slug.as_str()).collect();
+        let made: Vec<(String, i32, String)> = on_engine!(conn, c => tags::table
+            .filter(tags::slug.eq_any(&new_slugs))
+            .select((tags::slug, tags::pk, tags::name))
+            .load(c))?;
+        stored.extend(made);
+    }
+    let mut names = Vec::with_capacity(d.tags.len());
+    let mut tag_links = Vec::with_capacity(d.tags.len());
+    for (position, (slug, _)) in d.tags.iter().enumerate() {
+        let Some((_, tag_pk, name)) = stored.iter().find(|(s, _, _)| s == slug.as_str()) else {
+            return Err(StoreError::Failed(format!(
+                "tag '{slug}' vanished while linking"
+            )));
+        };
+        names.push(name.clone());
+        tag_links.push((
+            article_tags::article_pk.eq(pk),
+            article_tags::tag_pk.eq(*tag_pk),
+            article_tags::position.eq(position as i32),
+        ));
+    }
+    if !tag_links.is_empty() {
+        on_engine!(conn, c => diesel::insert_into(article_tags::table)
+            .values(&tag_links)
+            .execute(c))?;
     }
     if d.authors.is_empty() {
         return Ok(names);
@@ -570,28 +598,27 @@ fn set_terms(
         .select((authors::slug, authors::pk))
         .load(conn)?;
     let mut unknown = Vec::new();
+    let mut author_links = Vec::with_capacity(d.authors.len());
     for (position, slug) in d.authors.iter().enumerate() {
         match found.iter().find(|(s, _)| s == slug.as_str()) {
-            Some((_, author_pk)) => {
-                diesel::insert_into(article_authors::table)
-                    .values((
-                        article_authors::article_pk.eq(pk),
-                        article_authors::author_pk.eq(author_pk),
-                        article_authors::position.eq(position as i32),
-                    ))
-                    .execute(conn)?;
-            }
+            Some((_, author_pk)) => author_links.push((
+                article_authors::article_pk.eq(pk),
+                article_authors::author_pk.eq(*author_pk),
+                article_authors::position.eq(position as i32),
+            )),
             None => unknown.push(FieldError::new(
                 format!("authors[{position}]"),
                 format!("no author has the slug '{slug}'"),
             )),
         }
     }
-    if unknown.is_empty() {
-        Ok(names)
-    } else {
-        Err(StoreError::Invalid(unknown))
+    if !unknown.is_empty() {
+        return Err(StoreError::Invalid(unknown));
     }
+    on_engine!(conn, c => diesel::insert_into(article_authors::table)
+        .values(&author_links)
+        .execute(c))?;
+    Ok(names)
 }
 
 /// Turns a unique-constraint violation that slipped past the checks into a 409.

@@ -148,7 +148,11 @@ async fn reads_run_a_fixed_number_of_statements_whatever_the_page_size() {
         ("/v1/changes?limit=2", 5),
         ("/v1/changes?limit=12", 5),
         ("/v1/sitemap-news.xml", 4),
-        (&format!("/v1/articles/{article}"), 3),
+        // SQLite: the row, then its tags, authors and translations; PostgreSQL: one.
+        (
+            &format!("/v1/articles/{article}"),
+            if on_postgres() { 2 } else { 3 },
+        ),
     ];
     let small = statements(&app, "/v1/articles?limit=2").await;
     let large = statements(&app, "/v1/articles?limit=12").await;
@@ -247,5 +251,5 @@ async fn a_create_runs_a_fixed_number_of_statements_whatever_its_tags() {
     )
     .await;
     assert_eq!(again, two, "existing tags: as many statements as for 2");
-    assert!(two <= 20, "a create ran {two} statements, budget 20");
+    assert!(two <= 18, "a create ran {two} statements, budget 18");
 }

@@ -83,10 +83,23 @@ pub fn record(
     occurred_at: &str,
     now: &str,
 ) -> Result<Option<ArticleRecord>, StoreError> {
+    record_written(conn, pk, article_id, change, None, occurred_at, now)
+}
+
+/// [`record`], given the row the write just stored when it has it (`written`).
+fn record_written(
+    conn: &mut AnyConnection,
+    pk: i32,
+    article_id: &str,
+    change: Change,
+    written: Option<ArticleRow>,
+    occurred_at: &str,
+    now: &str,
+) -> Result<Option<ArticleRecord>, StoreError> {
     let loaded = if change == Change::Deleted {
         None
     } else {
-        load_views(conn, pk, now)?
+        load_views(conn, pk, written, now)?
     };
     let public_view = loaded.as_ref().and_then(|l| l.public.clone());
     // A created article (a new id) has no events yet.
@@ -191,16 +204,18 @@ fn schedule(
 
 /// Records a change to `pk`, then refreshes the other untrashed members of `groups`
 /// (their lists of translations may have changed). Returns the article as a key sees it
-/// now (`None` when trashed or gone).
+/// now (`None` when trashed or gone). `written`: the row as the write stored it, when
+/// the write has it (a create's `RETURNING`), saving its read.
 pub fn after_write(
     conn: &mut AnyConnection,
     pk: i32,
     article_id: &str,
     change: Change,
+    written: Option<ArticleRow>,
     groups: &[&str],
     now: &str,
 ) -> Result<Option<ArticleRecord>, StoreError> {
-    let keyed = record(conn, pk, article_id, change, now, now)?;
+    let keyed = record_written(conn, pk, article_id, change, written, now, now)?;
     let mut seen: Vec<&str> = Vec::with_capacity(groups.len());
     for group in groups {
         if seen.contains(group) {

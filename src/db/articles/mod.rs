@@ -2,6 +2,7 @@
 //! decides what a caller may see, so no query can forget it.
 
 pub mod changes;
+mod links;
 mod list;
 mod rankings;
 mod read;

@@ -99,21 +99,45 @@ pub fn find(
     at: chrono::DateTime<chrono::Utc>,
 ) -> Result<Found, StoreError> {
     let now = &crate::domain::time::format(at);
-    let row: Option<ArticleRow> = on_engine!(conn, c => {
-        let query = articles::table
-            .filter(articles::deleted_at.is_null())
-            .filter(articles::id.eq(key).or(articles::slug.eq(key)))
-            // an id wins over a slug that happens to equal it
-            .order(articles::id.eq(key).desc())
-            .select(ArticleRow::as_select());
-        if caller.sees_unpublished() {
-            query.first(c).optional()
+    let base = articles::table
+        .filter(articles::deleted_at.is_null())
+        .filter(articles::id.eq(key).or(articles::slug.eq(key)))
+        // an id wins over a slug that happens to equal it
+        .order(articles::id.eq(key).desc());
+    if let AnyConnection::Postgresql(c) = conn {
+        // One round trip: the row with its links as JSON.
+        use super::links::{LinksKeyed, LinksPublic};
+        let found: Option<(ArticleRow, String)> = if caller.sees_unpublished() {
+            base.select((ArticleRow::as_select(), LinksKeyed))
+                .first(c)
+                .optional()?
         } else {
-            query.filter(super::public_now(now)).first(c).optional()
+            base.filter(super::public_now(now))
+                .select((ArticleRow::as_select(), LinksPublic { now: now.clone() }))
+                .first(c)
+                .optional()?
+        };
+        if let Some((row, links)) = found {
+            let (tags, authors, translations) = super::links::parse(&links)?;
+            return Ok(Found::Article(Box::new(ArticleRecord {
+                row,
+                tags,
+                authors,
+                translations,
+            })));
         }
-    })?;
-    if let Some(row) = row {
-        return Ok(Found::Article(Box::new(load(conn, caller, row, now)?)));
+    } else {
+        let row: Option<ArticleRow> = on_engine!(conn, c => {
+            let query = base.select(ArticleRow::as_select());
+            if caller.sees_unpublished() {
+                query.first(c).optional()
+            } else {
+                query.filter(super::public_now(now)).first(c).optional()
+            }
+        })?;
+        if let Some(row) = row {
+            return Ok(Found::Article(Box::new(load(conn, caller, row, now)?)));
+        }
     }
     let moved: Option<String> = former_slugs::table
         .inner_join(articles::table)
@@ -170,7 +194,7 @@ pub fn load_many(
 }
 
 /// Rows with their tags, authors and translations, in one statement: a `UNION ALL` of
-/// the three (see [`links_of_one`]).
+/// the three (see [`super::links::of_one`]).
 pub(super) fn assemble(
     conn: &mut AnyConnection,
     caller: &Caller,
@@ -318,7 +342,7 @@ pub(super) fn load(
     row: ArticleRow,
     now: &str,
 ) -> Result<ArticleRecord, StoreError> {
-    let (tags, authors, translations) = links_of_one(conn, caller, &row, now)?;
+    let (tags, authors, translations) = super::links::of_one(conn, caller, &row, now)?;
     Ok(ArticleRecord {
         row,
         tags,
@@ -335,24 +359,29 @@ pub struct Views {
     pub public: Option<ArticleRecord>,
 }
 
-/// Both views of untrashed article `pk` in four statements (`None` when it is trashed or
-/// gone): the row, its tags, its authors, and its group with each member's visibility,
-/// so the public view needs no second load. Every statement is a cached prepared one.
+/// Both views of untrashed article `pk` in two statements (`None` when it is trashed or
+/// gone): the row (unless the caller has it: `written`), then its tags, its authors and
+/// its group with each member's visibility, so the public view needs no second load.
+/// Every statement is a cached prepared one.
 pub fn load_views(
     conn: &mut AnyConnection,
     pk: i32,
+    written: Option<ArticleRow>,
     now: &str,
 ) -> Result<Option<Views>, StoreError> {
-    let row: Option<ArticleRow> = articles::table
-        .find(pk)
-        .select(ArticleRow::as_select())
-        .first(conn)
-        .optional()?;
+    let row: Option<ArticleRow> = match written {
+        Some(row) => Some(row),
+        None => articles::table
+            .find(pk)
+            .select(ArticleRow::as_select())
+            .first(conn)
+            .optional()?,
+    };
     let Some(row) = row.filter(|r| r.deleted_at.is_none()) else {
         return Ok(None);
     };
     // The tags, authors and group members (with what decides their visibility) in one
-    // statement, as in `links_of_one`.
+    // statement, as in `links::of_one`.
     use diesel::sql_types::{Integer, Text};
     const TAG: i32 = 0;
     const AUTHOR: i32 = 1;
@@ -441,79 +470,6 @@ pub fn load_views(
         ..keyed.clone()
     });
     Ok(Some(Views { keyed, public }))
-}
-
-/// The tags, authors and translations (those `caller` may see) of one article in one
-/// statement: a `UNION ALL` of three selects, so a cold article read is two round trips
-/// (its row, then this), not four. Statements with `=`, not `IN (…)`: SQLite's prepared
-/// statements are cached only for a fixed SQL text, and preparing them again was an
-/// eighth of an article miss.
-fn links_of_one(
-    conn: &mut AnyConnection,
-    caller: &Caller,
-    row: &ArticleRow,
-    now: &str,
-) -> QueryResult<(Vec<TermRef>, Vec<TermRef>, Vec<Translation>)> {
-    use diesel::sql_types::{Integer, Text};
-    const TAG: i32 = 0;
-    const AUTHOR: i32 = 1;
-    const TRANSLATION: i32 = 2;
-    let pk = row.pk;
-    // (what, position, then slug and name of a term, or language, id and slug)
-    let tags = article_tags::table
-        .inner_join(tags::table)
-        .filter(article_tags::article_pk.eq(pk))
-        .select((
-            TAG.into_sql::<Integer>(),
-            article_tags::position,
-            tags::slug,
-            tags::name,
-            "".into_sql::<Text>(),
-        ));
-    let authors = article_authors::table
-        .inner_join(authors::table)
-        .filter(article_authors::article_pk.eq(pk))
-        .select((
-            AUTHOR.into_sql::<Integer>(),
-            article_authors::position,
-            authors::slug,
-            authors::name,
-            "".into_sql::<Text>(),
-        ));
-    let members = articles::table
-        .filter(articles::translation_group.eq(&row.translation_group))
-        .filter(articles::deleted_at.is_null())
-        .filter(articles::pk.ne(pk))
-        .select((
-            TRANSLATION.into_sql::<Integer>(),
-            0.into_sql::<Integer>(),
-            articles::language,
-            articles::id,
-            articles::slug,
-        ));
-    let mut links: Vec<(i32, i32, String, String, String)> = on_engine!(conn, c => {
-        if caller.sees_unpublished() {
-            tags.union_all(authors).union_all(members).load(c)
-        } else {
-            tags.union_all(authors)
-                .union_all(members.filter(super::public_now(now)))
-                .load(c)
-        }
-    })?;
-    links.sort_by(|a, b| (a.0, a.1, &a.2).cmp(&(b.0, b.1, &b.2)));
-    let (mut tag_refs, mut author_refs, mut translations) = (Vec::new(), Vec::new(), Vec::new());
-    for (what, _, a, b, c) in links {
-        match what {
-            TAG => tag_refs.push(TermRef { slug: a, name: b }),
-            AUTHOR => author_refs.push(TermRef { slug: a, name: b }),
-            _ => translations.push(Translation {
-                language: a,
-                id: b,
-                slug: c,
-            }),
-        }
-    }
-    Ok((tag_refs, author_refs, translations))
 }
 
 type Terms = HashMap<i32, (Vec<TermRef>, Vec<TermRef>)>;

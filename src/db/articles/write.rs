@@ -113,15 +113,18 @@ pub fn create(
             None => id.clone(),
         };
         let published_at = publication_time(draft, None, &now);
-        let pk: i32 = diesel::insert_into(articles::table)
-            .values((
-                fields(draft, &slug, published_at, group.clone(), &now, &now),
-                articles::id.eq(&id),
-                articles::created_at.eq(&now),
-            ))
-            .returning(articles::pk)
-            .get_result(conn)
-            .map_err(on_unique)?;
+        let values = (
+            fields(draft, &slug, published_at, group.clone(), &now, &now),
+            articles::id.eq(&id),
+            articles::created_at.eq(&now),
+        );
+        // The stored row comes back (`RETURNING`), for the change event to use.
+        let written: ArticleRow = on_engine!(conn, c => diesel::insert_into(articles::table)
+            .values(values)
+            .returning(ArticleRow::as_returning())
+            .get_result(c))
+        .map_err(on_unique)?;
+        let pk = written.pk;
         let tag_names = set_terms(conn, pk, draft, &now, true)?;
         // A new article has no media links to replace.
         if !draft.media_ids.is_empty() {
@@ -130,7 +133,8 @@ pub fn create(
         search::write_row(conn, pk, &indexed(draft, &tag_names), false)?;
         // A new group has no other members to refresh.
         let groups: &[&str] = if group == id { &[] } else { &[&group] };
-        let after = changes::after_write(conn, pk, &id, Change::Created, groups, &now)?;
+        let after =
+            changes::after_write(conn, pk, &id, Change::Created, Some(written), groups, &now)?;
         finish(conn, pk, after, "created", caller, &now)
     })
 }
@@ -206,7 +210,7 @@ where
         crate::db::media::link(conn, pk, &draft.media_ids)?;
         search::write_row(conn, pk, &indexed(draft, &tag_names), true)?;
         let groups = [group.as_str(), row.translation_group.as_str()];
-        let after = changes::after_write(conn, pk, &row.id, Change::Updated, &groups, &now)?;
+        let after = changes::after_write(conn, pk, &row.id, Change::Updated, None, &groups, &now)?;
         finish(conn, pk, after, change, caller, &now)
     })
 }
@@ -233,7 +237,7 @@ pub fn trash(
             ))
             .execute(conn)?;
         let groups = [row.translation_group.as_str()];
-        changes::after_write(conn, pk, &row.id, Change::Trashed, &groups, &now)?;
+        changes::after_write(conn, pk, &row.id, Change::Trashed, None, &groups, &now)?;
         revisions::record(conn, pk, "trashed", caller, &now)?;
         Ok(())
     })
@@ -261,7 +265,7 @@ pub fn restore(
             ))
             .execute(conn)?;
         let groups = [row.translation_group.as_str()];
-        let after = changes::after_write(conn, pk, &row.id, Change::Restored, &groups, &now)?;
+        let after = changes::after_write(conn, pk, &row.id, Change::Restored, None, &groups, &now)?;
         finish(conn, pk, after, "restored", caller, &now)
     })
 }
@@ -290,7 +294,7 @@ pub fn purge(conn: &mut AnyConnection, pk: i32, check: Precondition) -> Result<(
             None => row.translation_group.clone(),
         };
         let now = crate::db::now();
-        changes::after_write(conn, pk, &row.id, Change::Deleted, &[&group], &now)?;
+        changes::after_write(conn, pk, &row.id, Change::Deleted, None, &[&group], &now)?;
         Ok(())
     })
 }

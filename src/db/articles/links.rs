@@ -25,8 +25,11 @@ const TRANSLATION: i32 = 2;
 /// of a translation).
 type Link = (i32, i32, String, String, String);
 
+/// An article's tags, authors and translations.
+pub(super) type Links = (Vec<TermRef>, Vec<TermRef>, Vec<Translation>);
+
 /// Tags and authors by position, translations by language.
-fn split(mut links: Vec<Link>) -> (Vec<TermRef>, Vec<TermRef>, Vec<Translation>) {
+fn split(mut links: Vec<Link>) -> Links {
     links.sort_by(|a, b| (a.0, a.1, &a.2).cmp(&(b.0, b.1, &b.2)));
     let (mut tag_refs, mut author_refs, mut translations) = (Vec::new(), Vec::new(), Vec::new());
     for (what, _, a, b, c) in links {
@@ -47,7 +50,7 @@ fn split(mut links: Vec<Link>) -> (Vec<TermRef>, Vec<TermRef>, Vec<Translation>)
 /// or [`LinksPublic`].
 pub(super) fn parse(
     json: &str,
-) -> Result<(Vec<TermRef>, Vec<TermRef>, Vec<Translation>), crate::db::StoreError> {
+) -> Result<Links, crate::db::StoreError> {
     let links: Vec<Link> = serde_json::from_str(json)
         .map_err(|e| crate::db::StoreError::Failed(format!("an article's links: {e}")))?;
     Ok(split(links))
@@ -123,7 +126,7 @@ pub(super) fn of_one(
     caller: &Caller,
     row: &ArticleRow,
     now: &str,
-) -> QueryResult<(Vec<TermRef>, Vec<TermRef>, Vec<Translation>)> {
+) -> QueryResult<Links> {
     let pk = row.pk;
     let tags = article_tags::table
         .inner_join(tags::table)

@@ -253,5 +253,8 @@ async fn a_create_runs_a_fixed_number_of_statements_whatever_its_tags() {
     assert_eq!(again, two, "existing tags: as many statements as for 2");
     // PostgreSQL's batch also takes the writers' advisory lock.
     let budget = if on_postgres() { 19 } else { 18 };
-    assert!(two <= budget, "a create ran {two} statements, budget {budget}");
+    assert!(
+        two <= budget,
+        "a create ran {two} statements, budget {budget}"
+    );
 }

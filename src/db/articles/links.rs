@@ -48,9 +48,7 @@ fn split(mut links: Vec<Link>) -> Links {
 
 /// The links of the article whose row came with them, from the JSON of [`LinksKeyed`]
 /// or [`LinksPublic`].
-pub(super) fn parse(
-    json: &str,
-) -> Result<Links, crate::db::StoreError> {
+pub(super) fn parse(json: &str) -> Result<Links, crate::db::StoreError> {
     let links: Vec<Link> = serde_json::from_str(json)
         .map_err(|e| crate::db::StoreError::Failed(format!("an article's links: {e}")))?;
     Ok(split(links))

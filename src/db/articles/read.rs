@@ -104,40 +104,16 @@ pub fn find(
         .filter(articles::id.eq(key).or(articles::slug.eq(key)))
         // an id wins over a slug that happens to equal it
         .order(articles::id.eq(key).desc());
-    if let AnyConnection::Postgresql(c) = conn {
-        // One round trip: the row with its links as JSON.
-        use super::links::{LinksKeyed, LinksPublic};
-        let found: Option<(ArticleRow, String)> = if caller.sees_unpublished() {
-            base.select((ArticleRow::as_select(), LinksKeyed))
-                .first(c)
-                .optional()?
+    let row: Option<ArticleRow> = on_engine!(conn, c => {
+        let query = base.select(ArticleRow::as_select());
+        if caller.sees_unpublished() {
+            query.first(c).optional()
         } else {
-            base.filter(super::public_now(now))
-                .select((ArticleRow::as_select(), LinksPublic { now: now.clone() }))
-                .first(c)
-                .optional()?
-        };
-        if let Some((row, links)) = found {
-            let (tags, authors, translations) = super::links::parse(&links)?;
-            return Ok(Found::Article(Box::new(ArticleRecord {
-                row,
-                tags,
-                authors,
-                translations,
-            })));
+            query.filter(super::public_now(now)).first(c).optional()
         }
-    } else {
-        let row: Option<ArticleRow> = on_engine!(conn, c => {
-            let query = base.select(ArticleRow::as_select());
-            if caller.sees_unpublished() {
-                query.first(c).optional()
-            } else {
-                query.filter(super::public_now(now)).first(c).optional()
-            }
-        })?;
-        if let Some(row) = row {
-            return Ok(Found::Article(Box::new(load(conn, caller, row, now)?)));
-        }
+    })?;
+    if let Some(row) = row {
+        return Ok(Found::Article(Box::new(load(conn, caller, row, now)?)));
     }
     let moved: Option<String> = former_slugs::table
         .inner_join(articles::table)

@@ -11,7 +11,7 @@ use super::{ArticleRow, visible_to};
 use crate::db::error::StoreError;
 use crate::db::schema::{article_authors, article_tags, articles, authors, former_slugs, tags};
 use crate::domain::access::Caller;
-use crate::domain::article::{Status, StoredStatus};
+use crate::domain::article::Status;
 use crate::domain::input::{ArticleInput, FeatureImage, TermRef, Translation};
 use crate::domain::time;
 
@@ -318,11 +318,17 @@ pub(super) fn load(
     row: ArticleRow,
     now: &str,
 ) -> Result<ArticleRecord, StoreError> {
-    let (tags, authors, translations) = super::links::of_one(conn, caller, &row, now)?;
+    let links = super::links::of_one(conn, &row)?;
+    let translations = links
+        .members
+        .into_iter()
+        .filter(|m| caller.sees_unpublished() || m.public_at(now))
+        .map(|m| m.translation)
+        .collect();
     Ok(ArticleRecord {
         row,
-        tags,
-        authors,
+        tags: links.tags,
+        authors: links.authors,
         translations,
     })
 }
@@ -356,90 +362,19 @@ pub fn load_views(
     let Some(row) = row.filter(|r| r.deleted_at.is_none()) else {
         return Ok(None);
     };
-    // The tags, authors and group members (with what decides their visibility) in one
-    // statement, as in `links::of_one`.
-    use diesel::sql_types::{Integer, Text};
-    const TAG: i32 = 0;
-    const AUTHOR: i32 = 1;
-    let tags = article_tags::table
-        .inner_join(tags::table)
-        .filter(article_tags::article_pk.eq(pk))
-        .select((
-            TAG.into_sql::<Integer>(),
-            article_tags::position,
-            tags::slug,
-            tags::name,
-            "".into_sql::<Text>(),
-            "".into_sql::<Text>(),
-            "".into_sql::<Text>(),
-        ));
-    let authors = article_authors::table
-        .inner_join(authors::table)
-        .filter(article_authors::article_pk.eq(pk))
-        .select((
-            AUTHOR.into_sql::<Integer>(),
-            article_authors::position,
-            authors::slug,
-            authors::name,
-            "".into_sql::<Text>(),
-            "".into_sql::<Text>(),
-            "".into_sql::<Text>(),
-        ));
-    let members = articles::table
-        .filter(articles::translation_group.eq(&row.translation_group))
-        .filter(articles::deleted_at.is_null())
-        .select((
-            2.into_sql::<Integer>(),
-            articles::pk,
-            articles::language,
-            articles::id,
-            articles::slug,
-            articles::status,
-            articles::sort_at,
-        ));
-    type Link = (i32, i32, String, String, String, String, String);
-    let mut links: Vec<Link> = on_engine!(conn, c => tags
-        .union_all(authors)
-        .union_all(members)
-        .load(c))?;
-    // Terms by position; members by language.
-    links.sort_by(|a, b| (a.0, &a.2, a.1).cmp(&(b.0, &b.2, b.1)));
-    let (mut tag_refs, mut author_refs) = (Vec::new(), Vec::new());
-    let mut group = Vec::new();
-    for (what, n, a, b, c, d, e) in links {
-        match what {
-            TAG => tag_refs.push((n, TermRef { slug: a, name: b })),
-            AUTHOR => author_refs.push((n, TermRef { slug: a, name: b })),
-            _ => group.push((n, a, b, c, d, e)),
-        }
-    }
-    let by_position = |mut v: Vec<(i32, TermRef)>| -> Vec<TermRef> {
-        v.sort_by_key(|(n, _)| *n);
-        v.into_iter().map(|(_, t)| t).collect()
-    };
-    let (tags, authors) = (by_position(tag_refs), by_position(author_refs));
-    let members = group;
-    let shown = |status: &str, sort_at: &str| {
-        StoredStatus::parse(status) == Some(StoredStatus::Published) && sort_at <= now
-    };
-    let is_public = shown(&row.status, &row.sort_at);
-    let mut all = Vec::new();
-    let mut public = Vec::new();
-    for (member, language, id, slug, status, sort_at) in members {
-        if member == pk {
-            continue;
-        }
-        let t = Translation { language, id, slug };
-        if is_public && shown(&status, &sort_at) {
-            public.push(t.clone());
-        }
-        all.push(t);
-    }
+    let links = super::links::of_one(conn, &row)?;
+    let is_public = super::links::shown_at(&row.status, &row.sort_at, now);
+    let public: Vec<Translation> = links
+        .members
+        .iter()
+        .filter(|m| is_public && m.public_at(now))
+        .map(|m| m.translation.clone())
+        .collect();
     let keyed = ArticleRecord {
         row,
-        tags,
-        authors,
-        translations: all,
+        tags: links.tags,
+        authors: links.authors,
+        translations: links.members.into_iter().map(|m| m.translation).collect(),
     };
     let public = is_public.then(|| ArticleRecord {
         translations: public,

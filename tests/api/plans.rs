@@ -218,35 +218,20 @@ async fn create_statements(app: &TestApp, title: &str, tags: &[&str]) -> usize {
 async fn a_create_runs_a_fixed_number_of_statements_whatever_its_tags() {
     let app = seeded(3).await;
     let two = create_statements(&app, "Two tags", &["#StandWithUkraine", "topic-1"]).await;
-    let five = create_statements(
-        &app,
-        "Five tags",
-        &[
-            "#StandWithUkraine",
-            "topic-0",
-            "topic-1",
-            "topic-2",
-            "#Kyiv",
-        ],
-    )
-    .await;
+    let five_tags = [
+        "#StandWithUkraine",
+        "topic-0",
+        "topic-1",
+        "topic-2",
+        "#Kyiv",
+    ];
+    let five = create_statements(&app, "Five tags", &five_tags).await;
     // New tags cost a statement each (an insert that leaves a concurrent one as it is).
     assert!(
         five <= two + 2,
         "5 tags ran {five} statements, 2 ran {two} (N+1)"
     );
-    let again = create_statements(
-        &app,
-        "Five tags again",
-        &[
-            "#StandWithUkraine",
-            "topic-0",
-            "topic-1",
-            "topic-2",
-            "#Kyiv",
-        ],
-    )
-    .await;
+    let again = create_statements(&app, "Five tags again", &five_tags).await;
     assert_eq!(again, two, "existing tags: as many statements as for 2");
     // PostgreSQL's batch also takes the writers' advisory lock.
     let budget = if on_postgres() { 19 } else { 18 };

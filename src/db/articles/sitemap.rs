@@ -26,40 +26,19 @@ pub struct SiteEntry {
     pub image: Option<String>,
 }
 
-type Columns = (
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    Option<String>,
-    Option<String>,
-);
-
-fn columns() -> (
-    articles::id,
-    articles::slug,
-    articles::title,
-    articles::language,
-    articles::sort_at,
-    articles::updated_at,
-    articles::translation_group,
-    articles::feature_image_url,
-    articles::feature_image_media,
-) {
-    (
-        articles::id,
-        articles::slug,
-        articles::title,
-        articles::language,
-        articles::sort_at,
-        articles::updated_at,
-        articles::translation_group,
-        articles::feature_image_url,
-        articles::feature_image_media,
-    )
+/// The columns a sitemap reads of an article.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = articles)]
+struct Columns {
+    id: String,
+    slug: String,
+    title: String,
+    language: String,
+    sort_at: String,
+    updated_at: String,
+    translation_group: String,
+    feature_image_url: Option<String>,
+    feature_image_media: Option<String>,
 }
 
 /// Public articles now.
@@ -88,7 +67,7 @@ pub fn public_page(
         .order((articles::sort_at.asc(), articles::pk.asc()))
         .offset(offset)
         .limit(limit)
-        .select(columns())
+        .select(Columns::as_select())
         .load(conn)?;
     with_translations(conn, rows, now)
 }
@@ -106,7 +85,7 @@ pub fn published_since(
         .filter(articles::sort_at.ge(since))
         .order((articles::sort_at.desc(), articles::pk.desc()))
         .limit(limit)
-        .select(columns())
+        .select(Columns::as_select())
         .load(conn)?;
     with_translations(conn, rows, now)
 }
@@ -116,7 +95,7 @@ fn with_translations(
     rows: Vec<Columns>,
     now: &str,
 ) -> Result<Vec<SiteEntry>, StoreError> {
-    let mut groups: Vec<String> = rows.iter().map(|r| r.6.clone()).collect();
+    let mut groups: Vec<String> = rows.iter().map(|r| r.translation_group.clone()).collect();
     groups.sort_unstable();
     groups.dedup();
     let mut members = Vec::new();
@@ -130,29 +109,29 @@ fn with_translations(
     }
     Ok(rows
         .into_iter()
-        .map(
-            |(id, slug, title, language, published_at, updated_at, group, url, media)| {
-                let image = match media.as_deref().and_then(|m| {
-                    serde_json::from_str::<crate::domain::media::ResolvedImage>(m).ok()
-                }) {
-                    Some(m) => Some(m.url),
-                    None => url.filter(|u| crate::domain::article::is_web_url(u)),
-                };
-                let translations = by_group
-                    .get(&group)
-                    .map(|ts| ts.iter().filter(|t| t.id != id).cloned().collect())
-                    .unwrap_or_default();
-                SiteEntry {
-                    id,
-                    slug,
-                    title,
-                    language,
-                    published_at,
-                    updated_at,
-                    translations,
-                    image,
-                }
-            },
-        )
+        .map(|r| {
+            let image = match r.feature_image_media.as_deref().and_then(|m| {
+                serde_json::from_str::<crate::domain::media::ResolvedImage>(m).ok()
+            }) {
+                Some(m) => Some(m.url),
+                None => r
+                    .feature_image_url
+                    .filter(|u| crate::domain::article::is_web_url(u)),
+            };
+            let translations = by_group
+                .get(&r.translation_group)
+                .map(|ts| ts.iter().filter(|t| t.id != r.id).cloned().collect())
+                .unwrap_or_default();
+            SiteEntry {
+                id: r.id,
+                slug: r.slug,
+                title: r.title,
+                language: r.language,
+                published_at: r.sort_at,
+                updated_at: r.updated_at,
+                translations,
+                image,
+            }
+        })
         .collect())
 }

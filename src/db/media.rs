@@ -51,47 +51,36 @@ impl MediaRow {
     }
 }
 
-/// A media item to store.
+/// A media item to store: the item (with the id to give it) and the SHA-256 of the
+/// upload's bytes.
 #[derive(Debug, Clone)]
 pub struct NewMedia {
     pub sha256: String,
-    pub format: String,
-    pub width: u32,
-    pub height: u32,
-    pub alt: Option<String>,
-    pub caption: Option<String>,
-    pub credit: Option<String>,
-    pub files: Vec<StoredFile>,
+    pub item: StoredMedia,
 }
 
 /// Stores `new`, or finds the item with the same bytes; answers it and whether it is new.
-/// `id` and `created_at` are given for an import (kept as they were), else made here.
-pub fn insert(
-    conn: &mut AnyConnection,
-    new: &NewMedia,
-    id: Option<&str>,
-    created_at: Option<&str>,
-) -> Result<(MediaRow, bool), StoreError> {
+pub fn insert(conn: &mut AnyConnection, new: &NewMedia) -> Result<(MediaRow, bool), StoreError> {
     if let Some(row) = by_sha256(conn, &new.sha256)? {
         return Ok((row, false));
     }
     let now = crate::db::now();
-    let id = id.map_or_else(|| uuid::Uuid::now_v7().to_string(), str::to_string);
-    let files = serde_json::to_string(&new.files).map_err(StoreError::failed)?;
-    let created = created_at.unwrap_or(&now);
+    let item = &new.item;
+    let id = &item.id;
+    let files = serde_json::to_string(&item.files).map_err(StoreError::failed)?;
     diesel::insert_into(media::table)
         .values((
-            media::id.eq(&id),
+            media::id.eq(id),
             media::sha256.eq(&new.sha256),
-            media::format.eq(&new.format),
-            media::width.eq(i32::try_from(new.width).unwrap_or(i32::MAX)),
-            media::height.eq(i32::try_from(new.height).unwrap_or(i32::MAX)),
-            media::alt.eq(&new.alt),
-            media::caption.eq(&new.caption),
-            media::credit.eq(&new.credit),
+            media::format.eq(&item.format),
+            media::width.eq(i32::try_from(item.width).unwrap_or(i32::MAX)),
+            media::height.eq(i32::try_from(item.height).unwrap_or(i32::MAX)),
+            media::alt.eq(&item.alt),
+            media::caption.eq(&item.caption),
+            media::credit.eq(&item.credit),
             media::files.eq(&files),
-            media::created_at.eq(created),
-            media::updated_at.eq(created),
+            media::created_at.eq(&now),
+            media::updated_at.eq(&now),
         ))
         .execute(conn)
         .map_err(|e| match e {
@@ -101,7 +90,7 @@ pub fn insert(
             ) => StoreError::taken("id", "a media item with this id exists"),
             e => e.into(),
         })?;
-    Ok((find(conn, &id)?, true))
+    Ok((find(conn, id)?, true))
 }
 
 /// The item whose upload had these bytes (SHA-256, hex), if any.

@@ -364,18 +364,18 @@ pub async fn create_media(
     }
     let new = db::media::NewMedia {
         sha256,
-        format: processed.format.name().to_string(),
-        width: processed.width,
-        height: processed.height,
-        alt: text.alt,
-        caption: text.caption,
-        credit: text.credit,
-        files,
+        item: crate::domain::media::StoredMedia {
+            id: uuid::Uuid::now_v7().to_string(),
+            format: processed.format.name().to_string(),
+            width: processed.width,
+            height: processed.height,
+            alt: text.alt,
+            caption: text.caption,
+            credit: text.credit,
+            files,
+        },
     };
-    let (row, created) = db::write(&state.pool, move |conn| {
-        db::media::insert(conn, &new, None, None)
-    })
-    .await?;
+    let (row, created) = db::write(&state.pool, move |conn| db::media::insert(conn, &new)).await?;
     let status = if created {
         StatusCode::CREATED
     } else {

@@ -110,14 +110,15 @@ fn with_translations(
     Ok(rows
         .into_iter()
         .map(|r| {
-            let image = match r.feature_image_media.as_deref().and_then(|m| {
-                serde_json::from_str::<crate::domain::media::ResolvedImage>(m).ok()
-            }) {
-                Some(m) => Some(m.url),
-                None => r
-                    .feature_image_url
-                    .filter(|u| crate::domain::article::is_web_url(u)),
-            };
+            let image =
+                match r.feature_image_media.as_deref().and_then(|m| {
+                    serde_json::from_str::<crate::domain::media::ResolvedImage>(m).ok()
+                }) {
+                    Some(m) => Some(m.url),
+                    None => r
+                        .feature_image_url
+                        .filter(|u| crate::domain::article::is_web_url(u)),
+                };
             let translations = by_group
                 .get(&r.translation_group)
                 .map(|ts| ts.iter().filter(|t| t.id != r.id).cloned().collect())

@@ -107,7 +107,7 @@ pub fn get(conn: &mut AnyConnection, id: &str) -> Result<WebhookRow, StoreError>
 pub fn update(
     conn: &mut AnyConnection,
     id: &str,
-    change: impl FnOnce(Settings) -> Result<Settings, StoreError>,
+    change: impl FnOnce(&WebhookRow, Settings) -> Result<Settings, StoreError>,
 ) -> Result<WebhookRow, StoreError> {
     crate::db::write_transaction(conn, |conn| {
         let row = get(conn, id)?;
@@ -117,7 +117,7 @@ pub fn update(
             include_unpublished: row.include_unpublished,
             active: row.active,
         };
-        let s = change(current)?;
+        let s = change(&row, current)?;
         if s.include_unpublished != row.include_unpublished {
             // Queued payloads were made for the old audience: never send them.
             diesel::update(
@@ -147,7 +147,12 @@ pub fn update(
 }
 
 /// Removes a webhook and its delivery log.
-pub fn delete(conn: &mut AnyConnection, id: &str) -> Result<(), StoreError> {
+pub fn delete(
+    conn: &mut AnyConnection,
+    id: &str,
+    check: impl FnOnce(&WebhookRow) -> Result<(), StoreError>,
+) -> Result<(), StoreError> {
+    check(&get(conn, id)?)?;
     let n = diesel::delete(webhooks::table.filter(webhooks::id.eq(id))).execute(conn)?;
     if n == 0 {
         return Err(not_found(id));

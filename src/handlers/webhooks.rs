@@ -12,7 +12,7 @@ use crate::domain::events::EventType;
 use crate::error::{ApiError, FieldError, Problem};
 use crate::http::auth::Auth;
 use crate::http::body::JsonBody;
-use crate::http::conditional;
+use crate::http::conditional::{self, IfMatch};
 use crate::http::paging;
 use crate::http::query::Query;
 use crate::state::AppState;
@@ -20,6 +20,11 @@ use crate::wire::webhook::{
     Delivery, DeliveryMeta, DeliveryPage, Webhook, WebhookCreated, WebhookInput, WebhookList,
     WebhookPatch,
 };
+
+/// A webhook's ETag: a hash of its representation, as `GET` answers it.
+fn etag_of(webhook: &Webhook) -> String {
+    conditional::hashed_etag(&serde_json::to_vec(webhook).unwrap_or_default())
+}
 
 fn check(url: &str, events: &[EventType]) -> Result<Vec<EventType>, Vec<FieldError>> {
     let mut errors = Vec::new();
@@ -171,20 +176,25 @@ pub async fn get_webhook(
 /// Change a webhook (JSON Merge Patch): URL, event types, audience, or pause it.
 #[utoipa::path(
     tag = "webhooks",
-    params(("id" = String, Path, description = "The webhook's id.")),
+    params(
+        ("id" = String, Path, description = "The webhook's id."),
+        ("If-Match" = Option<String>, Header, description = "ETag the change is based on; 412 when stale.")
+    ),
     request_body(content(
         (WebhookPatch = "application/merge-patch+json"),
         (WebhookPatch = "application/json")
     )),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "Changed.", body = Webhook),
+        (status = 200, description = "Changed.", body = Webhook,
+            headers(("ETag" = String, description = "Validator of the new version."))),
         (status = 403, description = "The key's scope is too small (admin needed).", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No webhook has this id.", body = Problem, content_type = "application/problem+json")
     )
 )]
 #[patch("/webhooks/{id}")]
 pub async fn update_webhook(
+    req: HttpRequest,
     state: web::Data<AppState>,
     auth: Auth,
     id: web::Path<String>,
@@ -193,8 +203,10 @@ pub async fn update_webhook(
     auth.require(Scope::Admin)?;
     let patch = body.parse()?;
     let id = id.into_inner();
+    let if_match = IfMatch::from_request(&req);
     let row = db::write(&state.pool, move |conn| {
-        db::webhooks::update(conn, &id, |current| {
+        db::webhooks::update(conn, &id, |row, current| {
+            if_match.check_stored(&etag_of(&Webhook::from(row.clone())))?;
             let url = patch.url.unwrap_or(current.url);
             let events = patch.events.unwrap_or(current.events);
             let events = check(&url, &events).map_err(db::StoreError::Invalid)?;
@@ -209,15 +221,20 @@ pub async fn update_webhook(
         })
     })
     .await?;
+    let webhook = Webhook::from(row);
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
-        .json(Webhook::from(row)))
+        .insert_header((header::ETAG, etag_of(&webhook)))
+        .json(webhook))
 }
 
 /// Remove a webhook and its delivery log; queued deliveries are dropped.
 #[utoipa::path(
     tag = "webhooks",
-    params(("id" = String, Path, description = "The webhook's id.")),
+    params(
+        ("id" = String, Path, description = "The webhook's id."),
+        ("If-Match" = Option<String>, Header, description = "ETag the deletion is based on; 412 when stale.")
+    ),
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Removed."),
@@ -227,13 +244,20 @@ pub async fn update_webhook(
 )]
 #[delete("/webhooks/{id}")]
 pub async fn delete_webhook(
+    req: HttpRequest,
     state: web::Data<AppState>,
     auth: Auth,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     auth.require(Scope::Admin)?;
     let id = id.into_inner();
-    db::write(&state.pool, move |conn| db::webhooks::delete(conn, &id)).await?;
+    let if_match = IfMatch::from_request(&req);
+    db::write(&state.pool, move |conn| {
+        db::webhooks::delete(conn, &id, |row| {
+            if_match.check_stored(&etag_of(&Webhook::from(row.clone())))
+        })
+    })
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

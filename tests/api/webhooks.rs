@@ -232,6 +232,73 @@ async fn admins_register_list_change_and_remove_webhooks() {
         .assert_status(404);
 }
 
+/// Two admin tools editing one webhook: the one holding a stale ETag gets 412, changes
+/// nothing and removes nothing.
+#[actix_web::test]
+async fn webhook_changes_honour_if_match() {
+    let app = TestApp::spawn().await;
+    let hook = register(
+        &app,
+        &json!({"url": "https://partner.example.org/hook", "events": ["article.published"]}),
+    )
+    .await;
+    let path = format!("/v1/webhooks/{}", hook["id"].as_str().unwrap());
+    let read = app.get(&path, Some(app.admin_key())).await;
+    read.assert_status(200);
+    let first = read.etag();
+    let patch = |etag: String, body: Value| {
+        let app = &app;
+        let path = path.clone();
+        async move {
+            app.request(actix_web::http::Method::PATCH, &path)
+                .key(Some(app.admin_key()))
+                .header("If-Match", &etag)
+                .body("application/merge-patch+json", body.to_string())
+                .send()
+                .await
+        }
+    };
+    let res = patch(first.clone(), json!({"active": false})).await;
+    res.assert_status(200);
+    let second = res.etag();
+    assert_ne!(second, first, "a change gives a new ETag");
+    assert_eq!(
+        app.get(&path, Some(app.admin_key())).await.etag(),
+        second,
+        "the PATCH's ETag is the one GET answers"
+    );
+    let stale = patch(
+        first.clone(),
+        json!({"url": "https://other.example.org/hook"}),
+    )
+    .await;
+    stale.assert_status(412);
+    let now = app.get(&path, Some(app.admin_key())).await.json();
+    assert_eq!(
+        now["url"], "https://partner.example.org/hook",
+        "nothing changed"
+    );
+    assert_eq!(now["active"], false);
+    app.request(actix_web::http::Method::DELETE, &path)
+        .key(Some(app.admin_key()))
+        .header("If-Match", &first)
+        .send()
+        .await
+        .assert_status(412);
+    app.get(&path, Some(app.admin_key()))
+        .await
+        .assert_status(200);
+    app.request(actix_web::http::Method::DELETE, &path)
+        .key(Some(app.admin_key()))
+        .header("If-Match", &second)
+        .send()
+        .await
+        .assert_status(204);
+    app.get(&path, Some(app.admin_key()))
+        .await
+        .assert_status(404);
+}
+
 #[actix_web::test]
 async fn deliveries_are_signed_and_logged() {
     let app = TestApp::spawn().await;

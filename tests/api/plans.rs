@@ -240,3 +240,33 @@ async fn a_create_runs_a_fixed_number_of_statements_whatever_its_tags() {
         "a create ran {two} statements, budget {budget}"
     );
 }
+
+/// A view beacon (sent by every article page) resolves the article in one statement that
+/// reads no body: it used to load the whole article, costing as much as a cache miss.
+#[actix_web::test]
+async fn a_view_beacon_runs_one_statement() {
+    let app = seeded(2).await;
+    let slug = app
+        .get("/v1/articles?limit=1&fields=slug", None)
+        .await
+        .json()["data"][0]["slug"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    app.sql.take();
+    app.request(
+        actix_web::http::Method::POST,
+        &format!("/v1/articles/{slug}/views"),
+    )
+    .send()
+    .await
+    .assert_status(204);
+    let sql: Vec<String> = app
+        .sql
+        .take()
+        .into_iter()
+        .filter(|s| s.trim() != "SELECT 1")
+        .collect();
+    assert_eq!(sql.len(), 1, "{sql:#?}");
+    assert!(!sql[0].contains("body_markdown"), "{}", sql[0]);
+}

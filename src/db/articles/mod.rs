@@ -12,7 +12,7 @@ mod write;
 
 pub use list::{CountCache, Filter, ListPage, ListQuery, Position, Shelf, list, list_counted};
 pub use rankings::{popular, related};
-pub use read::{ArticleRecord, Found, find, load_by_pk, pk_of, pk_of_id};
+pub use read::{ArticleRecord, Found, find, find_id, load_by_pk, pk_of, pk_of_id};
 pub use write::{add_views, create, purge, restore, trash, update};
 
 use crate::db::engine::MultiBackend as Sqlite;

@@ -78,11 +78,12 @@ impl ArticleRecord {
     }
 }
 
-/// What an id or slug leads to.
+/// What an id or slug leads to: the article (its record, or what was asked of it), or
+/// its current slug.
 #[derive(Debug)]
-pub enum Found {
+pub enum Found<T = Box<ArticleRecord>> {
     /// The article itself.
-    Article(Box<ArticleRecord>),
+    Article(T),
     /// A former slug: the article's current slug.
     Moved(String),
 }
@@ -115,6 +116,45 @@ pub fn find(
     if let Some(row) = row {
         return Ok(Found::Article(Box::new(load(conn, caller, row, now)?)));
     }
+    Ok(Found::Moved(moved(conn, caller, key, now)?))
+}
+
+/// The id of the untrashed article `caller` may see by this id, current slug or former
+/// slug: [`find`] without the article's body or links (one indexed statement), for a
+/// view beacon.
+pub fn find_id(
+    conn: &mut AnyConnection,
+    caller: &Caller,
+    key: &str,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Result<Found<String>, StoreError> {
+    let now = &crate::domain::time::format(at);
+    let base = articles::table
+        .filter(articles::deleted_at.is_null())
+        .filter(articles::id.eq(key).or(articles::slug.eq(key)))
+        .order(articles::id.eq(key).desc())
+        .select(articles::id);
+    let id: Option<String> = on_engine!(conn, c => {
+        if caller.sees_unpublished() {
+            base.first(c).optional()
+        } else {
+            base.filter(super::public_now(now)).first(c).optional()
+        }
+    })?;
+    match id {
+        Some(id) => Ok(Found::Article(id)),
+        None => Ok(Found::Moved(moved(conn, caller, key, now)?)),
+    }
+}
+
+/// The current slug of the article `caller` may see that once had the slug `key`; 404
+/// when there is none.
+fn moved(
+    conn: &mut AnyConnection,
+    caller: &Caller,
+    key: &str,
+    now: &str,
+) -> Result<String, StoreError> {
     let moved: Option<String> = former_slugs::table
         .inner_join(articles::table)
         .filter(former_slugs::slug.eq(key))
@@ -123,7 +163,7 @@ pub fn find(
         .select(articles::slug)
         .first(conn)
         .optional()?;
-    moved.map(Found::Moved).ok_or_else(|| not_found(key))
+    moved.ok_or_else(|| not_found(key))
 }
 
 /// The primary key of the article with this id or current slug, whatever its state

@@ -1,8 +1,12 @@
 //! Kept public responses, bounded in bytes, forgotten by cache tag.
 //!
-//! The entries live in a `moka` cache: a byte budget (its weigher counts each body and
-//! an allowance for its compressed copies), TinyLFU admission (an archive's long tail
-//! read once does not push out the hot head) and eviction of single entries.
+//! The entries live in a `quick_cache` cache: a byte budget (its weigher counts each
+//! body and an allowance for its compressed copies), S3-FIFO eviction (a new entry waits
+//! in a small queue and reaches the main one only when read again, so an archive's long
+//! tail read once does not push out the hot head; and, unlike TinyLFU admission, a hot
+//! entry is kept at once after a sweep of cold ones) and eviction of single entries.
+//! It replaced `moka`, whose TinyLFU kept the hot head out for tens of seconds after a
+//! sweep of the archive (BENCHMARKS.md).
 //!
 //! Forgetting is by tag (see [`crate::domain::cache_tags`]) and lazy: every kept
 //! response records the tags it shows and the generation it was computed from; a commit
@@ -164,7 +168,7 @@ impl Default for CacheCounts {
 /// Serialized public responses (anonymous GETs answered `Cache-Control: public`), so a
 /// repeated read costs no query and no serialization.
 pub struct ResponseCache {
-    entries: Option<moka::sync::Cache<String, Arc<CachedResponse>>>,
+    entries: Option<quick_cache::sync::Cache<String, Arc<CachedResponse>, ByBytes>>,
     /// Moves at every forgetting.
     generation: AtomicU64,
     /// Per slot: the generation its tags were last touched at.
@@ -215,13 +219,12 @@ impl ResponseCache {
     /// publications.
     pub fn new(budget: u64, views_lag: Duration, clock: crate::domain::time::Clock) -> Self {
         let entries = (budget > 0).then(|| {
-            moka::sync::Cache::builder()
-                .max_capacity(budget)
-                // Room for the entries the budget holds at ~16 KB each: the map is not
-                // rehashed while it fills.
-                .initial_capacity(usize::try_from(budget / 16_384).unwrap_or(4096))
-                .weigher(|key: &String, value: &Arc<CachedResponse>| value.weight(key))
-                .build()
+            // Sized for the entries the budget holds at ~16 KB each.
+            quick_cache::sync::Cache::with_weighter(
+                usize::try_from(budget / 16_384).unwrap_or(4096).max(16),
+                budget,
+                ByBytes,
+            )
         });
         let hasher = RandomState::new();
         let articles_slot = (hasher.hash_one(cache_tags::ARTICLES) as usize & (SLOTS - 1)) as u32;
@@ -383,7 +386,7 @@ impl ResponseCache {
         };
         // Already wrong (a commit since it was computed): not kept.
         if !self.current(&entry) {
-            entries.invalidate(&key);
+            entries.remove(&key);
             return;
         }
         entries.insert(key, Arc::new(entry));
@@ -392,19 +395,26 @@ impl ResponseCache {
     /// Drops what is kept for `key` (its successor cannot be kept).
     pub fn remove(&self, key: &str) {
         if let Some(entries) = &self.entries {
-            entries.invalidate(key);
+            entries.remove(key);
         }
     }
 
-    /// Entries and bytes kept now (after pending evictions ran).
+    /// Entries and bytes kept now.
     pub fn size(&self) -> (u64, u64) {
         match &self.entries {
-            Some(entries) => {
-                entries.run_pending_tasks();
-                (entries.entry_count(), entries.weighted_size())
-            }
+            Some(entries) => (entries.len() as u64, entries.weight()),
             None => (0, 0),
         }
+    }
+}
+
+/// Weighs a kept response by its bytes ([`CachedResponse::weight`]).
+#[derive(Debug, Clone, Copy)]
+pub struct ByBytes;
+
+impl quick_cache::Weighter<String, Arc<CachedResponse>> for ByBytes {
+    fn weight(&self, key: &String, value: &Arc<CachedResponse>) -> u64 {
+        u64::from(value.weight(key))
     }
 }
 

@@ -480,6 +480,49 @@ mod tests {
         assert!(matches!(c.get("a"), Lookup::Stale(_)));
     }
 
+    /// What a news site's cache must do: keep the hot head while the archive's tail
+    /// streams through, and take in a newly hot response at once after such a sweep.
+    #[test]
+    fn the_hot_head_survives_a_sweep_and_a_new_one_gets_in() {
+        let c = ResponseCache::new(
+            256 * 1024,
+            Duration::from_secs(60),
+            crate::domain::time::Clock::system(),
+        );
+        let body: &'static str = Box::leak("x".repeat(2000).into_boxed_str());
+        let hot: Vec<String> = (0..20).map(|i| format!("hot{i}")).collect();
+        let read = |key: &str| {
+            if matches!(c.get(key), Lookup::Miss) {
+                c.put(
+                    key.to_string(),
+                    c.generation(),
+                    &["article:x"],
+                    response(body),
+                );
+            }
+        };
+        for _ in 0..3 {
+            hot.iter().for_each(|k| read(k));
+        }
+        // A sweep of ten budgets' worth of responses, each read once.
+        for i in 0..1300 {
+            read(&format!("cold{i}"));
+        }
+        let kept = hot.iter().filter(|k| fresh(&c, k)).count();
+        assert!(
+            kept >= 18,
+            "{kept} of 20 hot responses kept through the sweep"
+        );
+        // Newly hot after the sweep: kept from its second read on.
+        for _ in 0..2 {
+            read("new");
+        }
+        assert!(
+            fresh(&c, "new"),
+            "a newly hot response is kept after a sweep"
+        );
+    }
+
     #[test]
     fn the_budget_holds() {
         let c = ResponseCache::new(

@@ -111,27 +111,35 @@ async fn statements(app: &TestApp, path: &str) -> usize {
     app.state.responses.forget_everything();
     app.sql.take();
     app.get(path, None).await.assert_status(200);
-    // Not counted: the pool's check that a PostgreSQL connection is alive on checkout.
-    let n = app
-        .sql
-        .take()
-        .iter()
-        .filter(|s| s.trim() != "SELECT 1")
-        .count();
+    let n = run_since(app).len();
     assert!(n > 0, "{path} ran no statement: answered from a cache");
     n
+}
+
+/// The statements run since the log was last taken. Not counted: the pool's check that a
+/// PostgreSQL connection is alive on checkout.
+fn run_since(app: &TestApp) -> Vec<String> {
+    app.sql
+        .take()
+        .into_iter()
+        .filter(|s| s.trim() != "SELECT 1")
+        .collect()
+}
+
+/// The slug of the newest article.
+async fn newest_slug(app: &TestApp) -> String {
+    app.get("/v1/articles?limit=1&fields=slug", None)
+        .await
+        .json()["data"][0]["slug"]
+        .as_str()
+        .unwrap()
+        .to_string()
 }
 
 #[actix_web::test]
 async fn reads_run_a_fixed_number_of_statements_whatever_the_page_size() {
     let app = seeded(12).await;
-    let article = app
-        .get("/v1/articles?limit=1&fields=slug", None)
-        .await
-        .json()["data"][0]["slug"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let article = newest_slug(&app).await;
     // A miss: the statements of the handler, plus one for the cache's bound (the next
     // scheduled publication) after an invalidation.
     let budgets: &[(&str, usize)] = &[
@@ -207,11 +215,7 @@ async fn create_statements(app: &TestApp, title: &str, tags: &[&str]) -> usize {
     )
     .await
     .assert_status(201);
-    app.sql
-        .take()
-        .iter()
-        .filter(|s| s.trim() != "SELECT 1")
-        .count()
+    run_since(app).len()
 }
 
 #[actix_web::test]
@@ -246,13 +250,7 @@ async fn a_create_runs_a_fixed_number_of_statements_whatever_its_tags() {
 #[actix_web::test]
 async fn a_view_beacon_runs_one_statement() {
     let app = seeded(2).await;
-    let slug = app
-        .get("/v1/articles?limit=1&fields=slug", None)
-        .await
-        .json()["data"][0]["slug"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let slug = newest_slug(&app).await;
     app.sql.take();
     app.request(
         actix_web::http::Method::POST,
@@ -261,12 +259,7 @@ async fn a_view_beacon_runs_one_statement() {
     .send()
     .await
     .assert_status(204);
-    let sql: Vec<String> = app
-        .sql
-        .take()
-        .into_iter()
-        .filter(|s| s.trim() != "SELECT 1")
-        .collect();
+    let sql = run_since(&app);
     assert_eq!(sql.len(), 1, "{sql:#?}");
     assert!(!sql[0].contains("body_markdown"), "{}", sql[0]);
 }

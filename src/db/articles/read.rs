@@ -9,7 +9,7 @@ use diesel::prelude::*;
 
 use super::{ArticleRow, visible_to};
 use crate::db::error::StoreError;
-use crate::db::schema::{article_authors, article_tags, articles, authors, former_slugs, tags};
+use crate::db::schema::{articles, former_slugs};
 use crate::domain::access::Caller;
 use crate::domain::article::Status;
 use crate::domain::input::{ArticleInput, FeatureImage, TermRef, Translation};
@@ -217,90 +217,12 @@ pub(super) fn assemble(
     rows: Vec<ArticleRow>,
     now: &str,
 ) -> Result<Vec<ArticleRecord>, StoreError> {
-    use diesel::sql_types::{Integer, Text};
-    const TAG: i32 = 0;
-    const AUTHOR: i32 = 1;
     if rows.is_empty() {
         return Ok(Vec::new());
     }
     let pks: Vec<i32> = rows.iter().map(|r| r.pk).collect();
     let groups: Vec<String> = rows.iter().map(|r| r.translation_group.clone()).collect();
-    // (what, article or member, position, then slug and name of a term, or group,
-    // language, id and slug of a member)
-    let tags = article_tags::table
-        .inner_join(tags::table)
-        .filter(article_tags::article_pk.eq_any(&pks))
-        .select((
-            TAG.into_sql::<Integer>(),
-            article_tags::article_pk,
-            article_tags::position,
-            tags::slug,
-            tags::name,
-            "".into_sql::<Text>(),
-            "".into_sql::<Text>(),
-        ));
-    let authors = article_authors::table
-        .inner_join(authors::table)
-        .filter(article_authors::article_pk.eq_any(&pks))
-        .select((
-            AUTHOR.into_sql::<Integer>(),
-            article_authors::article_pk,
-            article_authors::position,
-            authors::slug,
-            authors::name,
-            "".into_sql::<Text>(),
-            "".into_sql::<Text>(),
-        ));
-    let members = articles::table
-        .filter(articles::translation_group.eq_any(&groups))
-        .filter(articles::deleted_at.is_null())
-        .select((
-            2.into_sql::<Integer>(),
-            articles::pk,
-            0.into_sql::<Integer>(),
-            articles::translation_group,
-            articles::language,
-            articles::id,
-            articles::slug,
-        ));
-    type Link = (i32, i32, i32, String, String, String, String);
-    let mut links: Vec<Link> = on_engine!(conn, c => {
-        if caller.sees_unpublished() {
-            tags.union_all(authors).union_all(members).load(c)
-        } else {
-            tags.union_all(authors)
-                .union_all(members.filter(super::public_now(now)))
-                .load(c)
-        }
-    })?;
-    // Terms by position; members by language.
-    links.sort_by(|a, b| (a.0, a.1, a.2, &a.4).cmp(&(b.0, b.1, b.2, &b.4)));
-    let mut terms: Terms = HashMap::new();
-    let mut members: Vec<(String, i32, Translation)> = Vec::new();
-    for (what, pk, _, a, b, c, d) in links {
-        match what {
-            TAG => terms
-                .entry(pk)
-                .or_default()
-                .0
-                .push(TermRef { slug: a, name: b }),
-            AUTHOR => terms
-                .entry(pk)
-                .or_default()
-                .1
-                .push(TermRef { slug: a, name: b }),
-            _ => members.push((
-                a,
-                pk,
-                Translation {
-                    language: b,
-                    id: c,
-                    slug: d,
-                },
-            )),
-        }
-    }
-    members.sort_by(|a, b| a.2.language.cmp(&b.2.language));
+    let (mut terms, members) = super::links::of_many(conn, caller, &pks, &groups, now)?;
     Ok(rows
         .into_iter()
         .map(|row| {
@@ -423,7 +345,7 @@ pub fn load_views(
     Ok(Some(Views { keyed, public }))
 }
 
-type Terms = HashMap<i32, (Vec<TermRef>, Vec<TermRef>)>;
+pub(super) type Terms = HashMap<i32, (Vec<TermRef>, Vec<TermRef>)>;
 
 /// Untrashed members of these translation groups that `caller` may see, as
 /// (group, pk, translation).

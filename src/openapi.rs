@@ -147,6 +147,29 @@ pub fn finish(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
                 .insert("Cache-Tag".into(), RefOr::T(cache_tag.clone()));
         }
         let quota = path.starts_with("/v1");
+        // Every change of a resource honours `If-Match` (412 when stale).
+        for (op, basis) in [
+            (&mut item.put, "change"),
+            (&mut item.patch, "change"),
+            (&mut item.delete, "deletion"),
+        ] {
+            if let Some(op) = op.as_mut().filter(|_| path.contains('{')) {
+                add_header_parameter(
+                    op,
+                    "If-Match",
+                    &format!("ETag the {basis} is based on; 412 when stale."),
+                );
+            }
+        }
+        // Every read under /v1 answers 304 to a current `If-None-Match`.
+        if let Some(op) = item
+            .get
+            .as_mut()
+            .filter(|_| quota && !NOT_CONDITIONAL.contains(&path.as_str()))
+        {
+            add_header_parameter(op, "If-None-Match", "ETag of a cached copy; 304 when current.");
+        }
+        let missing = not_found(path);
         let ops = [
             &mut item.get,
             &mut item.put,
@@ -156,6 +179,12 @@ pub fn finish(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
         ];
         for op in ops.into_iter().flatten() {
             derive_client_errors(op);
+            if let Some(text) = missing {
+                op.responses
+                    .responses
+                    .entry("404".into())
+                    .or_insert_with(|| RefOr::T(problem_answer(text).build()));
+            }
             op.responses
                 .responses
                 .entry("500".into())
@@ -236,6 +265,9 @@ fn add_author_operations(api: &mut utoipa::openapi::OpenApi) {
     }
 }
 
+/// The reads under /v1 that are not conditional: a preview is never stored (`no-store`).
+const NOT_CONDITIONAL: &[&str] = &["/v1/previews/{token}"];
+
 /// The reads whose public answers carry cache tags (`Surrogate-Key`, `Cache-Tag`).
 const TAGGED: &[&str] = &[
     "/v1/articles",
@@ -245,14 +277,53 @@ const TAGGED: &[&str] = &[
     "/v1/authors",
     "/v1/authors/{slug}",
     "/v1/changes",
-    "/v1/feeds/atom",
-    "/v1/feeds/json",
-    "/v1/feeds/rss",
+    "/v1/feeds/{format}",
     "/v1/sitemap-news.xml",
     "/v1/sitemap.xml",
     "/v1/tags",
     "/v1/tags/{slug}",
 ];
+
+/// What a 404 says on a path naming one resource, unless its operation says more.
+fn not_found(path: &str) -> Option<&'static str> {
+    if !path.contains('{') {
+        return None;
+    }
+    let resource = path.strip_prefix("/v1/")?.split('/').next()?;
+    Some(match resource {
+        "articles" => "No article the caller may see has this id or slug.",
+        "trash" => "No trashed article has this id or slug.",
+        "tags" => "No tag has this slug.",
+        "authors" => "No author has this slug.",
+        "webhooks" => "No webhook has this id.",
+        "media" => "No media item has this id.",
+        _ => return None,
+    })
+}
+
+/// Adds an optional string header parameter unless the operation declares it.
+fn add_header_parameter(op: &mut utoipa::openapi::path::Operation, name: &str, description: &str) {
+    use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
+    use utoipa::openapi::{ObjectBuilder, RefOr, Required};
+    let params = op.parameters.get_or_insert_with(Vec::new);
+    let declared = params.iter().any(|p| match p {
+        RefOr::T(p) => matches!(p.parameter_in, ParameterIn::Header) && p.name == name,
+        RefOr::Ref(_) => false,
+    });
+    if !declared {
+        params.push(RefOr::T(
+            ParameterBuilder::new()
+                .name(name)
+                .parameter_in(ParameterIn::Header)
+                .required(Required::False)
+                .description(Some(description))
+                .schema(Some(
+                    ObjectBuilder::new().schema_type(utoipa::openapi::schema::Type::String),
+                ))
+                .build(),
+        ));
+    }
+}
 
 /// A response whose body is a problem document.
 fn problem_answer(description: &str) -> utoipa::openapi::ResponseBuilder {
@@ -287,6 +358,12 @@ fn derive_client_errors(op: &mut utoipa::openapi::path::Operation) {
     let security = serde_json::to_value(&op.security).unwrap_or_default();
     let requirements = security.as_array().cloned().unwrap_or_default();
     let keyed = requirements.iter().any(|r| r.get("bearer").is_some());
+    // The scope a key needs, where the operation names one (`("bearer" = ["admin"])`).
+    let scope = requirements
+        .iter()
+        .filter_map(|r| r.get("bearer")?.as_array()?.first()?.as_str())
+        .next()
+        .map(str::to_owned);
     let anonymous = requirements.is_empty()
         || requirements
             .iter()
@@ -312,7 +389,13 @@ fn derive_client_errors(op: &mut utoipa::openapi::path::Operation) {
                 "401",
                 "No key, or an unknown, revoked or expired one.".into(),
             );
-            add("403", "The key's scope is too small.".into());
+            add(
+                "403",
+                match &scope {
+                    Some(scope) => format!("The key's scope is too small (`{scope}` needed)."),
+                    None => "The key's scope is too small.".into(),
+                },
+            );
         }
         (true, true) => add("401", "The key is unknown, revoked or expired.".into()),
         _ => {}
@@ -343,10 +426,11 @@ fn derive_client_errors(op: &mut utoipa::openapi::path::Operation) {
 }
 
 /// Conditional requests, in one place: an operation that takes `If-Match` can answer
-/// 412; one that answers 304 takes `If-None-Match`, and one that takes it answers 304.
+/// 412, and its answer carries the new version's `ETag`; one that answers 304 takes
+/// `If-None-Match` (and one that takes it answers 304), and its 200 carries the `ETag`.
 fn derive_conditional_answers(op: &mut utoipa::openapi::path::Operation) {
-    use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
-    use utoipa::openapi::{ObjectBuilder, RefOr, Required, ResponseBuilder};
+    use utoipa::openapi::path::ParameterIn;
+    use utoipa::openapi::{RefOr, ResponseBuilder};
     let header = |name: &str| {
         op.parameters.iter().flatten().any(|p| match p {
             RefOr::T(p) => matches!(p.parameter_in, ParameterIn::Header) && p.name == name,
@@ -355,6 +439,17 @@ fn derive_conditional_answers(op: &mut utoipa::openapi::path::Operation) {
     };
     let (if_match, if_none_match) = (header("If-Match"), header("If-None-Match"));
     let responses = &mut op.responses.responses;
+    let etag = |description: &str| {
+        RefOr::T(
+            utoipa::openapi::HeaderBuilder::new()
+                .schema(Some(
+                    utoipa::openapi::ObjectBuilder::new()
+                        .schema_type(utoipa::openapi::schema::Type::String),
+                ))
+                .description(Some(description))
+                .build(),
+        )
+    };
     if if_match {
         responses.entry("412".into()).or_insert_with(|| {
             RefOr::T(
@@ -364,8 +459,18 @@ fn derive_conditional_answers(op: &mut utoipa::openapi::path::Operation) {
                 .build(),
             )
         });
+        for status in ["200", "201"] {
+            if let Some(RefOr::T(ok)) = responses.get_mut(status)
+                && !ok.content.is_empty()
+            {
+                ok.headers
+                    .entry("ETag".into())
+                    .or_insert_with(|| etag("Validator of the new version."));
+            }
+        }
     }
-    if if_none_match {
+    let conditional = if_none_match || responses.contains_key("304");
+    if conditional {
         responses.entry("304".into()).or_insert_with(|| {
             RefOr::T(
                 ResponseBuilder::new()
@@ -373,18 +478,12 @@ fn derive_conditional_answers(op: &mut utoipa::openapi::path::Operation) {
                     .build(),
             )
         });
-    } else if responses.contains_key("304") {
-        op.parameters.get_or_insert_with(Vec::new).push(RefOr::T(
-            ParameterBuilder::new()
-                .name("If-None-Match")
-                .parameter_in(ParameterIn::Header)
-                .required(Required::False)
-                .description(Some("ETag of a cached copy; 304 when current."))
-                .schema(Some(
-                    ObjectBuilder::new().schema_type(utoipa::openapi::schema::Type::String),
-                ))
-                .build(),
-        ));
+        if let Some(RefOr::T(ok)) = responses.get_mut("200") {
+            ok.headers
+                .entry("ETag".into())
+                .or_insert_with(|| etag("Strong validator."));
+        }
+        add_header_parameter(op, "If-None-Match", "ETag of a cached copy; 304 when current.");
     }
 }
 

@@ -41,7 +41,7 @@ pub struct ChangeParams {
 /// `If-None-Match`) means nothing changed.
 #[utoipa::path(
     tag = "feeds",
-    params(ChangeParams, ("If-None-Match" = Option<String>, Header, description = "ETag of a cached copy; 304 when current.")),
+    params(ChangeParams),
     security((), ("bearer" = [])),
     responses(
         (status = 200, description = "A page of events, oldest first.", body = ChangePage,

@@ -5,7 +5,7 @@
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use chrono::{DateTime, Duration, Utc};
 use serde::Deserialize;
-use utoipa::IntoParams;
+use utoipa::{IntoParams, ToSchema};
 
 use crate::config::Config;
 use crate::db::{
@@ -48,15 +48,16 @@ pub struct FeedParams {
     pub cursor: Option<String>,
 }
 
-/// The three feed formats.
-#[derive(Debug, Clone, Copy)]
-enum Format {
+/// The three feed formats, as the path names them.
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum FeedFormat {
     Rss,
     Atom,
     Json,
 }
 
-impl Format {
+impl FeedFormat {
     fn content_type(self) -> &'static str {
         match self {
             Self::Rss => "application/rss+xml; charset=utf-8",
@@ -143,7 +144,7 @@ async fn serve_feed(
     req: HttpRequest,
     state: web::Data<AppState>,
     params: FeedParams,
-    format: Format,
+    format: FeedFormat,
 ) -> Result<HttpResponse, ApiError> {
     let config = &state.config;
     let query = feed_query(&params, config)?;
@@ -215,76 +216,41 @@ async fn serve_feed(
     ))
 }
 
-/// RSS 2.0 feed of the newest published articles.
+/// A feed of the newest published articles: RSS 2.0, Atom 1.0 or JSON Feed 1.1.
 ///
-/// Full sanitized HTML in `content:encoded`, the excerpt in `description`, a stable
-/// `guid` (`urn:uuid:{id}`, not a permalink), tags as `category`, authors as
-/// `dc:creator`, `atom:link` `self`, `first` and `next` (older items). Links point at
-/// the frontend (`NEWSDESK_ARTICLE_URL`).
+/// Every format carries the full sanitized HTML, the excerpt, a stable id
+/// (`urn:uuid:{id}`; the article id in JSON Feed), tags, authors and translations, and
+/// pages to older items. RSS: `content:encoded`, `description`, `guid` (not a
+/// permalink), `category`, `dc:creator`, `atom:link` `self`, `first` and `next`. Atom:
+/// `alternate` links with `hreflang`, one per translation; `category` (term = slug,
+/// label = name); RFC 5005 `first` and `next`. JSON Feed: `next_url`, and per item `id`,
+/// `url`, `content_html`, `summary`, `tags`, `authors`, `language` and `_translations`.
+/// Links point at the frontend (`NEWSDESK_ARTICLE_URL`).
 #[utoipa::path(
     tag = "feeds",
-    params(FeedParams, ("If-None-Match" = Option<String>, Header, description = "ETag of a cached copy; 304 when current.")),
+    params(
+        ("format" = inline(FeedFormat), Path, description = "`rss`, `atom` or `json`.", example = "rss"),
+        FeedParams
+    ),
     responses(
-        (status = 200, description = "An RSS 2.0 document.",
-            content((String = "application/rss+xml", example = json!("<?xml version=\"1.0\" encoding=\"utf-8\"?><rss version=\"2.0\">…</rss>"))),
-            headers(("ETag" = String, description = "Strong validator."),
-                    ("Last-Modified" = String, description = "Time of the latest change in the store.")))
+        (status = 200, description = "The feed in the format the path names.",
+            content(
+                (String = "application/rss+xml", example = json!("<?xml version=\"1.0\" encoding=\"utf-8\"?><rss version=\"2.0\">…</rss>")),
+                (String = "application/atom+xml", example = json!("<?xml version=\"1.0\" encoding=\"utf-8\"?><feed xmlns=\"http://www.w3.org/2005/Atom\">…</feed>")),
+                (Object = "application/feed+json", example = json!({"version": "https://jsonfeed.org/version/1.1", "title": "newsdesk", "home_page_url": "https://example.org", "feed_url": "https://api.example.org/v1/feeds/json", "items": []}))
+            ),
+            headers(("Last-Modified" = String, description = "Time of the latest change in the store."))),
+        (status = 404, description = "No such format.", body = crate::error::Problem, content_type = "application/problem+json")
     )
 )]
-#[get("/feeds/rss")]
-pub async fn rss_feed(
+#[get("/feeds/{format}")]
+pub async fn get_feed(
     req: HttpRequest,
     state: web::Data<AppState>,
+    format: web::Path<FeedFormat>,
     params: Query<FeedParams>,
 ) -> Result<HttpResponse, ApiError> {
-    serve_feed(req, state, params.into_inner(), Format::Rss).await
-}
-
-/// Atom 1.0 feed of the newest published articles.
-///
-/// Entry ids are `urn:uuid:{id}`; `alternate` links carry `hreflang`, one per
-/// translation; tags are `category` (term = slug, label = name); paged with RFC 5005
-/// `first` and `next` links.
-#[utoipa::path(
-    tag = "feeds",
-    params(FeedParams, ("If-None-Match" = Option<String>, Header, description = "ETag of a cached copy; 304 when current.")),
-    responses(
-        (status = 200, description = "An Atom 1.0 document.",
-            content((String = "application/atom+xml", example = json!("<?xml version=\"1.0\" encoding=\"utf-8\"?><feed xmlns=\"http://www.w3.org/2005/Atom\">…</feed>"))),
-            headers(("ETag" = String, description = "Strong validator."),
-                    ("Last-Modified" = String, description = "Time of the latest change in the store.")))
-    )
-)]
-#[get("/feeds/atom")]
-pub async fn atom_feed(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    params: Query<FeedParams>,
-) -> Result<HttpResponse, ApiError> {
-    serve_feed(req, state, params.into_inner(), Format::Atom).await
-}
-
-/// JSON Feed 1.1 of the newest published articles.
-///
-/// `next_url` pages to older items; each item has `id` (the article id), `url`,
-/// `content_html`, `summary`, `tags`, `authors`, `language` and `_translations`.
-#[utoipa::path(
-    tag = "feeds",
-    params(FeedParams, ("If-None-Match" = Option<String>, Header, description = "ETag of a cached copy; 304 when current.")),
-    responses(
-        (status = 200, description = "A JSON Feed 1.1 document.",
-            content((Object = "application/feed+json", example = json!({"version": "https://jsonfeed.org/version/1.1", "title": "newsdesk", "home_page_url": "https://example.org", "feed_url": "https://api.example.org/v1/feeds/json", "items": []}))),
-            headers(("ETag" = String, description = "Strong validator."),
-                    ("Last-Modified" = String, description = "Time of the latest change in the store.")))
-    )
-)]
-#[get("/feeds/json")]
-pub async fn json_feed(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    params: Query<FeedParams>,
-) -> Result<HttpResponse, ApiError> {
-    serve_feed(req, state, params.into_inner(), Format::Json).await
+    serve_feed(req, state, params.into_inner(), format.into_inner()).await
 }
 
 /// Query parameters of the sitemap.
@@ -329,12 +295,11 @@ fn page_urls(config: &Config, entries: Vec<db::articles::sitemap::SiteEntry>) ->
 /// `?page=1…n`, oldest articles first (new ones land in the last file).
 #[utoipa::path(
     tag = "feeds",
-    params(SitemapParams, ("If-None-Match" = Option<String>, Header, description = "ETag of a cached copy; 304 when current.")),
+    params(SitemapParams),
     responses(
         (status = 200, description = "A sitemap `urlset`, or a `sitemapindex`.",
             content((String = "application/xml", example = json!("<?xml version=\"1.0\" encoding=\"UTF-8\"?><urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">…</urlset>"))),
-            headers(("ETag" = String, description = "Strong validator."),
-                    ("Last-Modified" = String, description = "Time of the latest change in the store."))),
+            headers(("Last-Modified" = String, description = "Time of the latest change in the store."))),
         (status = 404, description = "No such file of the sitemap index.", body = crate::error::Problem, content_type = "application/problem+json")
     )
 )]
@@ -403,12 +368,10 @@ pub async fn get_sitemap(
 /// and the article's language), `news:publication_date` and `news:title`.
 #[utoipa::path(
     tag = "feeds",
-    params(("If-None-Match" = Option<String>, Header, description = "ETag of a cached copy; 304 when current.")),
     responses(
         (status = 200, description = "A Google News sitemap.",
             content((String = "application/xml", example = json!("<?xml version=\"1.0\" encoding=\"UTF-8\"?><urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\" xmlns:news=\"http://www.google.com/schemas/sitemap-news/0.9\">…</urlset>"))),
-            headers(("ETag" = String, description = "Strong validator."),
-                    ("Last-Modified" = String, description = "Time of the latest change in the store."))),
+            headers(("Last-Modified" = String, description = "Time of the latest change in the store."))),
         (status = 400, description = "The request has query parameters; this one takes none.", body = crate::error::Problem, content_type = "application/problem+json")
     )
 )]

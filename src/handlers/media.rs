@@ -256,7 +256,7 @@ fn name_of(bytes: &[u8], format: image::Format) -> String {
             (ImageBytes = "application/octet-stream")
         )
     ),
-    security(("bearer" = [])),
+    security(("bearer" = ["write"])),
     responses(
         (status = 201, description = "Stored, with its variants.", body = Media,
             headers(("Location" = String, description = "URL of the new item."), ("ETag" = String, description = "Validator."))),
@@ -419,11 +419,9 @@ pub struct MediaParams {
 #[utoipa::path(
     tag = "media",
     params(MediaParams),
-    security(("bearer" = [])),
+    security(("bearer" = ["read"])),
     responses(
-        (status = 200, description = "A page of media items.", body = MediaPage,
-            headers(("ETag" = String, description = "Strong validator."))),
-        (status = 304, description = "The cached copy is current.")
+        (status = 200, description = "A page of media items.", body = MediaPage)
     )
 )]
 #[get("/media")]
@@ -465,12 +463,9 @@ pub async fn list_media(
 #[utoipa::path(
     tag = "media",
     params(("id" = String, Path, description = "The media item's id.")),
-    security(("bearer" = [])),
+    security(("bearer" = ["read"])),
     responses(
-        (status = 200, description = "The media item.", body = Media,
-            headers(("ETag" = String, description = "Validator."))),
-        (status = 304, description = "The cached copy is current."),
-        (status = 404, description = "No media item has this id.", body = Problem, content_type = "application/problem+json")
+        (status = 200, description = "The media item.", body = Media)
     )
 )]
 #[get("/media/{id}")]
@@ -502,16 +497,11 @@ pub async fn get_media(
 /// a published article shows is a 422.
 #[utoipa::path(
     tag = "media",
-    params(
-        ("id" = String, Path, description = "The media item's id."),
-        ("If-Match" = Option<String>, Header, description = "ETag the change is based on; 412 when stale.")
-    ),
+    params(("id" = String, Path, description = "The media item's id.")),
     request_body(content = MediaPatch, content_type = "application/merge-patch+json"),
-    security(("bearer" = [])),
+    security(("bearer" = ["write"])),
     responses(
-        (status = 200, description = "Changed.", body = Media,
-            headers(("ETag" = String, description = "Validator of the new version."))),
-        (status = 404, description = "No media item has this id.", body = Problem, content_type = "application/problem+json")
+        (status = 200, description = "Changed.", body = Media)
     )
 )]
 #[patch("/media/{id}")]
@@ -592,14 +582,10 @@ pub async fn update_media(
 /// trash count until deleted for good). Its bytes are removed from the media store.
 #[utoipa::path(
     tag = "media",
-    params(
-        ("id" = String, Path, description = "The media item's id."),
-        ("If-Match" = Option<String>, Header, description = "ETag the deletion is based on; 412 when stale.")
-    ),
-    security(("bearer" = [])),
+    params(("id" = String, Path, description = "The media item's id.")),
+    security(("bearer" = ["write"])),
     responses(
         (status = 204, description = "Deleted, with its bytes."),
-        (status = 404, description = "No media item has this id.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Articles use it; the answer names them.", body = Problem, content_type = "application/problem+json",
             example = json!({"type": "/problems/conflict", "title": "Conflict", "status": 409, "detail": "The media item is used by 1 article(s): 01936b2e-9a0b-7c1d-8e2f-3a4b5c6d7e8f. Remove it from them first (articles in the trash count until deleted for good)."}))
     )

@@ -15,10 +15,10 @@ use crate::wire::term::{Term, TermInput, TermPage, TermPatch};
 /// List tags by slug, with their counts of public articles.
 #[utoipa::path(
     tag = "tags",
-    params(ListParams, ("If-None-Match" = Option<String>, Header, description = "ETag of a cached copy; 304 when current.")),
+    params(ListParams),
     security((), ("bearer" = [])),
     responses(
-        (status = 200, description = "A page.", body = TermPage, headers(("ETag" = String, description = "Strong validator of this page.")))
+        (status = 200, description = "A page.", body = TermPage)
     )
 )]
 #[get("/tags")]
@@ -35,7 +35,7 @@ pub async fn list_tags(
 #[utoipa::path(
     tag = "tags",
     request_body(content = TermInput, content_type = "application/json"),
-    security(("bearer" = [])),
+    security(("bearer" = ["write"])),
     responses(
         (status = 201, description = "Created.", body = Term,
             headers(("Location" = String, description = "URL of the new resource."), ("ETag" = String, description = "Validator."))),
@@ -54,12 +54,11 @@ pub async fn create_tag(
 /// Get one of the tags by slug, with its count of public articles.
 #[utoipa::path(
     tag = "tags",
-    params(("slug" = String, Path, description = "The slug."), ("If-None-Match" = Option<String>, Header, description = "ETag of a cached copy; 304 when current.")),
+    params(("slug" = String, Path, description = "The slug.")),
     security((), ("bearer" = [])),
     responses(
         (status = 200, description = "Found.", body = Term,
-            headers(("ETag" = String, description = "Validator; send it as If-Match when writing."), ("Last-Modified" = String, description = "HTTP date of the last change."))),
-        (status = 404, description = "Nothing has this slug.", body = crate::error::Problem, content_type = "application/problem+json")
+            headers(("ETag" = String, description = "Validator; send it as If-Match when writing."), ("Last-Modified" = String, description = "HTTP date of the last change.")))
     )
 )]
 #[get("/tags/{slug}")]
@@ -75,15 +74,14 @@ pub async fn get_tag(
 /// Change a tag (JSON Merge Patch); a new slug replaces the old one.
 #[utoipa::path(
     tag = "tags",
-    params(("slug" = String, Path, description = "The current slug."), ("If-Match" = Option<String>, Header, description = "ETag the change is based on; 412 when stale.")),
+    params(("slug" = String, Path, description = "The current slug.")),
     request_body(content(
         (TermPatch = "application/merge-patch+json"),
         (TermPatch = "application/json")
     )),
-    security(("bearer" = [])),
+    security(("bearer" = ["write"])),
     responses(
-        (status = 200, description = "Changed.", body = Term, headers(("ETag" = String, description = "Validator."))),
-        (status = 404, description = "Nothing has this slug.", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 200, description = "Changed.", body = Term),
         (status = 409, description = "The new slug is taken.", body = crate::error::Problem, content_type = "application/problem+json")
     )
 )]
@@ -101,11 +99,10 @@ pub async fn update_tag(
 /// Delete a tag. Articles lose the tag.
 #[utoipa::path(
     tag = "tags",
-    params(("slug" = String, Path, description = "The slug."), ("If-Match" = Option<String>, Header, description = "ETag the deletion is based on; 412 when stale.")),
-    security(("bearer" = [])),
+    params(("slug" = String, Path, description = "The slug.")),
+    security(("bearer" = ["write"])),
     responses(
-        (status = 204, description = "Deleted."),
-        (status = 404, description = "Nothing has this slug.", body = crate::error::Problem, content_type = "application/problem+json")
+        (status = 204, description = "Deleted.")
     )
 )]
 #[delete("/tags/{slug}")]

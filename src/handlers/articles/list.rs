@@ -337,7 +337,7 @@ async fn respond(
 /// matches wrapped in `<mark>`.
 #[utoipa::path(
     tag = "articles",
-    params(ArticleListParams, ("If-None-Match" = Option<String>, Header, description = "ETag of a cached copy; 304 when current.")),
+    params(ArticleListParams),
     security((), ("bearer" = [])),
     responses(
         (status = 200, description = "A page of articles.", body = ArticleList,
@@ -363,11 +363,10 @@ pub async fn list_articles(
 /// Articles deleted without `permanent`, restorable; newest first.
 #[utoipa::path(
     tag = "articles",
-    params(PageParams, ("If-None-Match" = Option<String>, Header, description = "ETag of a cached copy; 304 when current.")),
-    security(("bearer" = [])),
+    params(PageParams),
+    security(("bearer" = ["read"])),
     responses(
-        (status = 200, description = "A page of trashed articles.", body = ArticleList,
-            headers(("ETag" = String, description = "Strong validator of this page.")))
+        (status = 200, description = "A page of trashed articles.", body = ArticleList)
     )
 )]
 #[get("/trash")]

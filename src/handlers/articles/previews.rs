@@ -81,11 +81,10 @@ fn reader() -> Caller {
     tag = "articles",
     params(("id" = String, Path, description = "The article's id or current slug.")),
     request_body(content = Option<PreviewLinkInput>, content_type = "application/json"),
-    security(("bearer" = [])),
+    security(("bearer" = ["write"])),
     responses(
         (status = 201, description = "The link.", body = PreviewLink,
             headers(("Location" = String, description = "The preview URL."))),
-        (status = 404, description = "No article has this id or slug.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The article is in the trash.", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`expires_in` is not a duration of at most 30 days.", body = Problem, content_type = "application/problem+json")
     )

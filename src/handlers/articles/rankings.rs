@@ -10,7 +10,7 @@ use crate::domain::access::Caller;
 use crate::domain::cache_tags;
 use crate::domain::listing::default_fields;
 use crate::domain::search;
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 use crate::handlers::articles::list::list_item;
 use crate::http::auth::Auth;
 use crate::http::conditional::{self, Validators};
@@ -102,10 +102,10 @@ fn respond(
 /// `GET /v1/articles?sort=-view_count`.
 #[utoipa::path(
     tag = "articles",
-    params(PopularParams, ("If-None-Match" = Option<String>, Header, description = "ETag of a cached copy; 304 when current.")),
+    params(PopularParams),
     security((), ("bearer" = [])),
     responses(
-        (status = 200, description = "Most read first.", body = ArticleList, headers(("ETag" = String, description = "Strong validator.")))
+        (status = 200, description = "Most read first.", body = ArticleList)
     )
 )]
 #[get("/articles/popular")]
@@ -145,12 +145,10 @@ pub async fn list_popular_articles(
 /// The article itself must be visible to the caller.
 #[utoipa::path(
     tag = "articles",
-    params(("id" = String, Path, description = "The article's id or current slug."), RelatedParams,
-        ("If-None-Match" = Option<String>, Header, description = "ETag of a cached copy; 304 when current.")),
+    params(("id" = String, Path, description = "The article's id or current slug."), RelatedParams),
     security((), ("bearer" = [])),
     responses(
-        (status = 200, description = "Related articles, closest first.", body = ArticleList, headers(("ETag" = String, description = "Strong validator."))),
-        (status = 404, description = "No article the caller may see has this id or slug.", body = Problem, content_type = "application/problem+json")
+        (status = 200, description = "Related articles, closest first.", body = ArticleList)
     )
 )]
 #[get("/articles/{id}/related")]

@@ -6,7 +6,7 @@ use actix_web::{HttpRequest, HttpResponse, get, web};
 use super::{location, respond_article};
 use crate::db::{self, StoreError, articles::Found};
 use crate::domain::access::{Caller, Scope};
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 use crate::http::auth::Auth;
 use crate::state::AppState;
 use crate::wire::article::Article;
@@ -19,7 +19,6 @@ use crate::wire::article::Article;
     tag = "articles",
     params(
         ("id" = String, Path, description = "The article's id, current slug or a former slug.", example = "ukrainian-world-congress-marks-unity-day"),
-        ("If-None-Match" = Option<String>, Header, description = "ETag of a cached copy; 304 when current."),
         ("If-Modified-Since" = Option<String>, Header, description = "HTTP date of a cached copy; 304 when not modified since.")
     ),
     security((), ("bearer" = [])),
@@ -29,8 +28,7 @@ use crate::wire::article::Article;
                     ("Last-Modified" = String, description = "`updated_at` as an HTTP date."),
                     ("Cache-Control" = String, description = "`public, max-age, stale-while-revalidate` without a key, `private` with one."))),
         (status = 301, description = "A former slug; `Location` holds the current address.",
-            headers(("Location" = String, description = "The article's current URL."))),
-        (status = 404, description = "No article the caller may see has this id or slug.", body = Problem, content_type = "application/problem+json")
+            headers(("Location" = String, description = "The article's current URL.")))
     )
 )]
 #[get("/articles/{id}")]
@@ -70,11 +68,10 @@ fn redirect_cache(caller: &Caller) -> &'static str {
 #[utoipa::path(
     tag = "articles",
     params(("id" = String, Path, description = "The article's id or slug.")),
-    security(("bearer" = [])),
+    security(("bearer" = ["read"])),
     responses(
         (status = 200, description = "The trashed article.", body = Article,
-            headers(("ETag" = String, description = "Validator; send it as If-Match to restore."))),
-        (status = 404, description = "No trashed article has this id or slug.", body = Problem, content_type = "application/problem+json")
+            headers(("ETag" = String, description = "Validator; send it as If-Match to restore.")))
     )
 )]
 #[get("/trash/{id}")]

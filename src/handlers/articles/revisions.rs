@@ -22,12 +22,9 @@ use crate::wire::revision::{Revision, RevisionList, RevisionSummary};
 #[utoipa::path(
     tag = "articles",
     params(("id" = String, Path, description = "The article's id or current slug.")),
-    security(("bearer" = [])),
+    security(("bearer" = ["read"])),
     responses(
-        (status = 200, description = "Every revision, oldest first.", body = RevisionList,
-            headers(("ETag" = String, description = "Strong validator."))),
-        (status = 304, description = "The cached copy is current."),
-        (status = 404, description = "No article has this id or slug.", body = Problem, content_type = "application/problem+json")
+        (status = 200, description = "Every revision, oldest first.", body = RevisionList)
     )
 )]
 #[get("/articles/{id}/revisions")]
@@ -57,11 +54,9 @@ pub async fn list_revisions(
         ("id" = String, Path, description = "The article's id or current slug."),
         ("n" = i32, Path, description = "The revision's number, from 1.", minimum = 1)
     ),
-    security(("bearer" = [])),
+    security(("bearer" = ["read"])),
     responses(
-        (status = 200, description = "The revision.", body = Revision,
-            headers(("ETag" = String, description = "Strong validator."))),
-        (status = 304, description = "The cached copy is current."),
+        (status = 200, description = "The revision.", body = Revision),
         (status = 404, description = "No such article or revision.", body = Problem, content_type = "application/problem+json")
     )
 )]
@@ -100,10 +95,9 @@ pub async fn get_revision(
         ("n" = i32, Path, description = "The revision to restore.", minimum = 1),
         ("If-Match" = Option<String>, Header, description = "ETag the restore is based on; 412 when stale.")
     ),
-    security(("bearer" = [])),
+    security(("bearer" = ["write"])),
     responses(
-        (status = 200, description = "Restored; the article as it now is.", body = Article,
-            headers(("ETag" = String, description = "Validator of the new version."))),
+        (status = 200, description = "Restored; the article as it now is.", body = Article),
         (status = 404, description = "No such article or revision.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The article is in the trash, the revision's slug or language is taken now, or what it names is gone (a media item deleted since).", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "The revision no longer passes validation (an author or translation is gone).", body = Problem, content_type = "application/problem+json")

@@ -4,7 +4,7 @@ use actix_web::{HttpRequest, HttpResponse, post, web};
 
 use crate::db::{self, articles::Found};
 use crate::domain::access::Caller;
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 use crate::http::auth::Auth;
 use crate::state::AppState;
 
@@ -19,8 +19,7 @@ use crate::state::AppState;
     params(("id" = String, Path, description = "The article's id or current slug.")),
     security((), ("bearer" = [])),
     responses(
-        (status = 204, description = "Counted."),
-        (status = 404, description = "No article the caller may see has this id or slug.", body = Problem, content_type = "application/problem+json")
+        (status = 204, description = "Counted.")
     )
 )]
 #[post("/articles/{id}/views")]

@@ -36,7 +36,7 @@ pub struct DeleteParams {
 #[utoipa::path(
     tag = "articles",
     request_body(content = ArticleInput, content_type = "application/json"),
-    security(("bearer" = [])),
+    security(("bearer" = ["write"])),
     responses(
         (status = 201, description = "Created.", body = Article,
             headers(("Location" = String, description = "URL of the new article."),
@@ -73,15 +73,11 @@ pub async fn create_article(
 /// the current one, and an absent `published_at` keeps the current publication time.
 #[utoipa::path(
     tag = "articles",
-    params(
-        ("id" = String, Path, description = "The article's id or current slug."),
-        ("If-Match" = Option<String>, Header, description = "ETag the change is based on; 412 when stale.")
-    ),
+    params(("id" = String, Path, description = "The article's id or current slug.")),
     request_body(content = ArticleInput, content_type = "application/json"),
-    security(("bearer" = [])),
+    security(("bearer" = ["write"])),
     responses(
-        (status = 200, description = "Replaced.", body = Article, headers(("ETag" = String, description = "Validator of the new version."))),
-        (status = 404, description = "No article has this id or slug.", body = Problem, content_type = "application/problem+json"),
+        (status = 200, description = "Replaced.", body = Article),
         (status = 409, description = "Slug or language taken, or the article is in the trash.", body = Problem, content_type = "application/problem+json")
     )
 )]
@@ -113,19 +109,15 @@ pub async fn replace_article(
 /// stored article and the result validated as a whole, in one transaction.
 #[utoipa::path(
     tag = "articles",
-    params(
-        ("id" = String, Path, description = "The article's id or current slug."),
-        ("If-Match" = Option<String>, Header, description = "ETag the change is based on; 412 when stale.")
-    ),
+    params(("id" = String, Path, description = "The article's id or current slug.")),
     request_body(description = "Any subset of the article's writable fields.",
         content(
             (ArticlePatch = "application/merge-patch+json", example = json!({"title": "Unity Day: communities in 40 countries", "featured": false})),
             (ArticlePatch = "application/json")
         )),
-    security(("bearer" = [])),
+    security(("bearer" = ["write"])),
     responses(
-        (status = 200, description = "Changed.", body = Article, headers(("ETag" = String, description = "Validator of the new version."))),
-        (status = 404, description = "No article has this id or slug.", body = Problem, content_type = "application/problem+json"),
+        (status = 200, description = "Changed.", body = Article),
         (status = 409, description = "Slug or language taken, or the article is in the trash.", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "The patched article is invalid, one entry per field.", body = Problem, content_type = "application/problem+json")
     )
@@ -182,14 +174,12 @@ pub async fn update_article(
     tag = "articles",
     params(
         ("id" = String, Path, description = "The article's id or current slug."),
-        DeleteParams,
-        ("If-Match" = Option<String>, Header, description = "ETag the deletion is based on; 412 when stale.")
+        DeleteParams
     ),
-    security(("bearer" = [])),
+    security(("bearer" = ["write"])),
     responses(
         (status = 204, description = "Moved to the trash, or deleted for good."),
         (status = 403, description = "The key's scope is too small (`permanent` needs admin).", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No article has this id or slug.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Already in the trash (delete with `permanent=true` to purge).", body = Problem, content_type = "application/problem+json")
     )
 )]
@@ -230,10 +220,9 @@ pub async fn delete_article(
         ("id" = String, Path, description = "The article's id or current slug."),
         ("If-Match" = Option<String>, Header, description = "ETag of the trashed article; 412 when stale.")
     ),
-    security(("bearer" = [])),
+    security(("bearer" = ["write"])),
     responses(
-        (status = 200, description = "Restored, with its former status.", body = Article, headers(("ETag" = String, description = "Validator of the new version."))),
-        (status = 404, description = "No article has this id or slug.", body = Problem, content_type = "application/problem+json"),
+        (status = 200, description = "Restored, with its former status.", body = Article),
         (status = 409, description = "The article is not in the trash.", body = Problem, content_type = "application/problem+json")
     )
 )]

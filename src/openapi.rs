@@ -167,7 +167,11 @@ pub fn finish(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
             .as_mut()
             .filter(|_| quota && !NOT_CONDITIONAL.contains(&path.as_str()))
         {
-            add_header_parameter(op, "If-None-Match", "ETag of a cached copy; 304 when current.");
+            add_header_parameter(
+                op,
+                "If-None-Match",
+                "ETag of a cached copy; 304 when current.",
+            );
         }
         let missing = not_found(path);
         let ops = [
@@ -483,7 +487,11 @@ fn derive_conditional_answers(op: &mut utoipa::openapi::path::Operation) {
                 .entry("ETag".into())
                 .or_insert_with(|| etag("Strong validator."));
         }
-        add_header_parameter(op, "If-None-Match", "ETag of a cached copy; 304 when current.");
+        add_header_parameter(
+            op,
+            "If-None-Match",
+            "ETag of a cached copy; 304 when current.",
+        );
     }
 }
 

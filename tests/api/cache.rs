@@ -364,7 +364,7 @@ async fn public_responses_name_their_cache_tags() {
     for path in [
         "/v1/articles/{id}",
         "/v1/articles",
-        "/v1/feeds/atom",
+        "/v1/feeds/{format}",
         "/v1/sitemap.xml",
         "/v1/articles/popular",
         "/v1/tags",

@@ -277,6 +277,15 @@ async fn feeds_filter_by_tag_author_and_language() {
     ] {
         app.get(bad, None).await.assert_status(400);
     }
+    // The format is the path's last segment: anything else names no feed.
+    for unknown in ["/v1/feeds/xml", "/v1/feeds/RSS", "/v1/feeds/"] {
+        let res = app.get(unknown, None).await;
+        res.assert_status(404);
+        assert_eq!(
+            res.header("content-type").as_deref(),
+            Some("application/problem+json")
+        );
+    }
 }
 
 #[actix_web::test]

@@ -1,5 +1,6 @@
 //! The served OpenAPI document is the committed one, and the docs page works offline.
 
+use actix_web::http::Method;
 use serde_json::Value;
 
 use crate::helpers::TestApp;
@@ -246,5 +247,119 @@ async fn every_pattern_in_the_spec_is_one_the_domain_states() {
     }
     for p in newsdesk::domain::PATTERNS {
         assert!(found.iter().any(|f| f == p), "{p:?} is stated nowhere");
+    }
+}
+
+/// The spec derives the conditional answers in one place; this holds it to them: every
+/// read it says answers 304 does, given the ETag it just sent, and every change of a
+/// resource it says takes `If-Match` refuses a stale one with 412.
+#[actix_web::test]
+async fn every_conditional_answer_the_spec_states_is_real() {
+    let app = TestApp::spawn().await;
+    let mut body = crate::helpers::published("Conditional everywhere");
+    body["tags"] = serde_json::json!(["#StandWithUkraine"]);
+    let article = app.create_article(&body).await;
+    let id = article["id"].as_str().unwrap().to_string();
+    let author = app.create_author("Olena Conditional").await;
+    let webhook = app
+        .post_json(
+            "/v1/webhooks",
+            Some(app.admin_key()),
+            &serde_json::json!({"url": "http://127.0.0.1:9/hook", "events": ["article.published"]}),
+        )
+        .await
+        .json();
+    let values = [
+        ("{id}", id.clone()),
+        ("{slug}", "standwithukraine".to_string()),
+        ("{format}", "atom".to_string()),
+        ("{n}", "1".to_string()),
+    ];
+    let spec = served_spec(&app).await;
+    let (mut checked, mut skipped) = (Vec::new(), Vec::new());
+    for (path, item) in spec["paths"].as_object().expect("paths") {
+        let Some(get) = item.get("get") else { continue };
+        if get["responses"].get("304").is_none() || path.starts_with("/media/") {
+            continue;
+        }
+        let mut url = path.replace("/trash/{id}", "/trash/none");
+        if path.starts_with("/v1/webhooks/") {
+            url = url.replace("{id}", webhook["id"].as_str().unwrap());
+        }
+        if path.starts_with("/v1/authors/") {
+            url = url.replace("{slug}", &author);
+        }
+        for (name, value) in &values {
+            url = url.replace(name, value);
+        }
+        if url.contains("/trash/") || path.starts_with("/v1/media/") {
+            skipped.push(path.as_str()); // nothing in the trash, no media item here
+            continue;
+        }
+        let first = app.get(&url, Some(app.admin_key())).await;
+        first.assert_status(200);
+        let again = app
+            .request(Method::GET, &url)
+            .key(Some(app.admin_key()))
+            .header("If-None-Match", &first.etag())
+            .send()
+            .await;
+        assert_eq!(again.status.as_u16(), 304, "GET {url} after its own ETag");
+        checked.push(path.clone());
+    }
+    assert_eq!(skipped, ["/v1/media/{id}", "/v1/trash/{id}"]);
+    assert_eq!(checked.len(), 19, "{checked:?}");
+
+    let stale = "\"v0-stale\"";
+    let tag_url = "/v1/tags/standwithukraine".to_string();
+    let webhook_url = format!("/v1/webhooks/{}", webhook["id"].as_str().unwrap());
+    for (method, url) in [
+        (Method::PUT, format!("/v1/articles/{id}")),
+        (Method::PATCH, format!("/v1/articles/{id}")),
+        (Method::DELETE, format!("/v1/articles/{id}")),
+        (Method::PATCH, tag_url.clone()),
+        (Method::DELETE, tag_url),
+        (Method::PATCH, format!("/v1/authors/{author}")),
+        (Method::DELETE, format!("/v1/authors/{author}")),
+        (Method::PATCH, webhook_url.clone()),
+        (Method::DELETE, webhook_url),
+    ] {
+        let path = url
+            .replace(&id, "{id}")
+            .replace("standwithukraine", "{slug}");
+        let op = &spec["paths"][if url.contains("/authors/") {
+            "/v1/authors/{slug}".to_string()
+        } else if url.contains("/webhooks/") {
+            "/v1/webhooks/{id}".to_string()
+        } else {
+            path
+        }][method.as_str().to_lowercase()];
+        let takes = op["parameters"]
+            .as_array()
+            .is_some_and(|ps| ps.iter().any(|p| p["name"] == "If-Match"));
+        assert!(
+            takes && op["responses"]["412"].is_object(),
+            "{method} {url}"
+        );
+        let req = app
+            .request(method.clone(), &url)
+            .key(Some(app.admin_key()))
+            .header("If-Match", stale);
+        let req = if method == Method::DELETE {
+            req
+        } else if method == Method::PUT {
+            req.json(&body)
+        } else {
+            let patch = if url.starts_with("/v1/articles/") {
+                serde_json::json!({"featured": true})
+            } else if url.starts_with("/v1/webhooks/") {
+                serde_json::json!({"active": false})
+            } else {
+                serde_json::json!({"description": "x"})
+            };
+            req.body("application/merge-patch+json", patch.to_string())
+        };
+        let res = req.send().await;
+        assert_eq!(res.status.as_u16(), 412, "{method} {url} with a stale ETag");
     }
 }

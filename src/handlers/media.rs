@@ -11,15 +11,15 @@ use sha2::{Digest, Sha256};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::db::{self, StoreError};
-use crate::domain::access::Scope;
 use crate::domain::article::{TextRule, check_text};
 use crate::domain::image::{self as image, Refusal};
 use crate::domain::media::{Catalog, StoredFile};
 use crate::error::{ApiError, FieldError, Problem};
-use crate::http::auth::Auth;
+use crate::http::auth::{Keyed, Read, Write};
 use crate::http::body::JsonBody;
 use crate::http::conditional::{self, IfMatch};
 use crate::http::paging;
+use crate::http::paths::MediaId;
 use crate::http::query::Query;
 use crate::runtime::media_store::MediaStoreError;
 use crate::state::AppState;
@@ -273,10 +273,9 @@ fn name_of(bytes: &[u8], format: image::Format) -> String {
 pub async fn create_media(
     req: HttpRequest,
     state: web::Data<AppState>,
-    auth: Auth,
+    _auth: Keyed<Write>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    auth.require(Scope::Write)?;
     let max = state.config.media_max_bytes;
     if let Some(len) = req
         .headers()
@@ -428,10 +427,9 @@ pub struct MediaParams {
 pub async fn list_media(
     req: HttpRequest,
     state: web::Data<AppState>,
-    auth: Auth,
+    auth: Keyed<Read>,
     params: Query<MediaParams>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.require(Scope::Read)?;
     let p = params.into_inner();
     let limit = paging::limit(p.limit, 20, 100)?;
     let before = p
@@ -462,7 +460,7 @@ pub async fn list_media(
 /// Its size, type, text, every variant with URL and size, and a ready `srcset`.
 #[utoipa::path(
     tag = "media",
-    params(("id" = String, Path, description = "The media item's id.")),
+    params(MediaId),
     security(("bearer" = ["read"])),
     responses(
         (status = 200, description = "The media item.", body = Media)
@@ -472,11 +470,10 @@ pub async fn list_media(
 pub async fn get_media(
     req: HttpRequest,
     state: web::Data<AppState>,
-    auth: Auth,
-    id: web::Path<String>,
+    auth: Keyed<Read>,
+    media: web::Path<MediaId>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.require(Scope::Read)?;
-    let id = id.into_inner();
+    let id = media.into_inner().id;
     let row = db::run(&state.pool, move |conn| db::media::find(conn, &id)).await?;
     let v = conditional::Validators {
         etag: Media::etag(&row),
@@ -497,7 +494,7 @@ pub async fn get_media(
 /// a published article shows is a 422.
 #[utoipa::path(
     tag = "media",
-    params(("id" = String, Path, description = "The media item's id.")),
+    params(MediaId),
     request_body(content = MediaPatch, content_type = "application/merge-patch+json"),
     security(("bearer" = ["write"])),
     responses(
@@ -508,11 +505,10 @@ pub async fn get_media(
 pub async fn update_media(
     req: HttpRequest,
     state: web::Data<AppState>,
-    auth: Auth,
-    id: web::Path<String>,
+    auth: Keyed<Write>,
+    media: web::Path<MediaId>,
     body: JsonBody<MediaPatch>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.require(Scope::Write)?;
     let patch = body.parse()?;
     let mut errors = Vec::new();
     let mut clean = |field: &str, v: Option<Option<String>>, max: usize| {
@@ -533,7 +529,11 @@ pub async fn update_media(
         return Err(ApiError::invalid(errors));
     }
     let nothing = alt.is_none() && caption.is_none() && credit.is_none();
-    let (id, if_match, caller) = (id.into_inner(), IfMatch::from_request(&req), auth.0.clone());
+    let (id, if_match, caller) = (
+        media.into_inner().id,
+        IfMatch::from_request(&req),
+        auth.0.clone(),
+    );
     if nothing {
         // Nothing to change: the item as it is (no new version, no article rewritten).
         let row = db::run(&state.pool, move |conn| db::media::find(conn, &id)).await?;
@@ -582,7 +582,7 @@ pub async fn update_media(
 /// trash count until deleted for good). Its bytes are removed from the media store.
 #[utoipa::path(
     tag = "media",
-    params(("id" = String, Path, description = "The media item's id.")),
+    params(MediaId),
     security(("bearer" = ["write"])),
     responses(
         (status = 204, description = "Deleted, with its bytes."),
@@ -594,11 +594,10 @@ pub async fn update_media(
 pub async fn delete_media(
     req: HttpRequest,
     state: web::Data<AppState>,
-    auth: Auth,
-    id: web::Path<String>,
+    _auth: Keyed<Write>,
+    media: web::Path<MediaId>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.require(Scope::Write)?;
-    let (id, if_match) = (id.into_inner(), IfMatch::from_request(&req));
+    let (id, if_match) = (media.into_inner().id, IfMatch::from_request(&req));
     let unused = db::write(&state.pool, move |conn| {
         let current = db::media::find(conn, &id)?;
         if_match.check_stored(&Media::etag(&current))?;

@@ -6,8 +6,9 @@ use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use crate::db::terms::TermKind;
 use crate::error::ApiError;
 use crate::handlers::terms::{self, ListParams};
-use crate::http::auth::Auth;
+use crate::http::auth::{Auth, Keyed, Write};
 use crate::http::body::JsonBody;
+use crate::http::paths::TermSlug;
 use crate::http::query::Query;
 use crate::state::AppState;
 use crate::wire::term::{Term, TermInput, TermPage, TermPatch};
@@ -45,16 +46,16 @@ pub async fn list_tags(
 #[post("/tags")]
 pub async fn create_tag(
     state: web::Data<AppState>,
-    auth: Auth,
+    writer: Keyed<Write>,
     body: JsonBody<TermInput>,
 ) -> Result<HttpResponse, ApiError> {
-    terms::create(TermKind::Tag, state, auth, body).await
+    terms::create(TermKind::Tag, state, writer, body).await
 }
 
 /// Get one of the tags by slug, with its count of public articles.
 #[utoipa::path(
     tag = "tags",
-    params(("slug" = String, Path, description = "The slug.")),
+    params(TermSlug),
     security((), ("bearer" = [])),
     responses(
         (status = 200, description = "Found.", body = Term,
@@ -66,15 +67,15 @@ pub async fn get_tag(
     req: HttpRequest,
     state: web::Data<AppState>,
     auth: Auth,
-    slug: web::Path<String>,
+    term: web::Path<TermSlug>,
 ) -> Result<HttpResponse, ApiError> {
-    terms::fetch(TermKind::Tag, req, state, auth, slug.into_inner()).await
+    terms::fetch(TermKind::Tag, req, state, auth, term.into_inner().slug).await
 }
 
 /// Change a tag (JSON Merge Patch); a new slug replaces the old one.
 #[utoipa::path(
     tag = "tags",
-    params(("slug" = String, Path, description = "The current slug.")),
+    params(TermSlug),
     request_body(content(
         (TermPatch = "application/merge-patch+json"),
         (TermPatch = "application/json")
@@ -89,17 +90,25 @@ pub async fn get_tag(
 pub async fn update_tag(
     req: HttpRequest,
     state: web::Data<AppState>,
-    auth: Auth,
-    slug: web::Path<String>,
+    writer: Keyed<Write>,
+    term: web::Path<TermSlug>,
     body: JsonBody<TermPatch>,
 ) -> Result<HttpResponse, ApiError> {
-    terms::update(TermKind::Tag, req, state, auth, slug.into_inner(), body).await
+    terms::update(
+        TermKind::Tag,
+        req,
+        state,
+        writer,
+        term.into_inner().slug,
+        body,
+    )
+    .await
 }
 
 /// Delete a tag. Articles lose the tag.
 #[utoipa::path(
     tag = "tags",
-    params(("slug" = String, Path, description = "The slug.")),
+    params(TermSlug),
     security(("bearer" = ["write"])),
     responses(
         (status = 204, description = "Deleted.")
@@ -109,8 +118,8 @@ pub async fn update_tag(
 pub async fn delete_tag(
     req: HttpRequest,
     state: web::Data<AppState>,
-    auth: Auth,
-    slug: web::Path<String>,
+    writer: Keyed<Write>,
+    term: web::Path<TermSlug>,
 ) -> Result<HttpResponse, ApiError> {
-    terms::remove(TermKind::Tag, req, state, auth, slug.into_inner()).await
+    terms::remove(TermKind::Tag, req, state, writer, term.into_inner().slug).await
 }

@@ -12,15 +12,15 @@ use crate::db::{
     self,
     terms::{TermChange, TermKind, TermRecord},
 };
-use crate::domain::access::Scope;
 use crate::domain::article::{TextRule, check_text, term_from_name};
 use crate::domain::slug::is_valid_slug;
 use crate::error::{ApiError, FieldError};
 pub(crate) use crate::handlers::articles::list::PageParams as ListParams;
-use crate::http::auth::Auth;
+use crate::http::auth::{Auth, Keyed, Write};
 use crate::http::body::JsonBody;
 use crate::http::conditional::{self, IfMatch, Validators};
 use crate::http::paging;
+use crate::http::paths::TermSlug;
 use crate::http::query::Query;
 use crate::state::AppState;
 use crate::wire::article::PageMeta;
@@ -127,10 +127,9 @@ fn written(status: StatusCode, rec: TermRecord) -> HttpResponse {
 pub(crate) async fn create(
     kind: TermKind,
     state: web::Data<AppState>,
-    auth: Auth,
+    _writer: Keyed<Write>,
     body: JsonBody<TermInput>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.require(Scope::Write)?;
     let input = body.parse()?;
     let mut errors = Vec::new();
     let (derived, name) = term_from_name(&input.name).unwrap_or_else(|m| {
@@ -208,11 +207,10 @@ pub(crate) async fn update(
     kind: TermKind,
     req: HttpRequest,
     state: web::Data<AppState>,
-    auth: Auth,
+    _writer: Keyed<Write>,
     slug: String,
     body: JsonBody<TermPatch>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.require(Scope::Write)?;
     let patch = body.parse()?;
     let change = change_from(patch)?;
     let if_match = IfMatch::from_request(&req);
@@ -229,10 +227,9 @@ pub(crate) async fn remove(
     kind: TermKind,
     req: HttpRequest,
     state: web::Data<AppState>,
-    auth: Auth,
+    _writer: Keyed<Write>,
     slug: String,
 ) -> Result<HttpResponse, ApiError> {
-    auth.require(Scope::Write)?;
     let if_match = IfMatch::from_request(&req);
     db::write(&state.pool, move |conn| {
         (kind.ops().delete)(conn, &slug, &|conn, cur| {
@@ -268,16 +265,19 @@ pub(crate) fn author_routes(cfg: &mut ServiceConfig) {
     .route(
         "/authors",
         web::post().to(
-            |state: web::Data<AppState>, auth: Auth, body: JsonBody<TermInput>| {
-                create(KIND, state, auth, body)
+            |state: web::Data<AppState>, writer: Keyed<Write>, body: JsonBody<TermInput>| {
+                create(KIND, state, writer, body)
             },
         ),
     )
     .route(
         "/authors/{slug}",
         web::get().to(
-            |req: HttpRequest, state: web::Data<AppState>, auth: Auth, slug: web::Path<String>| {
-                fetch(KIND, req, state, auth, slug.into_inner())
+            |req: HttpRequest,
+             state: web::Data<AppState>,
+             auth: Auth,
+             term: web::Path<TermSlug>| {
+                fetch(KIND, req, state, auth, term.into_inner().slug)
             },
         ),
     )
@@ -286,18 +286,21 @@ pub(crate) fn author_routes(cfg: &mut ServiceConfig) {
         web::patch().to(
             |req: HttpRequest,
              state: web::Data<AppState>,
-             auth: Auth,
-             slug: web::Path<String>,
+             writer: Keyed<Write>,
+             term: web::Path<TermSlug>,
              body: JsonBody<TermPatch>| {
-                update(KIND, req, state, auth, slug.into_inner(), body)
+                update(KIND, req, state, writer, term.into_inner().slug, body)
             },
         ),
     )
     .route(
         "/authors/{slug}",
         web::delete().to(
-            |req: HttpRequest, state: web::Data<AppState>, auth: Auth, slug: web::Path<String>| {
-                remove(KIND, req, state, auth, slug.into_inner())
+            |req: HttpRequest,
+             state: web::Data<AppState>,
+             writer: Keyed<Write>,
+             term: web::Path<TermSlug>| {
+                remove(KIND, req, state, writer, term.into_inner().slug)
             },
         ),
     );

@@ -6,14 +6,14 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use crate::db::{self, webhooks::Settings};
-use crate::domain::access::Scope;
 use crate::domain::article::is_web_url;
 use crate::domain::events::EventType;
 use crate::error::{ApiError, FieldError};
-use crate::http::auth::Auth;
+use crate::http::auth::{Admin, Keyed};
 use crate::http::body::JsonBody;
 use crate::http::conditional::{self, IfMatch};
 use crate::http::paging;
+use crate::http::paths::WebhookId;
 use crate::http::query::Query;
 use crate::state::AppState;
 use crate::wire::webhook::{
@@ -86,9 +86,8 @@ fn has_dns_host(url: &str) -> bool {
 pub async fn list_webhooks(
     req: HttpRequest,
     state: web::Data<AppState>,
-    auth: Auth,
+    auth: Keyed<Admin>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.require(Scope::Admin)?;
     let rows = db::run(&state.pool, |conn| Ok(db::webhooks::list(conn)?)).await?;
     let body = WebhookList {
         data: rows.into_iter().map(Webhook::from).collect(),
@@ -116,10 +115,9 @@ pub async fn list_webhooks(
 #[post("/webhooks")]
 pub async fn create_webhook(
     state: web::Data<AppState>,
-    auth: Auth,
+    _auth: Keyed<Admin>,
     body: JsonBody<WebhookInput>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.require(Scope::Admin)?;
     let input = body.parse()?;
     let events = check(&input.url, &input.events).map_err(ApiError::invalid)?;
     let settings = Settings {
@@ -146,7 +144,7 @@ pub async fn create_webhook(
 /// Get a webhook.
 #[utoipa::path(
     tag = "webhooks",
-    params(("id" = String, Path, description = "The webhook's id.")),
+    params(WebhookId),
     security(("bearer" = ["admin"])),
     responses(
         (status = 200, description = "The webhook (without its secret).", body = Webhook)
@@ -156,11 +154,10 @@ pub async fn create_webhook(
 pub async fn get_webhook(
     req: HttpRequest,
     state: web::Data<AppState>,
-    auth: Auth,
-    id: web::Path<String>,
+    auth: Keyed<Admin>,
+    webhook: web::Path<WebhookId>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.require(Scope::Admin)?;
-    let id = id.into_inner();
+    let id = webhook.into_inner().id;
     let row = db::run(&state.pool, move |conn| db::webhooks::get(conn, &id)).await?;
     conditional::respond_hashed(&req, &auth.0, &state.config, &Webhook::from(row))
 }
@@ -168,7 +165,7 @@ pub async fn get_webhook(
 /// Change a webhook (JSON Merge Patch): URL, event types, audience, or pause it.
 #[utoipa::path(
     tag = "webhooks",
-    params(("id" = String, Path, description = "The webhook's id.")),
+    params(WebhookId),
     request_body(content(
         (WebhookPatch = "application/merge-patch+json"),
         (WebhookPatch = "application/json")
@@ -182,13 +179,12 @@ pub async fn get_webhook(
 pub async fn update_webhook(
     req: HttpRequest,
     state: web::Data<AppState>,
-    auth: Auth,
-    id: web::Path<String>,
+    _auth: Keyed<Admin>,
+    webhook: web::Path<WebhookId>,
     body: JsonBody<WebhookPatch>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.require(Scope::Admin)?;
     let patch = body.parse()?;
-    let id = id.into_inner();
+    let id = webhook.into_inner().id;
     let if_match = IfMatch::from_request(&req);
     let row = db::write(&state.pool, move |conn| {
         db::webhooks::update(conn, &id, |row, current| {
@@ -217,7 +213,7 @@ pub async fn update_webhook(
 /// Remove a webhook and its delivery log; queued deliveries are dropped.
 #[utoipa::path(
     tag = "webhooks",
-    params(("id" = String, Path, description = "The webhook's id.")),
+    params(WebhookId),
     security(("bearer" = ["admin"])),
     responses(
         (status = 204, description = "Removed.")
@@ -227,11 +223,10 @@ pub async fn update_webhook(
 pub async fn delete_webhook(
     req: HttpRequest,
     state: web::Data<AppState>,
-    auth: Auth,
-    id: web::Path<String>,
+    _auth: Keyed<Admin>,
+    webhook: web::Path<WebhookId>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.require(Scope::Admin)?;
-    let id = id.into_inner();
+    let id = webhook.into_inner().id;
     let if_match = IfMatch::from_request(&req);
     db::write(&state.pool, move |conn| {
         db::webhooks::delete(conn, &id, |row| {
@@ -261,7 +256,7 @@ pub struct DeliveryParams {
 /// attempt is due.
 #[utoipa::path(
     tag = "webhooks",
-    params(("id" = String, Path, description = "The webhook's id."), DeliveryParams),
+    params(WebhookId, DeliveryParams),
     security(("bearer" = ["admin"])),
     responses(
         (status = 200, description = "A page of deliveries.", body = DeliveryPage)
@@ -271,11 +266,10 @@ pub struct DeliveryParams {
 pub async fn list_webhook_deliveries(
     req: HttpRequest,
     state: web::Data<AppState>,
-    auth: Auth,
-    id: web::Path<String>,
+    auth: Keyed<Admin>,
+    webhook: web::Path<WebhookId>,
     params: Query<DeliveryParams>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.require(Scope::Admin)?;
     let p = params.into_inner();
     let limit = paging::limit(p.limit, 20, 100)?;
     let before = p
@@ -283,7 +277,7 @@ pub async fn list_webhook_deliveries(
         .as_deref()
         .map(|token| paging::numbered("cursor", token, "deliveries"))
         .transpose()?;
-    let id = id.into_inner();
+    let id = webhook.into_inner().id;
     let (rows, more) = db::run(&state.pool, move |conn| {
         db::webhooks::deliveries(conn, &id, before, limit)
     })

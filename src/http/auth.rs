@@ -1,6 +1,7 @@
 //! `Authorization: Bearer <key>` → [`Caller`]; 401 for a bad key, 403 for a short scope.
 
 use std::future::Future;
+use std::marker::PhantomData;
 use std::pin::Pin;
 
 use actix_web::http::header::{self, HeaderMap};
@@ -102,6 +103,53 @@ impl FromRequest for Auth {
         Box::pin(async move {
             let state = state.ok_or_else(|| ApiError::internal("app state missing"))?;
             resolve(&headers, &state).await.map(|a| Auth(a.0))
+        })
+    }
+}
+
+/// The scope a handler needs, as a type: [`Keyed<Read>`], [`Keyed<Write>`] or
+/// [`Keyed<Admin>`] in its arguments states it where the route is written, and no
+/// handler body can forget the check.
+pub trait Needs {
+    /// The scope checked.
+    const SCOPE: Scope;
+}
+
+/// Scope `read`: drafts, the trash, revisions, media.
+#[derive(Debug)]
+pub struct Read;
+/// Scope `write`: creating and changing content.
+#[derive(Debug)]
+pub struct Write;
+/// Scope `admin`: webhooks, purging for good.
+#[derive(Debug)]
+pub struct Admin;
+
+impl Needs for Read {
+    const SCOPE: Scope = Scope::Read;
+}
+impl Needs for Write {
+    const SCOPE: Scope = Scope::Write;
+}
+impl Needs for Admin {
+    const SCOPE: Scope = Scope::Admin;
+}
+
+/// A caller whose key holds at least the scope `S` needs; extracting it answers 401
+/// without a usable key and 403 when the key's scope is too small.
+#[derive(Debug)]
+pub struct Keyed<S>(pub Caller, PhantomData<S>);
+
+impl<S: Needs + 'static> FromRequest for Keyed<S> {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let auth = Auth::from_request(req, payload);
+        Box::pin(async move {
+            let auth = auth.await?;
+            auth.require(S::SCOPE)?;
+            Ok(Keyed(auth.0, PhantomData))
         })
     }
 }

@@ -10,13 +10,13 @@ use crate::db::{
     self,
     articles::{Filter, ListQuery, Position, Shelf},
 };
-use crate::domain::access::{Caller, Scope};
+use crate::domain::access::Caller;
 use crate::domain::article::{Status, is_language_tag};
 use crate::domain::listing::{self, Sort};
 use crate::domain::search::{self, MAX_QUERY_CHARS, Term};
 use crate::domain::time;
 use crate::error::{ApiError, Problem};
-use crate::http::auth::Auth;
+use crate::http::auth::{Auth, Keyed, Read};
 use crate::http::conditional::{self, Validators};
 use crate::http::paging;
 use crate::http::query::Query;
@@ -373,10 +373,9 @@ pub async fn list_articles(
 pub async fn list_trash(
     req: HttpRequest,
     state: web::Data<AppState>,
-    auth: Auth,
+    auth: Keyed<Read>,
     params: Query<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.require(Scope::Read)?;
     let p = params.into_inner();
     let params = ArticleListParams {
         limit: p.limit,

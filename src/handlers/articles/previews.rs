@@ -11,8 +11,9 @@ use crate::db;
 use crate::domain::access::{Caller, Scope};
 use crate::domain::{preview, quota, time};
 use crate::error::{ApiError, Problem};
-use crate::http::auth::Auth;
+use crate::http::auth::{Keyed, Write};
 use crate::http::body::{Body, JsonBody};
+use crate::http::paths::ArticleKey;
 use crate::state::AppState;
 use crate::wire::article::Article;
 
@@ -79,7 +80,7 @@ fn reader() -> Caller {
 /// that secret revokes every link.
 #[utoipa::path(
     tag = "articles",
-    params(("id" = String, Path, description = "The article's id or current slug.")),
+    params(ArticleKey),
     request_body(content = Option<PreviewLinkInput>, content_type = "application/json"),
     security(("bearer" = ["write"])),
     responses(
@@ -92,11 +93,10 @@ fn reader() -> Caller {
 #[post("/articles/{id}/preview-links")]
 pub async fn create_preview_link(
     state: web::Data<AppState>,
-    auth: Auth,
-    id: web::Path<String>,
+    _auth: Keyed<Write>,
+    article: web::Path<ArticleKey>,
     body: JsonBody<PreviewLinkInput>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.require(Scope::Write)?;
     // No body, or JSON `null`, takes the defaults.
     let input = if body.is_empty() {
         PreviewLinkInput::default()
@@ -104,7 +104,7 @@ pub async fn create_preview_link(
         body.parse()?
     };
     let lifetime = lifetime_of(input.expires_in.as_deref())?;
-    let key = id.into_inner();
+    let key = article.into_inner().id;
     let article_id = db::run(&state.pool, move |conn| {
         let pk = db::articles::pk_of(conn, &key)?;
         let rec = db::articles::load_by_pk(conn, &reader(), pk, db::now_utc())?;

@@ -15,6 +15,7 @@ use crate::handlers::articles::list::list_item;
 use crate::http::auth::Auth;
 use crate::http::conditional::{self, Validators};
 use crate::http::paging;
+use crate::http::paths::ArticleKey;
 use crate::http::query::Query;
 use crate::state::AppState;
 use crate::wire::article::{Article, ArticleList, PageMeta};
@@ -145,7 +146,7 @@ pub async fn list_popular_articles(
 /// The article itself must be visible to the caller.
 #[utoipa::path(
     tag = "articles",
-    params(("id" = String, Path, description = "The article's id or current slug."), RelatedParams),
+    params(ArticleKey, RelatedParams),
     security((), ("bearer" = [])),
     responses(
         (status = 200, description = "Related articles, closest first.", body = ArticleList)
@@ -156,11 +157,11 @@ pub async fn list_related_articles(
     req: HttpRequest,
     state: web::Data<AppState>,
     auth: Auth,
-    id: web::Path<String>,
+    article: web::Path<ArticleKey>,
     params: Query<RelatedParams>,
 ) -> Result<HttpResponse, ApiError> {
     let limit = paging::limit(params.limit, 5, 20)?;
-    let (caller, key) = (auth.0, id.into_inner());
+    let (caller, key) = (auth.0, article.into_inner().id);
     let records = db::run(&state.pool, move |conn| {
         let now = db::now_utc();
         let db::articles::Found::Article(rec) = db::articles::find(conn, &caller, &key, now)?

@@ -5,9 +5,9 @@ use actix_web::{HttpRequest, HttpResponse, get, web};
 
 use super::{location, respond_article};
 use crate::db::{self, StoreError, articles::Found};
-use crate::domain::access::{Caller, Scope};
+use crate::domain::access::Caller;
 use crate::error::ApiError;
-use crate::http::auth::Auth;
+use crate::http::auth::{Auth, Keyed, Read};
 use crate::state::AppState;
 use crate::wire::article::Article;
 
@@ -78,10 +78,9 @@ fn redirect_cache(caller: &Caller) -> &'static str {
 pub async fn get_trashed_article(
     req: HttpRequest,
     state: web::Data<AppState>,
-    auth: Auth,
+    auth: Keyed<Read>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.require(Scope::Read)?;
     let caller = auth.0.clone();
     let key = id.into_inner();
     let rec = db::run(&state.pool, move |conn| {

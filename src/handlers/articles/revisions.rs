@@ -4,12 +4,12 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 
 use crate::db;
-use crate::domain::access::Scope;
 use crate::domain::article as rules;
 use crate::error::{ApiError, Problem};
 use crate::handlers::articles::{precondition, written};
-use crate::http::auth::Auth;
+use crate::http::auth::{Keyed, Read, Write};
 use crate::http::conditional::{self, IfMatch};
+use crate::http::paths::{ArticleKey, RevisionKey};
 use crate::state::AppState;
 use crate::wire::article::{Article, ArticleInput};
 use crate::wire::revision::{Revision, RevisionList, RevisionSummary};
@@ -21,7 +21,7 @@ use crate::wire::revision::{Revision, RevisionList, RevisionSummary};
 /// deleted for good.
 #[utoipa::path(
     tag = "articles",
-    params(("id" = String, Path, description = "The article's id or current slug.")),
+    params(ArticleKey),
     security(("bearer" = ["read"])),
     responses(
         (status = 200, description = "Every revision, oldest first.", body = RevisionList)
@@ -31,11 +31,10 @@ use crate::wire::revision::{Revision, RevisionList, RevisionSummary};
 pub async fn list_revisions(
     req: HttpRequest,
     state: web::Data<AppState>,
-    auth: Auth,
-    id: web::Path<String>,
+    auth: Keyed<Read>,
+    article: web::Path<ArticleKey>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.require(Scope::Read)?;
-    let key = id.into_inner();
+    let key = article.into_inner().id;
     let rows = db::run(&state.pool, move |conn| {
         let pk = db::articles::pk_of(conn, &key)?;
         Ok(db::articles::revisions::list(conn, pk)?)
@@ -51,8 +50,7 @@ pub async fn list_revisions(
 #[utoipa::path(
     tag = "articles",
     params(
-        ("id" = String, Path, description = "The article's id or current slug."),
-        ("n" = i32, Path, description = "The revision's number, from 1.", minimum = 1)
+        RevisionKey
     ),
     security(("bearer" = ["read"])),
     responses(
@@ -64,11 +62,10 @@ pub async fn list_revisions(
 pub async fn get_revision(
     req: HttpRequest,
     state: web::Data<AppState>,
-    auth: Auth,
-    path: web::Path<(String, i32)>,
+    auth: Keyed<Read>,
+    revision: web::Path<RevisionKey>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.require(Scope::Read)?;
-    let (key, n) = path.into_inner();
+    let RevisionKey { id: key, n } = revision.into_inner();
     let row = db::run(&state.pool, move |conn| {
         let pk = db::articles::pk_of(conn, &key)?;
         db::articles::revisions::get(conn, pk, n)
@@ -91,8 +88,7 @@ pub async fn get_revision(
 #[utoipa::path(
     tag = "articles",
     params(
-        ("id" = String, Path, description = "The article's id or current slug."),
-        ("n" = i32, Path, description = "The revision to restore.", minimum = 1),
+        RevisionKey,
         ("If-Match" = Option<String>, Header, description = "ETag the restore is based on; 412 when stale.")
     ),
     security(("bearer" = ["write"])),
@@ -107,11 +103,10 @@ pub async fn get_revision(
 pub async fn restore_revision(
     req: HttpRequest,
     state: web::Data<AppState>,
-    auth: Auth,
-    path: web::Path<(String, i32)>,
+    auth: Keyed<Write>,
+    revision: web::Path<RevisionKey>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.require(Scope::Write)?;
-    let (key, n) = path.into_inner();
+    let RevisionKey { id: key, n } = revision.into_inner();
     let (caller, if_match) = (auth.0.clone(), IfMatch::from_request(&req));
     let language = state.config.default_language.clone();
     let base = state.config.media_url.clone();

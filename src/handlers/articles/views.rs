@@ -6,6 +6,7 @@ use crate::db::{self, articles::Found};
 use crate::domain::access::Caller;
 use crate::error::ApiError;
 use crate::http::auth::Auth;
+use crate::http::paths::ArticleKey;
 use crate::state::AppState;
 
 /// Count one view of an article.
@@ -16,7 +17,7 @@ use crate::state::AppState;
 /// so `view_count` catches up within seconds; none is lost on a clean shutdown.
 #[utoipa::path(
     tag = "articles",
-    params(("id" = String, Path, description = "The article's id or current slug.")),
+    params(ArticleKey),
     security((), ("bearer" = [])),
     responses(
         (status = 204, description = "Counted.")
@@ -27,9 +28,9 @@ pub async fn count_article_view(
     req: HttpRequest,
     state: web::Data<AppState>,
     auth: Auth,
-    id: web::Path<String>,
+    article: web::Path<ArticleKey>,
 ) -> Result<HttpResponse, ApiError> {
-    let (caller, key) = (auth.0.clone(), id.into_inner());
+    let (caller, key) = (auth.0.clone(), article.into_inner().id);
     // One view per client per article per window: a key by its name, anyone else by
     // address.
     let client = match &auth.0 {

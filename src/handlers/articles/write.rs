@@ -12,9 +12,10 @@ use crate::db::{self, StoreError};
 use crate::domain::access::Scope;
 use crate::domain::article as rules;
 use crate::error::{ApiError, FieldError, Problem};
-use crate::http::auth::Auth;
+use crate::http::auth::{Auth, Keyed, Write};
 use crate::http::body::{self, JsonBody};
 use crate::http::conditional::IfMatch;
+use crate::http::paths::ArticleKey;
 use crate::http::query::Query;
 use crate::state::AppState;
 use crate::wire::article::{Article, ArticleInput, ArticlePatch};
@@ -48,10 +49,9 @@ pub struct DeleteParams {
 #[post("/articles")]
 pub async fn create_article(
     state: web::Data<AppState>,
-    auth: Auth,
+    auth: Keyed<Write>,
     body: JsonBody<ArticleInput>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.require(Scope::Write)?;
     let parsed = parse_input(&body, &state).await?;
     let caller = auth.0.clone();
     let rec = db::write(&state.pool, move |conn| {
@@ -73,7 +73,7 @@ pub async fn create_article(
 /// the current one, and an absent `published_at` keeps the current publication time.
 #[utoipa::path(
     tag = "articles",
-    params(("id" = String, Path, description = "The article's id or current slug.")),
+    params(ArticleKey),
     request_body(content = ArticleInput, content_type = "application/json"),
     security(("bearer" = ["write"])),
     responses(
@@ -85,13 +85,16 @@ pub async fn create_article(
 pub async fn replace_article(
     req: HttpRequest,
     state: web::Data<AppState>,
-    auth: Auth,
-    id: web::Path<String>,
+    auth: Keyed<Write>,
+    article: web::Path<ArticleKey>,
     body: JsonBody<ArticleInput>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.require(Scope::Write)?;
     let parsed = parse_input(&body, &state).await?;
-    let (caller, key, if_match) = (auth.0.clone(), id.into_inner(), IfMatch::from_request(&req));
+    let (caller, key, if_match) = (
+        auth.0.clone(),
+        article.into_inner().id,
+        IfMatch::from_request(&req),
+    );
     let rec = db::write(&state.pool, move |conn| {
         let pk = db::articles::pk_of(conn, &key)?;
         db::articles::update(conn, pk, &caller.clone(), "updated", |conn, row| {
@@ -109,7 +112,7 @@ pub async fn replace_article(
 /// stored article and the result validated as a whole, in one transaction.
 #[utoipa::path(
     tag = "articles",
-    params(("id" = String, Path, description = "The article's id or current slug.")),
+    params(ArticleKey),
     request_body(description = "Any subset of the article's writable fields.",
         content(
             (ArticlePatch = "application/merge-patch+json", example = json!({"title": "Unity Day: communities in 40 countries", "featured": false})),
@@ -126,11 +129,10 @@ pub async fn replace_article(
 pub async fn update_article(
     req: HttpRequest,
     state: web::Data<AppState>,
-    auth: Auth,
-    id: web::Path<String>,
+    auth: Keyed<Write>,
+    article: web::Path<ArticleKey>,
     body: JsonBody<ArticlePatch>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.require(Scope::Write)?;
     // The patch's own shape: unknown members (even `{"x": null}`, which a merge would
     // silently drop) and wrong types are 422s naming them; the object is what merges.
     let (_, patch) = body.parse_with_object()?;
@@ -142,7 +144,11 @@ pub async fn update_article(
     if !cleared.is_empty() {
         return Err(ApiError::invalid(cleared));
     }
-    let (caller, key, if_match) = (auth.0.clone(), id.into_inner(), IfMatch::from_request(&req));
+    let (caller, key, if_match) = (
+        auth.0.clone(),
+        article.into_inner().id,
+        IfMatch::from_request(&req),
+    );
     let language = state.config.default_language.clone();
     let base = state.config.media_url.clone();
     let rec = db::write(&state.pool, move |conn| {
@@ -173,7 +179,7 @@ pub async fn update_article(
 #[utoipa::path(
     tag = "articles",
     params(
-        ("id" = String, Path, description = "The article's id or current slug."),
+        ArticleKey,
         DeleteParams
     ),
     security(("bearer" = ["write"])),
@@ -188,7 +194,7 @@ pub async fn delete_article(
     req: HttpRequest,
     state: web::Data<AppState>,
     auth: Auth,
-    id: web::Path<String>,
+    article: web::Path<ArticleKey>,
     params: Query<DeleteParams>,
 ) -> Result<HttpResponse, ApiError> {
     let permanent = params.permanent.unwrap_or(false);
@@ -197,7 +203,11 @@ pub async fn delete_article(
     } else {
         Scope::Write
     })?;
-    let (caller, key, if_match) = (auth.0.clone(), id.into_inner(), IfMatch::from_request(&req));
+    let (caller, key, if_match) = (
+        auth.0.clone(),
+        article.into_inner().id,
+        IfMatch::from_request(&req),
+    );
     db::write(&state.pool, move |conn| {
         let pk = db::articles::pk_of(conn, &key)?;
         let check = |conn: &mut db::AnyConnection, row: &db::articles::ArticleRow| {
@@ -217,7 +227,7 @@ pub async fn delete_article(
 #[utoipa::path(
     tag = "articles",
     params(
-        ("id" = String, Path, description = "The article's id or current slug."),
+        ArticleKey,
         ("If-Match" = Option<String>, Header, description = "ETag of the trashed article; 412 when stale.")
     ),
     security(("bearer" = ["write"])),
@@ -230,11 +240,14 @@ pub async fn delete_article(
 pub async fn restore_article(
     req: HttpRequest,
     state: web::Data<AppState>,
-    auth: Auth,
-    id: web::Path<String>,
+    auth: Keyed<Write>,
+    article: web::Path<ArticleKey>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.require(Scope::Write)?;
-    let (caller, key, if_match) = (auth.0.clone(), id.into_inner(), IfMatch::from_request(&req));
+    let (caller, key, if_match) = (
+        auth.0.clone(),
+        article.into_inner().id,
+        IfMatch::from_request(&req),
+    );
     let rec = db::write(&state.pool, move |conn| {
         let pk = db::articles::pk_of(conn, &key)?;
         db::articles::restore(conn, pk, &caller.clone(), &|conn, row| {

@@ -15,44 +15,8 @@ use super::schema::{
     former_slugs, tags,
 };
 use crate::db::StoreError;
-use crate::db::articles::changes;
+use crate::db::articles::{StoredArticle, changes};
 use crate::db::search::{Indexed, Stems};
-
-/// Every stored column of an article but its internal key.
-#[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize, Deserialize)]
-#[diesel(table_name = articles)]
-#[serde(deny_unknown_fields)]
-pub struct StoredArticle {
-    pub id: String,
-    pub slug: String,
-    pub title: String,
-    pub subtitle: Option<String>,
-    pub excerpt: String,
-    pub excerpt_is_derived: bool,
-    pub status: String,
-    pub published_at: Option<String>,
-    pub sort_at: String,
-    pub language: String,
-    pub translation_group: String,
-    pub feature_image_url: Option<String>,
-    pub feature_image_alt: Option<String>,
-    pub feature_image_caption: Option<String>,
-    pub canonical_url: Option<String>,
-    pub featured: bool,
-    pub view_count: i64,
-    pub word_count: i32,
-    pub reading_time_minutes: i32,
-    pub created_at: String,
-    pub updated_at: String,
-    pub deleted_at: Option<String>,
-    pub version: i32,
-    pub body_markdown: String,
-    pub body_html: String,
-    pub body_text: String,
-    /// The media item the feature image names, as resolved when written.
-    #[serde(default)]
-    pub feature_image_media: Option<String>,
-}
 
 /// A tag or an author.
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -85,21 +85,8 @@ macro_rules! term_store {
             use crate::domain::access::Caller;
 
             type Row = (i32, String, String, Option<String>, String, String);
-            const COLUMNS: (
-                $table::pk,
-                $table::slug,
-                $table::name,
-                $table::description,
-                $table::created_at,
-                $table::updated_at,
-            ) = (
-                $table::pk,
-                $table::slug,
-                $table::name,
-                $table::description,
-                $table::created_at,
-                $table::updated_at,
-            );
+            /// pk, slug, name, description, created_at, updated_at: a [`Row`].
+            const COLUMNS: <$table::table as diesel::Table>::AllColumns = $table::all_columns;
 
             fn not_found(slug: &str) -> StoreError {
                 StoreError::not_found($kind.noun(), slug)

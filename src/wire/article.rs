@@ -348,7 +348,7 @@ pub struct PageMeta {
 impl Article {
     /// The article as a caller sees it at `now` (store format).
     pub fn from_record(rec: ArticleRecord, now: &str) -> Self {
-        let r = rec.row;
+        let r = rec.row.stored;
         let ts = |s: &str| time::parse(s).unwrap_or_default();
         Self {
             status: Status::shown(&r.status, r.published_at.as_deref(), now),

@@ -58,8 +58,7 @@ async fn views_and_scheduled_publications_show_without_a_write() {
     let a = app.published("Read me").await;
     let path = format!("/v1/articles/{}", a["id"].as_str().unwrap());
     assert_eq!(app.get(&path, None).await.json()["view_count"], 0);
-    app.request(Method::POST, &format!("{path}/views"))
-        .send()
+    app.post(&format!("{path}/views"), None)
         .await
         .assert_status(204);
     // A view alone forgets nothing (it is not in the store yet) …

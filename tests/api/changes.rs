@@ -35,11 +35,7 @@ fn types(events: &[Value]) -> Vec<&str> {
 #[actix_web::test]
 async fn the_public_never_sees_draft_content() {
     let app = TestApp::spawn().await;
-    let draft = app
-        .create_article(
-            &json!({"title": "Secret plan", "body_markdown": "Embargoed.", "status": "draft"}),
-        )
-        .await;
+    let draft = app.draft("Secret plan", "Embargoed.").await;
     let id = draft["id"].as_str().unwrap();
     let (public, _) = drain(&app, None, None).await;
     assert!(
@@ -120,9 +116,7 @@ async fn trash_restore_and_purge_leave_tombstones() {
     app.delete(&path, Some(app.write_key()))
         .await
         .assert_status(204);
-    app.request(Method::POST, &format!("{path}/restore"))
-        .key(Some(app.write_key()))
-        .send()
+    app.post(&format!("{path}/restore"), Some(app.write_key()))
         .await
         .assert_status(200);
     app.delete(&format!("{path}?permanent=true"), Some(app.admin_key()))
@@ -349,9 +343,7 @@ async fn a_mirror_built_from_the_change_feed_equals_the_public_set() {
                 }
                 (6, _) => {
                     let id = pick(&mut rng, &ids);
-                    app.request(Method::POST, &format!("/v1/articles/{id}/restore"))
-                        .key(Some(app.write_key()))
-                        .send()
+                    app.post(&format!("/v1/articles/{id}/restore"), Some(app.write_key()))
                         .await;
                 }
                 (7, _) => {

@@ -54,10 +54,7 @@ async fn newsroom(app: &TestApp) -> (Value, Value) {
             "tags": ["#StandWithUkraine"],
         }))
         .await;
-    app.create_article(
-        &json!({"title": "Secret draft", "body_markdown": "Not yet.", "status": "draft"}),
-    )
-    .await;
+    app.draft("Secret draft", "Not yet.").await;
     // Re-read: the English one now lists its translation.
     (app.article(en["id"].as_str().unwrap()).await, uk)
 }

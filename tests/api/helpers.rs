@@ -331,6 +331,11 @@ impl TestApp {
     }
 
     /// POST with a JSON body.
+    /// A POST without a body (restore, view beacon, …).
+    pub async fn post(&self, path: &str, key: Option<&str>) -> Res {
+        self.request(Method::POST, path).key(key).send().await
+    }
+
     pub async fn post_json(&self, path: &str, key: Option<&str>, body: &Value) -> Res {
         self.request(Method::POST, path)
             .key(key)
@@ -396,6 +401,14 @@ impl TestApp {
     }
 
     /// Creates a published article, dated in the past, with this title.
+    /// Creates a draft with this title and body; returns it.
+    pub async fn draft(&self, title: &str, body_markdown: &str) -> Value {
+        self.create_article(
+            &json!({"title": title, "body_markdown": body_markdown, "status": "draft"}),
+        )
+        .await
+    }
+
     pub async fn published(&self, title: &str) -> Value {
         self.create_article(&published(title)).await
     }

@@ -191,8 +191,7 @@ async fn views_counted_on_both_instances_add_up() {
     let id = article["id"].as_str().unwrap().to_string();
     for (app, n) in [(&a, 7), (&b, 5)] {
         for _ in 0..n {
-            app.request(Method::POST, &format!("/v1/articles/{id}/views"))
-                .send()
+            app.post(&format!("/v1/articles/{id}/views"), None)
                 .await
                 .assert_status(204);
         }
@@ -290,20 +289,17 @@ async fn keys_and_preview_links_work_on_every_instance() {
     let Some((a, b)) = two_instances().await else {
         return;
     };
-    let draft = a
-        .create_article(
-            &json!({"title": "Embargoed", "body_markdown": "Not yet.", "status": "draft"}),
-        )
-        .await;
+    let draft = a.draft("Embargoed", "Not yet.").await;
     let id = draft["id"].as_str().unwrap();
     // The key made through instance a's store answers on b.
     b.get(&format!("/v1/articles/{id}"), Some(b.write_key()))
         .await
         .assert_status(200);
     let link = a
-        .request(Method::POST, &format!("/v1/articles/{id}/preview-links"))
-        .key(Some(a.write_key()))
-        .send()
+        .post(
+            &format!("/v1/articles/{id}/preview-links"),
+            Some(a.write_key()),
+        )
         .await;
     link.assert_status(201);
     let url = link.json()["url"].as_str().unwrap().to_string();

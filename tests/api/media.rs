@@ -772,9 +772,10 @@ async fn a_revision_naming_a_deleted_media_item_cannot_be_restored_as_it_is() {
         .await
         .assert_status(204);
     let res = app
-        .request(Method::POST, &format!("{path}/revisions/1/restore"))
-        .key(Some(app.write_key()))
-        .send()
+        .post(
+            &format!("{path}/revisions/1/restore"),
+            Some(app.write_key()),
+        )
         .await;
     res.assert_status(409);
     assert!(res.text().contains("names no media item"), "{}", res.text());

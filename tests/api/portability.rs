@@ -4,7 +4,6 @@
 
 use std::process::{Command, Output};
 
-use actix_web::http::Method;
 use diesel::{Connection, RunQueryDsl, SqliteConnection};
 use serde_json::json;
 
@@ -53,8 +52,7 @@ async fn newsroom(app: &TestApp) {
     )
     .await
     .assert_status(204);
-    app.request(Method::POST, &format!("/v1/articles/{id}/views"))
-        .send()
+    app.post(&format!("/v1/articles/{id}/views"), None)
         .await
         .assert_status(204);
     app.state.views.flush(&app.state.pool).await.unwrap();
@@ -304,9 +302,10 @@ async fn newsdesk_copy_moves_every_row_from_sqlite_to_postgresql() {
     .assert_status(201);
     app.create_article(&published("After the webhook")).await;
     let link = app
-        .request(Method::POST, "/v1/articles/renamed-story/preview-links")
-        .key(Some(app.write_key()))
-        .send()
+        .post(
+            "/v1/articles/renamed-story/preview-links",
+            Some(app.write_key()),
+        )
         .await;
     let before = reads(&app).await;
     let export = newsdesk(&old, &["export"]);

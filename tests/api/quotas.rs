@@ -170,14 +170,10 @@ async fn a_client_counts_one_view_per_article_per_window() {
             .await
             .assert_status(204);
     }
-    app.request(Method::POST, &path)
-        .key(Some(app.read_key()))
-        .send()
+    app.post(&path, Some(app.read_key()))
         .await
         .assert_status(204);
-    app.request(Method::POST, &path)
-        .key(Some(app.read_key()))
-        .send()
+    app.post(&path, Some(app.read_key()))
         .await
         .assert_status(204);
     app.state.views.flush(&app.state.pool).await.unwrap();

@@ -1,6 +1,5 @@
 //! "Most read" over a window and "related" articles: public articles only.
 
-use actix_web::http::Method;
 use chrono::{Duration, Utc};
 use diesel::RunQueryDsl;
 use diesel::sql_types::{BigInt, Text};
@@ -15,8 +14,7 @@ fn id_of(a: &Value) -> &str {
 /// Counts `n` views of an article through the API.
 async fn view(app: &TestApp, a: &Value, n: usize) {
     for _ in 0..n {
-        app.request(Method::POST, &format!("/v1/articles/{}/views", id_of(a)))
-            .send()
+        app.post(&format!("/v1/articles/{}/views", id_of(a)), None)
             .await
             .assert_status(204);
     }

@@ -34,9 +34,7 @@ async fn every_change_is_a_revision_and_any_can_be_restored() {
     app.delete(&path, Some(app.write_key()))
         .await
         .assert_status(204);
-    app.request(Method::POST, &format!("{path}/restore"))
-        .key(Some(app.write_key()))
-        .send()
+    app.post(&format!("{path}/restore"), Some(app.write_key()))
         .await
         .assert_status(200);
     let list = app
@@ -75,9 +73,10 @@ async fn every_change_is_a_revision_and_any_can_be_restored() {
         .await
         .assert_status(412);
     let res = app
-        .request(Method::POST, &format!("{path}/revisions/1/restore"))
-        .key(Some(app.write_key()))
-        .send()
+        .post(
+            &format!("{path}/revisions/1/restore"),
+            Some(app.write_key()),
+        )
         .await;
     res.assert_status(200);
     assert_eq!(res.json()["title"], "First title");
@@ -93,9 +92,7 @@ async fn every_change_is_a_revision_and_any_can_be_restored() {
     app.get(&format!("{path}/revisions"), None)
         .await
         .assert_status(401);
-    app.request(Method::POST, &format!("{path}/revisions/1/restore"))
-        .key(Some(app.read_key()))
-        .send()
+    app.post(&format!("{path}/revisions/1/restore"), Some(app.read_key()))
         .await
         .assert_status(403);
     app.get(&format!("{path}/revisions/99"), Some(app.read_key()))
@@ -111,11 +108,12 @@ async fn every_change_is_a_revision_and_any_can_be_restored() {
     app.get(&format!("{path}/revisions"), Some(app.read_key()))
         .await
         .assert_status(200);
-    app.request(Method::POST, &format!("{path}/revisions/2/restore"))
-        .key(Some(app.write_key()))
-        .send()
-        .await
-        .assert_status(409);
+    app.post(
+        &format!("{path}/revisions/2/restore"),
+        Some(app.write_key()),
+    )
+    .await
+    .assert_status(409);
 }
 
 async fn preview_link(app: &TestApp, id: &str, body: Option<Value>) -> crate::helpers::Res {
@@ -131,14 +129,8 @@ async fn preview_link(app: &TestApp, id: &str, body: Option<Value>) -> crate::he
 #[actix_web::test]
 async fn a_preview_link_shows_one_draft_without_a_key_until_it_expires() {
     let app = TestApp::spawn().await;
-    let draft = app
-        .create_article(
-            &json!({"title": "Embargoed", "body_markdown": "Not yet.", "status": "draft"}),
-        )
-        .await;
-    let other = app
-        .create_article(&json!({"title": "Other draft", "body_markdown": "x", "status": "draft"}))
-        .await;
+    let draft = app.draft("Embargoed", "Not yet.").await;
+    let other = app.draft("Other draft", "x").await;
     let id = draft["id"].as_str().unwrap();
     app.get(&format!("/v1/articles/{id}"), None)
         .await
@@ -217,11 +209,12 @@ async fn a_preview_link_shows_one_draft_without_a_key_until_it_expires() {
     preview_link(&app, id, Some(json!({"expires_in": "soon"})))
         .await
         .assert_status(422);
-    app.request(Method::POST, &format!("/v1/articles/{id}/preview-links"))
-        .key(Some(app.read_key()))
-        .send()
-        .await
-        .assert_status(403);
+    app.post(
+        &format!("/v1/articles/{id}/preview-links"),
+        Some(app.read_key()),
+    )
+    .await
+    .assert_status(403);
     // A body of whitespace is not JSON (no body at all takes the defaults).
     app.request(Method::POST, &format!("/v1/articles/{id}/preview-links"))
         .key(Some(app.write_key()))

@@ -1,12 +1,9 @@
 //! The view counter: buffered in memory, written in one transaction per flush.
 
-use actix_web::http::Method;
-
 use crate::helpers::{TestApp, published};
 
 async fn count_view(app: &TestApp, id: &str) -> u16 {
-    app.request(Method::POST, &format!("/v1/articles/{id}/views"))
-        .send()
+    app.post(&format!("/v1/articles/{id}/views"), None)
         .await
         .status
         .as_u16()

@@ -310,8 +310,7 @@ async fn deliveries_are_signed_and_logged() {
     .await;
     let secret = hook["secret"].as_str().unwrap();
     // A draft is not the public's business: nothing is queued for it.
-    app.create_article(&json!({"title": "Draft", "body_markdown": "x", "status": "draft"}))
-        .await;
+    app.draft("Draft", "x").await;
     let a = app.published("Kyiv & Lviv <b>").await;
     assert_eq!(deliver(&app), 1);
     assert_eq!(deliver(&app), 0, "delivered once");
@@ -477,8 +476,7 @@ async fn editors_webhooks_may_include_unpublished_articles() {
         &json!({"url": editors_rx.url, "events": ["article.created"], "include_unpublished": true}),
     )
     .await;
-    app.create_article(&json!({"title": "Embargoed", "body_markdown": "x", "status": "draft"}))
-        .await;
+    app.draft("Embargoed", "x").await;
     app.create_article(&published("Public")).await;
     deliver(&app);
     let public: Vec<String> = public_rx

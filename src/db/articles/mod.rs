@@ -22,21 +22,17 @@ use diesel::sql_types::Bool;
 use super::schema::articles;
 use crate::domain::access::Caller;
 
-/// One row of `articles`, as stored.
-#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize, serde::Deserialize)]
+/// Every stored column of an article but its internal key: what an export holds.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, serde::Serialize, serde::Deserialize)]
 #[diesel(table_name = articles)]
-#[diesel(check_for_backend(Sqlite))]
-pub struct ArticleRow {
-    pub pk: i32,
+#[serde(deny_unknown_fields)]
+pub struct StoredArticle {
     pub id: String,
     pub slug: String,
     pub title: String,
     pub subtitle: Option<String>,
     pub excerpt: String,
     pub excerpt_is_derived: bool,
-    pub body_markdown: String,
-    pub body_html: String,
-    pub body_text: String,
     pub status: String,
     pub published_at: Option<String>,
     pub sort_at: String,
@@ -54,9 +50,38 @@ pub struct ArticleRow {
     pub updated_at: String,
     pub deleted_at: Option<String>,
     pub version: i32,
-    /// The media item the feature image names, resolved when written (JSON).
+    pub body_markdown: String,
+    pub body_html: String,
+    pub body_text: String,
+    /// The media item the feature image names, as resolved when written.
     #[serde(default)]
     pub feature_image_media: Option<String>,
+}
+
+/// One row of `articles`, as stored: its internal key and every other column (reached
+/// through `Deref`, so `row.slug` reads as before).
+#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize, serde::Deserialize)]
+#[diesel(table_name = articles)]
+#[diesel(check_for_backend(Sqlite))]
+pub struct ArticleRow {
+    pub pk: i32,
+    #[diesel(embed)]
+    #[serde(flatten)]
+    pub stored: StoredArticle,
+}
+
+impl std::ops::Deref for ArticleRow {
+    type Target = StoredArticle;
+
+    fn deref(&self) -> &StoredArticle {
+        &self.stored
+    }
+}
+
+impl std::ops::DerefMut for ArticleRow {
+    fn deref_mut(&mut self) -> &mut StoredArticle {
+        &mut self.stored
+    }
 }
 
 /// A boolean SQL condition usable in any query whose FROM clause includes `articles`.

@@ -113,7 +113,7 @@ pub async fn create_preview_link(
                 "The article is in the trash; restore it first.",
             ));
         }
-        Ok(rec.row.id)
+        Ok(rec.row.stored.id)
     })
     .await?;
     let expires_at = state.clock_now() + Duration::seconds(lifetime as i64);

@@ -430,27 +430,20 @@ pub async fn list_media(
     auth: Keyed<Read>,
     params: Query<MediaParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let p = params.into_inner();
-    let limit = paging::limit(p.limit, 20, 100)?;
-    let before = p
-        .cursor
-        .as_deref()
-        .map(|token| paging::numbered("cursor", token, "media"))
-        .transpose()?;
+    let page = paging::NumberedPage::of("media", params.limit, params.cursor.as_deref())?;
     let (rows, more) = db::run(&state.pool, move |conn| {
-        db::media::list(conn, before, limit)
+        db::media::list(conn, page.before, page.limit)
     })
     .await?;
-    let next_cursor = more
-        .then(|| rows.last())
-        .flatten()
-        .map(|m| paging::encode_numbered("media", m.pk));
     let body = MediaPage {
+        meta: MediaMeta {
+            limit: page.limit,
+            next_cursor: page.next(more, rows.last().map(|m| m.pk)),
+        },
         data: rows
             .iter()
             .map(|r| Media::of(r, &state.config.media_url))
             .collect(),
-        meta: MediaMeta { limit, next_cursor },
     };
     conditional::respond_hashed(&req, &auth.0, &state.config, &body)
 }
@@ -503,10 +496,10 @@ pub async fn get_media(
 )]
 #[patch("/media/{id}")]
 pub async fn update_media(
-    req: HttpRequest,
     state: web::Data<AppState>,
     auth: Keyed<Write>,
     media: web::Path<MediaId>,
+    if_match: IfMatch,
     body: JsonBody<MediaPatch>,
 ) -> Result<HttpResponse, ApiError> {
     let patch = body.parse()?;
@@ -529,11 +522,7 @@ pub async fn update_media(
         return Err(ApiError::invalid(errors));
     }
     let nothing = alt.is_none() && caption.is_none() && credit.is_none();
-    let (id, if_match, caller) = (
-        media.into_inner().id,
-        IfMatch::from_request(&req),
-        auth.0.clone(),
-    );
+    let (id, caller) = (media.into_inner().id, auth.0.clone());
     if nothing {
         // Nothing to change: the item as it is (no new version, no article rewritten).
         let row = db::run(&state.pool, move |conn| db::media::find(conn, &id)).await?;
@@ -592,12 +581,12 @@ pub async fn update_media(
 )]
 #[delete("/media/{id}")]
 pub async fn delete_media(
-    req: HttpRequest,
     state: web::Data<AppState>,
     _auth: Keyed<Write>,
     media: web::Path<MediaId>,
+    if_match: IfMatch,
 ) -> Result<HttpResponse, ApiError> {
-    let (id, if_match) = (media.into_inner().id, IfMatch::from_request(&req));
+    let id = media.into_inner().id;
     let unused = db::write(&state.pool, move |conn| {
         let current = db::media::find(conn, &id)?;
         if_match.check_stored(&Media::etag(&current))?;

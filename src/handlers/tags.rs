@@ -8,6 +8,7 @@ use crate::error::ApiError;
 use crate::handlers::terms::{self, ListParams};
 use crate::http::auth::{Auth, Keyed, Write};
 use crate::http::body::JsonBody;
+use crate::http::conditional::IfMatch;
 use crate::http::paths::TermSlug;
 use crate::http::query::Query;
 use crate::state::AppState;
@@ -88,21 +89,14 @@ pub async fn get_tag(
 )]
 #[patch("/tags/{slug}")]
 pub async fn update_tag(
-    req: HttpRequest,
     state: web::Data<AppState>,
     writer: Keyed<Write>,
     term: web::Path<TermSlug>,
+    if_match: IfMatch,
     body: JsonBody<TermPatch>,
 ) -> Result<HttpResponse, ApiError> {
-    terms::update(
-        TermKind::Tag,
-        req,
-        state,
-        writer,
-        term.into_inner().slug,
-        body,
-    )
-    .await
+    let slug = term.into_inner().slug;
+    terms::update(TermKind::Tag, state, writer, slug, if_match, body).await
 }
 
 /// Delete a tag. Articles lose the tag.
@@ -116,10 +110,11 @@ pub async fn update_tag(
 )]
 #[delete("/tags/{slug}")]
 pub async fn delete_tag(
-    req: HttpRequest,
     state: web::Data<AppState>,
     writer: Keyed<Write>,
     term: web::Path<TermSlug>,
+    if_match: IfMatch,
 ) -> Result<HttpResponse, ApiError> {
-    terms::remove(TermKind::Tag, req, state, writer, term.into_inner().slug).await
+    let slug = term.into_inner().slug;
+    terms::remove(TermKind::Tag, state, writer, slug, if_match).await
 }

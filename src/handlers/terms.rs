@@ -205,15 +205,14 @@ fn change_from(patch: TermPatch) -> Result<TermChange, ApiError> {
 
 pub(crate) async fn update(
     kind: TermKind,
-    req: HttpRequest,
     state: web::Data<AppState>,
     _writer: Keyed<Write>,
     slug: String,
+    if_match: IfMatch,
     body: JsonBody<TermPatch>,
 ) -> Result<HttpResponse, ApiError> {
     let patch = body.parse()?;
     let change = change_from(patch)?;
-    let if_match = IfMatch::from_request(&req);
     let rec = db::write(&state.pool, move |conn| {
         (kind.ops().update)(conn, &slug, &change, &|cur| {
             if_match.check_stored(&etag_of(cur))
@@ -225,12 +224,11 @@ pub(crate) async fn update(
 
 pub(crate) async fn remove(
     kind: TermKind,
-    req: HttpRequest,
     state: web::Data<AppState>,
     _writer: Keyed<Write>,
     slug: String,
+    if_match: IfMatch,
 ) -> Result<HttpResponse, ApiError> {
-    let if_match = IfMatch::from_request(&req);
     db::write(&state.pool, move |conn| {
         (kind.ops().delete)(conn, &slug, &|conn, cur| {
             if_match.check_stored(&etag_of(cur))?;
@@ -284,23 +282,23 @@ pub(crate) fn author_routes(cfg: &mut ServiceConfig) {
     .route(
         "/authors/{slug}",
         web::patch().to(
-            |req: HttpRequest,
-             state: web::Data<AppState>,
+            |state: web::Data<AppState>,
              writer: Keyed<Write>,
              term: web::Path<TermSlug>,
+             if_match: IfMatch,
              body: JsonBody<TermPatch>| {
-                update(KIND, req, state, writer, term.into_inner().slug, body)
+                update(KIND, state, writer, term.into_inner().slug, if_match, body)
             },
         ),
     )
     .route(
         "/authors/{slug}",
         web::delete().to(
-            |req: HttpRequest,
-             state: web::Data<AppState>,
+            |state: web::Data<AppState>,
              writer: Keyed<Write>,
-             term: web::Path<TermSlug>| {
-                remove(KIND, req, state, writer, term.into_inner().slug)
+             term: web::Path<TermSlug>,
+             if_match: IfMatch| {
+                remove(KIND, state, writer, term.into_inner().slug, if_match)
             },
         ),
     );

@@ -177,15 +177,14 @@ pub async fn get_webhook(
 )]
 #[patch("/webhooks/{id}")]
 pub async fn update_webhook(
-    req: HttpRequest,
     state: web::Data<AppState>,
     _auth: Keyed<Admin>,
     webhook: web::Path<WebhookId>,
+    if_match: IfMatch,
     body: JsonBody<WebhookPatch>,
 ) -> Result<HttpResponse, ApiError> {
     let patch = body.parse()?;
     let id = webhook.into_inner().id;
-    let if_match = IfMatch::from_request(&req);
     let row = db::write(&state.pool, move |conn| {
         db::webhooks::update(conn, &id, |row, current| {
             if_match.check_stored(&etag_of(&Webhook::from(row.clone())))?;
@@ -221,13 +220,12 @@ pub async fn update_webhook(
 )]
 #[delete("/webhooks/{id}")]
 pub async fn delete_webhook(
-    req: HttpRequest,
     state: web::Data<AppState>,
     _auth: Keyed<Admin>,
     webhook: web::Path<WebhookId>,
+    if_match: IfMatch,
 ) -> Result<HttpResponse, ApiError> {
     let id = webhook.into_inner().id;
-    let if_match = IfMatch::from_request(&req);
     db::write(&state.pool, move |conn| {
         db::webhooks::delete(conn, &id, |row| {
             if_match.check_stored(&etag_of(&Webhook::from(row.clone())))
@@ -270,25 +268,18 @@ pub async fn list_webhook_deliveries(
     webhook: web::Path<WebhookId>,
     params: Query<DeliveryParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let p = params.into_inner();
-    let limit = paging::limit(p.limit, 20, 100)?;
-    let before = p
-        .cursor
-        .as_deref()
-        .map(|token| paging::numbered("cursor", token, "deliveries"))
-        .transpose()?;
+    let page = paging::NumberedPage::of("deliveries", params.limit, params.cursor.as_deref())?;
     let id = webhook.into_inner().id;
     let (rows, more) = db::run(&state.pool, move |conn| {
-        db::webhooks::deliveries(conn, &id, before, limit)
+        db::webhooks::deliveries(conn, &id, page.before, page.limit)
     })
     .await?;
-    let next_cursor = more
-        .then(|| rows.last())
-        .flatten()
-        .map(|d| paging::encode_numbered("deliveries", d.pk));
     let body = DeliveryPage {
+        meta: DeliveryMeta {
+            limit: page.limit,
+            next_cursor: page.next(more, rows.last().map(|d| d.pk)),
+        },
         data: rows.into_iter().map(Delivery::from).collect(),
-        meta: DeliveryMeta { limit, next_cursor },
     };
     conditional::respond_hashed(&req, &auth.0, &state.config, &body)
 }

@@ -49,9 +49,20 @@ fn parse_http_date(s: &str) -> Option<chrono::DateTime<chrono::Utc>> {
 #[derive(Debug, Clone, Default)]
 pub struct IfMatch(Option<String>);
 
+/// `if_match: IfMatch` in a handler's arguments reads the header; what it names is
+/// checked inside the write, against the stored version.
+impl actix_web::FromRequest for IfMatch {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        std::future::ready(Ok(Self::of(req)))
+    }
+}
+
 impl IfMatch {
     /// Reads `If-Match` from the request.
-    pub fn from_request(req: &HttpRequest) -> Self {
+    pub fn of(req: &HttpRequest) -> Self {
         Self(
             req.headers()
                 .get(header::IF_MATCH)

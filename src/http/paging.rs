@@ -39,6 +39,38 @@ pub fn numbered(param: &str, token: &str, kind: &str) -> Result<i32, ApiError> {
     parts[1].parse().ok().filter(|n| *n >= 0).ok_or_else(bad)
 }
 
+/// A page of a list kept newest first by an integer key (media, deliveries): its size,
+/// from `limit` (default 20, at most 100), and the key it starts below, from `cursor`.
+#[derive(Debug, Clone, Copy)]
+pub struct NumberedPage {
+    /// Items per page.
+    pub limit: i64,
+    /// Only keys below this one (none: from the newest).
+    pub before: Option<i32>,
+    kind: &'static str,
+}
+
+impl NumberedPage {
+    /// Reads the `limit` and `cursor` parameters of a list of `kind`; a 400 naming the
+    /// parameter that is wrong.
+    pub fn of(
+        kind: &'static str,
+        limit: Option<i64>,
+        cursor: Option<&str>,
+    ) -> Result<Self, ApiError> {
+        Ok(Self {
+            limit: self::limit(limit, 20, 100)?,
+            before: cursor.map(|t| numbered("cursor", t, kind)).transpose()?,
+            kind,
+        })
+    }
+
+    /// The next page's cursor: below the last key shown, when more items follow.
+    pub fn next(&self, more: bool, last: Option<i32>) -> Option<String> {
+        last.filter(|_| more).map(|n| encode_numbered(self.kind, n))
+    }
+}
+
 /// This request's address with `cursor` and `page` replaced by `set`: the `next` (or
 /// `prev`) link of a page, absolute under `public_url`.
 pub fn link(public_url: &str, req: &actix_web::HttpRequest, set: (&str, &str)) -> String {

@@ -101,13 +101,13 @@ pub async fn get_revision(
 )]
 #[post("/articles/{id}/revisions/{n}/restore")]
 pub async fn restore_revision(
-    req: HttpRequest,
     state: web::Data<AppState>,
     auth: Keyed<Write>,
     revision: web::Path<RevisionKey>,
+    if_match: IfMatch,
 ) -> Result<HttpResponse, ApiError> {
     let RevisionKey { id: key, n } = revision.into_inner();
-    let (caller, if_match) = (auth.0.clone(), IfMatch::from_request(&req));
+    let caller = auth.0.clone();
     let language = state.config.default_language.clone();
     let base = state.config.media_url.clone();
     let rec = db::write(&state.pool, move |conn| {

@@ -2,7 +2,7 @@
 //! restore — each one write through the store's writer, guarded by `If-Match`.
 
 use actix_web::http::{StatusCode, header};
-use actix_web::{HttpRequest, HttpResponse, delete, patch, post, put, web};
+use actix_web::{HttpResponse, delete, patch, post, put, web};
 use serde::Deserialize;
 use serde_json::Value;
 use utoipa::IntoParams;
@@ -83,18 +83,14 @@ pub async fn create_article(
 )]
 #[put("/articles/{id}")]
 pub async fn replace_article(
-    req: HttpRequest,
     state: web::Data<AppState>,
     auth: Keyed<Write>,
     article: web::Path<ArticleKey>,
+    if_match: IfMatch,
     body: JsonBody<ArticleInput>,
 ) -> Result<HttpResponse, ApiError> {
     let parsed = parse_input(&body, &state).await?;
-    let (caller, key, if_match) = (
-        auth.0.clone(),
-        article.into_inner().id,
-        IfMatch::from_request(&req),
-    );
+    let (caller, key) = (auth.0.clone(), article.into_inner().id);
     let rec = db::write(&state.pool, move |conn| {
         let pk = db::articles::pk_of(conn, &key)?;
         db::articles::update(conn, pk, &caller.clone(), "updated", |conn, row| {
@@ -127,10 +123,10 @@ pub async fn replace_article(
 )]
 #[patch("/articles/{id}")]
 pub async fn update_article(
-    req: HttpRequest,
     state: web::Data<AppState>,
     auth: Keyed<Write>,
     article: web::Path<ArticleKey>,
+    if_match: IfMatch,
     body: JsonBody<ArticlePatch>,
 ) -> Result<HttpResponse, ApiError> {
     // The patch's own shape: unknown members (even `{"x": null}`, which a merge would
@@ -144,11 +140,7 @@ pub async fn update_article(
     if !cleared.is_empty() {
         return Err(ApiError::invalid(cleared));
     }
-    let (caller, key, if_match) = (
-        auth.0.clone(),
-        article.into_inner().id,
-        IfMatch::from_request(&req),
-    );
+    let (caller, key) = (auth.0.clone(), article.into_inner().id);
     let language = state.config.default_language.clone();
     let base = state.config.media_url.clone();
     let rec = db::write(&state.pool, move |conn| {
@@ -191,10 +183,10 @@ pub async fn update_article(
 )]
 #[delete("/articles/{id}")]
 pub async fn delete_article(
-    req: HttpRequest,
     state: web::Data<AppState>,
     auth: Auth,
     article: web::Path<ArticleKey>,
+    if_match: IfMatch,
     params: Query<DeleteParams>,
 ) -> Result<HttpResponse, ApiError> {
     let permanent = params.permanent.unwrap_or(false);
@@ -203,11 +195,7 @@ pub async fn delete_article(
     } else {
         Scope::Write
     })?;
-    let (caller, key, if_match) = (
-        auth.0.clone(),
-        article.into_inner().id,
-        IfMatch::from_request(&req),
-    );
+    let (caller, key) = (auth.0.clone(), article.into_inner().id);
     db::write(&state.pool, move |conn| {
         let pk = db::articles::pk_of(conn, &key)?;
         let check = |conn: &mut db::AnyConnection, row: &db::articles::ArticleRow| {
@@ -238,16 +226,12 @@ pub async fn delete_article(
 )]
 #[post("/articles/{id}/restore")]
 pub async fn restore_article(
-    req: HttpRequest,
     state: web::Data<AppState>,
     auth: Keyed<Write>,
     article: web::Path<ArticleKey>,
+    if_match: IfMatch,
 ) -> Result<HttpResponse, ApiError> {
-    let (caller, key, if_match) = (
-        auth.0.clone(),
-        article.into_inner().id,
-        IfMatch::from_request(&req),
-    );
+    let (caller, key) = (auth.0.clone(), article.into_inner().id);
     let rec = db::write(&state.pool, move |conn| {
         let pk = db::articles::pk_of(conn, &key)?;
         db::articles::restore(conn, pk, &caller.clone(), &|conn, row| {

@@ -74,6 +74,12 @@ pub fn spec() -> utoipa::openapi::OpenApi {
 pub fn finish(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
     use utoipa::openapi::{Ref, RefOr};
     add_author_operations(&mut api);
+    for (whole, patch) in [
+        ("ArticleInput", "ArticlePatch"),
+        ("FeatureImage", "FeatureImagePatch"),
+    ] {
+        copy_constraints(&mut api, whole, patch);
+    }
     let internal =
         problem_answer("A fault of the server; the cause is logged, never shown.").build();
     let busy =
@@ -223,6 +229,35 @@ pub fn finish(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
         }
     }
     api
+}
+
+/// A merge patch takes what the whole body takes, member by member: the limits of each
+/// member (length, pattern, count) are stated once, on the whole body's type, and copied
+/// here onto the patch's member of the same name. The patch states only what differs:
+/// its descriptions, and which members cannot be cleared (`nullable = false`).
+fn copy_constraints(api: &mut utoipa::openapi::OpenApi, whole: &str, patch: &str) {
+    const LIMITS: [&str; 5] = ["minLength", "maxLength", "pattern", "minItems", "maxItems"];
+    let Some(schemas) = api.components.as_mut().map(|c| &mut c.schemas) else {
+        return;
+    };
+    let json = |name: &str| schemas.get(name).and_then(|s| serde_json::to_value(s).ok());
+    let (Some(from), Some(mut to)) = (json(whole), json(patch)) else {
+        return;
+    };
+    let Some(members) = to["properties"].as_object_mut() else {
+        return;
+    };
+    for (name, member) in members.iter_mut() {
+        for limit in LIMITS {
+            let given = &from["properties"][name][limit];
+            if !given.is_null() && member.get(limit).is_none() {
+                member[limit] = given.clone();
+            }
+        }
+    }
+    if let Ok(schema) = serde_json::from_value(to) {
+        schemas.insert(patch.to_string(), schema);
+    }
 }
 
 /// Authors answer exactly as tags do (the same handler bodies with the kind swapped,

@@ -45,8 +45,7 @@ pub struct ChangeParams {
     security((), ("bearer" = [])),
     responses(
         (status = 200, description = "A page of events, oldest first.", body = ChangePage,
-            headers(("ETag" = String, description = "Strong validator of this page."),
-                    ("Last-Modified" = String, description = "Time of the latest change in the store.")))
+            headers(("Last-Modified" = String, description = "Time of the latest change in the store.")))
     )
 )]
 #[get("/changes")]

@@ -102,6 +102,48 @@ fn public_cache(config: &Config) -> String {
     conditional::cache_control(&Caller::Public, config)
 }
 
+/// The cache tags of a sitemap: it lists every public article.
+const SITEMAP_TAGS: [&str; 3] = [
+    cache_tags::ARTICLES,
+    cache_tags::ARTICLES_UPDATED,
+    cache_tags::SITEMAP,
+];
+
+/// Serves a feed or sitemap, whose validators need only the request and the store's
+/// last change: a poll with a current `If-None-Match` costs one query and no rendering.
+/// Otherwise `render` (given that last change) builds the body and its cache tags.
+async fn respond_document<Fut>(
+    req: &HttpRequest,
+    state: &AppState,
+    kind: &str,
+    content_type: &'static str,
+    render: impl FnOnce(Option<String>) -> Fut,
+) -> Result<HttpResponse, ApiError>
+where
+    Fut: std::future::Future<Output = Result<(String, Vec<String>), ApiError>>,
+{
+    let changed = db::run(&state.pool, |conn| {
+        Ok(db::last_change(conn, db::now_utc())?)
+    })
+    .await?;
+    let v = validators(kind, req, &state.config, changed.as_deref());
+    let cache = public_cache(&state.config);
+    if conditional::is_fresh(req, &v) {
+        return Ok(conditional::respond_bytes(
+            req,
+            &v,
+            &cache,
+            content_type,
+            "",
+        ));
+    }
+    let (body, tags) = render(changed).await?;
+    Ok(tagged(
+        conditional::respond_bytes(req, &v, &cache, content_type, body),
+        &tags,
+    ))
+}
+
 fn title(config: &Config, p: &FeedParams) -> String {
     let mut parts = Vec::new();
     for (name, value) in [
@@ -140,82 +182,6 @@ fn feed_query(params: &FeedParams, config: &Config) -> Result<ListQuery, ApiErro
     Ok(query)
 }
 
-async fn serve_feed(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    params: FeedParams,
-    format: FeedFormat,
-) -> Result<HttpResponse, ApiError> {
-    let config = &state.config;
-    let query = feed_query(&params, config)?;
-    let changed = db::run(&state.pool, |conn| {
-        Ok(db::last_change(conn, db::now_utc())?)
-    })
-    .await?;
-    let v = validators(&format!("{format:?}"), &req, config, changed.as_deref());
-    let cache = public_cache(config);
-    if conditional::is_fresh(&req, &v) {
-        return Ok(conditional::respond_bytes(
-            &req,
-            &v,
-            &cache,
-            format.content_type(),
-            "",
-        ));
-    }
-    let q = query.clone();
-    let page = db::run(&state.pool, move |conn| {
-        db::articles::list(conn, &Caller::Public, &q, db::now_utc())
-    })
-    .await?;
-    let next_url = list::next_cursor(&page, query.sort)
-        .map(|token| paging::link(&state.config.public_url, &req, ("cursor", &token)));
-    let now = state.now();
-    let tags: Vec<String> = [
-        cache_tags::ARTICLES.to_string(),
-        cache_tags::FEED.to_string(),
-    ]
-    .into_iter()
-    .chain(
-        page.items
-            .iter()
-            .map(|(rec, _)| cache_tags::article(&rec.row.id)),
-    )
-    .collect();
-    let items: Vec<FeedItem> = (page.items.into_iter())
-        .map(|(rec, _)| {
-            FeedItem::of(Article::from_record(rec, &now), |language, slug, id| {
-                article_url(config, language, slug, id)
-            })
-        })
-        .collect();
-    let updated = (items.iter().map(|i| i.updated).max())
-        .or_else(|| changed.as_deref().and_then(time::parse))
-        .unwrap_or(DateTime::<Utc>::UNIX_EPOCH);
-    let (self_url, first_url) = paging::self_and_first(&config.public_url, &req);
-    let feed_page = FeedPage {
-        title: title(config, &params),
-        description: format!("Newest published articles of {}.", config.site_title),
-        self_url,
-        first_url,
-        next_url,
-        site_url: config.site_url.clone(),
-        language: params.language.clone(),
-        updated,
-        items,
-    };
-    Ok(tagged(
-        conditional::respond_bytes(
-            &req,
-            &v,
-            &cache,
-            format.content_type(),
-            format.render(&feed_page),
-        ),
-        &tags,
-    ))
-}
-
 /// A feed of the newest published articles: RSS 2.0, Atom 1.0 or JSON Feed 1.1.
 ///
 /// Every format carries the full sanitized HTML, the excerpt, a stable id
@@ -250,7 +216,62 @@ pub async fn get_feed(
     format: web::Path<FeedFormat>,
     params: Query<FeedParams>,
 ) -> Result<HttpResponse, ApiError> {
-    serve_feed(req, state, params.into_inner(), format.into_inner()).await
+    let (params, format) = (params.into_inner(), format.into_inner());
+    let query = feed_query(&params, &state.config)?;
+    let kind = format!("{format:?}");
+    let (req, state, params) = (&req, &state, &params);
+    respond_document(
+        req,
+        state,
+        &kind,
+        format.content_type(),
+        move |changed| async move {
+            let config = &state.config;
+            let q = query.clone();
+            let page = db::run(&state.pool, move |conn| {
+                db::articles::list(conn, &Caller::Public, &q, db::now_utc())
+            })
+            .await?;
+            let next_url = list::next_cursor(&page, query.sort)
+                .map(|token| paging::link(&config.public_url, req, ("cursor", &token)));
+            let now = state.now();
+            let tags: Vec<String> = [
+                cache_tags::ARTICLES.to_string(),
+                cache_tags::FEED.to_string(),
+            ]
+            .into_iter()
+            .chain(
+                page.items
+                    .iter()
+                    .map(|(rec, _)| cache_tags::article(&rec.row.id)),
+            )
+            .collect();
+            let items: Vec<FeedItem> = (page.items.into_iter())
+                .map(|(rec, _)| {
+                    FeedItem::of(Article::from_record(rec, &now), |language, slug, id| {
+                        article_url(config, language, slug, id)
+                    })
+                })
+                .collect();
+            let updated = (items.iter().map(|i| i.updated).max())
+                .or_else(|| changed.as_deref().and_then(time::parse))
+                .unwrap_or(DateTime::<Utc>::UNIX_EPOCH);
+            let (self_url, first_url) = paging::self_and_first(&config.public_url, req);
+            let feed_page = FeedPage {
+                title: title(config, params),
+                description: format!("Newest published articles of {}.", config.site_title),
+                self_url,
+                first_url,
+                next_url,
+                site_url: config.site_url.clone(),
+                language: params.language.clone(),
+                updated,
+                items,
+            };
+            Ok((format.render(&feed_page), tags))
+        },
+    )
+    .await
 }
 
 /// Query parameters of the sitemap.
@@ -315,51 +336,41 @@ pub async fn get_sitemap(
     {
         return Err(ApiError::bad_param("page", "must be between 1 and 10000"));
     }
-    let changed = db::run(&state.pool, |conn| {
-        Ok(db::last_change(conn, db::now_utc())?)
+    let c = state.config.clone();
+    respond_document(&req, &state, "sitemap", XML, |changed| async {
+        let body = db::run(&state.pool, move |conn| {
+            let now = db::now_utc();
+            let total = db::articles::sitemap::public_count(conn, now)?;
+            let per_file = c.sitemap_urls;
+            let files = (total + per_file - 1) / per_file;
+            match page {
+                None if total <= per_file => {
+                    let entries = db::articles::sitemap::public_page(conn, now, 0, per_file)?;
+                    Ok(sitemap::urlset(&page_urls(&c, entries)))
+                }
+                None => {
+                    let last = changed.as_deref().and_then(time::parse);
+                    let list: Vec<(String, Option<DateTime<Utc>>)> = (1..=files)
+                        .map(|n| (format!("{}/v1/sitemap.xml?page={n}", c.public_url), last))
+                        .collect();
+                    Ok(sitemap::index(&list))
+                }
+                Some(n) if n <= files.max(1) => {
+                    let entries = db::articles::sitemap::public_page(
+                        conn,
+                        now,
+                        (n - 1) * per_file,
+                        per_file,
+                    )?;
+                    Ok(sitemap::urlset(&page_urls(&c, entries)))
+                }
+                Some(n) => Err(db::StoreError::not_found("sitemap page", n)),
+            }
+        })
+        .await?;
+        Ok((body, SITEMAP_TAGS.map(String::from).to_vec()))
     })
-    .await?;
-    let config = state.config.clone();
-    let v = validators("sitemap", &req, &config, changed.as_deref());
-    let cache = public_cache(&config);
-    if conditional::is_fresh(&req, &v) {
-        return Ok(conditional::respond_bytes(&req, &v, &cache, XML, ""));
-    }
-    let c = config.clone();
-    let body = db::run(&state.pool, move |conn| {
-        let now = db::now_utc();
-        let total = db::articles::sitemap::public_count(conn, now)?;
-        let per_file = c.sitemap_urls;
-        let files = (total + per_file - 1) / per_file;
-        match page {
-            None if total <= per_file => {
-                let entries = db::articles::sitemap::public_page(conn, now, 0, per_file)?;
-                Ok(sitemap::urlset(&page_urls(&c, entries)))
-            }
-            None => {
-                let last = changed.as_deref().and_then(time::parse);
-                let list: Vec<(String, Option<DateTime<Utc>>)> = (1..=files)
-                    .map(|n| (format!("{}/v1/sitemap.xml?page={n}", c.public_url), last))
-                    .collect();
-                Ok(sitemap::index(&list))
-            }
-            Some(n) if n <= files.max(1) => {
-                let entries =
-                    db::articles::sitemap::public_page(conn, now, (n - 1) * per_file, per_file)?;
-                Ok(sitemap::urlset(&page_urls(&c, entries)))
-            }
-            Some(n) => Err(db::StoreError::not_found("sitemap page", n)),
-        }
-    })
-    .await?;
-    Ok(tagged(
-        conditional::respond_bytes(&req, &v, &cache, XML, body),
-        [
-            cache_tags::ARTICLES,
-            cache_tags::ARTICLES_UPDATED,
-            cache_tags::SITEMAP,
-        ],
-    ))
+    .await
 }
 
 /// The Google News sitemap: articles published in the last two days.
@@ -381,44 +392,31 @@ pub async fn get_news_sitemap(
     state: web::Data<AppState>,
     _none: Query<NoParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let changed = db::run(&state.pool, |conn| {
-        Ok(db::last_change(conn, db::now_utc())?)
-    })
-    .await?;
-    let config = state.config.clone();
     // The two-day window moves with the clock: the hour is part of the validators.
     let hour = state.clock_now().format("%Y%m%d%H").to_string();
-    let v = validators(&format!("news|{hour}"), &req, &config, changed.as_deref());
-    let cache = public_cache(&config);
-    if conditional::is_fresh(&req, &v) {
-        return Ok(conditional::respond_bytes(&req, &v, &cache, XML, ""));
-    }
-    let c = config.clone();
-    let body = db::run(&state.pool, move |conn| {
-        let now = db::now_utc();
-        let since = time::format(now - Duration::days(2));
-        let entries = db::articles::sitemap::published_since(conn, now, &since, MAX_NEWS_URLS)?;
-        let urls: Vec<NewsUrl> = entries
-            .into_iter()
-            .map(|e| NewsUrl {
-                loc: article_url(&c, &e.language, &e.slug, &e.id),
-                published: time::parse(&e.published_at).unwrap_or_default(),
-                title: e.title,
-                language: e.language,
-                image: e.image,
-            })
-            .collect();
-        Ok(sitemap::news(&c.site_title, &urls))
+    let kind = format!("news|{hour}");
+    let c = state.config.clone();
+    respond_document(&req, &state, &kind, XML, |_| async {
+        let body = db::run(&state.pool, move |conn| {
+            let now = db::now_utc();
+            let since = time::format(now - Duration::days(2));
+            let entries = db::articles::sitemap::published_since(conn, now, &since, MAX_NEWS_URLS)?;
+            let urls: Vec<NewsUrl> = entries
+                .into_iter()
+                .map(|e| NewsUrl {
+                    loc: article_url(&c, &e.language, &e.slug, &e.id),
+                    published: time::parse(&e.published_at).unwrap_or_default(),
+                    title: e.title,
+                    language: e.language,
+                    image: e.image,
+                })
+                .collect();
+            Ok(sitemap::news(&c.site_title, &urls))
+        })
+        .await?;
+        Ok((body, SITEMAP_TAGS.map(String::from).to_vec()))
     })
-    .await?;
-    Ok(tagged(
-        conditional::respond_bytes(&req, &v, &cache, XML, body),
-        [
-            cache_tags::ARTICLES,
-            cache_tags::ARTICLES_UPDATED,
-            cache_tags::SITEMAP,
-        ],
-    ))
+    .await
 }
 
 /// No query parameters.

@@ -23,33 +23,20 @@ use crate::domain::version::{ArticleFacts, Validators, article_validators};
 pub struct ArticlePatch {
     /// Headline, 1–300 characters (cannot be cleared).
     #[serde(default)]
-    #[schema(
-        nullable = false,
-        min_length = 1,
-        max_length = 300,
-        pattern = r"^[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f][^\x00-\x1f\x7f]*$",
-        example = "Unity Day: communities in 40 countries"
-    )]
+    #[schema(nullable = false, example = "Unity Day: communities in 40 countries")]
     pub title: Option<String>,
     /// Secondary headline; `null` clears it.
     #[serde(default)]
-    #[schema(max_length = 300, pattern = r"^[^\x00-\x1f\x7f]*$")]
     pub subtitle: Option<String>,
     /// URL slug; the former one keeps answering 301 (cannot be cleared).
     #[serde(default)]
-    #[schema(
-        nullable = false,
-        pattern = "^[a-z0-9]+(-[a-z0-9]+)*$",
-        max_length = 120
-    )]
+    #[schema(nullable = false)]
     pub slug: Option<String>,
     /// Summary; `null` derives it from the body again.
     #[serde(default)]
-    #[schema(max_length = 300, pattern = r"^[^\x00-\x1f\x7f]*$")]
     pub excerpt: Option<String>,
     /// The body, CommonMark; `null` empties it.
     #[serde(default)]
-    #[schema(max_length = 200000)]
     pub body_markdown: Option<String>,
     /// Publication state (cannot be cleared).
     #[serde(default)]
@@ -60,18 +47,18 @@ pub struct ArticlePatch {
     pub published_at: Option<DateTime<Utc>>,
     /// BCP 47 language tag (cannot be cleared).
     #[serde(default)]
-    #[schema(nullable = false, pattern = "^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")]
+    #[schema(nullable = false)]
     pub language: Option<String>,
     /// Id of the same story in another language; `null` detaches it.
     #[serde(default)]
     pub translation_of: Option<String>,
     /// Tag names, replacing the current ones; `null` removes them all.
     #[serde(default)]
-    #[schema(value_type = Option<Vec<TagName>>, max_items = 50)]
+    #[schema(value_type = Option<Vec<TagName>>)]
     pub tags: Option<Vec<String>>,
     /// Author slugs, replacing the current ones; `null` removes them all.
     #[serde(default)]
-    #[schema(value_type = Option<Vec<AuthorSlug>>, max_items = 20)]
+    #[schema(value_type = Option<Vec<AuthorSlug>>)]
     pub authors: Option<Vec<String>>,
     /// Image shown with the article; `null` removes it. A merge patch: members given
     /// here replace those of the current image.
@@ -79,7 +66,6 @@ pub struct ArticlePatch {
     pub feature_image: Option<FeatureImagePatch>,
     /// Absolute URL of the original; `null` clears it.
     #[serde(default)]
-    #[schema(max_length = 2000, pattern = r"^https?://[^\s/?#]+[^\s]*$")]
     pub canonical_url: Option<String>,
     /// Pinned / editor's pick; `null` is `false`.
     #[serde(default)]
@@ -97,19 +83,13 @@ impl ArticlePatch {
 pub struct FeatureImagePatch {
     /// Absolute http(s) URL of the image.
     #[serde(default)]
-    #[schema(
-        nullable = false,
-        max_length = 2000,
-        pattern = r"^https?://[^\s/?#]+[^\s]*$"
-    )]
+    #[schema(nullable = false)]
     pub url: Option<String>,
     /// Text alternative; `null` clears it.
     #[serde(default)]
-    #[schema(max_length = 500, pattern = r"^[^\x00-\x1f\x7f]*$")]
     pub alt: Option<String>,
     /// Caption; `null` clears it.
     #[serde(default)]
-    #[schema(max_length = 500, pattern = r"^[^\x00-\x1f\x7f]*$")]
     pub caption: Option<String>,
 }
 
@@ -192,24 +172,29 @@ pub struct Article {
     pub version: i32,
 }
 
+/// One article as a list shows it, for the spec's examples.
+fn list_item_example() -> serde_json::Value {
+    serde_json::json!({
+        "id": "01936b2e-7c4a-7d3e-9f10-2b8c4d5e6f70",
+        "slug": "ukrainian-world-congress-marks-unity-day",
+        "title": "Ukrainian World Congress marks Unity Day",
+        "excerpt": "Communities gathered in 40 countries.",
+        "status": "published",
+        "published_at": "2026-01-22T09:00:00Z",
+        "language": "en",
+        "tags": [{"slug": "standwithukraine", "name": "#StandWithUkraine"}],
+        "view_count": 330,
+        "snippet": "Communities in <mark>Ukraine</mark> and abroad…"
+    })
+}
+
 /// An article in a list. Carries the fields asked for with `fields` (always `id`), by
 /// default every field but the three bodies; with `q`, also a `snippet`.
 // A member not asked for is `None` and left out; a nullable member asked for is
 // `Some(None)`, shown as `null`.
 #[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Serialize, ToSchema)]
-#[schema(example = json!({
-    "id": "01936b2e-7c4a-7d3e-9f10-2b8c4d5e6f70",
-    "slug": "ukrainian-world-congress-marks-unity-day",
-    "title": "Ukrainian World Congress marks Unity Day",
-    "excerpt": "Communities gathered in 40 countries.",
-    "status": "published",
-    "published_at": "2026-01-22T09:00:00Z",
-    "language": "en",
-    "tags": [{"slug": "standwithukraine", "name": "#StandWithUkraine"}],
-    "view_count": 330,
-    "snippet": "Communities in <mark>Ukraine</mark> and abroad…"
-}))]
+#[schema(example = json!(list_item_example()))]
 pub struct ArticleListItem {
     /// Stable, opaque id.
     pub id: String,
@@ -310,15 +295,7 @@ impl ArticleListItem {
 /// A page of articles.
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({
-    "data": [{
-        "id": "01936b2e-7c4a-7d3e-9f10-2b8c4d5e6f70",
-        "slug": "ukrainian-world-congress-marks-unity-day",
-        "title": "Ukrainian World Congress marks Unity Day",
-        "excerpt": "Communities gathered in 40 countries.",
-        "status": "published",
-        "published_at": "2026-01-22T09:00:00Z",
-        "language": "en"
-    }],
+    "data": [list_item_example()],
     "meta": {"limit": 20, "next_cursor": "MjAyNi0wMS0yMlQwOTowMDowMC4wMDAwMDBaCjQy", "total": 1234}
 }))]
 pub struct ArticleList {

@@ -113,9 +113,7 @@ async fn trash_restore_and_purge_leave_tombstones() {
     let a = app.published("Short-lived").await;
     let id = a["id"].as_str().unwrap();
     let path = format!("/v1/articles/{id}");
-    app.delete(&path, Some(app.write_key()))
-        .await
-        .assert_status(204);
+    app.trash(&path).await;
     app.post(&format!("{path}/restore"), Some(app.write_key()))
         .await
         .assert_status(200);

@@ -331,6 +331,13 @@ impl TestApp {
     }
 
     /// POST with a JSON body.
+    /// Moves the article at `path` to the trash with the write key (asserts 204).
+    pub async fn trash(&self, path: &str) {
+        self.delete(path, Some(self.write_key()))
+            .await
+            .assert_status(204);
+    }
+
     /// A POST without a body (restore, view beacon, …).
     pub async fn post(&self, path: &str, key: Option<&str>) -> Res {
         self.request(Method::POST, path).key(key).send().await

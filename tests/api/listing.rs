@@ -664,34 +664,36 @@ fn backdate_store(app: &TestApp) {
         .unwrap();
 }
 
+/// The list as a client that read it before `change` gets it with `If-Modified-Since`.
+/// The store is backdated first, so the list answers 304 before the change and any 200
+/// after it comes from the change alone.
+async fn list_since_before(app: &TestApp, change: impl std::future::Future<Output = ()>) -> Value {
+    backdate_store(app);
+    let first = app.get("/v1/articles", None).await;
+    let lm = first.header("last-modified").expect("Last-Modified");
+    assert_eq!(lm, "Wed, 01 May 2024 10:00:00 GMT");
+    let since = || {
+        app.request(Method::GET, "/v1/articles")
+            .header("if-modified-since", &lm)
+            .send()
+    };
+    since().await.assert_status(304);
+    change.await;
+    let res = since().await;
+    res.assert_status(200);
+    res.json()
+}
+
 #[actix_web::test]
 async fn if_modified_since_on_a_list_sees_a_trashed_article() {
     let app = TestApp::spawn().await;
     app.published("Stays").await;
     let gone = app.published("Goes").await;
-    backdate_store(&app);
-    let first = app.get("/v1/articles", None).await;
-    let lm = first.header("last-modified").expect("Last-Modified");
-    assert_eq!(lm, "Wed, 01 May 2024 10:00:00 GMT");
-    let since = |lm: String| {
-        let app = &app;
-        async move {
-            app.request(Method::GET, "/v1/articles")
-                .header("if-modified-since", &lm)
-                .send()
-                .await
-        }
+    let path = format!("/v1/articles/{}", gone["id"].as_str().unwrap());
+    let trash = async {
+        app.trash(&path).await;
     };
-    since(lm.clone()).await.assert_status(304);
-    app.delete(
-        &format!("/v1/articles/{}", gone["id"].as_str().unwrap()),
-        Some(app.write_key()),
-    )
-    .await
-    .assert_status(204);
-    let res = since(lm).await;
-    res.assert_status(200);
-    assert_eq!(titles(&res.json()), ["Stays"]);
+    assert_eq!(titles(&list_since_before(&app, trash).await), ["Stays"]);
 }
 
 #[actix_web::test]
@@ -699,28 +701,16 @@ async fn if_modified_since_on_a_list_sees_a_permanently_deleted_article() {
     let app = TestApp::spawn().await;
     app.published("Stays").await;
     let gone = app.published("Goes").await;
-    backdate_store(&app);
-    let lm = app
-        .get("/v1/articles", None)
-        .await
-        .header("last-modified")
-        .expect("Last-Modified");
-    app.delete(
-        &format!(
-            "/v1/articles/{}?permanent=true",
-            gone["id"].as_str().unwrap()
-        ),
-        Some(app.admin_key()),
-    )
-    .await
-    .assert_status(204);
-    let res = app
-        .request(Method::GET, "/v1/articles")
-        .header("if-modified-since", &lm)
-        .send()
-        .await;
-    res.assert_status(200);
-    assert_eq!(titles(&res.json()), ["Stays"]);
+    let path = format!(
+        "/v1/articles/{}?permanent=true",
+        gone["id"].as_str().unwrap()
+    );
+    let purge = async {
+        app.delete(&path, Some(app.admin_key()))
+            .await
+            .assert_status(204);
+    };
+    assert_eq!(titles(&list_since_before(&app, purge).await), ["Stays"]);
 }
 
 #[actix_web::test]
@@ -729,22 +719,13 @@ async fn if_modified_since_on_a_list_sees_a_deleted_tag() {
     let mut a = published("Tagged");
     a["tags"] = json!(["Ephemeral"]);
     app.create_article(&a).await;
-    backdate_store(&app);
-    let lm = app
-        .get("/v1/articles", None)
-        .await
-        .header("last-modified")
-        .expect("Last-Modified");
-    app.delete("/v1/tags/ephemeral", Some(app.admin_key()))
-        .await
-        .assert_status(204);
-    let res = app
-        .request(Method::GET, "/v1/articles")
-        .header("if-modified-since", &lm)
-        .send()
-        .await;
-    res.assert_status(200);
-    assert_eq!(res.json()["data"][0]["tags"], json!([]));
+    let untag = async {
+        app.delete("/v1/tags/ephemeral", Some(app.admin_key()))
+            .await
+            .assert_status(204);
+    };
+    let list = list_since_before(&app, untag).await;
+    assert_eq!(list["data"][0]["tags"], json!([]));
 }
 
 #[actix_web::test]

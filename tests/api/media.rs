@@ -378,9 +378,7 @@ async fn multipart_uploads_carry_text_and_items_can_be_changed_listed_and_delete
     // Deleted with its bytes.
     let file = path_of(item["url"].as_str().expect("url"));
     app.get(&file, None).await.assert_status(200);
-    app.delete(&path, Some(app.write_key()))
-        .await
-        .assert_status(204);
+    app.trash(&path).await;
     app.get(&path, Some(app.read_key()))
         .await
         .assert_status(404);
@@ -746,9 +744,7 @@ async fn deleting_an_item_keeps_the_copies_another_item_shares() {
     assert_ne!(a["id"], b["id"]);
     assert_eq!(urls(&a), urls(&b));
     let path = format!("/v1/media/{}", a["id"].as_str().expect("id"));
-    app.delete(&path, Some(app.write_key()))
-        .await
-        .assert_status(204);
+    app.trash(&path).await;
     for url in urls(&b) {
         app.get(&path_of(&url), None).await.assert_status(200);
     }

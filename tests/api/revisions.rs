@@ -31,9 +31,7 @@ async fn every_change_is_a_revision_and_any_can_be_restored() {
     app.merge_patch(&path, &json!({"title": "Second title", "tags": ["#One"]}))
         .await
         .assert_status(200);
-    app.delete(&path, Some(app.write_key()))
-        .await
-        .assert_status(204);
+    app.trash(&path).await;
     app.post(&format!("{path}/restore"), Some(app.write_key()))
         .await
         .assert_status(200);
@@ -102,9 +100,7 @@ async fn every_change_is_a_revision_and_any_can_be_restored() {
         .await
         .assert_status(404);
     // A trashed article keeps its history but must be restored before a revert.
-    app.delete(&path, Some(app.write_key()))
-        .await
-        .assert_status(204);
+    app.trash(&path).await;
     app.get(&format!("{path}/revisions"), Some(app.read_key()))
         .await
         .assert_status(200);

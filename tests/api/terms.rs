@@ -210,9 +210,7 @@ async fn deleting_an_author_still_credited_is_409() {
     )
     .await
     .assert_status(200);
-    app.delete(&path, Some(app.write_key()))
-        .await
-        .assert_status(204);
+    app.trash(&path).await;
     app.get(&path, None).await.assert_status(404);
 }
 

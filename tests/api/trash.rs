@@ -14,9 +14,7 @@ async fn delete_moves_to_the_trash_and_restore_brings_it_back() {
     let a = app.published("Trash me").await;
     let id = id_of(&a);
     let path = format!("/v1/articles/{id}");
-    app.delete(&path, Some(app.write_key()))
-        .await
-        .assert_status(204);
+    app.trash(&path).await;
     app.get(&path, None).await.assert_status(404);
     app.get(&path, Some(app.read_key()))
         .await

@@ -341,8 +341,7 @@ async fn respond(
     security((), ("bearer" = [])),
     responses(
         (status = 200, description = "A page of articles.", body = ArticleList,
-            headers(("ETag" = String, description = "Strong validator of this page."),
-                    ("Last-Modified" = String, description = "Time of the latest change in the store."),
+            headers(("Last-Modified" = String, description = "Time of the latest change in the store."),
                     ("Link" = String, description = "RFC 8288 links: `rel=\"next\"`, and `rel=\"prev\"` for numbered pages."))),
         (status = 401, description = "The key is unknown or revoked, or a non-public `status` without a key.", body = Problem, content_type = "application/problem+json")
     )

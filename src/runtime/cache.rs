@@ -1,7 +1,13 @@
 //! Kept public responses, bounded in bytes, forgotten by cache tag.
 //!
-//! The entries live in a `quick_cache` cache: a byte budget (its weigher counts each
-//! body and an allowance for its compressed copies), S3-FIFO eviction (a new entry waits
+//! The entries live in two `quick_cache` caches sharing one byte budget: a hot tier (a
+//! third of it) of responses as sent, and a warm tier (the rest) of every kept response
+//! with its body packed with LZ4 (an article's three bodies pack about 5:1, so the warm
+//! tier holds several times the responses the same bytes would hold unpacked). A read
+//! the hot tier misses and the warm one has unpacks the body (microseconds, against the
+//! store's hundreds for a miss) and moves the response to the hot tier. Each tier has a
+//! byte budget (its weigher counts each body, and in the hot tier an allowance for its
+//! compressed copies), S3-FIFO eviction (a new entry waits
 //! in a small queue and reaches the main one only when read again, so an archive's long
 //! tail read once does not push out the hot head; and, unlike TinyLFU admission, a hot
 //! entry is kept at once after a sweep of cold ones) and eviction of single entries.
@@ -106,14 +112,70 @@ impl CachedResponse {
     /// body for its compressed copies (each about a quarter of it), the headers and
     /// the bookkeeping.
     fn weight(&self, key: &str) -> u32 {
-        let headers: usize = self
-            .headers
-            .iter()
-            .map(|(n, v)| n.as_str().len() + v.len() + 32)
-            .sum();
-        let total = key.len() + self.body.len() * 3 / 2 + headers + self.slots.len() * 4 + 256;
+        let total = key.len()
+            + self.body.len() * 3 / 2
+            + header_bytes(&self.headers)
+            + self.slots.len() * 4
+            + 256;
         u32::try_from(total).unwrap_or(u32::MAX)
     }
+}
+
+/// A kept response in the warm tier: the same, with its body packed (LZ4).
+#[derive(Debug)]
+pub struct PackedResponse {
+    status: StatusCode,
+    headers: HeaderMap,
+    /// The body, LZ4 block format with its length first.
+    packed: Box<[u8]>,
+    slots: Box<[u32]>,
+    born: u64,
+    at: i64,
+}
+
+impl PackedResponse {
+    fn pack(r: &CachedResponse) -> Self {
+        Self {
+            status: r.status,
+            headers: r.headers.clone(),
+            packed: lz4_flex::compress_prepend_size(&r.body).into_boxed_slice(),
+            slots: r.slots.clone(),
+            born: r.born,
+            at: r.at,
+        }
+    }
+
+    /// The response as sent; `None` if the packed bytes do not unpack (they always do:
+    /// they were packed here).
+    fn unpack(&self) -> Option<CachedResponse> {
+        let body = lz4_flex::decompress_size_prepended(&self.packed).ok()?;
+        Some(CachedResponse {
+            status: self.status,
+            headers: self.headers.clone(),
+            body: Bytes::from(body),
+            slots: self.slots.clone(),
+            born: self.born,
+            at: self.at,
+            gzip: std::sync::OnceLock::new(),
+            br: std::sync::OnceLock::new(),
+        })
+    }
+
+    fn weight(&self, key: &str) -> u32 {
+        let total = key.len()
+            + self.packed.len()
+            + header_bytes(&self.headers)
+            + self.slots.len() * 4
+            + 256;
+        u32::try_from(total).unwrap_or(u32::MAX)
+    }
+}
+
+fn header_bytes(headers: &HeaderMap) -> usize {
+    headers
+        .iter()
+        .map(|(n, v)| n.as_str().len() + v.len() + 32)
+        .sum()
 }
 
 /// What a lookup found.
@@ -168,7 +230,10 @@ impl Default for CacheCounts {
 /// Serialized public responses (anonymous GETs answered `Cache-Control: public`), so a
 /// repeated read costs no query and no serialization.
 pub struct ResponseCache {
+    /// The hot tier: responses as sent.
     entries: Option<quick_cache::sync::Cache<String, Arc<CachedResponse>, ByBytes>>,
+    /// The warm tier: every kept response, packed.
+    packed: Option<quick_cache::sync::Cache<String, Arc<PackedResponse>, ByBytes>>,
     /// Moves at every forgetting.
     generation: AtomicU64,
     /// Per slot: the generation its tags were last touched at.
@@ -218,18 +283,26 @@ impl ResponseCache {
     /// counts at most `views_lag` old, going by `clock` (the store's) for scheduled
     /// publications.
     pub fn new(budget: u64, views_lag: Duration, clock: crate::domain::time::Clock) -> Self {
-        let entries = (budget > 0).then(|| {
-            // Sized for the entries the budget holds at ~16 KB each.
+        // A third of the budget for the hot tier, the rest for the warm one; each sized
+        // for the entries it holds at ~16 KB (as sent) and ~4 KB (packed).
+        let hot = budget / 3;
+        fn tier<V: Clone>(bytes: u64, each: u64) -> quick_cache::sync::Cache<String, V, ByBytes>
+        where
+            ByBytes: quick_cache::Weighter<String, V>,
+        {
             quick_cache::sync::Cache::with_weighter(
-                usize::try_from(budget / 16_384).unwrap_or(4096).max(16),
-                budget,
+                usize::try_from(bytes / each).unwrap_or(4096).max(16),
+                bytes,
                 ByBytes,
             )
-        });
+        }
+        let entries = (budget > 0).then(|| tier(hot, 16_384));
+        let packed = (budget > 0).then(|| tier(budget - hot, 4_096));
         let hasher = RandomState::new();
         let articles_slot = (hasher.hash_one(cache_tags::ARTICLES) as usize & (SLOTS - 1)) as u32;
         Self {
             entries,
+            packed,
             articles_slot,
             generation: AtomicU64::new(1),
             touched: (0..SLOTS).map(|_| AtomicU64::new(0)).collect(),
@@ -330,7 +403,13 @@ impl ResponseCache {
         };
         let now_millis = self.clock.now().timestamp_millis();
         self.check_bound(now_millis);
-        match entries.get(key) {
+        let found = entries.get(key).or_else(|| {
+            // Not hot: unpacked from the warm tier, and hot from now on.
+            let hit = Arc::new(self.packed.as_ref()?.get(key)?.unpack()?);
+            entries.insert(key.to_string(), hit.clone());
+            Some(hit)
+        });
+        match found {
             Some(hit) if self.counts_at(&hit, now_millis) => Lookup::Fresh(hit),
             Some(hit) => Lookup::Stale(hit),
             None => Lookup::Miss,
@@ -386,8 +465,11 @@ impl ResponseCache {
         };
         // Already wrong (a commit since it was computed): not kept.
         if !self.current(&entry) {
-            entries.remove(&key);
+            self.remove(&key);
             return;
+        }
+        if let Some(packed) = &self.packed {
+            packed.insert(key.clone(), Arc::new(PackedResponse::pack(&entry)));
         }
         entries.insert(key, Arc::new(entry));
     }
@@ -397,13 +479,17 @@ impl ResponseCache {
         if let Some(entries) = &self.entries {
             entries.remove(key);
         }
+        if let Some(packed) = &self.packed {
+            packed.remove(key);
+        }
     }
 
-    /// Entries and bytes kept now.
+    /// Responses and bytes kept now: the warm tier's count (it holds every kept
+    /// response; the hot tier holds copies of some), both tiers' bytes.
     pub fn size(&self) -> (u64, u64) {
-        match &self.entries {
-            Some(entries) => (entries.len() as u64, entries.weight()),
-            None => (0, 0),
+        match (&self.entries, &self.packed) {
+            (Some(hot), Some(warm)) => (warm.len() as u64, hot.weight() + warm.weight()),
+            _ => (0, 0),
         }
     }
 }
@@ -414,6 +500,12 @@ pub struct ByBytes;
 
 impl quick_cache::Weighter<String, Arc<CachedResponse>> for ByBytes {
     fn weight(&self, key: &String, value: &Arc<CachedResponse>) -> u64 {
+        u64::from(value.weight(key))
+    }
+}
+
+impl quick_cache::Weighter<String, Arc<PackedResponse>> for ByBytes {
+    fn weight(&self, key: &String, value: &Arc<PackedResponse>) -> u64 {
         u64::from(value.weight(key))
     }
 }
@@ -521,6 +613,44 @@ mod tests {
             fresh(&c, "new"),
             "a newly hot response is kept after a sweep"
         );
+    }
+
+    /// The warm tier keeps, packed, what the hot tier has no room for: it comes back
+    /// byte for byte, and a commit makes it stale like any other.
+    #[test]
+    fn the_warm_tier_keeps_what_the_hot_one_drops() {
+        let c = ResponseCache::new(
+            96 * 1024,
+            Duration::from_secs(60),
+            crate::domain::time::Clock::system(),
+        );
+        // Article-like bodies: text that repeats (three renderings of one body).
+        let bodies: Vec<&'static str> = (0..60)
+            .map(|i| {
+                let text = format!("Paragraph {i} of a story about Kyiv and Toronto. ").repeat(40);
+                &*Box::leak(format!("{text}{text}{text}").into_boxed_str())
+            })
+            .collect();
+        for (i, body) in bodies.iter().enumerate() {
+            c.put(
+                format!("k{i}"),
+                c.generation(),
+                &[&format!("article:{i}")],
+                response(body),
+            );
+        }
+        let hot = c.entries.as_ref().map(|e| e.len()).unwrap_or(0);
+        assert!(hot < 20, "the hot tier holds {hot} of these ~18 KB bodies");
+        for (i, body) in bodies.iter().enumerate() {
+            match c.get(&format!("k{i}")) {
+                Lookup::Fresh(r) => assert_eq!(&r.body[..], body.as_bytes(), "k{i}"),
+                other => panic!("k{i} not kept: {other:?}"),
+            }
+        }
+        assert_eq!(c.size().0, 60, "every response kept, most of them packed");
+        c.forget(["article:7"]);
+        assert!(matches!(c.get("k7"), Lookup::Stale(_)));
+        assert!(fresh(&c, "k8"));
     }
 
     #[test]

@@ -156,11 +156,26 @@ while n < 60000:
         break
 PY
 
+# An editor: a recent article's subtitle changed twice a second, from CPU 1 beside wrk
+# (each answer's status to edits.log). Run during the second W4 row.
+editor() {
+  : >"$DATA/edits.log"
+  while :; do
+    slug=$(shuf -n1 "$DATA/slugs.txt")
+    taskset -c 1 curl -s -o /dev/null -w '%{http_code}\n' -X PATCH -H "Authorization: Bearer $KEY" \
+      -H 'Content-Type: application/merge-patch+json' \
+      -d "{\"subtitle\": \"Updated at $(date +%s.%N)\"}" "$BASE/v1/articles/$slug" |
+      grep '^200$' >>"$DATA/edits.log"
+    sleep 0.5
+  done
+}
+
 workloads=(
   "W1 article by slug (1,000 rotating)|60|-s bench/slugs.lua $BASE"
   "W2 newest 20|25|$BASE/v1/articles?limit=20"
   "W3 tag filter, deep cursor (page $(( TAG_PAGES / 2 )))|25|$BASE/v1/articles?tag=$TAG&limit=20&cursor=$TAG_DEEP"
   "W4 search top 20, common word ($COMMON)|10|$BASE/v1/articles?q=$COMMON&limit=20"
+  "W4 again while an editor changes a recent article twice a second|10|$BASE/v1/articles?q=$COMMON&limit=20"
   "W5 filtered list with total (language=uk)|-|$BASE/v1/articles?language=uk&limit=20"
   "W6 RSS feed (50 items, full HTML)|25|$BASE/v1/feeds/rss"
   "W6 with Accept-Encoding: gzip|-|-s bench/gzip.lua $BASE/v1/feeds/rss"
@@ -197,8 +212,14 @@ for w in "${workloads[@]}"; do
   case $name in W8* | R3*) ;; *) BENCH_REQUESTS=$requests BENCH_SLUGS=$slugs BENCH_KEY=$KEY taskset -c 1 wrk -t1 -c"$CONNECTIONS" -d"$WARMUP" $args >/dev/null 2>&1 || true ;; esac
   ceiling_rps=$(ceiling_now)
   reset_peak $SERVER
+  EDITOR=
+  case $name in *editor*) editor & EDITOR=$! ;; esac
   # shellcheck disable=SC2086
   IFS='|' read -r rps p50 p99 errors <<<"$(BENCH_REQUESTS=$requests BENCH_SLUGS=$slugs BENCH_KEY=$KEY measure $args)"
+  if [ -n "$EDITOR" ]; then
+    kill "$EDITOR" 2>/dev/null; wait "$EDITOR" 2>/dev/null
+    name="$name ($(wc -l <"$DATA/edits.log") edits answered 200)"
+  fi
   ratio=$(awk -v a="$rps" -v b="$ceiling_rps" 'BEGIN {printf "%.1f%%", 100 * a / b}')
   [ "$target" = "-" ] && target="" || target="≥ $target%"
   echo "| $name | $rps | $ceiling_rps | $ratio | $target | $p50 | $p99 | $errors | $(peak_rss_mb $SERVER) MB |"

@@ -124,12 +124,13 @@ impl CachedResponse {
     }
 }
 
-/// A kept response in the warm tier: the same, with its body packed (LZ4).
+/// A kept response in the warm tier: its headers and body packed together (LZ4), so an
+/// entry is one allocation of a few kilobytes.
 #[derive(Debug)]
 pub struct PackedResponse {
     status: StatusCode,
-    headers: HeaderMap,
-    /// The body, LZ4 block format with its length first.
+    /// LZ4 block format, its length first, of: the header block's length (u32 LE); each
+    /// header as name length (u16 LE), name, value length (u32 LE), value; the body.
     packed: Box<[u8]>,
     slots: Box<[u32]>,
     born: u64,
@@ -138,10 +139,21 @@ pub struct PackedResponse {
 
 impl PackedResponse {
     fn pack(r: &CachedResponse) -> Self {
+        let mut raw = Vec::with_capacity(r.body.len() + 1024);
+        raw.extend_from_slice(&[0; 4]);
+        for (name, value) in &r.headers {
+            // Header names are short and values far below 4 GB.
+            raw.extend_from_slice(&(name.as_str().len() as u16).to_le_bytes());
+            raw.extend_from_slice(name.as_str().as_bytes());
+            raw.extend_from_slice(&(value.len() as u32).to_le_bytes());
+            raw.extend_from_slice(value.as_bytes());
+        }
+        let header_len = (raw.len() - 4) as u32;
+        raw[..4].copy_from_slice(&header_len.to_le_bytes());
+        raw.extend_from_slice(&r.body);
         Self {
             status: r.status,
-            headers: r.headers.clone(),
-            packed: lz4_flex::compress_prepend_size(&r.body).into_boxed_slice(),
+            packed: lz4_flex::compress_prepend_size(&raw).into_boxed_slice(),
             slots: r.slots.clone(),
             born: r.born,
             at: r.at,
@@ -151,11 +163,27 @@ impl PackedResponse {
     /// The response as sent; `None` if the packed bytes do not unpack (they always do:
     /// they were packed here).
     fn unpack(&self) -> Option<CachedResponse> {
-        let body = lz4_flex::decompress_size_prepended(&self.packed).ok()?;
+        use actix_web::http::header::{HeaderName, HeaderValue};
+        let raw = Bytes::from(lz4_flex::decompress_size_prepended(&self.packed).ok()?);
+        let take = |at: &mut usize, n: usize| -> Option<Bytes> {
+            let part = raw.get(*at..*at + n)?;
+            *at += n;
+            Some(raw.slice_ref(part))
+        };
+        let mut at = 0;
+        let header_len = u32::from_le_bytes(take(&mut at, 4)?[..].try_into().ok()?) as usize;
+        let mut headers = HeaderMap::new();
+        while at < 4 + header_len {
+            let n = u16::from_le_bytes(take(&mut at, 2)?[..].try_into().ok()?) as usize;
+            let name = HeaderName::from_bytes(&take(&mut at, n)?).ok()?;
+            let n = u32::from_le_bytes(take(&mut at, 4)?[..].try_into().ok()?) as usize;
+            let value = HeaderValue::from_maybe_shared(take(&mut at, n)?).ok()?;
+            headers.append(name, value);
+        }
         Some(CachedResponse {
             status: self.status,
-            headers: self.headers.clone(),
-            body: Bytes::from(body),
+            headers,
+            body: raw.slice(at..),
             slots: self.slots.clone(),
             born: self.born,
             at: self.at,
@@ -165,11 +193,7 @@ impl PackedResponse {
     }
 
     fn weight(&self, key: &str) -> u32 {
-        let total = key.len()
-            + self.packed.len()
-            + header_bytes(&self.headers)
-            + self.slots.len() * 4
-            + 256;
+        let total = key.len() + self.packed.len() + self.slots.len() * 4 + 256;
         u32::try_from(total).unwrap_or(u32::MAX)
     }
 }
@@ -635,6 +659,23 @@ mod tests {
         );
     }
 
+    /// Headers as a kept article carries them, one repeated.
+    fn headers(i: usize) -> HeaderMap {
+        use actix_web::http::header::{self, HeaderValue};
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::ETAG,
+            HeaderValue::from_str(&format!("\"v1-{i}\"")).unwrap(),
+        );
+        h.insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("public, max-age=60"),
+        );
+        h.append(header::VARY, HeaderValue::from_static("Accept-Encoding"));
+        h.append(header::VARY, HeaderValue::from_static("Authorization"));
+        h
+    }
+
     /// The warm tier keeps, packed, what the hot tier has no room for: it comes back
     /// byte for byte, and a commit makes it stale like any other.
     #[test]
@@ -654,7 +695,13 @@ mod tests {
         for round in 0..2 {
             for (i, body) in bodies.iter().enumerate() {
                 let tag = format!("article:{i}");
-                c.put(format!("k{i}"), c.generation(), &[&tag], response(body));
+                let (status, _, bytes) = response(body);
+                c.put(
+                    format!("k{i}"),
+                    c.generation(),
+                    &[&tag],
+                    (status, headers(i), bytes),
+                );
             }
             let warm = c.packed.as_ref().map(|p| p.len()).unwrap_or(0);
             // Computed once: nothing packed (a sweep costs no packing); twice: all.
@@ -664,7 +711,17 @@ mod tests {
         assert!(hot < 20, "the hot tier holds {hot} of these ~18 KB bodies");
         for (i, body) in bodies.iter().enumerate() {
             match c.get(&format!("k{i}")) {
-                Lookup::Fresh(r) => assert_eq!(&r.body[..], body.as_bytes(), "k{i}"),
+                Lookup::Fresh(r) => {
+                    assert_eq!(&r.body[..], body.as_bytes(), "k{i}");
+                    let pairs = |h: &HeaderMap| -> Vec<(String, String)> {
+                        let mut all: Vec<_> = (h.iter())
+                            .map(|(n, v)| (n.to_string(), v.to_str().unwrap().to_string()))
+                            .collect();
+                        all.sort();
+                        all
+                    };
+                    assert_eq!(pairs(&r.headers), pairs(&headers(i)), "k{i}");
+                }
                 other => panic!("k{i} not kept: {other:?}"),
             }
         }

@@ -217,7 +217,8 @@ for w in "${workloads[@]}"; do
   # shellcheck disable=SC2086
   IFS='|' read -r rps p50 p99 errors <<<"$(BENCH_REQUESTS=$requests BENCH_SLUGS=$slugs BENCH_KEY=$KEY measure $args)"
   if [ -n "$EDITOR" ]; then
-    kill "$EDITOR" 2>/dev/null; wait "$EDITOR" 2>/dev/null
+    kill "$EDITOR" 2>/dev/null || true
+    wait "$EDITOR" 2>/dev/null || true
     name="$name ($(wc -l <"$DATA/edits.log") edits answered 200)"
   fi
   ratio=$(awk -v a="$rps" -v b="$ceiling_rps" 'BEGIN {printf "%.1f%%", 100 * a / b}')

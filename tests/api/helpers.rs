@@ -407,7 +407,6 @@ impl TestApp {
         res.json()
     }
 
-    /// Creates a published article, dated in the past, with this title.
     /// Creates a draft with this title and body; returns it.
     pub async fn draft(&self, title: &str, body_markdown: &str) -> Value {
         self.create_article(
@@ -416,6 +415,7 @@ impl TestApp {
         .await
     }
 
+    /// Creates a published article, dated in the past, with this title.
     pub async fn published(&self, title: &str) -> Value {
         self.create_article(&published(title)).await
     }

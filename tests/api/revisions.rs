@@ -112,6 +112,38 @@ async fn every_change_is_a_revision_and_any_can_be_restored() {
     .assert_status(409);
 }
 
+#[actix_web::test]
+async fn a_revision_naming_a_deleted_author_is_a_conflict_and_changes_nothing() {
+    let app = TestApp::spawn().await;
+    let author = app.create_author("Gone Reporter").await;
+    let mut body = crate::helpers::published("Bylined");
+    body["authors"] = json!([author]);
+    let a = app.create_article(&body).await;
+    let id = a["id"].as_str().unwrap();
+    let path = format!("/v1/articles/{id}");
+    // A credited author cannot be deleted; one taken off the article (revision 2) can.
+    app.merge_patch(&path, &json!({"authors": []}))
+        .await
+        .assert_status(200);
+    app.delete(&format!("/v1/authors/{author}"), Some(app.write_key()))
+        .await
+        .assert_status(204);
+    let before = app.article(id).await;
+
+    // The request has no body, so nothing in it is invalid: the revision names an
+    // author that is gone, which is a conflict with what is stored now.
+    let res = app
+        .post(
+            &format!("{path}/revisions/1/restore"),
+            Some(app.write_key()),
+        )
+        .await;
+    res.assert_status(409);
+    let detail = res.json()["detail"].as_str().unwrap().to_string();
+    assert!(detail.contains(&author), "{detail}");
+    assert_eq!(app.article(id).await, before);
+}
+
 async fn preview_link(app: &TestApp, id: &str, body: Option<Value>) -> crate::helpers::Res {
     let req = app
         .request(Method::POST, &format!("/v1/articles/{id}/preview-links"))

@@ -95,8 +95,7 @@ pub async fn get_revision(
     responses(
         (status = 200, description = "Restored; the article as it now is.", body = Article),
         (status = 404, description = "No such article or revision.", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The article is in the trash, the revision's slug or language is taken now, or what it names is gone (a media item deleted since).", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "The revision no longer passes validation (an author or translation is gone).", body = Problem, content_type = "application/problem+json")
+        (status = 409, description = "The article is in the trash, the revision's slug or language is taken now, or what it names is gone (a media item or an author deleted since).", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/articles/{id}/revisions/{n}/restore")]
@@ -116,23 +115,31 @@ pub async fn restore_revision(
         let input: ArticleInput =
             serde_json::from_str(&row.snapshot).map_err(db::StoreError::failed)?;
         let label = format!("reverted to {n}");
+        // What the revision names may be gone since (a media item or an author deleted):
+        // the revision stands, it just cannot be restored as it is now — a conflict, not
+        // a fault of a request that carries no body.
         db::articles::update(conn, pk, &caller.clone(), &label, |conn, current| {
             precondition(&if_match, conn, &caller, current.pk)?;
             let media = crate::handlers::media::catalog_in(conn, &base, &input)?;
-            // What the revision names may be gone since (a media item deleted): the
-            // revision stands, it just cannot be restored as it is now — a conflict.
-            rules::validate(input, &language, db::now_utc(), &media).map_err(|errors| {
-                db::StoreError::conflict(format!(
-                    "The revision cannot be restored as it is: {}.",
-                    errors
-                        .iter()
-                        .map(|e| format!("{} {}", e.field, e.message))
-                        .collect::<Vec<_>>()
-                        .join("; ")
-                ))
-            })
+            rules::validate(input, &language, db::now_utc(), &media).map_err(|e| unrestorable(&e))
+        })
+        .map_err(|e| match e {
+            db::StoreError::Invalid(errors) => unrestorable(&errors),
+            other => other,
         })
     })
     .await?;
     Ok(written(&state, StatusCode::OK, rec))
+}
+
+/// The conflict a revision that no longer passes validation answers with.
+fn unrestorable(errors: &[crate::domain::errors::FieldError]) -> db::StoreError {
+    db::StoreError::conflict(format!(
+        "The revision cannot be restored as it is: {}.",
+        errors
+            .iter()
+            .map(|e| format!("{} {}", e.field, e.message))
+            .collect::<Vec<_>>()
+            .join("; ")
+    ))
 }

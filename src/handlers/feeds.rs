@@ -10,7 +10,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::config::Config;
 use crate::db::{
     self,
-    articles::{ListQuery, Shelf},
+    articles::{Bodies, ListQuery, Shelf},
 };
 use crate::domain::access::Caller;
 use crate::domain::cache_tags;
@@ -177,8 +177,9 @@ fn feed_query(params: &FeedParams, config: &Config) -> Result<ListQuery, ApiErro
         Shelf::Live,
     )?
     .query;
-    // Feeds carry no total: skip the count.
+    // Feeds carry no total: skip the count. They carry the full HTML.
     query.known_total = Some(0);
+    query.bodies = Bodies::Loaded;
     Ok(query)
 }
 

@@ -768,3 +768,46 @@ async fn refused(app: &TestApp, name: &str, values: &[&str]) {
         assert_eq!(res.error_fields(), [name], "{name}={bad:?}");
     }
 }
+
+#[actix_web::test]
+async fn a_list_shows_the_bodies_it_is_asked_for_and_a_related_list_none() {
+    let app = TestApp::spawn().await;
+    let mut body = published("Bodies in a list");
+    body["body_markdown"] = json!("A **bold** line.\n\n> A quotation.\n\n- one\n- two");
+    body["tags"] = json!(["#Shared"]);
+    let a = app.create_article(&body).await;
+    let mut other = published("Another with the tag");
+    other["tags"] = json!(["#Shared"]);
+    let b = app.create_article(&other).await;
+
+    let page = list(
+        &app,
+        &[("fields", "body_markdown,body_html,body_text")],
+        None,
+    )
+    .await;
+    let item = page["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["id"] == a["id"])
+        .expect("listed")
+        .clone();
+    for field in ["body_markdown", "body_html", "body_text"] {
+        assert_eq!(item[field], a[field], "{field}");
+        assert!(!item[field].as_str().unwrap().is_empty(), "{field}");
+    }
+    // A list that shows no body, and "related", carry no body member at all.
+    let page = list(&app, &[], None).await;
+    assert!(page["data"][0].get("body_html").is_none(), "{page}");
+    let related = app
+        .get(
+            &format!("/v1/articles/{}/related", b["id"].as_str().unwrap()),
+            None,
+        )
+        .await;
+    related.assert_status(200);
+    assert_eq!(related.json()["data"][0]["id"], a["id"]);
+    assert_eq!(related.json()["data"][0]["title"], "Bodies in a list");
+    assert!(related.json()["data"][0].get("body_html").is_none());
+}

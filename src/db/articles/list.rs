@@ -6,8 +6,8 @@ use diesel::dsl::sql;
 use diesel::prelude::*;
 use diesel::sql_types::{Bool, Double, Text};
 
-use super::read::{ArticleRecord, assemble};
-use super::{ArticleRow, Condition, visible_to};
+use super::read::{ArticleRecord, assemble, rows_by_pk};
+use super::{Bodies, Condition, visible_to};
 use crate::db::error::StoreError;
 use crate::db::schema::{article_authors, article_search, article_tags, articles, authors, tags};
 use crate::db::search;
@@ -84,6 +84,8 @@ pub struct ListQuery {
     pub shelf: Shelf,
     /// The total when already known (cached): the count is skipped.
     pub known_total: Option<i64>,
+    /// Whether the page's rows carry their bodies.
+    pub bodies: Bodies,
 }
 
 /// How many of the newest matches `relevance` ranks: bm25 scores every match it is
@@ -489,15 +491,7 @@ pub(crate) fn list_text(
     let total = total.or(q.known_total).unwrap_or_default();
     let more = keys.len() as i64 > q.limit;
     let (pks, ranks): (Vec<i32>, Vec<f64>) = keys.into_iter().take(q.limit as usize).unzip();
-    let mut rows: Vec<ArticleRow> = if pks.is_empty() {
-        Vec::new()
-    } else {
-        articles::table
-            .filter(articles::pk.eq_any(&pks))
-            .select(ArticleRow::as_select())
-            .load(conn)?
-    };
-    rows.sort_by_key(|r| pks.iter().position(|p| *p == r.pk));
+    let rows = rows_by_pk(conn, &pks, q.bodies)?;
     let records = assemble(conn, caller, rows, now)?;
     let items = records.into_iter().zip(ranks).collect();
     Ok(ListPage { items, more, total })

@@ -12,7 +12,7 @@ mod write;
 
 pub use list::{CountCache, Filter, ListPage, ListQuery, Position, Shelf, list, list_counted};
 pub use rankings::{popular, related};
-pub use read::{ArticleRecord, Found, find, find_id, load_by_pk, pk_of, pk_of_id};
+pub use read::{ArticleRecord, Found, Head, find, find_head, load_by_pk, pk_of, pk_of_id};
 pub use write::{add_views, create, purge, restore, trash, update};
 
 use crate::db::engine::MultiBackend as Sqlite;
@@ -140,6 +140,80 @@ impl<QS> diesel::SelectableExpression<QS> for StatusPublished where
     articles::status: SelectableExpression<QS>
 {
 }
+
+/// Whether a read of article rows loads the three bodies (an article, a feed, a list that
+/// shows them or searches them for a snippet) or leaves them empty: a list that shows no
+/// body spares reading and copying ~10 KB of overflow pages per row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Bodies {
+    /// `body_markdown`, `body_html` and `body_text` as stored.
+    Loaded,
+    /// The three bodies as empty strings.
+    Skipped,
+}
+
+/// `''` as a column: a body left out of a row (see [`Bodies::Skipped`]). A literal with
+/// a static query id, so the statement holding it stays in the prepared-statement cache.
+#[derive(Debug, Clone, Copy, diesel::query_builder::QueryId, diesel::expression::ValidGrouping)]
+pub struct NoBody;
+
+impl diesel::Expression for NoBody {
+    type SqlType = diesel::sql_types::Text;
+}
+
+impl<DB: diesel::backend::Backend> diesel::query_builder::QueryFragment<DB> for NoBody {
+    fn walk_ast<'b>(
+        &'b self,
+        mut out: diesel::query_builder::AstPass<'_, 'b, DB>,
+    ) -> diesel::QueryResult<()> {
+        out.push_sql("''");
+        Ok(())
+    }
+}
+
+impl<QS> diesel::AppearsOnTable<QS> for NoBody {}
+
+impl<QS> diesel::SelectableExpression<QS> for NoBody {}
+
+/// An [`ArticleRow`]'s columns in its fields' order, with [`NoBody`] for the bodies.
+macro_rules! row_without_bodies {
+    () => {{
+        use $crate::db::schema::articles as a;
+        (
+            a::pk,
+            (
+                a::id,
+                a::slug,
+                a::title,
+                a::subtitle,
+                a::excerpt,
+                a::excerpt_is_derived,
+                a::status,
+                a::published_at,
+                a::sort_at,
+                a::language,
+                a::translation_group,
+                a::feature_image_url,
+                a::feature_image_alt,
+                a::feature_image_caption,
+                a::canonical_url,
+                a::featured,
+                a::view_count,
+                a::word_count,
+                a::reading_time_minutes,
+                a::created_at,
+                a::updated_at,
+                a::deleted_at,
+                a::version,
+                $crate::db::articles::NoBody,
+                $crate::db::articles::NoBody,
+                $crate::db::articles::NoBody,
+                a::feature_image_media,
+            ),
+        )
+    }};
+}
+pub(crate) use row_without_bodies;
 
 /// The type of [`public_now`].
 pub type PublicNow = diesel::dsl::And<

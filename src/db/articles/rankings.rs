@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use diesel::sql_types::BigInt;
 
 use super::read::{ArticleRecord, load_many};
-use super::{Filter, ListQuery, Position, Shelf, visible_to};
+use super::{Bodies, Filter, ListQuery, Position, Shelf, visible_to};
 use crate::db::error::StoreError;
 use crate::db::schema::{article_tags, article_views_daily, articles};
 use crate::domain::access::Caller;
@@ -46,7 +46,7 @@ pub fn popular(
         .take(limit as usize)
         .collect();
     let pks: Vec<i32> = top.iter().map(|r| r.0).collect();
-    let records = load_many(conn, &Caller::Public, &pks, now)?;
+    let records = load_many(conn, &Caller::Public, &pks, Bodies::Skipped, now)?;
     Ok(records
         .into_iter()
         .zip(top)
@@ -136,6 +136,7 @@ pub fn related(
             position: Position::Start,
             shelf: Shelf::Live,
             known_total: None,
+            bodies: Bodies::Skipped,
         };
         for (rec, _) in super::list::list_text(conn, &Caller::Public, &q, now)?.items {
             if rec.row.pk != pk && !pks.contains(&rec.row.pk) && (pks.len() as i64) < limit {
@@ -143,5 +144,5 @@ pub fn related(
             }
         }
     }
-    load_many(conn, &Caller::Public, &pks, now)
+    load_many(conn, &Caller::Public, &pks, Bodies::Skipped, now)
 }

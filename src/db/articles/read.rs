@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use diesel::prelude::*;
 
-use super::{ArticleRow, visible_to};
+use super::{ArticleRow, Bodies, visible_to};
 use crate::db::error::StoreError;
 use crate::db::schema::{articles, former_slugs};
 use crate::domain::access::Caller;
@@ -119,30 +119,40 @@ pub fn find(
     Ok(Found::Moved(moved(conn, caller, key, now)?))
 }
 
-/// The id of the untrashed article `caller` may see by this id, current slug or former
-/// slug: [`find`] without the article's body or links (one indexed statement), for a
-/// view beacon.
-pub fn find_id(
+/// What names an article: for a view beacon, and for "related" (its title's words).
+#[derive(Debug, Clone, Queryable)]
+pub struct Head {
+    /// The internal key.
+    pub pk: i32,
+    /// The stable id.
+    pub id: String,
+    /// The headline.
+    pub title: String,
+}
+
+/// The untrashed article `caller` may see by this id, current slug or former slug, as
+/// its [`Head`]: [`find`] without the article's bodies or links (one indexed statement).
+pub fn find_head(
     conn: &mut AnyConnection,
     caller: &Caller,
     key: &str,
     at: chrono::DateTime<chrono::Utc>,
-) -> Result<Found<String>, StoreError> {
+) -> Result<Found<Head>, StoreError> {
     let now = &crate::domain::time::format(at);
     let base = articles::table
         .filter(articles::deleted_at.is_null())
         .filter(articles::id.eq(key).or(articles::slug.eq(key)))
         .order(articles::id.eq(key).desc())
-        .select(articles::id);
-    let id: Option<String> = on_engine!(conn, c => {
+        .select((articles::pk, articles::id, articles::title));
+    let head: Option<Head> = on_engine!(conn, c => {
         if caller.sees_unpublished() {
             base.first(c).optional()
         } else {
             base.filter(super::public_now(now)).first(c).optional()
         }
     })?;
-    match id {
-        Some(id) => Ok(Found::Article(id)),
+    match head {
+        Some(head) => Ok(Found::Article(head)),
         None => Ok(Found::Moved(moved(conn, caller, key, now)?)),
     }
 }
@@ -190,23 +200,36 @@ pub fn pk_of_id(conn: &mut AnyConnection, id: &str) -> Result<i32, StoreError> {
 }
 
 /// Loads several articles by primary key, in the order given, with their tags, authors
-/// and translations in three queries.
+/// and translations in two statements.
 pub fn load_many(
     conn: &mut AnyConnection,
     caller: &Caller,
     pks: &[i32],
+    bodies: Bodies,
     now: &str,
 ) -> Result<Vec<ArticleRecord>, StoreError> {
+    let rows = rows_by_pk(conn, pks, bodies)?;
+    assemble(conn, caller, rows, now)
+}
+
+/// The rows of these articles, in the order given (a missing one left out).
+pub(super) fn rows_by_pk(
+    conn: &mut AnyConnection,
+    pks: &[i32],
+    bodies: Bodies,
+) -> Result<Vec<ArticleRow>, StoreError> {
     if pks.is_empty() {
         return Ok(Vec::new());
     }
-    let rows: Vec<ArticleRow> = on_engine!(conn, c => articles::table
-        .filter(articles::pk.eq_any(pks))
-        .select(ArticleRow::as_select())
-        .load(c))?;
-    let mut out = assemble(conn, caller, rows, now)?;
-    out.sort_by_key(|r| pks.iter().position(|p| *p == r.row.pk));
-    Ok(out)
+    let query = articles::table.filter(articles::pk.eq_any(pks));
+    let mut rows: Vec<ArticleRow> = match bodies {
+        Bodies::Loaded => on_engine!(conn, c => query.select(ArticleRow::as_select()).load(c))?,
+        Bodies::Skipped => {
+            on_engine!(conn, c => query.select(super::row_without_bodies!()).load(c))?
+        }
+    };
+    rows.sort_by_key(|r| pks.iter().position(|p| *p == r.pk));
+    Ok(rows)
 }
 
 /// Rows with their tags, authors and translations, in one statement: a `UNION ALL` of

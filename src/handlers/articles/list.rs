@@ -8,7 +8,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::db::{
     self,
-    articles::{Filter, ListQuery, Position, Shelf},
+    articles::{Bodies, Filter, ListQuery, Position, Shelf},
 };
 use crate::domain::access::Caller;
 use crate::domain::article::{Status, is_language_tag};
@@ -145,6 +145,12 @@ pub(crate) fn plan(p: ArticleListParams, caller: &Caller, shelf: Shelf) -> Resul
         Some(f) => listing::parse_fields(f).map_err(bad("fields"))?,
         None => listing::default_fields(),
     };
+    // A snippet is cut from the body's text; otherwise only a body asked for is read.
+    let bodies = if !terms.is_empty() || fields.iter().any(|f| f.starts_with("body_")) {
+        Bodies::Loaded
+    } else {
+        Bodies::Skipped
+    };
     Ok(Plan {
         query: ListQuery {
             filter,
@@ -153,6 +159,7 @@ pub(crate) fn plan(p: ArticleListParams, caller: &Caller, shelf: Shelf) -> Resul
             position,
             shelf,
             known_total: None,
+            bodies,
         },
         terms,
         fields,

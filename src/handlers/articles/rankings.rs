@@ -164,12 +164,12 @@ pub async fn list_related_articles(
     let (caller, key) = (auth.0, article.into_inner().id);
     let records = db::run(&state.pool, move |conn| {
         let now = db::now_utc();
-        let db::articles::Found::Article(rec) = db::articles::find(conn, &caller, &key, now)?
+        let db::articles::Found::Article(head) = db::articles::find_head(conn, &caller, &key, now)?
         else {
             return Err(db::StoreError::not_found("article", key));
         };
-        let similar = search::any_word(&rec.row.title);
-        db::articles::related(conn, rec.row.pk, similar, limit, now)
+        let similar = search::any_word(&head.title);
+        db::articles::related(conn, head.pk, similar, limit, now)
     })
     .await?;
     respond(&req, &state, records, limit, &[cache_tags::ARTICLES])

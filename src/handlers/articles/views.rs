@@ -41,13 +41,13 @@ pub async fn count_article_view(
         ),
     };
     let found = db::run(&state.pool, move |conn| {
-        db::articles::find_id(conn, &caller, &key, db::now_utc())
+        db::articles::find_head(conn, &caller, &key, db::now_utc())
     })
     .await?;
     match found {
-        Found::Article(id) => {
+        Found::Article(head) => {
             let window = std::time::Duration::from_secs(state.config.view_window_secs);
-            state.views.record_once(&client, &id, window);
+            state.views.record_once(&client, &head.id, window);
         }
         Found::Moved(_) => {
             return Err(ApiError::NotFound(

@@ -15,6 +15,7 @@ pub mod error;
 pub mod keys;
 pub mod media;
 pub mod portability;
+pub(crate) mod prepared;
 pub mod purges;
 pub mod schema;
 pub mod search;
@@ -344,13 +345,12 @@ pub(crate) fn last_change_text(
         #[diesel(sql_type = Nullable<Text>)]
         latest: Option<String>,
     }
-    let row: Latest = sql_query(
-        conn,
+    let row: Latest = prepared::raw(
         "SELECT MAX(t) AS latest FROM ( \
            SELECT changed_at AS t FROM store_changes WHERE id = 1 \
            UNION ALL SELECT MAX(sort_at) FROM articles WHERE sort_at <= ?) AS subquery_changes",
     )
-    .bind::<Text, _>(now)
+    .text(now)
     .get_result(conn)?;
     Ok(row.latest)
 }
@@ -368,12 +368,11 @@ pub fn next_publication(
         #[diesel(sql_type = Nullable<Text>)]
         next: Option<String>,
     }
-    let row: Next = sql_query(
-        conn,
+    let row: Next = prepared::raw(
         "SELECT MIN(sort_at) AS next FROM articles \
          WHERE status = 'published' AND deleted_at IS NULL AND sort_at > ?",
     )
-    .bind::<Text, _>(now)
+    .text(now)
     .get_result(conn)?;
     Ok(row.next)
 }

@@ -14,6 +14,7 @@ use super::ArticleRow;
 use super::read::Terms;
 use crate::db::AnyConnection;
 use crate::db::engine::on_engine;
+use crate::db::prepared::any_of;
 use crate::db::schema::{article_authors, article_tags, articles, authors, tags};
 use crate::domain::access::Caller;
 use crate::domain::article::StoredStatus;
@@ -144,7 +145,7 @@ pub(super) fn of_many(
     // language, id and slug of a member)
     let tags = article_tags::table
         .inner_join(tags::table)
-        .filter(article_tags::article_pk.eq_any(pks))
+        .filter(any_of(article_tags::article_pk, pks))
         .select((
             TAG.into_sql::<Integer>(),
             article_tags::article_pk,
@@ -156,7 +157,7 @@ pub(super) fn of_many(
         ));
     let authors = article_authors::table
         .inner_join(authors::table)
-        .filter(article_authors::article_pk.eq_any(pks))
+        .filter(any_of(article_authors::article_pk, pks))
         .select((
             AUTHOR.into_sql::<Integer>(),
             article_authors::article_pk,
@@ -167,7 +168,7 @@ pub(super) fn of_many(
             "".into_sql::<Text>(),
         ));
     let members = articles::table
-        .filter(articles::translation_group.eq_any(groups))
+        .filter(any_of(articles::translation_group, groups))
         .filter(articles::deleted_at.is_null())
         .select((
             MEMBER.into_sql::<Integer>(),

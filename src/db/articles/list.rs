@@ -285,16 +285,14 @@ fn many_matches(conn: &mut AnyConnection, s: &SearchSql) -> QueryResult<bool> {
         #[diesel(sql_type = diesel::sql_types::BigInt)]
         n: i64,
     }
-    let c: Count = crate::db::sql_query(
-        conn,
-        &format!(
-            "SELECT COUNT(*) AS n FROM (SELECT rowid FROM article_search WHERE {}?{} LIMIT {}) AS subquery_matches",
-            s.before,
-            s.after,
-            DENSE_MATCHES + 1
-        ),
-    )
-    .bind::<Text, _>(&s.expr)
+    // The text differs only by engine (`before` and `after` are its fixed fragments).
+    let c: Count = crate::db::prepared::raw(format!(
+        "SELECT COUNT(*) AS n FROM (SELECT rowid FROM article_search WHERE {}?{} LIMIT {}) AS subquery_matches",
+        s.before,
+        s.after,
+        DENSE_MATCHES + 1
+    ))
+    .text(s.expr.clone())
     .get_result(conn)?;
     Ok(c.n > DENSE_MATCHES)
 }

@@ -1,12 +1,14 @@
 //! "Most read" over a window and "related" articles: public articles only.
 
 use crate::db::AnyConnection;
+use crate::db::engine::on_engine;
+use crate::db::prepared::{any_of, raw};
 use diesel::dsl::sql;
 use diesel::prelude::*;
 use diesel::sql_types::BigInt;
 
 use super::read::{ArticleRecord, load_many};
-use super::{Bodies, Filter, ListQuery, Position, Shelf, visible_to};
+use super::{Bodies, Filter, ListQuery, Position, Shelf};
 use crate::db::error::StoreError;
 use crate::db::schema::{article_tags, article_views_daily, articles};
 use crate::domain::access::Caller;
@@ -35,11 +37,11 @@ pub fn popular(
         return Ok(Vec::new());
     }
     let candidates: Vec<i32> = ranked.iter().map(|r| r.0).collect();
-    let public: Vec<i32> = articles::table
-        .filter(visible_to(&Caller::Public, now))
-        .filter(articles::pk.eq_any(&candidates))
+    let public: Vec<i32> = on_engine!(conn, c => articles::table
+        .filter(super::public_now(now))
+        .filter(any_of(articles::pk, &candidates))
         .select(articles::pk)
-        .load(conn)?;
+        .load(c))?;
     let top: Vec<(i32, i64)> = ranked
         .into_iter()
         .filter(|(pk, _)| public.contains(pk))
@@ -58,6 +60,20 @@ pub fn popular(
 pub const RELATED_PER_TAG: i64 = 50;
 /// Tags of the article that count (in their order on it).
 const RELATED_TAGS: usize = 10;
+
+/// A tag's newest public articles but one, by the public articles' index (SQLite).
+const RELATED_SQLITE: &str = "SELECT t.article_pk AS pk, a.sort_at AS sort_at \
+     FROM article_tags t JOIN articles a INDEXED BY articles_public_pk ON a.pk = t.article_pk \
+     WHERE t.tag_pk = ? AND t.article_pk <> ? \
+       AND a.status = 'published' AND a.deleted_at IS NULL AND a.sort_at <= ? \
+     ORDER BY t.article_pk DESC LIMIT ?";
+
+/// [`RELATED_SQLITE`] on PostgreSQL, which finds the index itself.
+const RELATED_POSTGRES: &str = "SELECT t.article_pk AS pk, a.sort_at AS sort_at \
+     FROM article_tags t JOIN articles a ON a.pk = t.article_pk \
+     WHERE t.tag_pk = ? AND t.article_pk <> ? \
+       AND a.status = 'published' AND a.deleted_at IS NULL AND a.sort_at <= ? \
+     ORDER BY t.article_pk DESC LIMIT ?";
 
 /// Public articles related to article `pk`: those sharing most tags first (newest first
 /// among equals), then the best full-text matches of `similar` (its title's words).
@@ -83,17 +99,10 @@ pub fn related(
     // (pk, sort_at) index alone: an article row is long (its text), and reading rows to
     // check them was most of this query's time. SQLite is told the index; PostgreSQL
     // finds it.
-    let hint = match conn {
-        AnyConnection::Sqlite(_) => "INDEXED BY articles_public_pk",
-        AnyConnection::Postgresql(_) => "",
+    let newest_public = match conn {
+        AnyConnection::Sqlite(_) => RELATED_SQLITE,
+        AnyConnection::Postgresql(_) => RELATED_POSTGRES,
     };
-    let newest_public = format!(
-        "SELECT t.article_pk AS pk, a.sort_at AS sort_at \
-         FROM article_tags t JOIN articles a {hint} ON a.pk = t.article_pk \
-         WHERE t.tag_pk = ? AND t.article_pk <> ? \
-           AND a.status = 'published' AND a.deleted_at IS NULL AND a.sort_at <= ? \
-         ORDER BY t.article_pk DESC LIMIT ?"
-    );
     #[derive(diesel::QueryableByName)]
     struct Candidate {
         #[diesel(sql_type = diesel::sql_types::Integer)]
@@ -104,11 +113,11 @@ pub fn related(
     let mut shared: std::collections::HashMap<i32, (i32, String)> =
         std::collections::HashMap::new();
     for tag in own_tags.into_iter().take(RELATED_TAGS) {
-        let newest: Vec<Candidate> = crate::db::sql_query(conn, &newest_public)
-            .bind::<diesel::sql_types::Integer, _>(tag)
-            .bind::<diesel::sql_types::Integer, _>(pk)
-            .bind::<diesel::sql_types::Text, _>(now)
-            .bind::<BigInt, _>(RELATED_PER_TAG)
+        let newest: Vec<Candidate> = raw(newest_public)
+            .integer(tag)
+            .integer(pk)
+            .text(now.as_str())
+            .bigint(RELATED_PER_TAG)
             .load(conn)?;
         for c in newest {
             shared.entry(c.pk).or_insert((0, c.sort_at)).0 += 1;

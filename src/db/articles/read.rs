@@ -3,6 +3,7 @@
 
 use crate::db::AnyConnection;
 use crate::db::engine::on_engine;
+use crate::db::prepared::any_of;
 use std::collections::HashMap;
 
 use diesel::prelude::*;
@@ -221,7 +222,7 @@ pub(super) fn rows_by_pk(
     if pks.is_empty() {
         return Ok(Vec::new());
     }
-    let query = articles::table.filter(articles::pk.eq_any(pks));
+    let query = articles::table.filter(any_of(articles::pk, pks));
     let mut rows: Vec<ArticleRow> = match bodies {
         Bodies::Loaded => on_engine!(conn, c => query.select(ArticleRow::as_select()).load(c))?,
         Bodies::Skipped => {

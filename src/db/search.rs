@@ -290,13 +290,11 @@ pub fn write_stems(
 
 fn insert_row(conn: &mut AnyConnection, pk: i32, row: &Stems) -> QueryResult<()> {
     if conn.is_postgres() {
-        use diesel::sql_types::{Integer, Text};
-        super::sql_query(
-            conn,
+        super::prepared::raw(
             "INSERT INTO article_search (rowid, document) VALUES (?, CAST(? AS tsvector))",
         )
-        .bind::<Integer, _>(pk)
-        .bind::<Text, _>(tsvector(row))
+        .integer(pk)
+        .text(tsvector(row))
         .execute(conn)?;
         return Ok(());
     }

@@ -11,12 +11,11 @@ use super::schema::server_secrets;
 pub fn get_or_create(conn: &mut AnyConnection, name: &str) -> QueryResult<String> {
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);
-    crate::db::sql_query(
-        conn,
+    crate::db::prepared::raw(
         "INSERT INTO server_secrets (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING",
     )
-    .bind::<diesel::sql_types::Text, _>(name)
-    .bind::<diesel::sql_types::Text, _>(hex::encode(bytes))
+    .text(name)
+    .text(hex::encode(bytes))
     .execute(conn)?;
     server_secrets::table
         .find(name)

@@ -18,7 +18,8 @@ pub struct Metrics {
     duration: HistogramVec,
     /// Bytes the response cache counts as kept (set when `/metrics` is read).
     pub cache_bytes: IntGauge,
-    /// Responses kept (set when `/metrics` is read).
+    /// Entries in both tiers of the response cache (set when `/metrics` is read): a
+    /// response kept in the hot tier is also in the warm one, so it counts twice.
     pub cache_entries: IntGauge,
 }
 
@@ -41,7 +42,10 @@ impl Metrics {
             "newsdesk_cache_bytes",
             "Bytes the response cache counts as kept (bodies, compressed copies, headers)",
         )?;
-        let cache_entries = IntGauge::new("newsdesk_cache_entries", "Responses kept")?;
+        let cache_entries = IntGauge::new(
+            "newsdesk_cache_entries",
+            "Entries in both tiers of the response cache (a hot response counts twice)",
+        )?;
         let registry = Registry::new();
         registry.register(Box::new(requests.clone()))?;
         registry.register(Box::new(duration.clone()))?;

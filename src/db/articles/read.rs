@@ -381,7 +381,7 @@ pub(super) fn translations_of(
 ) -> QueryResult<Vec<(String, i32, Translation)>> {
     let members: Vec<(String, i32, String, String, String)> = on_engine!(conn, c => {
         let query = articles::table
-            .filter(articles::translation_group.eq_any(groups))
+            .filter(any_of(articles::translation_group, groups))
             .filter(articles::deleted_at.is_null())
             .order(articles::language)
             .select((

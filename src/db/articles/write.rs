@@ -4,6 +4,7 @@
 
 use crate::db::AnyConnection;
 use crate::db::engine::on_engine;
+use crate::db::prepared::{any_of, raw};
 use diesel::prelude::*;
 
 use super::ArticleRow;
@@ -302,7 +303,6 @@ pub fn purge(conn: &mut AnyConnection, pk: i32, check: Precondition) -> Result<(
 /// Adds buffered view counts, all in one transaction; unknown ids are skipped.
 /// Each count also goes to today's row of `article_views_daily` (for "most read").
 pub fn add_views(conn: &mut AnyConnection, counts: &[(String, i64)]) -> QueryResult<()> {
-    use diesel::sql_types::{BigInt, Text};
     let today = crate::db::now()[..10].to_string();
     crate::db::writer::report_views();
     crate::db::report_tags([crate::domain::cache_tags::POPULAR]);
@@ -311,16 +311,13 @@ pub fn add_views(conn: &mut AnyConnection, counts: &[(String, i64)]) -> QueryRes
             diesel::update(articles::table.filter(articles::id.eq(id)))
                 .set(articles::view_count.eq(articles::view_count + n))
                 .execute(conn)?;
-            crate::db::sql_query(
-                conn,
-                "INSERT INTO article_views_daily (article_pk, day, views) \
+            raw("INSERT INTO article_views_daily (article_pk, day, views) \
                  SELECT pk, ?, ? FROM articles WHERE id = ? \
                  ON CONFLICT (day, article_pk) \
-                 DO UPDATE SET views = article_views_daily.views + excluded.views",
-            )
-            .bind::<Text, _>(&today)
-            .bind::<BigInt, _>(*n)
-            .bind::<Text, _>(id)
+                 DO UPDATE SET views = article_views_daily.views + excluded.views")
+            .text(today.as_str())
+            .bigint(*n)
+            .text(id.as_str())
             .execute(conn)?;
         }
         Ok(())
@@ -545,7 +542,7 @@ fn set_terms(
         Vec::new()
     } else {
         on_engine!(conn, c => tags::table
-            .filter(tags::slug.eq_any(&slugs))
+            .filter(any_of(tags::slug, &slugs))
             .select((tags::slug, tags::pk, tags::name))
             .load(c))?
     };
@@ -556,20 +553,19 @@ fn set_terms(
         .collect();
     if !new.is_empty() {
         for (slug, name) in &new {
-            crate::db::sql_query(
-                conn,
+            raw(
                 "INSERT INTO tags (slug, name, created_at, updated_at) VALUES (?, ?, ?, ?) \
                  ON CONFLICT (slug) DO NOTHING",
             )
-            .bind::<diesel::sql_types::Text, _>(slug.as_str())
-            .bind::<diesel::sql_types::Text, _>(name)
-            .bind::<diesel::sql_types::Text, _>(now)
-            .bind::<diesel::sql_types::Text, _>(now)
+            .text(slug.as_str())
+            .text(name.as_str())
+            .text(now)
+            .text(now)
             .execute(conn)?;
         }
         let new_slugs: Vec<&str> = new.iter().map(|(slug, _)| slug.as_str()).collect();
         let made: Vec<(String, i32, String)> = on_engine!(conn, c => tags::table
-            .filter(tags::slug.eq_any(&new_slugs))
+            .filter(any_of(tags::slug, &new_slugs))
             .select((tags::slug, tags::pk, tags::name))
             .load(c))?;
         stored.extend(made);
@@ -597,10 +593,11 @@ fn set_terms(
     if d.authors.is_empty() {
         return Ok(names);
     }
-    let found: Vec<(String, i32)> = authors::table
-        .filter(authors::slug.eq_any(d.authors.iter().map(Slug::as_str)))
+    let slugs: Vec<&str> = d.authors.iter().map(Slug::as_str).collect();
+    let found: Vec<(String, i32)> = on_engine!(conn, c => authors::table
+        .filter(any_of(authors::slug, &slugs))
         .select((authors::slug, authors::pk))
-        .load(conn)?;
+        .load(c))?;
     let mut unknown = Vec::new();
     let mut author_links = Vec::with_capacity(d.authors.len());
     for (position, slug) in d.authors.iter().enumerate() {

@@ -298,16 +298,24 @@ pub fn now_utc() -> chrono::DateTime<chrono::Utc> {
         .unwrap_or_else(chrono::Utc::now)
 }
 
-/// Notes that the store's content changed now (for other processes, which poll the
-/// change time, and in the batch's [`CommitReport`]); called inside every write that
-/// changes something a page or list can show.
+/// Notes that the store's content changed (in the batch's [`CommitReport`], and in the
+/// store's change time, which other processes poll); called inside every write that
+/// changes something a page or list can show. In a batch the writer records the time
+/// once, as the batch commits (one statement per batch, not per write).
 pub fn touch(conn: &mut AnyConnection) -> diesel::QueryResult<()> {
+    writer::report_content();
+    if writer::in_batch() {
+        return Ok(());
+    }
+    stamp_change(conn)
+}
+
+/// Records now as the store's change time (see [`touch`]).
+pub(crate) fn stamp_change(conn: &mut AnyConnection) -> diesel::QueryResult<()> {
     use diesel::prelude::*;
     use schema::store_changes;
-    let at = now();
-    writer::report_content();
     diesel::update(store_changes::table.find(1))
-        .set(store_changes::changed_at.eq(&at))
+        .set(store_changes::changed_at.eq(now()))
         .execute(conn)?;
     Ok(())
 }

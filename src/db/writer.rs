@@ -168,6 +168,9 @@ where
     let out = transaction::<_, E, _>(conn, |conn| {
         let out = work(conn)?;
         search::flush_deferred(conn)?;
+        if REPORT.with(|r| r.borrow().content) {
+            super::stamp_change(conn)?;
+        }
         let tags = REPORT.with(|r| std::mem::take(&mut r.borrow_mut().tags));
         if !tags.is_empty() {
             let seq = super::purges::record(conn, &tags)?;

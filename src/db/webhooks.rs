@@ -8,6 +8,39 @@ use crate::db::error::StoreError;
 use crate::db::schema::{webhook_deliveries, webhooks};
 use crate::domain::events::EventType;
 
+thread_local! {
+    /// The active webhooks as the writer's current batch read them, under its
+    /// [`crate::db::writer::epoch`]: every write in a batch queues deliveries, and
+    /// reading the endpoints once per batch spares a statement per write.
+    static ACTIVE: std::cell::RefCell<Option<(u64, Vec<WebhookRow>)>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// The active webhooks (kept for the rest of a batch, see [`ACTIVE`]).
+fn active(conn: &mut AnyConnection) -> QueryResult<Vec<WebhookRow>> {
+    let epoch = crate::db::writer::epoch();
+    let kept = ACTIVE.with(|a| match (&*a.borrow(), epoch) {
+        (Some((at, rows)), Some(now)) if *at == now => Some(rows.clone()),
+        _ => None,
+    });
+    if let Some(rows) = kept {
+        return Ok(rows);
+    }
+    let rows: Vec<WebhookRow> = webhooks::table
+        .filter(webhooks::active.eq(true))
+        .select(WebhookRow::as_select())
+        .load(conn)?;
+    if let Some(now) = epoch {
+        ACTIVE.with(|a| *a.borrow_mut() = Some((now, rows.clone())));
+    }
+    Ok(rows)
+}
+
+/// Forgets the kept active webhooks: called by every write to them.
+fn forget_active() {
+    ACTIVE.with(|a| *a.borrow_mut() = None);
+}
+
 /// One stored webhook.
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = webhooks)]
@@ -68,6 +101,7 @@ fn events_json(events: &[EventType]) -> String {
 
 /// Registers a webhook with a new signing secret.
 pub fn create(conn: &mut AnyConnection, s: &Settings) -> Result<WebhookRow, StoreError> {
+    forget_active();
     let now = crate::db::now();
     let id = uuid::Uuid::now_v7().to_string();
     diesel::insert_into(webhooks::table)
@@ -109,6 +143,7 @@ pub fn update(
     id: &str,
     change: impl FnOnce(&WebhookRow, Settings) -> Result<Settings, StoreError>,
 ) -> Result<WebhookRow, StoreError> {
+    forget_active();
     crate::db::write_transaction(conn, |conn| {
         let row = get(conn, id)?;
         let current = Settings {
@@ -153,6 +188,7 @@ pub fn delete(
     check: impl FnOnce(&WebhookRow) -> Result<(), StoreError>,
 ) -> Result<(), StoreError> {
     check(&get(conn, id)?)?;
+    forget_active();
     let n = diesel::delete(webhooks::table.filter(webhooks::id.eq(id))).execute(conn)?;
     if n == 0 {
         return Err(not_found(id));
@@ -172,11 +208,7 @@ pub fn enqueue(
     payload: &dyn Fn(bool) -> crate::db::articles::changes::EventSnapshot,
     now: &str,
 ) -> Result<(), StoreError> {
-    let hooks: Vec<WebhookRow> = webhooks::table
-        .filter(webhooks::active.eq(true))
-        .select(WebhookRow::as_select())
-        .load(conn)?;
-    for hook in hooks {
+    for hook in active(conn)? {
         if !hook.event_types().contains(&kind) || !(public || hook.include_unpublished) {
             continue;
         }

@@ -64,6 +64,22 @@ thread_local! {
     static REPORT: RefCell<CommitReport> = RefCell::new(CommitReport::default());
     /// Set on the writer thread itself: a write queued from there would wait for itself.
     static ON_WRITER: Cell<bool> = const { Cell::new(false) };
+    /// Changes at each batch's start and each write rolled back: what a batch read may
+    /// be kept for (see [`epoch`]).
+    static EPOCH: Cell<u64> = const { Cell::new(0) };
+}
+
+/// While a batch runs, a number that stays the same until the batch ends or one of its
+/// writes is rolled back; `None` outside a batch. What a write reads may be kept for the
+/// rest of the batch under this number (the writers of every instance commit one after
+/// another, so only the batch's own writes can change the store meanwhile; a write that
+/// changes what was kept forgets it, and a rolled-back write changes the number).
+pub(super) fn epoch() -> Option<u64> {
+    in_batch().then(|| EPOCH.with(Cell::get))
+}
+
+fn next_epoch() {
+    EPOCH.with(|e| e.set(e.get().wrapping_add(1)));
 }
 
 /// Whether the current thread is running a write inside a batch.
@@ -162,6 +178,7 @@ where
     E: From<diesel::result::Error>,
 {
     IN_BATCH.with(|b| b.set(true));
+    next_epoch();
     REPORT.with(|r| *r.borrow_mut() = CommitReport::default());
     search::defer();
     let _flag = BatchFlag;
@@ -233,6 +250,7 @@ where
             (Err(e), Err(_)) => (Err(e), true),
         };
         if result.is_err() {
+            next_epoch();
             search::forget_deferred_after(mark);
             REPORT.with(|r| *r.borrow_mut() = noted);
         }

@@ -493,3 +493,40 @@ async fn editors_webhooks_may_include_unpublished_articles() {
     assert_eq!(event["article"]["title"], "Embargoed");
     // Paused webhooks queue nothing.
 }
+
+/// Writes committed together in one batch read the endpoints once: each still queues
+/// its own delivery, and a webhook switched off before a batch gets none from it.
+#[actix_web::test]
+async fn concurrent_writes_each_queue_a_delivery_until_the_webhook_is_off() {
+    let app = TestApp::spawn().await;
+    let rx = Receiver::start();
+    let hook = register(
+        &app,
+        &json!({"url": rx.url, "events": ["article.published"]}),
+    )
+    .await;
+    let creates = (0..16).map(|i| {
+        let app = &app;
+        async move { app.published(&format!("Together {i}")).await }
+    });
+    futures_util::future::join_all(creates).await;
+    assert_eq!(deliver(&app), 16);
+    assert_eq!(rx.received().len(), 16);
+
+    let path = format!("/v1/webhooks/{}", hook["id"].as_str().unwrap());
+    app.patch(
+        &path,
+        Some(app.admin_key()),
+        &json!({"active": false}),
+        "application/merge-patch+json",
+    )
+    .await
+    .assert_status(200);
+    let creates = (0..16).map(|i| {
+        let app = &app;
+        async move { app.published(&format!("Unheard {i}")).await }
+    });
+    futures_util::future::join_all(creates).await;
+    assert_eq!(deliver(&app), 0);
+    assert_eq!(rx.received().len(), 16);
+}

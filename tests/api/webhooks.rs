@@ -505,11 +505,7 @@ async fn concurrent_writes_each_queue_a_delivery_until_the_webhook_is_off() {
         &json!({"url": rx.url, "events": ["article.published"]}),
     )
     .await;
-    let creates = (0..16).map(|i| {
-        let app = &app;
-        async move { app.published(&format!("Together {i}")).await }
-    });
-    futures_util::future::join_all(creates).await;
+    publish_together(&app, "Together").await;
     assert_eq!(deliver(&app), 16);
     assert_eq!(rx.received().len(), 16);
 
@@ -522,11 +518,13 @@ async fn concurrent_writes_each_queue_a_delivery_until_the_webhook_is_off() {
     )
     .await
     .assert_status(200);
-    let creates = (0..16).map(|i| {
-        let app = &app;
-        async move { app.published(&format!("Unheard {i}")).await }
-    });
-    futures_util::future::join_all(creates).await;
+    publish_together(&app, "Unheard").await;
     assert_eq!(deliver(&app), 0);
     assert_eq!(rx.received().len(), 16);
+}
+
+/// Publishes 16 articles at once (so the writer commits several in one batch).
+async fn publish_together(app: &TestApp, title: &str) {
+    let creates = (0..16).map(|i| async move { app.published(&format!("{title} {i}")).await });
+    futures_util::future::join_all(creates).await;
 }

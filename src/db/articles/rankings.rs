@@ -61,19 +61,21 @@ pub const RELATED_PER_TAG: i64 = 50;
 /// Tags of the article that count (in their order on it).
 const RELATED_TAGS: usize = 10;
 
-/// A tag's newest public articles but one, by the public articles' index (SQLite).
-const RELATED_SQLITE: &str = "SELECT t.article_pk AS pk, a.sort_at AS sort_at \
-     FROM article_tags t JOIN articles a INDEXED BY articles_public_pk ON a.pk = t.article_pk \
-     WHERE t.tag_pk = ? AND t.article_pk <> ? \
-       AND a.status = 'published' AND a.deleted_at IS NULL AND a.sort_at <= ? \
-     ORDER BY t.article_pk DESC LIMIT ?";
-
-/// [`RELATED_SQLITE`] on PostgreSQL, which finds the index itself.
-const RELATED_POSTGRES: &str = "SELECT t.article_pk AS pk, a.sort_at AS sort_at \
-     FROM article_tags t JOIN articles a ON a.pk = t.article_pk \
-     WHERE t.tag_pk = ? AND t.article_pk <> ? \
-       AND a.status = 'published' AND a.deleted_at IS NULL AND a.sort_at <= ? \
-     ORDER BY t.article_pk DESC LIMIT ?";
+/// A tag's newest public articles but one, from the tag index and the public articles'
+/// (pk, sort_at) index; `$hint` names that index where the engine must be told.
+macro_rules! newest_public_of_tag {
+    ($hint:literal) => {
+        concat!(
+            "SELECT t.article_pk AS pk, a.sort_at AS sort_at \
+             FROM article_tags t JOIN articles a ",
+            $hint,
+            " ON a.pk = t.article_pk \
+             WHERE t.tag_pk = ? AND t.article_pk <> ? \
+               AND a.status = 'published' AND a.deleted_at IS NULL AND a.sort_at <= ? \
+             ORDER BY t.article_pk DESC LIMIT ?"
+        )
+    };
+}
 
 /// Public articles related to article `pk`: those sharing most tags first (newest first
 /// among equals), then the best full-text matches of `similar` (its title's words).
@@ -100,8 +102,8 @@ pub fn related(
     // check them was most of this query's time. SQLite is told the index; PostgreSQL
     // finds it.
     let newest_public = match conn {
-        AnyConnection::Sqlite(_) => RELATED_SQLITE,
-        AnyConnection::Postgresql(_) => RELATED_POSTGRES,
+        AnyConnection::Sqlite(_) => newest_public_of_tag!("INDEXED BY articles_public_pk"),
+        AnyConnection::Postgresql(_) => newest_public_of_tag!(""),
     };
     #[derive(diesel::QueryableByName)]
     struct Candidate {

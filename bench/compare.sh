@@ -13,6 +13,7 @@
 # Needs a seeded bench/data/bench-100000.db and bench/data/slugs*.txt (bench/run.sh).
 set -uo pipefail
 cd "$(dirname "$0")/.."
+source bench/server.sh
 DATA=bench/data
 OLD=${OLD:?the other binary}
 NEW=${NEW:-target/release/newsdesk}
@@ -28,12 +29,8 @@ for round in 1 2; do
     rm -f $DATA/cmp.db*
     cp $DATA/bench-100000.db $DATA/cmp.db
     sync
-    KEY=$(DATABASE_URL=$DATA/cmp.db $BIN keys create --name "cmp-$$-$which-$round" --scope write 2>/dev/null)
-    DATABASE_URL=$DATA/cmp.db NEWSDESK_BIND=127.0.0.1:$PORT NEWSDESK_PUBLIC_URL=$BASE \
-      NEWSDESK_WORKERS=1 NEWSDESK_ANON_RATE=off NEWSDESK_KEY_RATE=off RUST_LOG=warn \
-      taskset -c 0 $BIN serve >/dev/null 2>&1 &
-    S=$!
-    for _ in $(seq 1 300); do curl -fsS $BASE/readyz >/dev/null 2>&1 && break; sleep 0.1; done
+    start_server $DATA/cmp.db "$BIN" "cmp-$$-$which-$round"
+    S=$SERVER
     taskset -c 1 wrk -t1 -c64 -d3s -s bench/slugs.lua $BASE >/dev/null 2>&1
     if [ "${COMPARE:-}" = news ]; then
       # R1 three times in a row (a cache fills over minutes), then R2, R3 and W8.

@@ -7,6 +7,7 @@
 #   bash bench/engines.sh            (needs bench/data/bench-100000.db: bench/run.sh)
 set -uo pipefail
 cd "$(dirname "$0")/.."
+source bench/server.sh
 DATA=bench/data
 BIN=${BIN:-target/release/newsdesk}
 SEEDED=$DATA/bench-100000.db
@@ -48,12 +49,8 @@ for round in 1 2; do
       DB=$PG_DB
     fi
     sync
-    KEY=$(DATABASE_URL=$DB "$BIN" keys create --name "engines-$$-$engine-$round" --scope write 2>/dev/null)
-    DATABASE_URL=$DB NEWSDESK_BIND=127.0.0.1:$PORT NEWSDESK_PUBLIC_URL=$BASE \
-      NEWSDESK_WORKERS=1 NEWSDESK_ANON_RATE=off NEWSDESK_KEY_RATE=off RUST_LOG=warn \
-      taskset -c 0 "$BIN" serve >/dev/null 2>&1 &
-    S=$!
-    for _ in $(seq 1 300); do curl -fsS $BASE/readyz >/dev/null 2>&1 && break; sleep 0.1; done
+    start_server "$DB" "$BIN" "engines-$$-$engine-$round"
+    S=$SERVER
     w8=$(BENCH_SLUGS=$DATA/slugs-cold.txt taskset -c 1 wrk -t1 -c64 -d"$DURATION" -s bench/slugs.lua $BASE 2>&1 | rps)
     BENCH_KEY=$KEY taskset -c 1 wrk -t1 -c64 -d3s -s bench/create.lua $BASE >/dev/null 2>&1
     cr=$(BENCH_KEY=$KEY taskset -c 1 wrk -t1 -c64 -d"$DURATION" -s bench/create.lua $BASE 2>&1 | rps)

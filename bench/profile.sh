@@ -7,6 +7,7 @@
 #   WL=r1 bash bench/profile.sh      (WL: r1, r2 or r3; needs bench/data from bench/run.sh)
 set -uo pipefail
 cd "$(dirname "$0")/.."
+source bench/server.sh
 DATA=bench/data
 BIN=${BIN:-target/release/newsdesk}
 PORT=18191
@@ -18,13 +19,9 @@ mkdir -p "$OUT"
 rm -f $DATA/prof.db*
 cp $DATA/bench-100000.db $DATA/prof.db
 sync
-KEY=$(DATABASE_URL=$DATA/prof.db $BIN keys create --name "prof-$$" --scope write 2>/dev/null)
-DATABASE_URL=$DATA/prof.db NEWSDESK_BIND=127.0.0.1:$PORT NEWSDESK_PUBLIC_URL=$BASE \
-  NEWSDESK_WORKERS=1 NEWSDESK_ANON_RATE=off NEWSDESK_KEY_RATE=off RUST_LOG=warn \
-  taskset -c 0 $BIN serve >/dev/null 2>&1 &
-S=$!
-trap 'kill $S 2>/dev/null; wait $S 2>/dev/null; rm -f $DATA/prof.db*' EXIT
-for _ in $(seq 1 300); do curl -fsS $BASE/readyz >/dev/null 2>&1 && break; sleep 0.1; done
+trap 'kill ${SERVER:-} 2>/dev/null; wait ${SERVER:-} 2>/dev/null; rm -f $DATA/prof.db*' EXIT
+start_server $DATA/prof.db "$BIN" "prof-$$"
+S=$SERVER
 export BENCH_REQUESTS=$DATA/$WL-100000.txt BENCH_KEY=$KEY
 taskset -c 1 wrk -t1 -c64 -d"${WARM:-30}"s -s bench/news.lua $BASE | grep Requests/sec
 taskset -c 1 wrk -t1 -c64 -d15s --latency -s bench/news.lua $BASE >"$OUT/wrk.txt" &

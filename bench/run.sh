@@ -28,6 +28,7 @@
 # wrk and taskset are installed with apt when missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/server.sh
 
 ARTICLES=${1:-100000}
 ENGINES=${2:-sqlite}
@@ -120,13 +121,8 @@ ceiling_now() {
   awk '/Requests\/sec/ {print $2}' <<<"$out"
 }
 
-KEY=$(DATABASE_URL="$DB" "$BIN" keys create --name "bench-$$" --scope write 2>/dev/null)
-DATABASE_URL="$DB" NEWSDESK_BIND="127.0.0.1:$PORT" NEWSDESK_PUBLIC_URL="$BASE" \
-  NEWSDESK_WORKERS=1 NEWSDESK_ANON_RATE=off NEWSDESK_KEY_RATE=off RUST_LOG=warn \
-  taskset -c 0 "$BIN" serve >"$DATA/server.log" 2>&1 &
-SERVER=$!
-trap 'kill $SERVER $CEILING_PID 2>/dev/null || true; [ -n "${PG_DIR:-}" ] && bash .ci/postgres.sh stop "$PG_DIR"' EXIT
-for _ in $(seq 1 300); do curl -fsS "$BASE/readyz" >/dev/null 2>&1 && break; sleep 0.1; done
+trap 'kill ${SERVER:-} $CEILING_PID 2>/dev/null || true; [ -n "${PG_DIR:-}" ] && bash .ci/postgres.sh stop "$PG_DIR"' EXIT
+start_server "$DB" "$BIN" "bench-$$" "$DATA/server.log"
 
 json() { python3 -c "import sys, json; d = json.load(sys.stdin); print($1)"; }
 # 1,000 slugs for W1 and W7.

@@ -20,8 +20,9 @@ pub struct CopyReport {
     pub tables: Vec<(&'static str, usize)>,
 }
 
-/// Copies one table from `src` to `dst`, `CHUNK` rows at a time in primary-key order
-/// (by offset: the tables other than `articles` have small rows).
+/// Copies one table from `src` to `dst` in primary-key order: `CHUNK` rows at a time by
+/// offset (`[keys]`: tables of small rows, keys of any kind), or `after key, chunk N`
+/// by keyset on an integer key (`articles`, whose rows carry three bodies).
 macro_rules! copy_table {
     ($src:expr, $dst:expr, $report:expr, $t:ident, [$($key:ident),+], { $($col:ident : $ty:ty),+ $(,)? }) => {{
         use schema::$t;
@@ -38,17 +39,38 @@ macro_rules! copy_table {
                 break;
             }
             offset += rows.len() as i64;
-            // A row per statement (one prepared statement, reused): the two engines
-            // share no multi-row INSERT in Diesel's MultiConnection.
-            for ($($col),+) in rows {
-                #[allow(unused_parens)]
-                diesel::insert_into($t::table)
-                    .values(($($t::$col.eq($col)),+))
-                    .execute($dst)?;
-            }
+            copy_table!(@insert $dst, $t, rows, $($col),+);
         }
         $report.tables.push((stringify!($t), offset as usize));
     }};
+    ($src:expr, $dst:expr, $report:expr, $t:ident, after $key:ident, chunk $chunk:expr, { $($col:ident : $ty:ty),+ $(,)? }) => {{
+        use schema::$t;
+        let (mut last, mut copied) = (i32::MIN, 0usize);
+        loop {
+            let rows: Vec<($($ty),+)> = $t::table
+                .filter($t::$key.gt(last))
+                .select(($($t::$col),+))
+                .order($t::$key.asc())
+                .limit($chunk)
+                .load($src)?;
+            let Some(end) = rows.last().map(|r| r.0) else {
+                break;
+            };
+            (last, copied) = (end, copied + rows.len());
+            copy_table!(@insert $dst, $t, rows, $($col),+);
+        }
+        $report.tables.push((stringify!($t), copied));
+    }};
+    // A row per statement (one prepared statement, reused): the two engines share no
+    // multi-row INSERT in Diesel's MultiConnection.
+    (@insert $dst:expr, $t:ident, $rows:expr, $($col:ident),+) => {
+        for ($($col),+) in $rows {
+            #[allow(unused_parens)]
+            diesel::insert_into($t::table)
+                .values(($($t::$col.eq($col)),+))
+                .execute($dst)?;
+        }
+    };
 }
 
 /// Tables whose keys PostgreSQL numbers from an identity sequence.
@@ -114,7 +136,17 @@ fn copy_all(src: &mut AnyConnection, dst: &mut AnyConnection) -> Result<CopyRepo
         pk: i32, slug: String, name: String, description: Option<String>,
         created_at: String, updated_at: String,
     });
-    copy_articles(src, dst, &mut r)?;
+    // The key first: the keyset reads it from each chunk's last row.
+    copy_table!(src, dst, r, articles, after pk, chunk CHUNK / 4, {
+        pk: i32, id: String, slug: String, title: String, subtitle: Option<String>,
+        excerpt: String, excerpt_is_derived: bool, body_markdown: String, body_html: String,
+        body_text: String, status: String, published_at: Option<String>, sort_at: String,
+        language: String, translation_group: String, feature_image_url: Option<String>,
+        feature_image_alt: Option<String>, feature_image_caption: Option<String>,
+        canonical_url: Option<String>, featured: bool, view_count: i64, word_count: i32,
+        reading_time_minutes: i32, created_at: String, updated_at: String,
+        deleted_at: Option<String>, version: i32, feature_image_media: Option<String>,
+    });
     copy_table!(src, dst, r, article_tags, [article_pk, tag_pk], {
         article_pk: i32, tag_pk: i32, position: i32,
     });
@@ -172,121 +204,4 @@ fn copy_all(src: &mut AnyConnection, dst: &mut AnyConnection) -> Result<CopyRepo
     super::touch(dst)?;
     super::report_tags([crate::domain::cache_tags::EVERYTHING]);
     Ok(r)
-}
-
-/// The articles, in two halves of their columns (more than a tuple takes at once): the
-/// rows first, then their bodies.
-fn copy_articles(
-    src: &mut AnyConnection,
-    dst: &mut AnyConnection,
-    r: &mut CopyReport,
-) -> Result<(), StoreError> {
-    use schema::articles as a;
-    type Head = (
-        (i32, String, String, String, Option<String>, String, bool),
-        (String, Option<String>, String, String, String),
-        (
-            Option<String>,
-            Option<String>,
-            Option<String>,
-            Option<String>,
-            Option<String>,
-        ),
-        (bool, i64, i32, i32, String, String, Option<String>, i32),
-        (String, String, String),
-    );
-    let (mut last, mut copied) = (0i32, 0usize);
-    loop {
-        let rows: Vec<Head> = a::table
-            .filter(a::pk.gt(last))
-            .select((
-                (
-                    a::pk,
-                    a::id,
-                    a::slug,
-                    a::title,
-                    a::subtitle,
-                    a::excerpt,
-                    a::excerpt_is_derived,
-                ),
-                (
-                    a::status,
-                    a::published_at,
-                    a::sort_at,
-                    a::language,
-                    a::translation_group,
-                ),
-                (
-                    a::feature_image_url,
-                    a::feature_image_alt,
-                    a::feature_image_caption,
-                    a::canonical_url,
-                    a::feature_image_media,
-                ),
-                (
-                    a::featured,
-                    a::view_count,
-                    a::word_count,
-                    a::reading_time_minutes,
-                    a::created_at,
-                    a::updated_at,
-                    a::deleted_at,
-                    a::version,
-                ),
-                (a::body_markdown, a::body_html, a::body_text),
-            ))
-            .order(a::pk.asc())
-            .limit(CHUNK / 4)
-            .load(src)?;
-        let Some(end) = rows.last().map(|r| r.0.0) else {
-            break;
-        };
-        (last, copied) = (end, copied + rows.len());
-        for (p1, p2, p3, p4, p5) in rows {
-            diesel::insert_into(a::table)
-                .values((
-                    (
-                        a::pk.eq(p1.0),
-                        a::id.eq(p1.1),
-                        a::slug.eq(p1.2),
-                        a::title.eq(p1.3),
-                        a::subtitle.eq(p1.4),
-                        a::excerpt.eq(p1.5),
-                        a::excerpt_is_derived.eq(p1.6),
-                    ),
-                    (
-                        a::status.eq(p2.0),
-                        a::published_at.eq(p2.1),
-                        a::sort_at.eq(p2.2),
-                        a::language.eq(p2.3),
-                        a::translation_group.eq(p2.4),
-                    ),
-                    (
-                        a::feature_image_url.eq(p3.0),
-                        a::feature_image_alt.eq(p3.1),
-                        a::feature_image_caption.eq(p3.2),
-                        a::canonical_url.eq(p3.3),
-                        a::feature_image_media.eq(p3.4),
-                    ),
-                    (
-                        a::featured.eq(p4.0),
-                        a::view_count.eq(p4.1),
-                        a::word_count.eq(p4.2),
-                        a::reading_time_minutes.eq(p4.3),
-                        a::created_at.eq(p4.4),
-                        a::updated_at.eq(p4.5),
-                        a::deleted_at.eq(p4.6),
-                        a::version.eq(p4.7),
-                    ),
-                    (
-                        a::body_markdown.eq(p5.0),
-                        a::body_html.eq(p5.1),
-                        a::body_text.eq(p5.2),
-                    ),
-                ))
-                .execute(dst)?;
-        }
-    }
-    r.tables.push(("articles", copied));
-    Ok(())
 }

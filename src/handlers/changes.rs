@@ -1,16 +1,15 @@
 //! The change feed: every change to an article, in order, for mirrors.
 
-use actix_web::{HttpRequest, HttpResponse, get, web};
+use actix_web::{HttpResponse, get};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
 use crate::db::{self, articles::changes};
 use crate::error::ApiError;
-use crate::http::auth::Auth;
 use crate::http::conditional::{self, Validators};
+use crate::http::context::Cx;
 use crate::http::paging;
 use crate::http::query::Query;
-use crate::state::AppState;
 use crate::wire::article::Article;
 use crate::wire::change::{ChangeEvent, ChangeMeta, ChangePage};
 
@@ -49,20 +48,15 @@ pub struct ChangeParams {
     )
 )]
 #[get("/changes")]
-pub async fn list_changes(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    auth: Auth,
-    params: Query<ChangeParams>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn list_changes(cx: Cx, params: Query<ChangeParams>) -> Result<HttpResponse, ApiError> {
     let p = params.into_inner();
     let limit = paging::limit(p.limit, 100, 1000)?;
     let after: i32 = match &p.since {
         None => 0,
         Some(token) => paging::numbered("since", token, "changes")?,
     };
-    let caller = auth.0.clone();
-    let ((events, more), changed) = db::run(&state.pool, move |conn| {
+    let caller = cx.auth.0.clone();
+    let ((events, more), changed) = db::run(&cx.state.pool, move |conn| {
         let at = db::now_utc();
         let (events, more) = changes::page(conn, &caller, after, limit, at)?;
         let now = crate::domain::time::format(at);
@@ -83,11 +77,11 @@ pub async fn list_changes(
             has_more: more,
         },
     };
-    let basis = format!("{}|{after}|{limit}|{more}", auth.0.sees_unpublished());
+    let basis = format!("{}|{after}|{limit}|{more}", cx.auth.0.sees_unpublished());
     let v = validators(&body, &basis, changed.as_deref());
-    let cache = conditional::cache_control(&auth.0, &state.config);
+    let cache = conditional::cache_control(&cx.auth.0, &cx.state.config);
     Ok(crate::http::cache::tagged(
-        conditional::respond(&req, &v, &cache, &body),
+        conditional::respond(&cx.req, &v, &cache, &body),
         [
             crate::domain::cache_tags::ARTICLES,
             crate::domain::cache_tags::CHANGES,

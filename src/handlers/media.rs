@@ -18,6 +18,7 @@ use crate::error::{ApiError, FieldError, Problem};
 use crate::http::auth::{Keyed, Read, Write};
 use crate::http::body::JsonBody;
 use crate::http::conditional::{self, IfMatch};
+use crate::http::context::Cx;
 use crate::http::paging;
 use crate::http::paths::MediaId;
 use crate::http::query::Query;
@@ -271,13 +272,12 @@ fn name_of(bytes: &[u8], format: image::Format) -> String {
 )]
 #[post("/media")]
 pub async fn create_media(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    _auth: Keyed<Write>,
+    cx: Cx<Keyed<Write>>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let max = state.config.media_max_bytes;
-    if let Some(len) = req
+    let max = cx.state.config.media_max_bytes;
+    if let Some(len) = cx
+        .req
         .headers()
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
@@ -286,16 +286,16 @@ pub async fn create_media(
     {
         return Err(too_large(max));
     }
-    let mime = req.mime_type().ok().flatten();
+    let mime = cx.req.mime_type().ok().flatten();
     let essence = mime.as_ref().map(|m| m.essence_str().to_ascii_lowercase());
     // The text parameters are text fields: a bad one (a control character, too long)
     // is a 422 naming it, like the form's own parts.
-    let query: UploadParams = serde_urlencoded::from_str(req.query_string())
+    let query: UploadParams = serde_urlencoded::from_str(cx.req.query_string())
         .map_err(|e| ApiError::bad_param("query", e.to_string()))?;
     let query = check_texts(query)?;
     let (bytes, text) = match essence.as_deref() {
         Some("multipart/form-data") => {
-            let (file, text) = multipart(&req, payload, max).await?;
+            let (file, text) = multipart(&cx.req, payload, max).await?;
             let mut text = check_texts(text)?;
             text.alt = text.alt.or(query.alt);
             text.caption = text.caption.or(query.caption);
@@ -329,12 +329,17 @@ pub async fn create_media(
     .await
     .map_err(ApiError::internal)?;
     let known = sha256.clone();
-    if let Some(row) = db::run(&state.pool, move |conn| db::media::by_sha256(conn, &known)).await? {
-        return Ok(answer(&state, StatusCode::OK, &row));
+    if let Some(row) = db::run(&cx.state.pool, move |conn| {
+        db::media::by_sha256(conn, &known)
+    })
+    .await?
+    {
+        return Ok(answer(&cx.state, StatusCode::OK, &row));
     }
-    let max_pixels = state.config.media_max_pixels;
+    let max_pixels = cx.state.config.media_max_pixels;
     let processed = {
-        let _turn = state
+        let _turn = cx
+            .state
             .media_work
             .acquire()
             .await
@@ -355,7 +360,7 @@ pub async fn create_media(
             bytes: copy.bytes.len() as u64,
             original: copy.original,
         });
-        state
+        cx.state
             .media
             .put(&name, copy.bytes)
             .await
@@ -374,17 +379,18 @@ pub async fn create_media(
             files,
         },
     };
-    let (row, created) = db::write(&state.pool, move |conn| db::media::insert(conn, &new)).await?;
+    let (row, created) =
+        db::write(&cx.state.pool, move |conn| db::media::insert(conn, &new)).await?;
     let status = if created {
         StatusCode::CREATED
     } else {
         StatusCode::OK
     };
-    let mut res = answer(&state, status, &row);
+    let mut res = answer(&cx.state, status, &row);
     if created
         && let Ok(v) = header::HeaderValue::from_str(&format!(
             "{}/v1/media/{}",
-            state.config.public_url, row.id
+            cx.state.config.public_url, row.id
         ))
     {
         res.headers_mut().insert(header::LOCATION, v);
@@ -425,13 +431,11 @@ pub struct MediaParams {
 )]
 #[get("/media")]
 pub async fn list_media(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    auth: Keyed<Read>,
+    cx: Cx<Keyed<Read>>,
     params: Query<MediaParams>,
 ) -> Result<HttpResponse, ApiError> {
     let page = paging::NumberedPage::of("media", params.limit, params.cursor.as_deref())?;
-    let (rows, more) = db::run(&state.pool, move |conn| {
+    let (rows, more) = db::run(&cx.state.pool, move |conn| {
         db::media::list(conn, page.before, page.limit)
     })
     .await?;
@@ -442,10 +446,10 @@ pub async fn list_media(
         },
         data: rows
             .iter()
-            .map(|r| Media::of(r, &state.config.media_url))
+            .map(|r| Media::of(r, &cx.state.config.media_url))
             .collect(),
     };
-    conditional::respond_hashed(&req, &auth.0, &state.config, &body)
+    conditional::respond_hashed(&cx.req, &cx.auth.0, &cx.state.config, &body)
 }
 
 /// Read a media item.
@@ -461,22 +465,20 @@ pub async fn list_media(
 )]
 #[get("/media/{id}")]
 pub async fn get_media(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    auth: Keyed<Read>,
+    cx: Cx<Keyed<Read>>,
     media: web::Path<MediaId>,
 ) -> Result<HttpResponse, ApiError> {
     let id = media.into_inner().id;
-    let row = db::run(&state.pool, move |conn| db::media::find(conn, &id)).await?;
+    let row = db::run(&cx.state.pool, move |conn| db::media::find(conn, &id)).await?;
     let v = conditional::Validators {
         etag: Media::etag(&row),
         last_modified: None,
     };
     Ok(conditional::respond(
-        &req,
+        &cx.req,
         &v,
-        &conditional::cache_control(&auth.0, &state.config),
-        &Media::of(&row, &state.config.media_url),
+        &conditional::cache_control(&cx.auth.0, &cx.state.config),
+        &Media::of(&row, &cx.state.config.media_url),
     ))
 }
 
@@ -496,8 +498,7 @@ pub async fn get_media(
 )]
 #[patch("/media/{id}")]
 pub async fn update_media(
-    state: web::Data<AppState>,
-    auth: Keyed<Write>,
+    cx: Cx<Keyed<Write>>,
     media: web::Path<MediaId>,
     if_match: IfMatch,
     body: JsonBody<MediaPatch>,
@@ -522,18 +523,18 @@ pub async fn update_media(
         return Err(ApiError::invalid(errors));
     }
     let nothing = alt.is_none() && caption.is_none() && credit.is_none();
-    let (id, caller) = (media.into_inner().id, auth.0.clone());
+    let (id, caller) = (media.into_inner().id, cx.auth.0.clone());
     if nothing {
         // Nothing to change: the item as it is (no new version, no article rewritten).
-        let row = db::run(&state.pool, move |conn| db::media::find(conn, &id)).await?;
+        let row = db::run(&cx.state.pool, move |conn| db::media::find(conn, &id)).await?;
         if_match.check(&Media::etag(&row))?;
-        return Ok(answer(&state, StatusCode::OK, &row));
+        return Ok(answer(&cx.state, StatusCode::OK, &row));
     }
     let (base, language) = (
-        state.config.media_url.clone(),
-        state.config.default_language.clone(),
+        cx.state.config.media_url.clone(),
+        cx.state.config.default_language.clone(),
     );
-    let row = db::write(&state.pool, move |conn| {
+    let row = db::write(&cx.state.pool, move |conn| {
         let current = db::media::find(conn, &id)?;
         if_match.check_stored(&Media::etag(&current))?;
         let row = db::media::update(conn, &id, alt, caption, credit)?;
@@ -562,7 +563,7 @@ pub async fn update_media(
         Ok::<_, StoreError>(row)
     })
     .await?;
-    Ok(answer(&state, StatusCode::OK, &row))
+    Ok(answer(&cx.state, StatusCode::OK, &row))
 }
 
 /// Delete a media item.
@@ -581,13 +582,12 @@ pub async fn update_media(
 )]
 #[delete("/media/{id}")]
 pub async fn delete_media(
-    state: web::Data<AppState>,
-    _auth: Keyed<Write>,
+    cx: Cx<Keyed<Write>>,
     media: web::Path<MediaId>,
     if_match: IfMatch,
 ) -> Result<HttpResponse, ApiError> {
     let id = media.into_inner().id;
-    let unused = db::write(&state.pool, move |conn| {
+    let unused = db::write(&cx.state.pool, move |conn| {
         let current = db::media::find(conn, &id)?;
         if_match.check_stored(&Media::etag(&current))?;
         let row = db::media::delete(conn, &id)?;
@@ -603,7 +603,7 @@ pub async fn delete_media(
     })
     .await?;
     for f in unused {
-        if let Err(e) = state.media.delete(&f.name).await {
+        if let Err(e) = cx.state.media.delete(&f.name).await {
             tracing::warn!(name = %f.name, error = %e, "a deleted media item's copy stays in the store");
         }
     }

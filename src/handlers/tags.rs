@@ -1,17 +1,17 @@
 //! Tag endpoints: list, create, read, change and delete tags (`#StandWithUkraine`); the
 //! behaviour shared with authors is in `terms`.
 
-use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
+use actix_web::{HttpResponse, delete, get, patch, post, web};
 
 use crate::db::terms::TermKind;
 use crate::error::ApiError;
 use crate::handlers::terms::{self, ListParams};
-use crate::http::auth::{Auth, Keyed, Write};
+use crate::http::auth::{Keyed, Write};
 use crate::http::body::JsonBody;
 use crate::http::conditional::IfMatch;
+use crate::http::context::Cx;
 use crate::http::paths::TermSlug;
 use crate::http::query::Query;
-use crate::state::AppState;
 use crate::wire::term::{Term, TermInput, TermPage, TermPatch};
 
 /// List tags by slug, with their counts of public articles.
@@ -24,13 +24,8 @@ use crate::wire::term::{Term, TermInput, TermPage, TermPatch};
     )
 )]
 #[get("/tags")]
-pub async fn list_tags(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    auth: Auth,
-    params: Query<ListParams>,
-) -> Result<HttpResponse, ApiError> {
-    terms::list(TermKind::Tag, req, state, auth, params.into_inner()).await
+pub async fn list_tags(cx: Cx, params: Query<ListParams>) -> Result<HttpResponse, ApiError> {
+    terms::list(TermKind::Tag, cx, params.into_inner()).await
 }
 
 /// Create a tag.
@@ -46,11 +41,10 @@ pub async fn list_tags(
 )]
 #[post("/tags")]
 pub async fn create_tag(
-    state: web::Data<AppState>,
-    writer: Keyed<Write>,
+    cx: Cx<Keyed<Write>>,
     body: JsonBody<TermInput>,
 ) -> Result<HttpResponse, ApiError> {
-    terms::create(TermKind::Tag, state, writer, body).await
+    terms::create(TermKind::Tag, cx, body).await
 }
 
 /// Get one of the tags by slug, with its count of public articles.
@@ -64,13 +58,8 @@ pub async fn create_tag(
     )
 )]
 #[get("/tags/{slug}")]
-pub async fn get_tag(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    auth: Auth,
-    term: web::Path<TermSlug>,
-) -> Result<HttpResponse, ApiError> {
-    terms::fetch(TermKind::Tag, req, state, auth, term.into_inner().slug).await
+pub async fn get_tag(cx: Cx, term: web::Path<TermSlug>) -> Result<HttpResponse, ApiError> {
+    terms::fetch(TermKind::Tag, cx, term.into_inner().slug).await
 }
 
 /// Change a tag (JSON Merge Patch); a new slug replaces the old one.
@@ -89,14 +78,13 @@ pub async fn get_tag(
 )]
 #[patch("/tags/{slug}")]
 pub async fn update_tag(
-    state: web::Data<AppState>,
-    writer: Keyed<Write>,
+    cx: Cx<Keyed<Write>>,
     term: web::Path<TermSlug>,
     if_match: IfMatch,
     body: JsonBody<TermPatch>,
 ) -> Result<HttpResponse, ApiError> {
     let slug = term.into_inner().slug;
-    terms::update(TermKind::Tag, state, writer, slug, if_match, body).await
+    terms::update(TermKind::Tag, cx, slug, if_match, body).await
 }
 
 /// Delete a tag. Articles lose the tag.
@@ -110,11 +98,10 @@ pub async fn update_tag(
 )]
 #[delete("/tags/{slug}")]
 pub async fn delete_tag(
-    state: web::Data<AppState>,
-    writer: Keyed<Write>,
+    cx: Cx<Keyed<Write>>,
     term: web::Path<TermSlug>,
     if_match: IfMatch,
 ) -> Result<HttpResponse, ApiError> {
     let slug = term.into_inner().slug;
-    terms::remove(TermKind::Tag, state, writer, slug, if_match).await
+    terms::remove(TermKind::Tag, cx, slug, if_match).await
 }

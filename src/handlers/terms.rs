@@ -5,7 +5,7 @@
 //! changed (in `openapi.rs`).
 
 use actix_web::http::{StatusCode, header};
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::db::{
@@ -16,13 +16,13 @@ use crate::domain::article::{TextRule, check_text, term_from_name};
 use crate::domain::slug::is_valid_slug;
 use crate::error::{ApiError, FieldError};
 pub(crate) use crate::handlers::articles::list::PageParams as ListParams;
-use crate::http::auth::{Auth, Keyed, Write};
+use crate::http::auth::{Keyed, Write};
 use crate::http::body::JsonBody;
 use crate::http::conditional::{self, IfMatch, Validators};
+use crate::http::context::Cx;
 use crate::http::paging;
 use crate::http::paths::TermSlug;
 use crate::http::query::Query;
-use crate::state::AppState;
 use crate::wire::article::PageMeta;
 use crate::wire::term::{Term, TermInput, TermPage, TermPatch};
 
@@ -52,9 +52,7 @@ fn check_description(errors: &mut Vec<FieldError>, d: Option<&str>) {
 
 pub(crate) async fn list(
     kind: TermKind,
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    auth: Auth,
+    cx: Cx,
     params: ListParams,
 ) -> Result<HttpResponse, ApiError> {
     let limit = paging::limit(params.limit, 20, 100)?;
@@ -63,8 +61,8 @@ pub(crate) async fn list(
         .map(|c| paging::decode(&c, 1))
         .transpose()?
         .map(|mut p| p.remove(0));
-    let caller = auth.0.clone();
-    let (records, more, total, changed) = db::run(&state.pool, move |conn| {
+    let caller = cx.auth.0.clone();
+    let (records, more, total, changed) = db::run(&cx.state.pool, move |conn| {
         let (records, more, total) = (kind.ops().list)(conn, &caller, limit, after.as_deref())?;
         Ok((records, more, total, db::last_change(conn, db::now_utc())?))
     })
@@ -88,29 +86,28 @@ pub(crate) async fn list(
         etag: conditional::hashed_etag(&bytes),
         last_modified: changed.as_deref().and_then(crate::domain::time::http_date),
     };
-    let cache = conditional::cache_control(&auth.0, &state.config);
+    let cache = conditional::cache_control(&cx.auth.0, &cx.state.config);
     Ok(crate::http::cache::tagged(
-        conditional::respond(&req, &v, &cache, &body),
+        conditional::respond(&cx.req, &v, &cache, &body),
         [kind.list_tag()],
     ))
 }
 
-pub(crate) async fn fetch(
-    kind: TermKind,
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    auth: Auth,
-    slug: String,
-) -> Result<HttpResponse, ApiError> {
-    let caller = auth.0.clone();
-    let (rec, changed) = db::run(&state.pool, move |conn| {
+pub(crate) async fn fetch(kind: TermKind, cx: Cx, slug: String) -> Result<HttpResponse, ApiError> {
+    let caller = cx.auth.0.clone();
+    let (rec, changed) = db::run(&cx.state.pool, move |conn| {
         let rec = (kind.ops().find)(conn, &caller, &slug)?;
         Ok((rec, db::last_change(conn, db::now_utc())?))
     })
     .await?;
     let term = Term::from(rec);
-    let cache = conditional::cache_control(&auth.0, &state.config);
-    let res = conditional::respond(&req, &validators(&term, changed.as_deref()), &cache, &term);
+    let cache = conditional::cache_control(&cx.auth.0, &cx.state.config);
+    let res = conditional::respond(
+        &cx.req,
+        &validators(&term, changed.as_deref()),
+        &cache,
+        &term,
+    );
     // Its article_count moves with the articles: the list's tag carries that.
     Ok(crate::http::cache::tagged(
         res,
@@ -126,8 +123,7 @@ fn written(status: StatusCode, rec: TermRecord) -> HttpResponse {
 
 pub(crate) async fn create(
     kind: TermKind,
-    state: web::Data<AppState>,
-    _writer: Keyed<Write>,
+    cx: Cx<Keyed<Write>>,
     body: JsonBody<TermInput>,
 ) -> Result<HttpResponse, ApiError> {
     let input = body.parse()?;
@@ -148,13 +144,13 @@ pub(crate) async fn create(
         return Err(ApiError::invalid(errors));
     }
     let description = input.description;
-    let rec = db::write(&state.pool, move |conn| {
+    let rec = db::write(&cx.state.pool, move |conn| {
         (kind.ops().create)(conn, &slug, &name, description.as_deref())
     })
     .await?;
     let loc = format!(
         "{}/v1/{}s/{}",
-        state.config.public_url,
+        cx.state.config.public_url,
         kind.noun(),
         rec.slug
     );
@@ -205,15 +201,14 @@ fn change_from(patch: TermPatch) -> Result<TermChange, ApiError> {
 
 pub(crate) async fn update(
     kind: TermKind,
-    state: web::Data<AppState>,
-    _writer: Keyed<Write>,
+    cx: Cx<Keyed<Write>>,
     slug: String,
     if_match: IfMatch,
     body: JsonBody<TermPatch>,
 ) -> Result<HttpResponse, ApiError> {
     let patch = body.parse()?;
     let change = change_from(patch)?;
-    let rec = db::write(&state.pool, move |conn| {
+    let rec = db::write(&cx.state.pool, move |conn| {
         (kind.ops().update)(conn, &slug, &change, &|cur| {
             if_match.check_stored(&etag_of(cur))
         })
@@ -224,12 +219,11 @@ pub(crate) async fn update(
 
 pub(crate) async fn remove(
     kind: TermKind,
-    state: web::Data<AppState>,
-    _writer: Keyed<Write>,
+    cx: Cx<Keyed<Write>>,
     slug: String,
     if_match: IfMatch,
 ) -> Result<HttpResponse, ApiError> {
-    db::write(&state.pool, move |conn| {
+    db::write(&cx.state.pool, move |conn| {
         (kind.ops().delete)(conn, &slug, &|conn, cur| {
             if_match.check_stored(&etag_of(cur))?;
             let linked = (kind.ops().links)(conn, &cur.slug)?;
@@ -251,54 +245,32 @@ pub(crate) fn author_routes(cfg: &mut ServiceConfig) {
     const KIND: TermKind = TermKind::Author;
     cfg.route(
         "/authors",
-        web::get().to(
-            |req: HttpRequest,
-             state: web::Data<AppState>,
-             auth: Auth,
-             params: Query<ListParams>| {
-                list(KIND, req, state, auth, params.into_inner())
-            },
-        ),
+        web::get().to(|cx: Cx, params: Query<ListParams>| list(KIND, cx, params.into_inner())),
     )
     .route(
         "/authors",
-        web::post().to(
-            |state: web::Data<AppState>, writer: Keyed<Write>, body: JsonBody<TermInput>| {
-                create(KIND, state, writer, body)
-            },
-        ),
+        web::post().to(|cx: Cx<Keyed<Write>>, body: JsonBody<TermInput>| create(KIND, cx, body)),
     )
     .route(
         "/authors/{slug}",
-        web::get().to(
-            |req: HttpRequest,
-             state: web::Data<AppState>,
-             auth: Auth,
-             term: web::Path<TermSlug>| {
-                fetch(KIND, req, state, auth, term.into_inner().slug)
-            },
-        ),
+        web::get().to(|cx: Cx, term: web::Path<TermSlug>| fetch(KIND, cx, term.into_inner().slug)),
     )
     .route(
         "/authors/{slug}",
         web::patch().to(
-            |state: web::Data<AppState>,
-             writer: Keyed<Write>,
+            |cx: Cx<Keyed<Write>>,
              term: web::Path<TermSlug>,
              if_match: IfMatch,
              body: JsonBody<TermPatch>| {
-                update(KIND, state, writer, term.into_inner().slug, if_match, body)
+                update(KIND, cx, term.into_inner().slug, if_match, body)
             },
         ),
     )
     .route(
         "/authors/{slug}",
         web::delete().to(
-            |state: web::Data<AppState>,
-             writer: Keyed<Write>,
-             term: web::Path<TermSlug>,
-             if_match: IfMatch| {
-                remove(KIND, state, writer, term.into_inner().slug, if_match)
+            |cx: Cx<Keyed<Write>>, term: web::Path<TermSlug>, if_match: IfMatch| {
+                remove(KIND, cx, term.into_inner().slug, if_match)
             },
         ),
     );

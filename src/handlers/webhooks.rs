@@ -1,7 +1,7 @@
 //! Webhooks (admin): register, list, change, remove, and read the delivery log.
 
 use actix_web::http::{StatusCode, header};
-use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
+use actix_web::{HttpResponse, delete, get, patch, post, web};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -12,10 +12,10 @@ use crate::error::{ApiError, FieldError};
 use crate::http::auth::{Admin, Keyed};
 use crate::http::body::JsonBody;
 use crate::http::conditional::{self, IfMatch};
+use crate::http::context::Cx;
 use crate::http::paging;
 use crate::http::paths::WebhookId;
 use crate::http::query::Query;
-use crate::state::AppState;
 use crate::wire::webhook::{
     Delivery, DeliveryMeta, DeliveryPage, Webhook, WebhookCreated, WebhookInput, WebhookList,
     WebhookPatch,
@@ -83,16 +83,12 @@ fn has_dns_host(url: &str) -> bool {
     )
 )]
 #[get("/webhooks")]
-pub async fn list_webhooks(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    auth: Keyed<Admin>,
-) -> Result<HttpResponse, ApiError> {
-    let rows = db::run(&state.pool, |conn| Ok(db::webhooks::list(conn)?)).await?;
+pub async fn list_webhooks(cx: Cx<Keyed<Admin>>) -> Result<HttpResponse, ApiError> {
+    let rows = db::run(&cx.state.pool, |conn| Ok(db::webhooks::list(conn)?)).await?;
     let body = WebhookList {
         data: rows.into_iter().map(Webhook::from).collect(),
     };
-    conditional::respond_hashed(&req, &auth.0, &state.config, &body)
+    conditional::respond_hashed(&cx.req, &cx.auth.0, &cx.state.config, &body)
 }
 
 /// Register a webhook.
@@ -114,8 +110,7 @@ pub async fn list_webhooks(
 )]
 #[post("/webhooks")]
 pub async fn create_webhook(
-    state: web::Data<AppState>,
-    _auth: Keyed<Admin>,
+    cx: Cx<Keyed<Admin>>,
     body: JsonBody<WebhookInput>,
 ) -> Result<HttpResponse, ApiError> {
     let input = body.parse()?;
@@ -126,11 +121,11 @@ pub async fn create_webhook(
         include_unpublished: input.include_unpublished,
         active: input.active,
     };
-    let row = db::write(&state.pool, move |conn| {
+    let row = db::write(&cx.state.pool, move |conn| {
         db::webhooks::create(conn, &settings)
     })
     .await?;
-    let location = format!("{}/v1/webhooks/{}", state.config.public_url, row.id);
+    let location = format!("{}/v1/webhooks/{}", cx.state.config.public_url, row.id);
     let secret = row.secret.clone();
     Ok(HttpResponse::build(StatusCode::CREATED)
         .insert_header((header::LOCATION, location))
@@ -152,14 +147,12 @@ pub async fn create_webhook(
 )]
 #[get("/webhooks/{id}")]
 pub async fn get_webhook(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    auth: Keyed<Admin>,
+    cx: Cx<Keyed<Admin>>,
     webhook: web::Path<WebhookId>,
 ) -> Result<HttpResponse, ApiError> {
     let id = webhook.into_inner().id;
-    let row = db::run(&state.pool, move |conn| db::webhooks::get(conn, &id)).await?;
-    conditional::respond_hashed(&req, &auth.0, &state.config, &Webhook::from(row))
+    let row = db::run(&cx.state.pool, move |conn| db::webhooks::get(conn, &id)).await?;
+    conditional::respond_hashed(&cx.req, &cx.auth.0, &cx.state.config, &Webhook::from(row))
 }
 
 /// Change a webhook (JSON Merge Patch): URL, event types, audience, or pause it.
@@ -177,15 +170,14 @@ pub async fn get_webhook(
 )]
 #[patch("/webhooks/{id}")]
 pub async fn update_webhook(
-    state: web::Data<AppState>,
-    _auth: Keyed<Admin>,
+    cx: Cx<Keyed<Admin>>,
     webhook: web::Path<WebhookId>,
     if_match: IfMatch,
     body: JsonBody<WebhookPatch>,
 ) -> Result<HttpResponse, ApiError> {
     let patch = body.parse()?;
     let id = webhook.into_inner().id;
-    let row = db::write(&state.pool, move |conn| {
+    let row = db::write(&cx.state.pool, move |conn| {
         db::webhooks::update(conn, &id, |row, current| {
             if_match.check_stored(&etag_of(&Webhook::from(row.clone())))?;
             let url = patch.url.unwrap_or(current.url);
@@ -220,13 +212,12 @@ pub async fn update_webhook(
 )]
 #[delete("/webhooks/{id}")]
 pub async fn delete_webhook(
-    state: web::Data<AppState>,
-    _auth: Keyed<Admin>,
+    cx: Cx<Keyed<Admin>>,
     webhook: web::Path<WebhookId>,
     if_match: IfMatch,
 ) -> Result<HttpResponse, ApiError> {
     let id = webhook.into_inner().id;
-    db::write(&state.pool, move |conn| {
+    db::write(&cx.state.pool, move |conn| {
         db::webhooks::delete(conn, &id, |row| {
             if_match.check_stored(&etag_of(&Webhook::from(row.clone())))
         })
@@ -262,15 +253,13 @@ pub struct DeliveryParams {
 )]
 #[get("/webhooks/{id}/deliveries")]
 pub async fn list_webhook_deliveries(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    auth: Keyed<Admin>,
+    cx: Cx<Keyed<Admin>>,
     webhook: web::Path<WebhookId>,
     params: Query<DeliveryParams>,
 ) -> Result<HttpResponse, ApiError> {
     let page = paging::NumberedPage::of("deliveries", params.limit, params.cursor.as_deref())?;
     let id = webhook.into_inner().id;
-    let (rows, more) = db::run(&state.pool, move |conn| {
+    let (rows, more) = db::run(&cx.state.pool, move |conn| {
         db::webhooks::deliveries(conn, &id, page.before, page.limit)
     })
     .await?;
@@ -281,5 +270,5 @@ pub async fn list_webhook_deliveries(
         },
         data: rows.into_iter().map(Delivery::from).collect(),
     };
-    conditional::respond_hashed(&req, &auth.0, &state.config, &body)
+    conditional::respond_hashed(&cx.req, &cx.auth.0, &cx.state.config, &body)
 }

@@ -6,6 +6,7 @@ pub mod body;
 pub mod cache;
 pub mod client;
 pub mod conditional;
+pub mod context;
 pub mod paging;
 pub mod paths;
 pub mod query;

@@ -343,6 +343,15 @@ impl TestApp {
         self.request(Method::POST, path).key(key).send().await
     }
 
+    /// POST `{article}/revisions/{n}/restore` with the write key.
+    pub async fn restore_revision(&self, article: &str, n: u32) -> Res {
+        self.post(
+            &format!("{article}/revisions/{n}/restore"),
+            Some(self.write_key()),
+        )
+        .await
+    }
+
     pub async fn post_json(&self, path: &str, key: Option<&str>, body: &Value) -> Res {
         self.request(Method::POST, path)
             .key(key)

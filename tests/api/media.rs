@@ -767,12 +767,7 @@ async fn a_revision_naming_a_deleted_media_item_cannot_be_restored_as_it_is() {
     app.delete(&format!("/v1/media/{id}"), Some(app.write_key()))
         .await
         .assert_status(204);
-    let res = app
-        .post(
-            &format!("{path}/revisions/1/restore"),
-            Some(app.write_key()),
-        )
-        .await;
+    let res = app.restore_revision(&path, 1).await;
     res.assert_status(409);
     assert!(res.text().contains("names no media item"), "{}", res.text());
 }

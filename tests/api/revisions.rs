@@ -70,12 +70,7 @@ async fn every_change_is_a_revision_and_any_can_be_restored() {
         .send()
         .await
         .assert_status(412);
-    let res = app
-        .post(
-            &format!("{path}/revisions/1/restore"),
-            Some(app.write_key()),
-        )
-        .await;
+    let res = app.restore_revision(&path, 1).await;
     res.assert_status(200);
     assert_eq!(res.json()["title"], "First title");
     assert_eq!(res.json()["tags"], json!([]));
@@ -104,12 +99,7 @@ async fn every_change_is_a_revision_and_any_can_be_restored() {
     app.get(&format!("{path}/revisions"), Some(app.read_key()))
         .await
         .assert_status(200);
-    app.post(
-        &format!("{path}/revisions/2/restore"),
-        Some(app.write_key()),
-    )
-    .await
-    .assert_status(409);
+    app.restore_revision(&path, 2).await.assert_status(409);
 }
 
 #[actix_web::test]
@@ -132,12 +122,7 @@ async fn a_revision_naming_a_deleted_author_is_a_conflict_and_changes_nothing() 
 
     // The request has no body, so nothing in it is invalid: the revision names an
     // author that is gone, which is a conflict with what is stored now.
-    let res = app
-        .post(
-            &format!("{path}/revisions/1/restore"),
-            Some(app.write_key()),
-        )
-        .await;
+    let res = app.restore_revision(&path, 1).await;
     res.assert_status(409);
     let detail = res.json()["detail"].as_str().unwrap().to_string();
     assert!(detail.contains(&author), "{detail}");

@@ -7,6 +7,7 @@ use std::net::TcpListener;
 use std::sync::atomic::{AtomicU16, Ordering};
 use std::sync::{Arc, Mutex};
 
+use actix_web::http::Method;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use hmac::{Hmac, Mac};
@@ -122,6 +123,17 @@ async fn register(app: &TestApp, body: &Value) -> Value {
     res.json()
 }
 
+/// A receiver, and a webhook for `article.published` pointing at it.
+async fn receiving_published(app: &TestApp) -> (Receiver, Value) {
+    let rx = Receiver::start();
+    let hook = register(
+        app,
+        &json!({"url": rx.url, "events": ["article.published"]}),
+    )
+    .await;
+    (rx, hook)
+}
+
 fn deliver(app: &TestApp) -> usize {
     newsdesk::jobs::deliver_due(&app.state.pool, &app.state.config).unwrap()
 }
@@ -221,15 +233,18 @@ async fn admins_register_list_change_and_remove_webhooks() {
     .await
     .assert_status(422);
 
-    app.delete(&path, Some(app.admin_key()))
-        .await
-        .assert_status(204);
-    app.get(&path, Some(app.admin_key()))
-        .await
-        .assert_status(404);
-    app.delete(&path, Some(app.admin_key()))
-        .await
-        .assert_status(404);
+    assert_eq!(admin(&app, Method::DELETE, &path, None).await, 204);
+    assert_eq!(admin(&app, Method::GET, &path, None).await, 404);
+    assert_eq!(admin(&app, Method::DELETE, &path, None).await, 404);
+}
+
+/// The status of `method` on `path` with the admin key (and `If-Match` when given).
+async fn admin(app: &TestApp, method: Method, path: &str, if_match: Option<&str>) -> u16 {
+    let mut req = app.request(method, path).key(Some(app.admin_key()));
+    if let Some(etag) = if_match {
+        req = req.header("If-Match", etag);
+    }
+    req.send().await.status.as_u16()
 }
 
 /// Two admin tools editing one webhook: the one holding a stale ETag gets 412, changes
@@ -250,7 +265,7 @@ async fn webhook_changes_honour_if_match() {
         let app = &app;
         let path = path.clone();
         async move {
-            app.request(actix_web::http::Method::PATCH, &path)
+            app.request(Method::PATCH, &path)
                 .key(Some(app.admin_key()))
                 .header("If-Match", &etag)
                 .body("application/merge-patch+json", body.to_string())
@@ -279,24 +294,11 @@ async fn webhook_changes_honour_if_match() {
         "nothing changed"
     );
     assert_eq!(now["active"], false);
-    app.request(actix_web::http::Method::DELETE, &path)
-        .key(Some(app.admin_key()))
-        .header("If-Match", &first)
-        .send()
-        .await
-        .assert_status(412);
-    app.get(&path, Some(app.admin_key()))
-        .await
-        .assert_status(200);
-    app.request(actix_web::http::Method::DELETE, &path)
-        .key(Some(app.admin_key()))
-        .header("If-Match", &second)
-        .send()
-        .await
-        .assert_status(204);
-    app.get(&path, Some(app.admin_key()))
-        .await
-        .assert_status(404);
+    let stale = admin(&app, Method::DELETE, &path, Some(&first)).await;
+    assert_eq!(stale, 412, "a stale ETag removes nothing");
+    assert_eq!(admin(&app, Method::GET, &path, None).await, 200);
+    assert_eq!(admin(&app, Method::DELETE, &path, Some(&second)).await, 204);
+    assert_eq!(admin(&app, Method::GET, &path, None).await, 404);
 }
 
 #[actix_web::test]
@@ -418,12 +420,7 @@ async fn a_failing_receiver_is_retried_with_backoff_then_given_up() {
 #[actix_web::test]
 async fn a_queued_delivery_survives_a_restart() {
     let app = TestApp::spawn().await;
-    let rx = Receiver::start();
-    let hook = register(
-        &app,
-        &json!({"url": rx.url, "events": ["article.published"]}),
-    )
-    .await;
+    let (rx, hook) = receiving_published(&app).await;
     let a = app.published("Before the crash").await;
     // The server stops before its delivery job ran.
     let app = app.restart().await;
@@ -438,12 +435,7 @@ async fn a_queued_delivery_survives_a_restart() {
 #[actix_web::test]
 async fn a_scheduled_article_fires_when_its_time_comes() {
     let app = TestApp::spawn().await;
-    let rx = Receiver::start();
-    register(
-        &app,
-        &json!({"url": rx.url, "events": ["article.published"]}),
-    )
-    .await;
+    let (rx, _) = receiving_published(&app).await;
     let when = chrono::Utc::now() + chrono::Duration::milliseconds(800);
     let a = app
         .create_article(&json!({"title": "At noon", "body_markdown": "x", "status": "scheduled", "published_at": when.to_rfc3339()}))
@@ -499,12 +491,7 @@ async fn editors_webhooks_may_include_unpublished_articles() {
 #[actix_web::test]
 async fn concurrent_writes_each_queue_a_delivery_until_the_webhook_is_off() {
     let app = TestApp::spawn().await;
-    let rx = Receiver::start();
-    let hook = register(
-        &app,
-        &json!({"url": rx.url, "events": ["article.published"]}),
-    )
-    .await;
+    let (rx, hook) = receiving_published(&app).await;
     publish_together(&app, "Together").await;
     assert_eq!(deliver(&app), 16);
     assert_eq!(rx.received().len(), 16);

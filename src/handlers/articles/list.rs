@@ -16,8 +16,9 @@ use crate::domain::listing::{self, Sort};
 use crate::domain::search::{self, MAX_QUERY_CHARS, Term};
 use crate::domain::time;
 use crate::error::{ApiError, Problem};
-use crate::http::auth::{Auth, Keyed, Read};
+use crate::http::auth::{Keyed, Read};
 use crate::http::conditional::{self, Validators};
+use crate::http::context::Cx;
 use crate::http::paging;
 use crate::http::query::Query;
 use crate::state::AppState;
@@ -355,13 +356,11 @@ async fn respond(
 )]
 #[get("/articles")]
 pub async fn list_articles(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    auth: Auth,
+    cx: Cx,
     params: Query<ArticleListParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let plan = plan(params.into_inner(), &auth.0, Shelf::Live)?;
-    respond(req, state, auth.0, plan).await
+    let plan = plan(params.into_inner(), &cx.auth.0, Shelf::Live)?;
+    respond(cx.req, cx.state, cx.auth.0, plan).await
 }
 
 /// List the trash.
@@ -377,9 +376,7 @@ pub async fn list_articles(
 )]
 #[get("/trash")]
 pub async fn list_trash(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    auth: Keyed<Read>,
+    cx: Cx<Keyed<Read>>,
     params: Query<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
     let p = params.into_inner();
@@ -388,6 +385,6 @@ pub async fn list_trash(
         cursor: p.cursor,
         ..Default::default()
     };
-    let plan = plan(params, &auth.0, Shelf::Trash)?;
-    respond(req, state, auth.0, plan).await
+    let plan = plan(params, &cx.auth.0, Shelf::Trash)?;
+    respond(cx.req, cx.state, cx.auth.0, plan).await
 }

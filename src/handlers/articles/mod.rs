@@ -105,6 +105,43 @@ pub(crate) fn written(state: &AppState, status: StatusCode, rec: ArticleRecord) 
     conditional::written(status, &article.validators()).json(article)
 }
 
+/// The article a change names (`{id}`: its id or current slug) with the request's
+/// `If-Match`, which the change checks against the stored version inside its write:
+/// what replace, patch, delete and restore take. (`params(ArticleKey)` documents it.)
+pub struct Addressed {
+    key: String,
+    if_match: IfMatch,
+}
+
+impl actix_web::FromRequest for Addressed {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        std::future::ready(Ok(Self {
+            key: req.match_info().query("id").to_string(),
+            if_match: IfMatch::of(req),
+        }))
+    }
+}
+
+impl Addressed {
+    /// The stored article's key (404 when there is none), inside the write.
+    pub(crate) fn pk(&self, conn: &mut db::AnyConnection) -> Result<i32, StoreError> {
+        db::articles::pk_of(conn, &self.key)
+    }
+
+    /// `If-Match` against the stored article `pk` as `caller` sees it.
+    pub(crate) fn check(
+        &self,
+        conn: &mut db::AnyConnection,
+        caller: &Caller,
+        pk: i32,
+    ) -> Result<(), StoreError> {
+        precondition(&self.if_match, conn, caller, pk)
+    }
+}
+
 /// Checks `If-Match` against the stored article, inside the write transaction.
 pub(crate) fn precondition(
     if_match: &IfMatch,

@@ -13,6 +13,7 @@ use crate::domain::{preview, quota, time};
 use crate::error::{ApiError, Problem};
 use crate::http::auth::{Keyed, Write};
 use crate::http::body::{Body, JsonBody};
+use crate::http::context::Cx;
 use crate::http::paths::ArticleKey;
 use crate::state::AppState;
 use crate::wire::article::Article;
@@ -92,8 +93,7 @@ fn reader() -> Caller {
 )]
 #[post("/articles/{id}/preview-links")]
 pub async fn create_preview_link(
-    state: web::Data<AppState>,
-    _auth: Keyed<Write>,
+    cx: Cx<Keyed<Write>>,
     article: web::Path<ArticleKey>,
     body: JsonBody<PreviewLinkInput>,
 ) -> Result<HttpResponse, ApiError> {
@@ -105,7 +105,7 @@ pub async fn create_preview_link(
     };
     let lifetime = lifetime_of(input.expires_in.as_deref())?;
     let key = article.into_inner().id;
-    let article_id = db::run(&state.pool, move |conn| {
+    let article_id = db::run(&cx.state.pool, move |conn| {
         let pk = db::articles::pk_of(conn, &key)?;
         let rec = db::articles::load_by_pk(conn, &reader(), pk, db::now_utc())?;
         if rec.row.deleted_at.is_some() {
@@ -116,9 +116,13 @@ pub async fn create_preview_link(
         Ok(rec.row.stored.id)
     })
     .await?;
-    let expires_at = state.clock_now() + Duration::seconds(lifetime as i64);
-    let token = preview::sign(&secret(&state).await?, &article_id, expires_at.timestamp());
-    let url = format!("{}/v1/previews/{token}", state.config.public_url);
+    let expires_at = cx.state.clock_now() + Duration::seconds(lifetime as i64);
+    let token = preview::sign(
+        &secret(&cx.state).await?,
+        &article_id,
+        expires_at.timestamp(),
+    );
+    let url = format!("{}/v1/previews/{token}", cx.state.config.public_url);
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, url.clone()))
         .insert_header((header::CACHE_CONTROL, "no-store"))

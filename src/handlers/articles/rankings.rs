@@ -12,8 +12,8 @@ use crate::domain::listing::default_fields;
 use crate::domain::search;
 use crate::error::ApiError;
 use crate::handlers::articles::list::list_item;
-use crate::http::auth::Auth;
 use crate::http::conditional::{self, Validators};
+use crate::http::context::Cx;
 use crate::http::paging;
 use crate::http::paths::ArticleKey;
 use crate::http::query::Query;
@@ -111,13 +111,11 @@ fn respond(
 )]
 #[get("/articles/popular")]
 pub async fn list_popular_articles(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    _auth: Auth,
+    cx: Cx,
     params: Query<PopularParams>,
 ) -> Result<HttpResponse, ApiError> {
     let limit = paging::limit(params.limit, 10, 100)?;
-    let today = state.clock_now();
+    let today = cx.state.clock_now();
     let since = match params.window.unwrap_or_default() {
         Window::Day => today - Duration::hours(24),
         Window::Week => today - Duration::days(6),
@@ -125,13 +123,13 @@ pub async fn list_popular_articles(
     }
     .format("%Y-%m-%d")
     .to_string();
-    let ranked = db::run(&state.pool, move |conn| {
+    let ranked = db::run(&cx.state.pool, move |conn| {
         db::articles::popular(conn, &since, limit, db::now_utc())
     })
     .await?;
     respond(
-        &req,
-        &state,
+        &cx.req,
+        &cx.state,
         ranked.into_iter().map(|(r, _)| r).collect(),
         limit,
         &[cache_tags::ARTICLES, cache_tags::POPULAR],
@@ -154,15 +152,13 @@ pub async fn list_popular_articles(
 )]
 #[get("/articles/{id}/related")]
 pub async fn list_related_articles(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    auth: Auth,
+    cx: Cx,
     article: web::Path<ArticleKey>,
     params: Query<RelatedParams>,
 ) -> Result<HttpResponse, ApiError> {
     let limit = paging::limit(params.limit, 5, 20)?;
-    let (caller, key) = (auth.0, article.into_inner().id);
-    let records = db::run(&state.pool, move |conn| {
+    let (caller, key) = (cx.auth.0, article.into_inner().id);
+    let records = db::run(&cx.state.pool, move |conn| {
         let now = db::now_utc();
         let db::articles::Found::Article(head) = db::articles::find_head(conn, &caller, &key, now)?
         else {
@@ -172,5 +168,5 @@ pub async fn list_related_articles(
         db::articles::related(conn, head.pk, similar, limit, now)
     })
     .await?;
-    respond(&req, &state, records, limit, &[cache_tags::ARTICLES])
+    respond(&cx.req, &cx.state, records, limit, &[cache_tags::ARTICLES])
 }

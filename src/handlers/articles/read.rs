@@ -1,14 +1,14 @@
 //! One article: by id, slug or former slug (301), and from the trash.
 
 use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, get, web};
+use actix_web::{HttpResponse, get, web};
 
 use super::{location, respond_article};
 use crate::db::{self, StoreError, articles::Found};
 use crate::domain::access::Caller;
 use crate::error::ApiError;
-use crate::http::auth::{Auth, Keyed, Read};
-use crate::state::AppState;
+use crate::http::auth::{Keyed, Read};
+use crate::http::context::Cx;
 use crate::wire::article::Article;
 
 /// Get one article by id or slug.
@@ -32,27 +32,22 @@ use crate::wire::article::Article;
     )
 )]
 #[get("/articles/{id}")]
-pub async fn get_article(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    auth: Auth,
-    id: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
-    let caller = auth.0.clone();
+pub async fn get_article(cx: Cx, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let caller = cx.auth.0.clone();
     let key = id.into_inner();
-    match db::run(&state.pool, move |conn| {
+    match db::run(&cx.state.pool, move |conn| {
         db::articles::find(conn, &caller, &key, db::now_utc())
     })
     .await?
     {
         Found::Moved(slug) => Ok(HttpResponse::MovedPermanently()
-            .insert_header((header::LOCATION, location(&state, &slug)))
+            .insert_header((header::LOCATION, location(&cx.state, &slug)))
             // Short-lived (a slug can be renamed back) and private for keyed callers,
             // who may be redirected to a draft's slug.
-            .insert_header((header::CACHE_CONTROL, redirect_cache(&auth.0)))
+            .insert_header((header::CACHE_CONTROL, redirect_cache(&cx.auth.0)))
             .insert_header((header::VARY, "Authorization"))
             .finish()),
-        Found::Article(rec) => Ok(respond_article(&req, &state, &auth.0, *rec)),
+        Found::Article(rec) => Ok(respond_article(&cx.req, &cx.state, &cx.auth.0, *rec)),
     }
 }
 
@@ -76,14 +71,12 @@ fn redirect_cache(caller: &Caller) -> &'static str {
 )]
 #[get("/trash/{id}")]
 pub async fn get_trashed_article(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    auth: Keyed<Read>,
+    cx: Cx<Keyed<Read>>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let caller = auth.0.clone();
+    let caller = cx.auth.0.clone();
     let key = id.into_inner();
-    let rec = db::run(&state.pool, move |conn| {
+    let rec = db::run(&cx.state.pool, move |conn| {
         let pk = db::articles::pk_of(conn, &key)?;
         let rec = db::articles::load_by_pk(conn, &caller, pk, db::now_utc())?;
         match rec.row.deleted_at {
@@ -92,5 +85,5 @@ pub async fn get_trashed_article(
         }
     })
     .await?;
-    Ok(respond_article(&req, &state, &auth.0, rec))
+    Ok(respond_article(&cx.req, &cx.state, &cx.auth.0, rec))
 }

@@ -1,7 +1,7 @@
 //! An article's revision history: list, read one, restore one (as a new revision).
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use actix_web::{HttpResponse, get, post, web};
 
 use crate::db;
 use crate::domain::article as rules;
@@ -9,8 +9,8 @@ use crate::error::{ApiError, Problem};
 use crate::handlers::articles::{precondition, written};
 use crate::http::auth::{Keyed, Read, Write};
 use crate::http::conditional::{self, IfMatch};
+use crate::http::context::Cx;
 use crate::http::paths::{ArticleKey, RevisionKey};
-use crate::state::AppState;
 use crate::wire::article::{Article, ArticleInput};
 use crate::wire::revision::{Revision, RevisionList, RevisionSummary};
 
@@ -29,13 +29,11 @@ use crate::wire::revision::{Revision, RevisionList, RevisionSummary};
 )]
 #[get("/articles/{id}/revisions")]
 pub async fn list_revisions(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    auth: Keyed<Read>,
+    cx: Cx<Keyed<Read>>,
     article: web::Path<ArticleKey>,
 ) -> Result<HttpResponse, ApiError> {
     let key = article.into_inner().id;
-    let rows = db::run(&state.pool, move |conn| {
+    let rows = db::run(&cx.state.pool, move |conn| {
         let pk = db::articles::pk_of(conn, &key)?;
         Ok(db::articles::revisions::list(conn, pk)?)
     })
@@ -43,7 +41,7 @@ pub async fn list_revisions(
     let body = RevisionList {
         data: rows.iter().map(RevisionSummary::from).collect(),
     };
-    conditional::respond_hashed(&req, &auth.0, &state.config, &body)
+    conditional::respond_hashed(&cx.req, &cx.auth.0, &cx.state.config, &body)
 }
 
 /// One revision, with the article's writable state after it.
@@ -60,13 +58,11 @@ pub async fn list_revisions(
 )]
 #[get("/articles/{id}/revisions/{n}")]
 pub async fn get_revision(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    auth: Keyed<Read>,
+    cx: Cx<Keyed<Read>>,
     revision: web::Path<RevisionKey>,
 ) -> Result<HttpResponse, ApiError> {
     let RevisionKey { id: key, n } = revision.into_inner();
-    let row = db::run(&state.pool, move |conn| {
+    let row = db::run(&cx.state.pool, move |conn| {
         let pk = db::articles::pk_of(conn, &key)?;
         db::articles::revisions::get(conn, pk, n)
     })
@@ -76,7 +72,7 @@ pub async fn get_revision(
         summary: RevisionSummary::from(&row),
         article,
     };
-    conditional::respond_hashed(&req, &auth.0, &state.config, &body)
+    conditional::respond_hashed(&cx.req, &cx.auth.0, &cx.state.config, &body)
 }
 
 /// Restore a revision.
@@ -100,16 +96,15 @@ pub async fn get_revision(
 )]
 #[post("/articles/{id}/revisions/{n}/restore")]
 pub async fn restore_revision(
-    state: web::Data<AppState>,
-    auth: Keyed<Write>,
+    cx: Cx<Keyed<Write>>,
     revision: web::Path<RevisionKey>,
     if_match: IfMatch,
 ) -> Result<HttpResponse, ApiError> {
     let RevisionKey { id: key, n } = revision.into_inner();
-    let caller = auth.0.clone();
-    let language = state.config.default_language.clone();
-    let base = state.config.media_url.clone();
-    let rec = db::write(&state.pool, move |conn| {
+    let caller = cx.auth.0.clone();
+    let language = cx.state.config.default_language.clone();
+    let base = cx.state.config.media_url.clone();
+    let rec = db::write(&cx.state.pool, move |conn| {
         let pk = db::articles::pk_of(conn, &key)?;
         let row = db::articles::revisions::get(conn, pk, n)?;
         let input: ArticleInput =
@@ -129,7 +124,7 @@ pub async fn restore_revision(
         })
     })
     .await?;
-    Ok(written(&state, StatusCode::OK, rec))
+    Ok(written(&cx.state, StatusCode::OK, rec))
 }
 
 /// The conflict a revision that no longer passes validation answers with.

@@ -1,13 +1,12 @@
 //! The view counter: one counted view per client per article per window, buffered.
 
-use actix_web::{HttpRequest, HttpResponse, post, web};
+use actix_web::{HttpResponse, post, web};
 
 use crate::db::{self, articles::Found};
 use crate::domain::access::Caller;
 use crate::error::ApiError;
-use crate::http::auth::Auth;
+use crate::http::context::Cx;
 use crate::http::paths::ArticleKey;
-use crate::state::AppState;
 
 /// Count one view of an article.
 ///
@@ -25,29 +24,27 @@ use crate::state::AppState;
 )]
 #[post("/articles/{id}/views")]
 pub async fn count_article_view(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    auth: Auth,
+    cx: Cx,
     article: web::Path<ArticleKey>,
 ) -> Result<HttpResponse, ApiError> {
-    let (caller, key) = (auth.0.clone(), article.into_inner().id);
+    let (caller, key) = (cx.auth.0.clone(), article.into_inner().id);
     // One view per client per article per window: a key by its name, anyone else by
     // address.
-    let client = match &auth.0 {
+    let client = match &cx.auth.0 {
         Caller::Key { name, .. } => format!("key:{name}"),
         Caller::Public => format!(
             "ip:{}",
-            crate::http::client::address(&req, &state.config.trusted_proxies)
+            crate::http::client::address(&cx.req, &cx.state.config.trusted_proxies)
         ),
     };
-    let found = db::run(&state.pool, move |conn| {
+    let found = db::run(&cx.state.pool, move |conn| {
         db::articles::find_head(conn, &caller, &key, db::now_utc())
     })
     .await?;
     match found {
         Found::Article(head) => {
-            let window = std::time::Duration::from_secs(state.config.view_window_secs);
-            state.views.record_once(&client, &head.id, window);
+            let window = std::time::Duration::from_secs(cx.state.config.view_window_secs);
+            cx.state.views.record_once(&client, &head.id, window);
         }
         Found::Moved(_) => {
             return Err(ApiError::NotFound(

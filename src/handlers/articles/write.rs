@@ -2,22 +2,21 @@
 //! restore — each one write through the store's writer, guarded by `If-Match`.
 
 use actix_web::http::{StatusCode, header};
-use actix_web::{HttpResponse, delete, patch, post, put, web};
+use actix_web::{HttpResponse, delete, patch, post, put};
 use serde::Deserialize;
 use serde_json::Value;
 use utoipa::IntoParams;
 
-use super::{location, now, parse_input, precondition, written};
+use super::{Addressed, location, parse_input, written};
 use crate::db::{self, StoreError};
 use crate::domain::access::Scope;
 use crate::domain::article as rules;
 use crate::error::{ApiError, FieldError, Problem};
-use crate::http::auth::{Auth, Keyed, Write};
+use crate::http::auth::{Keyed, Write};
 use crate::http::body::{self, JsonBody};
-use crate::http::conditional::IfMatch;
+use crate::http::context::Cx;
 use crate::http::paths::ArticleKey;
 use crate::http::query::Query;
-use crate::state::AppState;
 use crate::wire::article::{Article, ArticleInput, ArticlePatch};
 
 /// Options of DELETE.
@@ -48,19 +47,18 @@ pub struct DeleteParams {
 )]
 #[post("/articles")]
 pub async fn create_article(
-    state: web::Data<AppState>,
-    auth: Keyed<Write>,
+    cx: Cx<Keyed<Write>>,
     body: JsonBody<ArticleInput>,
 ) -> Result<HttpResponse, ApiError> {
-    let parsed = parse_input(&body, &state).await?;
-    let caller = auth.0.clone();
-    let rec = db::write(&state.pool, move |conn| {
+    let parsed = parse_input(&body, &cx.state).await?;
+    let caller = cx.auth.0.clone();
+    let rec = db::write(&cx.state.pool, move |conn| {
         let draft = parsed.in_write(conn)?;
         db::articles::create(conn, &draft, &caller)
     })
     .await?;
-    let loc = location(&state, &rec.row.id);
-    let mut res = written(&state, StatusCode::CREATED, rec);
+    let loc = location(&cx.state, &rec.row.id);
+    let mut res = written(&cx.state, StatusCode::CREATED, rec);
     if let Ok(v) = header::HeaderValue::from_str(&loc) {
         res.headers_mut().insert(header::LOCATION, v);
     }
@@ -83,23 +81,21 @@ pub async fn create_article(
 )]
 #[put("/articles/{id}")]
 pub async fn replace_article(
-    state: web::Data<AppState>,
-    auth: Keyed<Write>,
-    article: web::Path<ArticleKey>,
-    if_match: IfMatch,
+    cx: Cx<Keyed<Write>>,
+    article: Addressed,
     body: JsonBody<ArticleInput>,
 ) -> Result<HttpResponse, ApiError> {
-    let parsed = parse_input(&body, &state).await?;
-    let (caller, key) = (auth.0.clone(), article.into_inner().id);
-    let rec = db::write(&state.pool, move |conn| {
-        let pk = db::articles::pk_of(conn, &key)?;
+    let parsed = parse_input(&body, &cx.state).await?;
+    let caller = cx.auth.0.clone();
+    let rec = db::write(&cx.state.pool, move |conn| {
+        let pk = article.pk(conn)?;
         db::articles::update(conn, pk, &caller.clone(), "updated", |conn, row| {
-            precondition(&if_match, conn, &caller, row.pk)?;
+            article.check(conn, &caller, row.pk)?;
             parsed.in_write(conn)
         })
     })
     .await?;
-    Ok(written(&state, StatusCode::OK, rec))
+    Ok(written(&cx.state, StatusCode::OK, rec))
 }
 
 /// Change some fields of an article (JSON Merge Patch, RFC 7396).
@@ -123,10 +119,8 @@ pub async fn replace_article(
 )]
 #[patch("/articles/{id}")]
 pub async fn update_article(
-    state: web::Data<AppState>,
-    auth: Keyed<Write>,
-    article: web::Path<ArticleKey>,
-    if_match: IfMatch,
+    cx: Cx<Keyed<Write>>,
+    article: Addressed,
     body: JsonBody<ArticlePatch>,
 ) -> Result<HttpResponse, ApiError> {
     // The patch's own shape: unknown members (even `{"x": null}`, which a merge would
@@ -140,18 +134,14 @@ pub async fn update_article(
     if !cleared.is_empty() {
         return Err(ApiError::invalid(cleared));
     }
-    let (caller, key) = (auth.0.clone(), article.into_inner().id);
-    let language = state.config.default_language.clone();
-    let base = state.config.media_url.clone();
-    let rec = db::write(&state.pool, move |conn| {
-        let pk = db::articles::pk_of(conn, &key)?;
+    let caller = cx.auth.0.clone();
+    let language = cx.state.config.default_language.clone();
+    let base = cx.state.config.media_url.clone();
+    let rec = db::write(&cx.state.pool, move |conn| {
+        let pk = article.pk(conn)?;
         db::articles::update(conn, pk, &caller.clone(), "updated", |conn, row| {
+            article.check(conn, &caller, row.pk)?;
             let current = db::articles::load_by_pk(conn, &caller, row.pk, db::now_utc())?;
-            if_match.check_stored(
-                &Article::from_record(current.clone(), &now())
-                    .validators()
-                    .etag,
-            )?;
             let mut doc = serde_json::to_value(current.input()).map_err(StoreError::failed)?;
             json_patch::merge(&mut doc, &Value::Object(patch));
             let input: ArticleInput =
@@ -161,7 +151,7 @@ pub async fn update_article(
         })
     })
     .await?;
-    Ok(written(&state, StatusCode::OK, rec))
+    Ok(written(&cx.state, StatusCode::OK, rec))
 }
 
 /// Delete an article.
@@ -183,23 +173,21 @@ pub async fn update_article(
 )]
 #[delete("/articles/{id}")]
 pub async fn delete_article(
-    state: web::Data<AppState>,
-    auth: Auth,
-    article: web::Path<ArticleKey>,
-    if_match: IfMatch,
+    cx: Cx,
+    article: Addressed,
     params: Query<DeleteParams>,
 ) -> Result<HttpResponse, ApiError> {
     let permanent = params.permanent.unwrap_or(false);
-    auth.require(if permanent {
+    cx.auth.require(if permanent {
         Scope::Admin
     } else {
         Scope::Write
     })?;
-    let (caller, key) = (auth.0.clone(), article.into_inner().id);
-    db::write(&state.pool, move |conn| {
-        let pk = db::articles::pk_of(conn, &key)?;
+    let caller = cx.auth.0.clone();
+    db::write(&cx.state.pool, move |conn| {
+        let pk = article.pk(conn)?;
         let check = |conn: &mut db::AnyConnection, row: &db::articles::ArticleRow| {
-            precondition(&if_match, conn, &caller, row.pk)
+            article.check(conn, &caller, row.pk)
         };
         if permanent {
             db::articles::purge(conn, pk, &check)
@@ -226,18 +214,16 @@ pub async fn delete_article(
 )]
 #[post("/articles/{id}/restore")]
 pub async fn restore_article(
-    state: web::Data<AppState>,
-    auth: Keyed<Write>,
-    article: web::Path<ArticleKey>,
-    if_match: IfMatch,
+    cx: Cx<Keyed<Write>>,
+    article: Addressed,
 ) -> Result<HttpResponse, ApiError> {
-    let (caller, key) = (auth.0.clone(), article.into_inner().id);
-    let rec = db::write(&state.pool, move |conn| {
-        let pk = db::articles::pk_of(conn, &key)?;
+    let caller = cx.auth.0.clone();
+    let rec = db::write(&cx.state.pool, move |conn| {
+        let pk = article.pk(conn)?;
         db::articles::restore(conn, pk, &caller.clone(), &|conn, row| {
-            precondition(&if_match, conn, &caller, row.pk)
+            article.check(conn, &caller, row.pk)
         })
     })
     .await?;
-    Ok(written(&state, StatusCode::OK, rec))
+    Ok(written(&cx.state, StatusCode::OK, rec))
 }

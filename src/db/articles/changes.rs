@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use diesel::prelude::*;
 
 use super::ArticleRow;
-use super::read::{ArticleRecord, assemble, load_views};
+use super::read::{ArticleRecord, Written, assemble, load_views};
 use super::visible_to;
 use crate::db::error::StoreError;
 use crate::db::schema::{article_events, article_schedule, articles};
@@ -92,7 +92,7 @@ fn record_written(
     pk: i32,
     article_id: &str,
     change: Change,
-    written: Option<ArticleRow>,
+    written: Option<Written>,
     occurred_at: &str,
     now: &str,
 ) -> Result<Option<ArticleRecord>, StoreError> {
@@ -204,14 +204,14 @@ fn schedule(
 
 /// Records a change to `pk`, then refreshes the other untrashed members of `groups`
 /// (their lists of translations may have changed). Returns the article as a key sees it
-/// now (`None` when trashed or gone). `written`: the row as the write stored it, when
-/// the write has it (a create's `RETURNING`), saving its read.
+/// now (`None` when trashed or gone). `written`: the row as the write stored it (a
+/// create's `RETURNING`) and its links when it made them all, saving their reads.
 pub fn after_write(
     conn: &mut AnyConnection,
     pk: i32,
     article_id: &str,
     change: Change,
-    written: Option<ArticleRow>,
+    written: Option<Written>,
     groups: &[&str],
     now: &str,
 ) -> Result<Option<ArticleRecord>, StoreError> {

@@ -327,6 +327,15 @@ pub struct Views {
     pub public: Option<ArticleRecord>,
 }
 
+/// What a write stored, as it has it: the row (from `RETURNING`), and its links when the
+/// write made all of them (a new article in a new group), saving their reads.
+pub struct Written {
+    /// The stored row.
+    pub row: ArticleRow,
+    /// Its tags, authors and translations, when the write knows every one.
+    pub(super) links: Option<super::links::Links>,
+}
+
 /// Both views of untrashed article `pk` in two statements (`None` when it is trashed or
 /// gone): the row (unless the caller has it: `written`), then its tags, its authors and
 /// its group with each member's visibility, so the public view needs no second load.
@@ -334,21 +343,27 @@ pub struct Views {
 pub fn load_views(
     conn: &mut AnyConnection,
     pk: i32,
-    written: Option<ArticleRow>,
+    written: Option<Written>,
     now: &str,
 ) -> Result<Option<Views>, StoreError> {
-    let row: Option<ArticleRow> = match written {
-        Some(row) => Some(row),
-        None => articles::table
-            .find(pk)
-            .select(ArticleRow::as_select())
-            .first(conn)
-            .optional()?,
+    let (row, known) = match written {
+        Some(Written { row, links }) => (Some(row), links),
+        None => (
+            articles::table
+                .find(pk)
+                .select(ArticleRow::as_select())
+                .first(conn)
+                .optional()?,
+            None,
+        ),
     };
     let Some(row) = row.filter(|r| r.deleted_at.is_none()) else {
         return Ok(None);
     };
-    let links = super::links::of_one(conn, &row)?;
+    let links = match known {
+        Some(links) => links,
+        None => super::links::of_one(conn, &row)?,
+    };
     let is_public = super::links::shown_at(&row.status, &row.sort_at, now);
     let public: Vec<Translation> = links
         .members

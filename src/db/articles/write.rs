@@ -6,9 +6,11 @@ use crate::db::AnyConnection;
 use crate::db::engine::on_engine;
 use crate::db::prepared::{any_of, raw};
 use diesel::prelude::*;
+use diesel::sql_types::Integer;
 
 use super::ArticleRow;
-use super::read::{ArticleRecord, row_by_pk};
+use super::links::Links;
+use super::read::{ArticleRecord, Written, row_by_pk};
 use crate::db::articles::{changes, revisions};
 use crate::db::error::StoreError;
 use crate::db::schema::{article_authors, article_tags, articles, authors, former_slugs, tags};
@@ -18,6 +20,7 @@ use crate::domain::article::ArticleDraft;
 use crate::domain::article::StoredStatus;
 use crate::domain::errors::FieldError;
 use crate::domain::events::Change;
+use crate::domain::input::TermRef;
 use crate::domain::slug::Slug;
 use crate::domain::time;
 
@@ -126,14 +129,24 @@ pub fn create(
             .get_result(c))
         .map_err(on_unique)?;
         let pk = written.pk;
-        let tag_names = set_terms(conn, pk, draft, &now, true)?;
+        let linked = set_terms(conn, pk, draft, &now, true)?;
         // A new article has no media links to replace.
         if !draft.media_ids.is_empty() {
             crate::db::media::link(conn, pk, &draft.media_ids)?;
         }
-        search::write_row(conn, pk, &indexed(draft, &tag_names), false)?;
-        // A new group has no other members to refresh.
-        let groups: &[&str] = if group == id { &[] } else { &[&group] };
+        search::write_row(conn, pk, &indexed(draft, &linked.tag_names()), false)?;
+        // A new group has no other members to refresh, and the article's links are the
+        // ones just written.
+        let alone = group == id;
+        let groups: &[&str] = if alone { &[] } else { &[&group] };
+        let written = Written {
+            row: written,
+            links: alone.then(|| Links {
+                tags: linked.tags,
+                authors: linked.authors,
+                members: Vec::new(),
+            }),
+        };
         let after =
             changes::after_write(conn, pk, &id, Change::Created, Some(written), groups, &now)?;
         finish(conn, pk, after, "created", caller, &now)
@@ -207,7 +220,7 @@ where
             ))
             .execute(conn)
             .map_err(on_unique)?;
-        let tag_names = set_terms(conn, pk, draft, &now, false)?;
+        let tag_names = set_terms(conn, pk, draft, &now, false)?.tag_names();
         crate::db::media::link(conn, pk, &draft.media_ids)?;
         search::write_row(conn, pk, &indexed(draft, &tag_names), true)?;
         let groups = [group.as_str(), row.translation_group.as_str()];
@@ -521,35 +534,61 @@ fn moves_in_lists(
     Ok(old_authors != new_authors)
 }
 
+/// The terms a write linked to an article, in order, as stored.
+struct Linked {
+    tags: Vec<TermRef>,
+    authors: Vec<TermRef>,
+}
+
+impl Linked {
+    fn tag_names(&self) -> Vec<String> {
+        self.tags.iter().map(|t| t.name.clone()).collect()
+    }
+}
+
+/// Links the draft's tags (creating the new ones) and authors (each must exist) to
+/// article `pk`, replacing its links unless it is `fresh`. Statements whatever the
+/// number of terms: one read of the tags and authors that exist, an insert for each new
+/// tag (leaving a tag made meanwhile as it is) and one read of those, one insert of
+/// each kind of link.
 fn set_terms(
     conn: &mut AnyConnection,
     pk: i32,
     d: &ArticleDraft,
     now: &str,
     fresh: bool,
-) -> Result<Vec<String>, StoreError> {
+) -> Result<Linked, StoreError> {
     if !fresh {
         diesel::delete(article_tags::table.filter(article_tags::article_pk.eq(pk)))
             .execute(conn)?;
         diesel::delete(article_authors::table.filter(article_authors::article_pk.eq(pk)))
             .execute(conn)?;
     }
-    // Statements whatever the number of terms: the tags that exist, an insert for each
-    // new one (leaving a tag made meanwhile as it is) and one read of those, one insert
-    // of the links; the authors, one insert of their links.
-    let slugs: Vec<&str> = d.tags.iter().map(|(slug, _)| slug.as_str()).collect();
-    let mut stored: Vec<(String, i32, String)> = if slugs.is_empty() {
+    const TAG: i32 = 0;
+    const AUTHOR: i32 = 1;
+    let tag_slugs: Vec<&str> = d.tags.iter().map(|(slug, _)| slug.as_str()).collect();
+    let author_slugs: Vec<&str> = d.authors.iter().map(Slug::as_str).collect();
+    // (what, slug, pk, name)
+    let found: Vec<(i32, String, i32, String)> = if tag_slugs.is_empty() && author_slugs.is_empty()
+    {
         Vec::new()
     } else {
         on_engine!(conn, c => tags::table
-            .filter(any_of(tags::slug, &slugs))
-            .select((tags::slug, tags::pk, tags::name))
+            .filter(any_of(tags::slug, &tag_slugs))
+            .select((TAG.into_sql::<Integer>(), tags::slug, tags::pk, tags::name))
+            .union_all(
+                authors::table
+                    .filter(any_of(authors::slug, &author_slugs))
+                    .select((AUTHOR.into_sql::<Integer>(), authors::slug, authors::pk, authors::name)),
+            )
             .load(c))?
     };
+    let (mut stored, authors_found): (Vec<_>, Vec<_>) =
+        found.into_iter().partition(|(what, ..)| *what == TAG);
     let new: Vec<&(String, String)> = d
         .tags
         .iter()
-        .filter(|(slug, _)| !stored.iter().any(|(s, _, _)| s == slug.as_str()))
+        .filter(|(slug, _)| !stored.iter().any(|(_, s, _, _)| s == slug.as_str()))
         .collect();
     if !new.is_empty() {
         for (slug, name) in &new {
@@ -564,21 +603,28 @@ fn set_terms(
             .execute(conn)?;
         }
         let new_slugs: Vec<&str> = new.iter().map(|(slug, _)| slug.as_str()).collect();
-        let made: Vec<(String, i32, String)> = on_engine!(conn, c => tags::table
+        let made: Vec<(i32, String, i32, String)> = on_engine!(conn, c => tags::table
             .filter(any_of(tags::slug, &new_slugs))
-            .select((tags::slug, tags::pk, tags::name))
+            .select((TAG.into_sql::<Integer>(), tags::slug, tags::pk, tags::name))
             .load(c))?;
         stored.extend(made);
     }
-    let mut names = Vec::with_capacity(d.tags.len());
+    let mut linked = Linked {
+        tags: Vec::with_capacity(d.tags.len()),
+        authors: Vec::with_capacity(d.authors.len()),
+    };
     let mut tag_links = Vec::with_capacity(d.tags.len());
     for (position, (slug, _)) in d.tags.iter().enumerate() {
-        let Some((_, tag_pk, name)) = stored.iter().find(|(s, _, _)| s == slug.as_str()) else {
+        let Some((_, slug, tag_pk, name)) = stored.iter().find(|(_, s, _, _)| s == slug.as_str())
+        else {
             return Err(StoreError::Failed(format!(
                 "tag '{slug}' vanished while linking"
             )));
         };
-        names.push(name.clone());
+        linked.tags.push(TermRef {
+            slug: slug.clone(),
+            name: name.clone(),
+        });
         tag_links.push((
             article_tags::article_pk.eq(pk),
             article_tags::tag_pk.eq(*tag_pk),
@@ -591,22 +637,23 @@ fn set_terms(
             .execute(c))?;
     }
     if d.authors.is_empty() {
-        return Ok(names);
+        return Ok(linked);
     }
-    let slugs: Vec<&str> = d.authors.iter().map(Slug::as_str).collect();
-    let found: Vec<(String, i32)> = on_engine!(conn, c => authors::table
-        .filter(any_of(authors::slug, &slugs))
-        .select((authors::slug, authors::pk))
-        .load(c))?;
     let mut unknown = Vec::new();
     let mut author_links = Vec::with_capacity(d.authors.len());
     for (position, slug) in d.authors.iter().enumerate() {
-        match found.iter().find(|(s, _)| s == slug.as_str()) {
-            Some((_, author_pk)) => author_links.push((
-                article_authors::article_pk.eq(pk),
-                article_authors::author_pk.eq(*author_pk),
-                article_authors::position.eq(position as i32),
-            )),
+        match authors_found.iter().find(|(_, s, _, _)| s == slug.as_str()) {
+            Some((_, slug, author_pk, name)) => {
+                linked.authors.push(TermRef {
+                    slug: slug.clone(),
+                    name: name.clone(),
+                });
+                author_links.push((
+                    article_authors::article_pk.eq(pk),
+                    article_authors::author_pk.eq(*author_pk),
+                    article_authors::position.eq(position as i32),
+                ));
+            }
             None => unknown.push(FieldError::new(
                 format!("authors[{position}]"),
                 format!("no author has the slug '{slug}'"),
@@ -619,7 +666,7 @@ fn set_terms(
     on_engine!(conn, c => diesel::insert_into(article_authors::table)
         .values(&author_links)
         .execute(c))?;
-    Ok(names)
+    Ok(linked)
 }
 
 /// Turns a unique-constraint violation that slipped past the checks into a 409.

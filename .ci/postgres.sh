@@ -43,8 +43,9 @@ start)
   settings="-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=400"
   [ "${PG_BENCH:-0}" = 1 ] &&
     settings="-c synchronous_commit=off -c shared_buffers=1GB -c max_wal_size=4GB -c max_connections=100"
+  # PG_EXTRA: more settings, e.g. "-c shared_preload_libraries=pg_stat_statements".
   as_pg "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w start -o \
-    "-c listen_addresses=127.0.0.1 -p $port -k '$dir' $settings" >&2
+    "-c listen_addresses=127.0.0.1 -p $port -k '$dir' $settings ${PG_EXTRA:-}" >&2
   echo "$port" >"$dir/port"
   echo "postgres://postgres@127.0.0.1:$port/postgres"
   ;;

@@ -31,7 +31,7 @@ PY
 
 PG_DIR="$(pwd)/$DATA/pg-engines"
 PG_URL=$(PG_BENCH=1 taskset -c 0 bash .ci/postgres.sh start "$PG_DIR")
-trap 'bash .ci/postgres.sh stop "$PG_DIR" >/dev/null 2>&1; rm -f $DATA/engines.db*' EXIT
+trap 'bash .ci/postgres.sh stop "$PG_DIR" >/dev/null 2>&1; rm -rf "$PG_DIR"; rm -f $DATA/engines.db*' EXIT
 PG_DB="${PG_URL%/postgres}/engines"
 psql -q "$PG_URL" -c "CREATE DATABASE engines"
 START=$(date +%s)

@@ -101,20 +101,24 @@ pub fn find(
     at: chrono::DateTime<chrono::Utc>,
 ) -> Result<Found, StoreError> {
     let now = &crate::domain::time::format(at);
-    let base = articles::table
-        .filter(articles::deleted_at.is_null())
-        .filter(articles::id.eq(key).or(articles::slug.eq(key)))
-        // an id wins over a slug that happens to equal it
-        .order(articles::id.eq(key).desc());
-    let row: Option<ArticleRow> = on_engine!(conn, c => {
-        let query = base.select(ArticleRow::as_select());
+    let untrashed = articles::table.filter(articles::deleted_at.is_null());
+    let rows: Vec<ArticleRow> = on_engine!(conn, c => {
+        let by_id = untrashed
+            .filter(articles::id.eq(key))
+            .select(ArticleRow::as_select());
+        let by_slug = untrashed
+            .filter(articles::slug.eq(key))
+            .select(ArticleRow::as_select());
         if caller.sees_unpublished() {
-            query.first(c).optional()
+            by_id.union_all(by_slug).load(c)
         } else {
-            query.filter(super::public_now(now)).first(c).optional()
+            by_id
+                .filter(super::public_now(now))
+                .union_all(by_slug.filter(super::public_now(now)))
+                .load(c)
         }
     })?;
-    if let Some(row) = row {
+    if let Some(row) = by_key(rows, key, |r| &r.id) {
         return Ok(Found::Article(Box::new(load(conn, caller, row, now)?)));
     }
     Ok(Found::Moved(moved(conn, caller, key, now)?))
@@ -140,19 +144,24 @@ pub fn find_head(
     at: chrono::DateTime<chrono::Utc>,
 ) -> Result<Found<Head>, StoreError> {
     let now = &crate::domain::time::format(at);
-    let base = articles::table
-        .filter(articles::deleted_at.is_null())
-        .filter(articles::id.eq(key).or(articles::slug.eq(key)))
-        .order(articles::id.eq(key).desc())
+    let untrashed = articles::table.filter(articles::deleted_at.is_null());
+    let by_id = untrashed
+        .filter(articles::id.eq(key))
         .select((articles::pk, articles::id, articles::title));
-    let head: Option<Head> = on_engine!(conn, c => {
+    let by_slug = untrashed
+        .filter(articles::slug.eq(key))
+        .select((articles::pk, articles::id, articles::title));
+    let heads: Vec<Head> = on_engine!(conn, c => {
         if caller.sees_unpublished() {
-            base.first(c).optional()
+            by_id.union_all(by_slug).load(c)
         } else {
-            base.filter(super::public_now(now)).first(c).optional()
+            by_id
+                .filter(super::public_now(now))
+                .union_all(by_slug.filter(super::public_now(now)))
+                .load(c)
         }
     })?;
-    match head {
+    match by_key(heads, key, |h| &h.id) {
         Some(head) => Ok(Found::Article(head)),
         None => Ok(Found::Moved(moved(conn, caller, key, now)?)),
     }
@@ -180,14 +189,31 @@ fn moved(
 /// The primary key of the article with this id or current slug, whatever its state
 /// (for the write path, whose callers hold keys).
 pub fn pk_of(conn: &mut AnyConnection, key: &str) -> Result<i32, StoreError> {
-    articles::table
-        .filter(articles::id.eq(key).or(articles::slug.eq(key)))
-        // an id wins over a slug that happens to equal it
-        .order(articles::id.eq(key).desc())
-        .select(articles::pk)
-        .first(conn)
-        .optional()?
+    let found: Vec<(i32, String)> = on_engine!(conn, c => articles::table
+        .filter(articles::id.eq(key))
+        .select((articles::pk, articles::id))
+        .union_all(
+            articles::table
+                .filter(articles::slug.eq(key))
+                .select((articles::pk, articles::id)),
+        )
+        .load(c))?;
+    by_key(found, key, |(_, id)| id)
+        .map(|(pk, _)| pk)
         .ok_or_else(|| not_found(key))
+}
+
+/// Of the rows an id-or-slug lookup found (the one with that id and the one with that
+/// slug: two lookups of a unique key in one statement, where `id = ? OR slug = ?` left
+/// PostgreSQL a bitmap scan, or a sequential scan in a plan cached while the table was
+/// small), the one to answer: an id wins over a slug that happens to equal it.
+fn by_key<T>(rows: Vec<T>, key: &str, id: impl Fn(&T) -> &String) -> Option<T> {
+    let mut rows = rows.into_iter();
+    let first = rows.next()?;
+    if id(&first) == key {
+        return Some(first);
+    }
+    Some(rows.find(|r| id(r) == key).unwrap_or(first))
 }
 
 /// The primary key of the article with this id (never a slug), whatever its state.

@@ -227,52 +227,58 @@ pub async fn get_feed(
         &kind,
         format.content_type(),
         move |changed| async move {
-            let config = &state.config;
-            let q = query.clone();
-            let page = db::run(&state.pool, move |conn| {
-                db::articles::list(conn, &Caller::Public, &q, db::now_utc())
-            })
-            .await?;
-            let next_url = list::next_cursor(&page, query.sort)
-                .map(|token| paging::link(&config.public_url, req, ("cursor", &token)));
-            let now = state.now();
-            let tags: Vec<String> = [
-                cache_tags::ARTICLES.to_string(),
-                cache_tags::FEED.to_string(),
-            ]
-            .into_iter()
-            .chain(
-                page.items
-                    .iter()
-                    .map(|(rec, _)| cache_tags::article(&rec.row.id)),
-            )
-            .collect();
-            let items: Vec<FeedItem> = (page.items.into_iter())
-                .map(|(rec, _)| {
-                    FeedItem::of(Article::from_record(rec, &now), |language, slug, id| {
-                        article_url(config, language, slug, id)
-                    })
-                })
-                .collect();
-            let updated = (items.iter().map(|i| i.updated).max())
-                .or_else(|| changed.as_deref().and_then(time::parse))
-                .unwrap_or(DateTime::<Utc>::UNIX_EPOCH);
-            let (self_url, first_url) = paging::self_and_first(&config.public_url, req);
-            let feed_page = FeedPage {
-                title: title(config, params),
-                description: format!("Newest published articles of {}.", config.site_title),
-                self_url,
-                first_url,
-                next_url,
-                site_url: config.site_url.clone(),
-                language: params.language.clone(),
-                updated,
-                items,
-            };
-            Ok((format.render(&feed_page), tags))
+            let page = feed_page(req, state, params, query, changed).await?;
+            Ok((format.render(&page.0), page.1))
         },
     )
     .await
+}
+
+/// One page of the feed, and its cache tags (the lists, the feed, each article shown).
+async fn feed_page(
+    req: &HttpRequest,
+    state: &AppState,
+    params: &FeedParams,
+    query: ListQuery,
+    changed: Option<String>,
+) -> Result<(FeedPage, Vec<String>), ApiError> {
+    let config = &state.config;
+    let q = query.clone();
+    let page = db::run(&state.pool, move |conn| {
+        db::articles::list(conn, &Caller::Public, &q, db::now_utc())
+    })
+    .await?;
+    let next_url = list::next_cursor(&page, query.sort)
+        .map(|token| paging::link(&config.public_url, req, ("cursor", &token)));
+    let now = state.now();
+    let tags: Vec<String> = [cache_tags::ARTICLES, cache_tags::FEED]
+        .map(String::from)
+        .into_iter()
+        .chain((page.items.iter()).map(|(rec, _)| cache_tags::article(&rec.row.id)))
+        .collect();
+    let items: Vec<FeedItem> = (page.items.into_iter())
+        .map(|(rec, _)| {
+            FeedItem::of(Article::from_record(rec, &now), |language, slug, id| {
+                article_url(config, language, slug, id)
+            })
+        })
+        .collect();
+    let updated = (items.iter().map(|i| i.updated).max())
+        .or_else(|| changed.as_deref().and_then(time::parse))
+        .unwrap_or(DateTime::<Utc>::UNIX_EPOCH);
+    let (self_url, first_url) = paging::self_and_first(&config.public_url, req);
+    let page = FeedPage {
+        title: title(config, params),
+        description: format!("Newest published articles of {}.", config.site_title),
+        self_url,
+        first_url,
+        next_url,
+        site_url: config.site_url.clone(),
+        language: params.language.clone(),
+        updated,
+        items,
+    };
+    Ok((page, tags))
 }
 
 /// Query parameters of the sitemap.
@@ -340,38 +346,45 @@ pub async fn get_sitemap(
     let c = state.config.clone();
     respond_document(&req, &state, "sitemap", XML, |changed| async {
         let body = db::run(&state.pool, move |conn| {
-            let now = db::now_utc();
-            let total = db::articles::sitemap::public_count(conn, now)?;
-            let per_file = c.sitemap_urls;
-            let files = (total + per_file - 1) / per_file;
-            match page {
-                None if total <= per_file => {
-                    let entries = db::articles::sitemap::public_page(conn, now, 0, per_file)?;
-                    Ok(sitemap::urlset(&page_urls(&c, entries)))
-                }
-                None => {
-                    let last = changed.as_deref().and_then(time::parse);
-                    let list: Vec<(String, Option<DateTime<Utc>>)> = (1..=files)
-                        .map(|n| (format!("{}/v1/sitemap.xml?page={n}", c.public_url), last))
-                        .collect();
-                    Ok(sitemap::index(&list))
-                }
-                Some(n) if n <= files.max(1) => {
-                    let entries = db::articles::sitemap::public_page(
-                        conn,
-                        now,
-                        (n - 1) * per_file,
-                        per_file,
-                    )?;
-                    Ok(sitemap::urlset(&page_urls(&c, entries)))
-                }
-                Some(n) => Err(db::StoreError::not_found("sitemap page", n)),
-            }
+            sitemap_file(conn, &c, page, changed)
         })
         .await?;
         Ok((body, SITEMAP_TAGS.map(String::from).to_vec()))
     })
     .await
+}
+
+/// The sitemap: the one file of URLs while they fit in one, else the index of its
+/// files (`page` absent) or file `page`.
+fn sitemap_file(
+    conn: &mut db::AnyConnection,
+    c: &Config,
+    page: Option<i64>,
+    changed: Option<String>,
+) -> Result<String, db::StoreError> {
+    let now = db::now_utc();
+    let total = db::articles::sitemap::public_count(conn, now)?;
+    let per_file = c.sitemap_urls;
+    let files = (total + per_file - 1) / per_file;
+    match page {
+        None if total <= per_file => {
+            let entries = db::articles::sitemap::public_page(conn, now, 0, per_file)?;
+            Ok(sitemap::urlset(&page_urls(c, entries)))
+        }
+        None => {
+            let last = changed.as_deref().and_then(time::parse);
+            let list: Vec<(String, Option<DateTime<Utc>>)> = (1..=files)
+                .map(|n| (format!("{}/v1/sitemap.xml?page={n}", c.public_url), last))
+                .collect();
+            Ok(sitemap::index(&list))
+        }
+        Some(n) if n <= files.max(1) => {
+            let entries =
+                db::articles::sitemap::public_page(conn, now, (n - 1) * per_file, per_file)?;
+            Ok(sitemap::urlset(&page_urls(c, entries)))
+        }
+        Some(n) => Err(db::StoreError::not_found("sitemap page", n)),
+    }
 }
 
 /// The Google News sitemap: articles published in the last two days.

@@ -275,9 +275,47 @@ pub async fn create_media(
     cx: Cx<Keyed<Write>>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let max = cx.state.config.media_max_bytes;
-    if let Some(len) = cx
-        .req
+    let (bytes, text) = upload(&cx.req, payload, cx.state.config.media_max_bytes).await?;
+    // What it is, before any work: a 415 costs nothing.
+    image::sniff(&bytes).map_err(refused)?;
+    let (bytes, sha256) = web::block(move || {
+        let sha256 = hex::encode(Sha256::digest(&bytes));
+        (bytes, sha256)
+    })
+    .await
+    .map_err(ApiError::internal)?;
+    let known = sha256.clone();
+    if let Some(row) = db::run(&cx.state.pool, move |conn| {
+        db::media::by_sha256(conn, &known)
+    })
+    .await?
+    {
+        return Ok(answer(&cx.state, StatusCode::OK, &row));
+    }
+    let new = stored(&cx.state, bytes, sha256, text).await?;
+    let (row, created) =
+        db::write(&cx.state.pool, move |conn| db::media::insert(conn, &new)).await?;
+    if !created {
+        return Ok(answer(&cx.state, StatusCode::OK, &row));
+    }
+    let mut res = answer(&cx.state, StatusCode::CREATED, &row);
+    let location = format!("{}/v1/media/{}", cx.state.config.public_url, row.id);
+    if let Ok(v) = header::HeaderValue::from_str(&location) {
+        res.headers_mut().insert(header::LOCATION, v);
+    }
+    Ok(res)
+}
+
+/// An upload's bytes and text fields: the raw body (texts in the query) or a
+/// multipart form's `file` and fields (the query's texts filling what the form left
+/// out). Refused before reading when `Content-Length` is over `max` (and a little for a
+/// form's framing), and while reading past it.
+async fn upload(
+    req: &HttpRequest,
+    payload: web::Payload,
+    max: usize,
+) -> Result<(Vec<u8>, UploadParams), ApiError> {
+    if let Some(len) = req
         .headers()
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
@@ -286,16 +324,16 @@ pub async fn create_media(
     {
         return Err(too_large(max));
     }
-    let mime = cx.req.mime_type().ok().flatten();
+    let mime = req.mime_type().ok().flatten();
     let essence = mime.as_ref().map(|m| m.essence_str().to_ascii_lowercase());
     // The text parameters are text fields: a bad one (a control character, too long)
     // is a 422 naming it, like the form's own parts.
-    let query: UploadParams = serde_urlencoded::from_str(cx.req.query_string())
+    let query: UploadParams = serde_urlencoded::from_str(req.query_string())
         .map_err(|e| ApiError::bad_param("query", e.to_string()))?;
     let query = check_texts(query)?;
     let (bytes, text) = match essence.as_deref() {
         Some("multipart/form-data") => {
-            let (file, text) = multipart(&cx.req, payload, max).await?;
+            let (file, text) = multipart(req, payload, max).await?;
             let mut text = check_texts(text)?;
             text.alt = text.alt.or(query.alt);
             text.caption = text.caption.or(query.caption);
@@ -320,26 +358,20 @@ pub async fn create_media(
     if bytes.is_empty() {
         return Err(ApiError::invalid_field("file", "is empty"));
     }
-    // What it is, before any work: a 415 costs nothing.
-    image::sniff(&bytes).map_err(refused)?;
-    let (bytes, sha256) = web::block(move || {
-        let sha256 = hex::encode(Sha256::digest(&bytes));
-        (bytes, sha256)
-    })
-    .await
-    .map_err(ApiError::internal)?;
-    let known = sha256.clone();
-    if let Some(row) = db::run(&cx.state.pool, move |conn| {
-        db::media::by_sha256(conn, &known)
-    })
-    .await?
-    {
-        return Ok(answer(&cx.state, StatusCode::OK, &row));
-    }
-    let max_pixels = cx.state.config.media_max_pixels;
+    Ok((bytes, text))
+}
+
+/// Decodes the image (one at a time per `media_work` permit: decoding is CPU- and
+/// memory-heavy), puts its copies in the media store, and returns the item to record.
+async fn stored(
+    state: &AppState,
+    bytes: Vec<u8>,
+    sha256: String,
+    text: UploadParams,
+) -> Result<db::media::NewMedia, ApiError> {
+    let max_pixels = state.config.media_max_pixels;
     let processed = {
-        let _turn = cx
-            .state
+        let _turn = state
             .media_work
             .acquire()
             .await
@@ -360,13 +392,13 @@ pub async fn create_media(
             bytes: copy.bytes.len() as u64,
             original: copy.original,
         });
-        cx.state
+        state
             .media
             .put(&name, copy.bytes)
             .await
             .map_err(store_failed)?;
     }
-    let new = db::media::NewMedia {
+    Ok(db::media::NewMedia {
         sha256,
         item: crate::domain::media::StoredMedia {
             id: uuid::Uuid::now_v7().to_string(),
@@ -378,24 +410,7 @@ pub async fn create_media(
             credit: text.credit,
             files,
         },
-    };
-    let (row, created) =
-        db::write(&cx.state.pool, move |conn| db::media::insert(conn, &new)).await?;
-    let status = if created {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    };
-    let mut res = answer(&cx.state, status, &row);
-    if created
-        && let Ok(v) = header::HeaderValue::from_str(&format!(
-            "{}/v1/media/{}",
-            cx.state.config.public_url, row.id
-        ))
-    {
-        res.headers_mut().insert(header::LOCATION, v);
-    }
-    Ok(res)
+    })
 }
 
 fn answer(state: &AppState, status: StatusCode, row: &db::media::MediaRow) -> HttpResponse {
@@ -503,25 +518,7 @@ pub async fn update_media(
     if_match: IfMatch,
     body: JsonBody<MediaPatch>,
 ) -> Result<HttpResponse, ApiError> {
-    let patch = body.parse()?;
-    let mut errors = Vec::new();
-    let mut clean = |field: &str, v: Option<Option<String>>, max: usize| {
-        v.map(|v| {
-            let v = v.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
-            if let Some(s) = &v
-                && let Err(m) = check_text(s, TextRule::Line, max)
-            {
-                errors.push(FieldError::new(field, m));
-            }
-            v
-        })
-    };
-    let alt = clean("alt", patch.alt, 500);
-    let caption = clean("caption", patch.caption, 500);
-    let credit = clean("credit", patch.credit, 200);
-    if !errors.is_empty() {
-        return Err(ApiError::invalid(errors));
-    }
+    let (alt, caption, credit) = media_texts(body.parse()?)?;
     let nothing = alt.is_none() && caption.is_none() && credit.is_none();
     let (id, caller) = (media.into_inner().id, cx.auth.0.clone());
     if nothing {
@@ -542,28 +539,64 @@ pub async fn update_media(
         // (One in the trash is left as it is: it shows nothing, and its next edit
         // resolves the item again.)
         for (pk, article) in db::media::live_users(conn, row.pk)? {
-            resolve_again(conn, pk, &caller, &base, &language, "updated").map_err(|e| match e {
-                StoreError::Invalid(errors) => StoreError::Invalid(
-                    errors
-                        .into_iter()
-                        .map(|e| {
-                            FieldError::new(
-                                "alt",
-                                format!(
-                                    "article {article} would become invalid ({}: {})",
-                                    e.field, e.message
-                                ),
-                            )
-                        })
-                        .collect(),
-                ),
-                other => other,
-            })?;
+            resolve_again(conn, pk, &caller, &base, &language, "updated")
+                .map_err(|e| invalidates(&article, e))?;
         }
         Ok::<_, StoreError>(row)
     })
     .await?;
     Ok(answer(&cx.state, StatusCode::OK, &row))
+}
+
+/// A media patch's texts, trimmed (empty clears) and checked: `None` leaves a text as
+/// it is, `Some(None)` clears it.
+type TextChange = Option<Option<String>>;
+
+fn media_texts(patch: MediaPatch) -> Result<(TextChange, TextChange, TextChange), ApiError> {
+    let mut errors = Vec::new();
+    let mut clean = |field: &str, v: TextChange, max: usize| {
+        v.map(|v| {
+            let v = v.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+            if let Some(s) = &v
+                && let Err(m) = check_text(s, TextRule::Line, max)
+            {
+                errors.push(FieldError::new(field, m));
+            }
+            v
+        })
+    };
+    let texts = (
+        clean("alt", patch.alt, 500),
+        clean("caption", patch.caption, 500),
+        clean("credit", patch.credit, 200),
+    );
+    if errors.is_empty() {
+        Ok(texts)
+    } else {
+        Err(ApiError::invalid(errors))
+    }
+}
+
+/// A change of an item's text that would make `article` invalid: a 422 on `alt` naming
+/// the article and what it would break.
+fn invalidates(article: &str, e: StoreError) -> StoreError {
+    match e {
+        StoreError::Invalid(errors) => StoreError::Invalid(
+            errors
+                .into_iter()
+                .map(|e| {
+                    FieldError::new(
+                        "alt",
+                        format!(
+                            "article {article} would become invalid ({}: {})",
+                            e.field, e.message
+                        ),
+                    )
+                })
+                .collect(),
+        ),
+        other => other,
+    }
 }
 
 /// Delete a media item.
@@ -648,79 +681,116 @@ pub async fn media_file(
     name: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let name = name.into_inner();
-    let not_found = || ApiError::NotFound(format!("No media copy is named {name}."));
     let Some(format) = is_file_name(&name) else {
-        return Err(not_found());
+        return Err(no_copy(&name));
     };
     let etag = format!("\"{}\"", name.split('.').next().unwrap_or_default());
-    let immutable = "public, max-age=31536000, immutable";
-    let base = |mut b: actix_web::HttpResponseBuilder| {
-        b.insert_header((header::ETAG, etag.as_str()))
-            .insert_header((header::CACHE_CONTROL, immutable))
-            .insert_header((header::ACCEPT_RANGES, "bytes"))
-            // Already compressed: no gzip on top, and ranges stay byte ranges.
-            .insert_header((header::CONTENT_ENCODING, "identity"));
-        b
-    };
-    let matches = |h: header::HeaderName| {
-        req.headers()
-            .get(h)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| {
-                v.split(',')
-                    .map(|t| t.trim().trim_start_matches("W/"))
-                    .any(|t| t == etag)
-            })
-    };
-    if matches(header::IF_NONE_MATCH) {
-        return Ok(base(HttpResponse::NotModified()).finish());
+    if names_etag(&req, header::IF_NONE_MATCH, &etag) {
+        return Ok(copy_answer(HttpResponse::NotModified(), &etag).finish());
     }
     let range = req
         .headers()
         .get(header::RANGE)
         .and_then(|v| v.to_str().ok())
-        .map(str::to_string)
         // If-Range with another validator: the whole copy.
-        .filter(|_| req.headers().get(header::IF_RANGE).is_none() || matches(header::IF_RANGE));
-    let failed = |e: MediaStoreError| match e {
-        MediaStoreError::NotFound => not_found(),
+        .filter(|_| {
+            req.headers().get(header::IF_RANGE).is_none()
+                || names_etag(&req, header::IF_RANGE, &etag)
+        });
+    if let Some(range) = range
+        && let Some(res) = ranged(&state, &name, format, range, &etag).await?
+    {
+        return Ok(res);
+    }
+    let object = state
+        .media
+        .get(&name, None)
+        .await
+        .map_err(|e| fetch_failed(&name, e))?;
+    Ok(copy_answer(HttpResponse::Ok(), &etag)
+        .content_type(format.mime())
+        .body(object.bytes))
+}
+
+fn no_copy(name: &str) -> ApiError {
+    ApiError::NotFound(format!("No media copy is named {name}."))
+}
+
+fn fetch_failed(name: &str, e: MediaStoreError) -> ApiError {
+    match e {
+        MediaStoreError::NotFound => no_copy(name),
         e => store_failed(e),
-    };
-    if let Some(range) = range {
-        let size = state.media.size(&name).await.map_err(failed)?;
-        match http_range::HttpRange::parse(&range, size) {
-            Ok(ranges) if ranges.len() == 1 => {
-                let r = &ranges[0];
-                let object = state
-                    .media
-                    .get(&name, Some(r.start..r.start + r.length))
-                    .await
-                    .map_err(failed)?;
-                return Ok(base(HttpResponse::PartialContent())
+    }
+}
+
+/// The headers of every answer with a copy's bytes (or its 304).
+fn copy_answer(
+    mut b: actix_web::HttpResponseBuilder,
+    etag: &str,
+) -> actix_web::HttpResponseBuilder {
+    b.insert_header((header::ETAG, etag))
+        .insert_header((header::CACHE_CONTROL, "public, max-age=31536000, immutable"))
+        .insert_header((header::ACCEPT_RANGES, "bytes"))
+        // Already compressed: no gzip on top, and ranges stay byte ranges.
+        .insert_header((header::CONTENT_ENCODING, "identity"));
+    b
+}
+
+/// Whether the request's header `h` (`If-None-Match`, `If-Range`) names `etag`.
+fn names_etag(req: &HttpRequest, h: header::HeaderName, etag: &str) -> bool {
+    req.headers()
+        .get(h)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.split(',')
+                .map(|t| t.trim().trim_start_matches("W/"))
+                .any(|t| t == etag)
+        })
+}
+
+/// The answer to a `Range`: a 206 with the one range asked for, a 416 for a range past
+/// the end, or `None` (the whole copy) for several ranges or an invalid one (RFC 9110
+/// §14.2 lets a server ignore them).
+async fn ranged(
+    state: &AppState,
+    name: &str,
+    format: image::Format,
+    range: &str,
+    etag: &str,
+) -> Result<Option<HttpResponse>, ApiError> {
+    let size = state
+        .media
+        .size(name)
+        .await
+        .map_err(|e| fetch_failed(name, e))?;
+    match http_range::HttpRange::parse(range, size) {
+        Ok(ranges) if ranges.len() == 1 => {
+            let r = &ranges[0];
+            let object = state
+                .media
+                .get(name, Some(r.start..r.start + r.length))
+                .await
+                .map_err(|e| fetch_failed(name, e))?;
+            Ok(Some(
+                copy_answer(HttpResponse::PartialContent(), etag)
                     .insert_header((
                         header::CONTENT_RANGE,
                         format!("bytes {}-{}/{}", r.start, r.start + r.length - 1, size),
                     ))
                     .content_type(format.mime())
-                    .body(object.bytes));
+                    .body(object.bytes),
+            ))
+        }
+        Ok(_) | Err(http_range::HttpRangeParseError::InvalidRange) => Ok(None),
+        Err(http_range::HttpRangeParseError::NoOverlap) => {
+            let res = ApiError::RangeNotSatisfiable(format!(
+                "The copy is {size} bytes; the range asked for is outside it."
+            ));
+            let mut res = actix_web::ResponseError::error_response(&res);
+            if let Ok(v) = header::HeaderValue::from_str(&format!("bytes */{size}")) {
+                res.headers_mut().insert(header::CONTENT_RANGE, v);
             }
-            // Several ranges, or one that is not a valid byte range: the whole copy
-            // (RFC 9110 §14.2 lets a server ignore them).
-            Ok(_) | Err(http_range::HttpRangeParseError::InvalidRange) => {}
-            Err(http_range::HttpRangeParseError::NoOverlap) => {
-                let res = ApiError::RangeNotSatisfiable(format!(
-                    "The copy is {size} bytes; the range asked for is outside it."
-                ));
-                let mut res = actix_web::ResponseError::error_response(&res);
-                if let Ok(v) = header::HeaderValue::from_str(&format!("bytes */{size}")) {
-                    res.headers_mut().insert(header::CONTENT_RANGE, v);
-                }
-                return Ok(res);
-            }
+            Ok(Some(res))
         }
     }
-    let object = state.media.get(&name, None).await.map_err(failed)?;
-    Ok(base(HttpResponse::Ok())
-        .content_type(format.mime())
-        .body(object.bytes))
 }

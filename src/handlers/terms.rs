@@ -81,16 +81,14 @@ pub(crate) async fn list(
             page: None,
         },
     };
-    let bytes = serde_json::to_vec(&body).map_err(ApiError::internal)?;
-    let v = Validators {
-        etag: conditional::hashed_etag(&bytes),
-        last_modified: changed.as_deref().and_then(crate::domain::time::http_date),
-    };
-    let cache = conditional::cache_control(&cx.auth.0, &cx.state.config);
-    Ok(crate::http::cache::tagged(
-        conditional::respond(&cx.req, &v, &cache, &body),
-        [kind.list_tag()],
-    ))
+    let res = conditional::respond_page(
+        &cx.req,
+        &cx.auth.0,
+        &cx.state.config,
+        &body,
+        changed.as_deref(),
+    )?;
+    Ok(crate::http::cache::tagged(res, [kind.list_tag()]))
 }
 
 pub(crate) async fn fetch(kind: TermKind, cx: Cx, slug: String) -> Result<HttpResponse, ApiError> {

@@ -137,10 +137,22 @@ pub fn respond_hashed<T: Serialize>(
     config: &Config,
     body: &T,
 ) -> Result<HttpResponse, ApiError> {
+    respond_page(req, caller, config, body, None)
+}
+
+/// [`respond_hashed`] with `Last-Modified` too: `changed`, the store's last change (a
+/// page of a list, which any write may change).
+pub fn respond_page<T: Serialize>(
+    req: &HttpRequest,
+    caller: &Caller,
+    config: &Config,
+    body: &T,
+    changed: Option<&str>,
+) -> Result<HttpResponse, ApiError> {
     let bytes = serde_json::to_vec(body).map_err(ApiError::internal)?;
     let v = Validators {
         etag: hashed_etag(&bytes),
-        last_modified: None,
+        last_modified: changed.and_then(crate::domain::time::http_date),
     };
     Ok(respond(req, &v, &cache_control(caller, config), body))
 }

@@ -145,12 +145,16 @@ pub fn find_head(
 ) -> Result<Found<Head>, StoreError> {
     let now = &crate::domain::time::format(at);
     let untrashed = articles::table.filter(articles::deleted_at.is_null());
-    let by_id = untrashed
-        .filter(articles::id.eq(key))
-        .select((articles::pk, articles::id, articles::title));
-    let by_slug = untrashed
-        .filter(articles::slug.eq(key))
-        .select((articles::pk, articles::id, articles::title));
+    let by_id = untrashed.filter(articles::id.eq(key)).select((
+        articles::pk,
+        articles::id,
+        articles::title,
+    ));
+    let by_slug = untrashed.filter(articles::slug.eq(key)).select((
+        articles::pk,
+        articles::id,
+        articles::title,
+    ));
     let heads: Vec<Head> = on_engine!(conn, c => {
         if caller.sees_unpublished() {
             by_id.union_all(by_slug).load(c)

@@ -17,7 +17,7 @@ use crate::domain::search::{self, MAX_QUERY_CHARS, Term};
 use crate::domain::time;
 use crate::error::{ApiError, Problem};
 use crate::http::auth::{Keyed, Read};
-use crate::http::conditional::{self, Validators};
+use crate::http::conditional;
 use crate::http::context::Cx;
 use crate::http::paging;
 use crate::http::query::Query;
@@ -307,11 +307,11 @@ async fn respond(
         page.more,
         next_cursor.as_deref(),
     );
-    let now = state.now();
     let tags = list_tags(
         page.items.iter().map(|(rec, _)| rec.row.id.as_str()),
         q.sort,
     );
+    let now = state.now();
     let body = ArticleList {
         data: (page.items.into_iter())
             .map(|(rec, _)| list_item(Article::from_record(rec, &now), &plan.fields, &plan.terms))
@@ -323,13 +323,8 @@ async fn respond(
             page: page_number,
         },
     };
-    let bytes = serde_json::to_vec(&body).map_err(ApiError::internal)?;
-    let v = Validators {
-        etag: conditional::hashed_etag(&bytes),
-        last_modified: changed.as_deref().and_then(time::http_date),
-    };
-    let cache = conditional::cache_control(&caller, &state.config);
-    let mut res = crate::http::cache::tagged(conditional::respond(&req, &v, &cache, &body), tags);
+    let res = conditional::respond_page(&req, &caller, &state.config, &body, changed.as_deref())?;
+    let mut res = crate::http::cache::tagged(res, tags);
     if let Some(v) = links.and_then(|l| HeaderValue::from_str(&l).ok()) {
         res.headers_mut().insert(header::LINK, v);
     }

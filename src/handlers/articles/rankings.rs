@@ -12,7 +12,7 @@ use crate::domain::listing::default_fields;
 use crate::domain::search;
 use crate::error::ApiError;
 use crate::handlers::articles::list::list_item;
-use crate::http::conditional::{self, Validators};
+use crate::http::conditional;
 use crate::http::context::Cx;
 use crate::http::paging;
 use crate::http::paths::ArticleKey;
@@ -84,16 +84,8 @@ fn respond(
             page: None,
         },
     };
-    let bytes = serde_json::to_vec(&body).map_err(ApiError::internal)?;
-    let v = Validators {
-        etag: conditional::hashed_etag(&bytes),
-        last_modified: None,
-    };
-    let cache = conditional::cache_control(&Caller::Public, &state.config);
-    Ok(crate::http::cache::tagged(
-        conditional::respond(req, &v, &cache, &body),
-        &tags,
-    ))
+    let res = conditional::respond_hashed(req, &Caller::Public, &state.config, &body)?;
+    Ok(crate::http::cache::tagged(res, &tags))
 }
 
 /// Most read articles over a window.

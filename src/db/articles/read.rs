@@ -93,6 +93,26 @@ fn not_found(key: &str) -> StoreError {
     StoreError::not_found("article", key)
 }
 
+/// The untrashed rows `caller` may see whose id or current slug is `key`, as `select`:
+/// two lookups of a unique key in one statement; [`by_key`] picks the answer.
+macro_rules! id_or_slug {
+    ($conn:expr, $caller:expr, $key:expr, $now:expr, $select:expr) => {
+        on_engine!($conn, c => {
+            let untrashed = articles::table.filter(articles::deleted_at.is_null());
+            let by_id = untrashed.filter(articles::id.eq($key)).select($select);
+            let by_slug = untrashed.filter(articles::slug.eq($key)).select($select);
+            if $caller.sees_unpublished() {
+                by_id.union_all(by_slug).load(c)
+            } else {
+                by_id
+                    .filter(super::public_now($now))
+                    .union_all(by_slug.filter(super::public_now($now)))
+                    .load(c)
+            }
+        })
+    };
+}
+
 /// Finds an untrashed article by id, current slug or former slug, as `caller` may see it.
 pub fn find(
     conn: &mut AnyConnection,
@@ -101,23 +121,7 @@ pub fn find(
     at: chrono::DateTime<chrono::Utc>,
 ) -> Result<Found, StoreError> {
     let now = &crate::domain::time::format(at);
-    let untrashed = articles::table.filter(articles::deleted_at.is_null());
-    let rows: Vec<ArticleRow> = on_engine!(conn, c => {
-        let by_id = untrashed
-            .filter(articles::id.eq(key))
-            .select(ArticleRow::as_select());
-        let by_slug = untrashed
-            .filter(articles::slug.eq(key))
-            .select(ArticleRow::as_select());
-        if caller.sees_unpublished() {
-            by_id.union_all(by_slug).load(c)
-        } else {
-            by_id
-                .filter(super::public_now(now))
-                .union_all(by_slug.filter(super::public_now(now)))
-                .load(c)
-        }
-    })?;
+    let rows: Vec<ArticleRow> = id_or_slug!(conn, caller, key, now, ArticleRow::as_select())?;
     if let Some(row) = by_key(rows, key, |r| &r.id) {
         return Ok(Found::Article(Box::new(load(conn, caller, row, now)?)));
     }
@@ -144,27 +148,13 @@ pub fn find_head(
     at: chrono::DateTime<chrono::Utc>,
 ) -> Result<Found<Head>, StoreError> {
     let now = &crate::domain::time::format(at);
-    let untrashed = articles::table.filter(articles::deleted_at.is_null());
-    let by_id = untrashed.filter(articles::id.eq(key)).select((
-        articles::pk,
-        articles::id,
-        articles::title,
-    ));
-    let by_slug = untrashed.filter(articles::slug.eq(key)).select((
-        articles::pk,
-        articles::id,
-        articles::title,
-    ));
-    let heads: Vec<Head> = on_engine!(conn, c => {
-        if caller.sees_unpublished() {
-            by_id.union_all(by_slug).load(c)
-        } else {
-            by_id
-                .filter(super::public_now(now))
-                .union_all(by_slug.filter(super::public_now(now)))
-                .load(c)
-        }
-    })?;
+    let heads: Vec<Head> = id_or_slug!(
+        conn,
+        caller,
+        key,
+        now,
+        (articles::pk, articles::id, articles::title)
+    )?;
     match by_key(heads, key, |h| &h.id) {
         Some(head) => Ok(Found::Article(head)),
         None => Ok(Found::Moved(moved(conn, caller, key, now)?)),

@@ -538,6 +538,32 @@ fn moves_in_lists(
     Ok(old_authors != new_authors)
 }
 
+/// Links article `$pk` to the terms `$term_pks` in their order: one insert into `$t`
+/// (`article_tags` by `tag_pk`, `article_authors` by `author_pk`), none for no terms.
+macro_rules! insert_links {
+    ($conn:expr, $t:ident, $term:ident, $pk:expr, $term_pks:expr) => {{
+        let rows: Vec<_> = ($term_pks.iter().enumerate())
+            .map(|(position, term_pk)| {
+                (
+                    $t::article_pk.eq($pk),
+                    $t::$term.eq(*term_pk),
+                    $t::position.eq(position as i32),
+                )
+            })
+            .collect();
+        if !rows.is_empty() {
+            on_engine!($conn, c => diesel::insert_into($t::table).values(&rows).execute(c))?;
+        }
+    }};
+}
+
+fn term(slug: &str, name: &str) -> TermRef {
+    TermRef {
+        slug: slug.to_string(),
+        name: name.to_string(),
+    }
+}
+
 /// The terms a write linked to an article, in order, as stored.
 struct Linked {
     tags: Vec<TermRef>,
@@ -617,46 +643,25 @@ fn set_terms(
         tags: Vec::with_capacity(d.tags.len()),
         authors: Vec::with_capacity(d.authors.len()),
     };
-    let mut tag_links = Vec::with_capacity(d.tags.len());
-    for (position, (slug, _)) in d.tags.iter().enumerate() {
+    let mut tag_pks = Vec::with_capacity(d.tags.len());
+    for (slug, _) in &d.tags {
         let Some((_, slug, tag_pk, name)) = stored.iter().find(|(_, s, _, _)| s == slug.as_str())
         else {
             return Err(StoreError::Failed(format!(
                 "tag '{slug}' vanished while linking"
             )));
         };
-        linked.tags.push(TermRef {
-            slug: slug.clone(),
-            name: name.clone(),
-        });
-        tag_links.push((
-            article_tags::article_pk.eq(pk),
-            article_tags::tag_pk.eq(*tag_pk),
-            article_tags::position.eq(position as i32),
-        ));
+        tag_pks.push(*tag_pk);
+        linked.tags.push(term(slug, name));
     }
-    if !tag_links.is_empty() {
-        on_engine!(conn, c => diesel::insert_into(article_tags::table)
-            .values(&tag_links)
-            .execute(c))?;
-    }
-    if d.authors.is_empty() {
-        return Ok(linked);
-    }
+    insert_links!(conn, article_tags, tag_pk, pk, tag_pks);
     let mut unknown = Vec::new();
-    let mut author_links = Vec::with_capacity(d.authors.len());
+    let mut author_pks = Vec::with_capacity(d.authors.len());
     for (position, slug) in d.authors.iter().enumerate() {
         match authors_found.iter().find(|(_, s, _, _)| s == slug.as_str()) {
             Some((_, slug, author_pk, name)) => {
-                linked.authors.push(TermRef {
-                    slug: slug.clone(),
-                    name: name.clone(),
-                });
-                author_links.push((
-                    article_authors::article_pk.eq(pk),
-                    article_authors::author_pk.eq(*author_pk),
-                    article_authors::position.eq(position as i32),
-                ));
+                author_pks.push(*author_pk);
+                linked.authors.push(term(slug, name));
             }
             None => unknown.push(FieldError::new(
                 format!("authors[{position}]"),
@@ -667,9 +672,7 @@ fn set_terms(
     if !unknown.is_empty() {
         return Err(StoreError::Invalid(unknown));
     }
-    on_engine!(conn, c => diesel::insert_into(article_authors::table)
-        .values(&author_links)
-        .execute(c))?;
+    insert_links!(conn, article_authors, author_pk, pk, author_pks);
     Ok(linked)
 }
 

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Starts a throwaway PostgreSQL server on loopback for the tests and prints its URL
 # (postgres://postgres@127.0.0.1:PORT/postgres) on stdout; `.ci/postgres.sh stop DIR`
-# stops it. Installs Debian's package when no server binaries are present. The server
+# stops it, `restart DIR` crashes it (immediate shutdown) and starts it again.
+# Installs Debian's package when no server binaries are present. The server
 # refuses to run as root, so as root it runs as the `postgres` user on a folder it owns.
 #   url=$(bash .ci/postgres.sh start /tmp/newsdesk-pg)
 #   bash .ci/postgres.sh stop /tmp/newsdesk-pg
 set -euo pipefail
-cmd=${1:?start|stop}
+cmd=${1:?start|restart|stop}
 dir=${2:?folder for the cluster}
 
 find_bindir() {
@@ -49,12 +50,18 @@ start)
   echo "$port" >"$dir/port"
   echo "postgres://postgres@127.0.0.1:$port/postgres"
   ;;
+restart)
+  # A crash and a start again: immediate shutdown (no checkpoint; the start replays the
+  # WAL), with the options the server was started with.
+  find_bindir
+  as_pg "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -m immediate -w restart >&2
+  ;;
 stop)
   find_bindir
   [ -n "$bindir" ] && [ -d "$dir/data" ] && as_pg "$bindir/pg_ctl" -D "$dir/data" -m fast -w stop >&2 || true
   ;;
 *)
-  echo "usage: $0 start|stop DIR" >&2
+  echo "usage: $0 start|restart|stop DIR" >&2
   exit 2
   ;;
 esac

@@ -572,3 +572,190 @@ async fn instances_started_together_migrate_one_database_once() {
         "{applied:?}"
     );
 }
+
+/// A PostgreSQL server of a test's own (`.ci/postgres.sh`): crashing the suite's would
+/// fail the tests running beside it. Stopped when dropped.
+struct OwnServer {
+    dir: std::path::PathBuf,
+    url: String,
+}
+
+impl OwnServer {
+    fn start() -> Self {
+        // Under /tmp, not in a private temporary folder: as root the server runs as the
+        // `postgres` user, who must reach its folder.
+        let dir = std::env::temp_dir().join(format!(
+            "newsdesk-own-pg-{}-{}",
+            std::process::id(),
+            crate::helpers::free_port()
+        ));
+        // Durable, as a production server is: the suite's own runs without fsync and
+        // with `synchronous_commit=off`, which lose the last commits in a crash by design.
+        let out = Self::script_at(&dir, "start");
+        let url = String::from_utf8_lossy(&out.stdout).trim().to_string();
+        Self { dir, url }
+    }
+
+    fn script_at(dir: &std::path::Path, cmd: &str) -> std::process::Output {
+        let out = std::process::Command::new("bash")
+            .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/.ci/postgres.sh"))
+            .arg(cmd)
+            .arg(dir)
+            .env(
+                "PG_EXTRA",
+                "-c fsync=on -c synchronous_commit=on -c full_page_writes=on",
+            )
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "postgres.sh {cmd}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out
+    }
+
+    fn script(&self, cmd: &str) {
+        Self::script_at(&self.dir, cmd);
+    }
+}
+
+impl Drop for OwnServer {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("bash")
+            .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/.ci/postgres.sh"))
+            .arg("stop")
+            .arg(&self.dir)
+            .output();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// A `newsdesk serve` process (the binary this suite was built with); killed with
+/// SIGKILL when dropped.
+struct Process {
+    child: std::process::Child,
+    base: String,
+}
+
+impl Process {
+    fn serve(database_url: &str) -> Self {
+        let port = crate::helpers::free_port();
+        let base = format!("http://127.0.0.1:{port}");
+        let child = std::process::Command::new(env!("CARGO_BIN_EXE_newsdesk"))
+            .arg("serve")
+            .env("DATABASE_URL", database_url)
+            .env("NEWSDESK_BIND", format!("127.0.0.1:{port}"))
+            .env("NEWSDESK_PUBLIC_URL", &base)
+            .env("NEWSDESK_ANON_RATE", "off")
+            .env("NEWSDESK_KEY_RATE", "off")
+            .env("RUST_LOG", "warn")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let process = Self { child, base };
+        let ready = (0..300).any(|_| {
+            std::thread::sleep(std::time::Duration::from_millis(100));
+            process.call("GET", "/readyz", None, None).0 == 200
+        });
+        assert!(ready, "newsdesk serve did not become ready");
+        process
+    }
+
+    /// (status, JSON body) of a request; status 0 when there was no answer.
+    fn call(
+        &self,
+        method: &str,
+        path: &str,
+        key: Option<&str>,
+        body: Option<&Value>,
+    ) -> (u16, Value) {
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(std::time::Duration::from_secs(10)))
+            .build()
+            .into();
+        let url = format!("{}{path}", self.base);
+        let auth = key.map(|k| format!("Bearer {k}"));
+        let sent = match (method, body, auth) {
+            ("POST", Some(body), Some(auth)) => agent
+                .post(&url)
+                .header("Authorization", &auth)
+                .header("Content-Type", "application/json")
+                .send(body.to_string()),
+            (_, _, Some(auth)) => agent.get(&url).header("Authorization", &auth).call(),
+            _ => agent.get(&url).call(),
+        };
+        match sent {
+            Ok(mut res) => {
+                let status = res.status().as_u16();
+                let text = res.body_mut().read_to_string().unwrap_or_default();
+                (status, serde_json::from_str(&text).unwrap_or_default())
+            }
+            Err(_) => (0, Value::Null),
+        }
+    }
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// No write answered 2xx is lost: creates answered 201 by a real `newsdesk serve`, then
+/// that process killed with SIGKILL (nothing shuts down in order) and PostgreSQL crashed
+/// (immediate shutdown: no checkpoint, the WAL replayed on start); a new process on the
+/// same store shows every one of them.
+#[test]
+fn writes_answered_2xx_survive_a_killed_instance_and_a_crashed_server() {
+    if !on_postgres() {
+        return;
+    }
+    let server = OwnServer::start();
+    let bin = env!("CARGO_BIN_EXE_newsdesk");
+    let key = std::process::Command::new(bin)
+        .args(["keys", "create", "--name", "durable", "--scope", "write"])
+        .env("DATABASE_URL", &server.url)
+        .output()
+        .unwrap();
+    assert!(
+        key.status.success(),
+        "{}",
+        String::from_utf8_lossy(&key.stderr)
+    );
+    let key = String::from_utf8_lossy(&key.stdout).trim().to_string();
+
+    let first = Process::serve(&server.url);
+    let mut answered = Vec::new();
+    for i in 0..20 {
+        let (status, body) = first.call(
+            "POST",
+            "/v1/articles",
+            Some(&key),
+            Some(&published(&format!("Kept through a crash {i}"))),
+        );
+        assert_eq!(status, 201, "{body}");
+        answered.push(body["id"].as_str().unwrap().to_string());
+    }
+    drop(first); // SIGKILL
+    server.script("restart");
+
+    let second = Process::serve(&server.url);
+    let (status, list) = second.call("GET", "/v1/articles?limit=100", Some(&key), None);
+    assert_eq!(status, 200, "{list}");
+    let stored: Vec<&str> = list["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|a| a["id"].as_str())
+        .collect();
+    for id in &answered {
+        assert!(
+            stored.contains(&id.as_str()),
+            "{id} was answered 201 and is gone"
+        );
+    }
+}

@@ -597,16 +597,7 @@ impl OwnServer {
     }
 
     fn script_at(dir: &std::path::Path, cmd: &str) -> std::process::Output {
-        let out = std::process::Command::new("bash")
-            .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/.ci/postgres.sh"))
-            .arg(cmd)
-            .arg(dir)
-            .env(
-                "PG_EXTRA",
-                "-c fsync=on -c synchronous_commit=on -c full_page_writes=on",
-            )
-            .output()
-            .unwrap();
+        let out = postgres_sh(dir, cmd).unwrap();
         assert!(
             out.status.success(),
             "postgres.sh {cmd}: {}",
@@ -622,13 +613,22 @@ impl OwnServer {
 
 impl Drop for OwnServer {
     fn drop(&mut self) {
-        let _ = std::process::Command::new("bash")
-            .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/.ci/postgres.sh"))
-            .arg("stop")
-            .arg(&self.dir)
-            .output();
+        let _ = postgres_sh(&self.dir, "stop");
         let _ = std::fs::remove_dir_all(&self.dir);
     }
+}
+
+/// `.ci/postgres.sh CMD DIR` for a durable server (fsync and synchronous commits on).
+fn postgres_sh(dir: &std::path::Path, cmd: &str) -> std::io::Result<std::process::Output> {
+    std::process::Command::new("bash")
+        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/.ci/postgres.sh"))
+        .arg(cmd)
+        .arg(dir)
+        .env(
+            "PG_EXTRA",
+            "-c fsync=on -c synchronous_commit=on -c full_page_writes=on",
+        )
+        .output()
 }
 
 /// A `newsdesk serve` process (the binary this suite was built with); killed with

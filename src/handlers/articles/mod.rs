@@ -131,6 +131,14 @@ impl Addressed {
         db::articles::pk_of(conn, &self.key)
     }
 
+    /// `If-Match` against the ETag of the stored article, already loaded.
+    pub(crate) fn check_loaded(&self, current: &ArticleRecord) -> Result<(), StoreError> {
+        let etag = Article::from_record(current.clone(), &now())
+            .validators()
+            .etag;
+        self.if_match.check_stored(&etag)
+    }
+
     /// `If-Match` against the stored article `pk` as `caller` sees it.
     pub(crate) fn check(
         &self,

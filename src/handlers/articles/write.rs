@@ -140,8 +140,9 @@ pub async fn update_article(
     let rec = db::write(&cx.state.pool, move |conn| {
         let pk = article.pk(conn)?;
         db::articles::update(conn, pk, &caller.clone(), "updated", |conn, row| {
-            article.check(conn, &caller, row.pk)?;
+            // Loaded once: the precondition and the merge's base.
             let current = db::articles::load_by_pk(conn, &caller, row.pk, db::now_utc())?;
+            article.check_loaded(&current)?;
             let mut doc = serde_json::to_value(current.input()).map_err(StoreError::failed)?;
             json_patch::merge(&mut doc, &Value::Object(patch));
             let input: ArticleInput =

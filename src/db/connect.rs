@@ -305,6 +305,7 @@ pub fn build_pool(database_url: &str, options: Options) -> anyhow::Result<DbPool
         )),
         clock,
         counts: Arc::default(),
+        tag_newest: Arc::default(),
         engine: target.engine(),
     })
 }

@@ -59,6 +59,7 @@ pub struct DbPool {
     writer: Arc<writer::Writer>,
     clock: Clock,
     counts: Arc<articles::CountCache>,
+    tag_newest: Arc<articles::TagNewest>,
     engine: Engine,
 }
 
@@ -82,6 +83,12 @@ impl DbPool {
     /// List totals kept until the store changes (see [`articles::list_counted`]).
     pub fn counts(&self) -> &articles::CountCache {
         &self.counts
+    }
+
+    /// Each tag's newest public articles, kept for `related` at a version of the public
+    /// lists the caller names ([`articles::Lists`]).
+    pub fn tag_newest(&self) -> &articles::TagNewest {
+        &self.tag_newest
     }
 
     /// Starts the writer thread (a second call does nothing). `serve`, every command

@@ -240,6 +240,15 @@ pub async fn serve(
     result
 }
 
+/// When the next scheduled publication happens (Unix milliseconds; `None`: none is
+/// pending), for [`crate::runtime::cache::ResponseCache::set_bound`].
+pub fn next_publication_millis(
+    conn: &mut db::AnyConnection,
+) -> Result<Option<i64>, db::StoreError> {
+    let next = db::next_publication(conn, db::now_utc())?;
+    Ok(next.map(|t| crate::domain::time::parse(&t).map_or(i64::MIN, |t| t.timestamp_millis())))
+}
+
 /// Runs after the handler: keeps a public 200 and hands the response on.
 async fn compute(
     state: &AppState,
@@ -263,18 +272,9 @@ async fn compute(
         return Ok(res.map_into_boxed_body());
     }
     if tags.iter().any(|t| t == cache_tags::ARTICLES) && cache.needs_bound() {
-        let next_publication = db::run(&state.pool, |conn| {
-            Ok(db::next_publication(conn, db::now_utc())?)
-        })
-        .await
-        .ok()
-        .flatten();
-        cache.set_bound(
-            bound,
-            Some(next_publication.map_or(i64::MAX, |t| {
-                crate::domain::time::parse(&t).map_or(i64::MIN, |t| t.timestamp_millis())
-            })),
-        );
+        if let Ok(next) = db::run(&state.pool, |conn| next_publication_millis(conn)).await {
+            cache.set_bound(bound, next);
+        }
     }
     let (req, res) = res.into_parts();
     let (head, body) = res.into_parts();

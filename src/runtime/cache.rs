@@ -437,6 +437,32 @@ impl ResponseCache {
         self.bound_for.store(stamp, Ordering::Release);
     }
 
+    /// A version of every public list of articles, for what is derived from them and
+    /// kept elsewhere (each tag's newest articles, for related): it moves whenever a
+    /// commit touches `articles` or `all`, or a scheduled publication's time comes.
+    /// `None` while the next scheduled publication is not known: then nothing derived
+    /// from lists may be kept or used.
+    pub fn lists_version(&self) -> Option<u64> {
+        self.check_bound(self.clock.now().timestamp_millis());
+        let articles = self.stamp(self.articles_slot);
+        (self.bound_for.load(Ordering::Acquire) == articles)
+            .then(|| articles.max(self.everything.load(Ordering::Acquire)))
+    }
+
+    /// [`Self::lists_version`], first learning when the next scheduled publication
+    /// happens from `next` (Unix milliseconds; `None`: none pending) if it is not known.
+    pub fn lists_version_or<E>(
+        &self,
+        next: impl FnOnce() -> Result<Option<i64>, E>,
+    ) -> Result<Option<u64>, E> {
+        if let Some(version) = self.lists_version() {
+            return Ok(Some(version));
+        }
+        let stamp = self.bound_stamp();
+        self.set_bound(stamp, next()?);
+        Ok(self.lists_version())
+    }
+
     /// The response kept for `key`, and whether it still counts.
     pub fn get(&self, key: &str) -> Lookup {
         let Some(entries) = &self.entries else {

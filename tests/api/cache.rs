@@ -77,6 +77,11 @@ async fn views_and_scheduled_publications_show_without_a_write() {
         .advance(chrono::Duration::seconds(60));
     assert_eq!(app.get(&path, None).await.json()["view_count"], 1);
 
+    // A list kept while no publication was pending …
+    assert_eq!(
+        titles(&app.get("/v1/articles", None).await.json()),
+        ["Read me"]
+    );
     let when = app.state.clock_now() + chrono::Duration::milliseconds(1000);
     let mut body = published("Later");
     body["published_at"] = json!(when.to_rfc3339());
@@ -92,7 +97,7 @@ async fn views_and_scheduled_publications_show_without_a_write() {
     assert_eq!(
         titles(&app.get("/v1/articles", None).await.json()),
         ["Later", "Read me"],
-        "its time came: the kept list is not served"
+        "its time came: the kept list is not served (the scheduling told the cache)"
     );
 }
 

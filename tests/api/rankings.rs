@@ -278,3 +278,81 @@ async fn related_of_an_unknown_or_hidden_article_is_404() {
         .await
         .assert_status(400);
 }
+
+/// The related candidates a request read from the store (the newest public articles of
+/// one tag), by the statements it ran.
+fn tag_reads(app: &TestApp) -> usize {
+    (app.sql.take().iter())
+        .filter(|s| s.contains("FROM article_tags t JOIN articles a"))
+        .count()
+}
+
+#[actix_web::test]
+async fn related_keeps_each_tags_newest_articles_until_a_list_changes() {
+    let app = TestApp::spawn().await;
+    let tagged = |title: &str| {
+        let mut a = published(title);
+        a["tags"] = json!(["Odesa", "Port"]);
+        a
+    };
+    let base = app.create_article(&tagged("Base story")).await;
+    let first = app.create_article(&tagged("First neighbour")).await;
+    // A read key's answers are not kept whole: each request runs `related` itself.
+    let path = format!("/v1/articles/{}/related", id_of(&base));
+    let read = || async {
+        let res = app.get(&path, Some(app.read_key())).await;
+        res.assert_status(200);
+        titles(&res.json())
+    };
+    app.sql.take();
+    assert_eq!(read().await, ["First neighbour"]);
+    assert_eq!(tag_reads(&app), 2, "each tag's newest articles read once");
+    assert_eq!(read().await, ["First neighbour"]);
+    assert_eq!(tag_reads(&app), 0, "then kept");
+
+    // An edit that leaves the lists as they were keeps them; the answer shows it.
+    app.merge_patch(
+        &format!("/v1/articles/{}", id_of(&first)),
+        &json!({"title": "First neighbour, edited"}),
+    )
+    .await
+    .assert_status(200);
+    app.sql.take();
+    assert_eq!(read().await, ["First neighbour, edited"]);
+    assert_eq!(tag_reads(&app), 0, "a title edit moves no list");
+
+    // An article appearing, going, or its scheduled time coming: shown at once.
+    let second = app.create_article(&tagged("Second neighbour")).await;
+    app.sql.take();
+    assert_eq!(
+        read().await,
+        ["Second neighbour", "First neighbour, edited"]
+    );
+    assert_eq!(tag_reads(&app), 2, "a new article in the tags: read again");
+    app.trash(&format!("/v1/articles/{}", id_of(&second))).await;
+    assert_eq!(read().await, ["First neighbour, edited"]);
+    let mut later = tagged("Scheduled neighbour");
+    later["published_at"] = json!((app.state.clock_now() + Duration::seconds(1)).to_rfc3339());
+    app.create_article(&later).await;
+    assert_eq!(read().await, ["First neighbour, edited"]);
+    app.state.pool.clock().advance(Duration::milliseconds(1200));
+    assert_eq!(
+        read().await,
+        ["Scheduled neighbour", "First neighbour, edited"],
+        "its time came"
+    );
+    let mut retagged = tagged("Moved in");
+    retagged["tags"] = json!(["Elsewhere"]);
+    let moved = app.create_article(&retagged).await;
+    app.merge_patch(
+        &format!("/v1/articles/{}", id_of(&moved)),
+        &json!({"tags": ["Port"]}),
+    )
+    .await
+    .assert_status(200);
+    assert_eq!(
+        read().await,
+        ["Scheduled neighbour", "First neighbour, edited", "Moved in"],
+        "retagged into one of its tags"
+    );
+}

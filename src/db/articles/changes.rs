@@ -182,15 +182,25 @@ fn schedule(
     fresh: bool,
     now: &str,
 ) -> QueryResult<()> {
-    if !fresh {
-        diesel::delete(article_schedule::table.find(pk)).execute(conn)?;
-    }
+    let before: Option<String> = if fresh {
+        None
+    } else {
+        diesel::delete(article_schedule::table.find(pk))
+            .returning(article_schedule::due_at)
+            .get_result(conn)
+            .optional()?
+    };
     if let Some(a) = keyed.filter(|a| a.shown_status(now) == Status::Scheduled)
         && let Some(due) = a.row.published_at.as_deref()
         && let Some(due) = crate::domain::time::parse(due)
     {
         let due = crate::domain::time::format(due);
         if due.as_str() > now {
+            if before.as_deref() != Some(due.as_str()) {
+                // A publication to come: kept lists know when the next one is due (they
+                // are forgotten then), and this one may be sooner.
+                crate::db::report_tags([crate::domain::cache_tags::ARTICLES]);
+            }
             diesel::insert_into(article_schedule::table)
                 .values((
                     article_schedule::article_pk.eq(pk),

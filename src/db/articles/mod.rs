@@ -11,7 +11,7 @@ pub mod sitemap;
 mod write;
 
 pub use list::{CountCache, Filter, ListPage, ListQuery, Position, Shelf, list, list_counted};
-pub use rankings::{popular, related};
+pub use rankings::{Lists, TagNewest, popular, related};
 pub use read::{ArticleRecord, Found, Head, find, find_head, load_by_pk, pk_of, pk_of_id};
 pub use write::{add_views, create, purge, restore, trash, update};
 

@@ -1,5 +1,7 @@
 //! "Most read" over a window and "related" articles: public articles only.
 
+use std::sync::Arc;
+
 use crate::db::AnyConnection;
 use crate::db::engine::on_engine;
 use crate::db::prepared::{any_of, raw};
@@ -60,6 +62,9 @@ pub fn popular(
 pub const RELATED_PER_TAG: i64 = 50;
 /// Tags of the article that count (in their order on it).
 const RELATED_TAGS: usize = 10;
+/// Tags whose newest public articles are kept at most ([`TagNewest`]): each is at most
+/// 51 short rows, ~3 KB, so 1,024 tags cost ~3 MB at worst.
+const TAGS_KEPT: usize = 1_024;
 
 /// A tag's newest public articles but one, from the tag index and the public articles'
 /// (pk, sort_at) index; `$hint` names that index where the engine must be told.
@@ -70,11 +75,73 @@ macro_rules! newest_public_of_tag {
              FROM article_tags t JOIN articles a ",
             $hint,
             " ON a.pk = t.article_pk \
-             WHERE t.tag_pk = ? AND t.article_pk <> ? \
+             WHERE t.tag_pk = ? \
                AND a.status = 'published' AND a.deleted_at IS NULL AND a.sort_at <= ? \
              ORDER BY t.article_pk DESC LIMIT ?"
         )
     };
+}
+
+/// A tag's newest public articles as `related` reads them, newest first: (pk, sort_at).
+type Newest = Arc<[(i32, String)]>;
+
+/// Each tag's newest public articles, kept between `related` requests while every
+/// public list of articles stays as it was: the caller names the version of those lists
+/// it reads at ([`Lists`]), and a tag's entry counts only at the version it was read at.
+/// So a related miss reads one row per candidate it loads, not 10 tags' worth of index.
+#[derive(Debug)]
+pub struct TagNewest(quick_cache::sync::Cache<i32, (u64, Newest)>);
+
+impl Default for TagNewest {
+    fn default() -> Self {
+        Self(quick_cache::sync::Cache::new(TAGS_KEPT))
+    }
+}
+
+/// What `related` may keep and use: `kept` entries read at `version` of the public
+/// lists of articles, a number that changes whenever any of them may (a commit making
+/// an article appear, go or move in lists, a scheduled publication's time come); with no
+/// version (not known), nothing is used or kept.
+#[derive(Debug, Clone, Copy)]
+pub struct Lists<'a> {
+    /// The tags' newest articles kept.
+    pub kept: &'a TagNewest,
+    /// The version of the public lists now.
+    pub version: Option<u64>,
+}
+
+impl Lists<'_> {
+    /// The newest public articles of `tag` (at most [`RELATED_PER_TAG`] + 1, so that
+    /// `RELATED_PER_TAG` remain without any one of them), kept or read.
+    fn newest(&self, conn: &mut AnyConnection, tag: i32, now: &str) -> Result<Newest, StoreError> {
+        if let (Some(version), Some((at, newest))) = (self.version, self.kept.0.get(&tag))
+            && at == version
+        {
+            return Ok(newest);
+        }
+        // SQLite is told the index; PostgreSQL finds it.
+        let sql = match conn {
+            AnyConnection::Sqlite(_) => newest_public_of_tag!("INDEXED BY articles_public_pk"),
+            AnyConnection::Postgresql(_) => newest_public_of_tag!(""),
+        };
+        #[derive(diesel::QueryableByName)]
+        struct Candidate {
+            #[diesel(sql_type = diesel::sql_types::Integer)]
+            pk: i32,
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            sort_at: String,
+        }
+        let rows: Vec<Candidate> = raw(sql)
+            .integer(tag)
+            .text(now)
+            .bigint(RELATED_PER_TAG + 1)
+            .load(conn)?;
+        let newest: Newest = rows.into_iter().map(|c| (c.pk, c.sort_at)).collect();
+        if let Some(version) = self.version {
+            self.kept.0.insert(tag, (version, newest.clone()));
+        }
+        Ok(newest)
+    }
 }
 
 /// Public articles related to article `pk`: those sharing most tags first (newest first
@@ -82,10 +149,12 @@ macro_rules! newest_public_of_tag {
 ///
 /// Bounded whatever the archive's size: the candidates are the newest
 /// [`RELATED_PER_TAG`] public articles of each of its first 10 tags, read from two
-/// indexes (no article row); only the chosen ones are loaded. (Ranking every article sharing a tag read thousands of rows
-/// for a common tag: 2–7 ms per request at 100,000 articles.)
+/// indexes (no article row) or kept from an earlier request ([`Lists`]); only the chosen
+/// ones are loaded. (Ranking every article sharing a tag read thousands of rows for a
+/// common tag: 2–7 ms per request at 100,000 articles.)
 pub fn related(
     conn: &mut AnyConnection,
+    lists: Lists<'_>,
     pk: i32,
     similar: Option<crate::domain::search::Match>,
     limit: i64,
@@ -97,32 +166,13 @@ pub fn related(
         .order(article_tags::position)
         .select(article_tags::tag_pk)
         .load(conn)?;
-    // Each tag's newest public articles, from the tag index and the public articles'
-    // (pk, sort_at) index alone: an article row is long (its text), and reading rows to
-    // check them was most of this query's time. SQLite is told the index; PostgreSQL
-    // finds it.
-    let newest_public = match conn {
-        AnyConnection::Sqlite(_) => newest_public_of_tag!("INDEXED BY articles_public_pk"),
-        AnyConnection::Postgresql(_) => newest_public_of_tag!(""),
-    };
-    #[derive(diesel::QueryableByName)]
-    struct Candidate {
-        #[diesel(sql_type = diesel::sql_types::Integer)]
-        pk: i32,
-        #[diesel(sql_type = diesel::sql_types::Text)]
-        sort_at: String,
-    }
     let mut shared: std::collections::HashMap<i32, (i32, String)> =
         std::collections::HashMap::new();
     for tag in own_tags.into_iter().take(RELATED_TAGS) {
-        let newest: Vec<Candidate> = raw(newest_public)
-            .integer(tag)
-            .integer(pk)
-            .text(now.as_str())
-            .bigint(RELATED_PER_TAG)
-            .load(conn)?;
-        for c in newest {
-            shared.entry(c.pk).or_insert((0, c.sort_at)).0 += 1;
+        let newest = lists.newest(conn, tag, now)?;
+        let others = newest.iter().filter(|(other, _)| *other != pk);
+        for (other, sort_at) in others.take(RELATED_PER_TAG as usize) {
+            shared.entry(*other).or_insert((0, sort_at.clone())).0 += 1;
         }
     }
     let mut ranked: Vec<(i32, String)> = shared

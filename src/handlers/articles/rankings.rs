@@ -12,6 +12,7 @@ use crate::domain::listing::default_fields;
 use crate::domain::search;
 use crate::error::ApiError;
 use crate::handlers::articles::list::list_item;
+use crate::http::cache::next_publication_millis;
 use crate::http::conditional;
 use crate::http::context::Cx;
 use crate::http::paging;
@@ -150,14 +151,20 @@ pub async fn list_related_articles(
 ) -> Result<HttpResponse, ApiError> {
     let limit = paging::limit(params.limit, 5, 20)?;
     let (caller, key) = (cx.auth.0, article.into_inner().id);
+    let (pool, responses) = (cx.state.pool.clone(), cx.state.responses.clone());
     let records = db::run(&cx.state.pool, move |conn| {
         let now = db::now_utc();
+        let version = responses.lists_version_or(|| next_publication_millis(conn))?;
         let db::articles::Found::Article(head) = db::articles::find_head(conn, &caller, &key, now)?
         else {
             return Err(db::StoreError::not_found("article", key));
         };
         let similar = search::any_word(&head.title);
-        db::articles::related(conn, head.pk, similar, limit, now)
+        let lists = db::articles::Lists {
+            kept: pool.tag_newest(),
+            version,
+        };
+        db::articles::related(conn, lists, head.pk, similar, limit, now)
     })
     .await?;
     respond(&cx.req, &cx.state, records, limit, &[cache_tags::ARTICLES])

@@ -271,10 +271,11 @@ async fn compute(
         }
         return Ok(res.map_into_boxed_body());
     }
-    if tags.iter().any(|t| t == cache_tags::ARTICLES) && cache.needs_bound() {
-        if let Ok(next) = db::run(&state.pool, |conn| next_publication_millis(conn)).await {
-            cache.set_bound(bound, next);
-        }
+    if tags.iter().any(|t| t == cache_tags::ARTICLES)
+        && cache.needs_bound()
+        && let Ok(next) = db::run(&state.pool, |conn| next_publication_millis(conn)).await
+    {
+        cache.set_bound(bound, next);
     }
     let (req, res) = res.into_parts();
     let (head, body) = res.into_parts();

@@ -13,6 +13,7 @@ use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::error::{ApiError, PROBLEM_JSON, Problem, problem_response};
+use crate::runtime::metrics::path_shape;
 use crate::state::AppState;
 use crate::{openapi, routes};
 
@@ -69,7 +70,9 @@ pub fn build(
                 if method == Method::HEAD {
                     res = res.map_body(|_, _| BoxBody::new(actix_web::body::None::new()));
                 }
-                let route = routes.of(res.request().path(), || res.request().match_pattern());
+                let matched = res.request().match_info();
+                let shape = path_shape(matched.as_str(), matched.iter());
+                let route = routes.of(&shape, || res.request().match_pattern());
                 if res.request().path().starts_with("/docs") {
                     res.headers_mut().insert(
                         header::CONTENT_SECURITY_POLICY,

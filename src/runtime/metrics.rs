@@ -69,15 +69,41 @@ impl Metrics {
     }
 }
 
-/// Route patterns by request path, so a path is matched against the routes once.
+/// Route patterns by the shape of a request's path ([`path_shape`]), so a shape is
+/// matched against the routes once.
 #[derive(Debug, Default)]
 pub struct RoutePatterns(RwLock<HashMap<String, String>>);
 
-/// Paths remembered at most; past it, the memo starts afresh.
+/// Shapes remembered at most; past it, the memo starts afresh.
 const MAX_PATHS: usize = 10_000;
 
+/// `path` with each matched parameter standing as a whole segment replaced by
+/// `{name}`, in order: `/v1/articles/some-slug/related` with `id = some-slug` is
+/// `/v1/articles/{id}/related`. Every path one route matches has one shape (a parameter
+/// spanning segments, rare, leaves the path as it is), so the memo keeps about one
+/// entry per route however long the archive's tail of slugs.
+pub fn path_shape<'a>(path: &str, params: impl Iterator<Item = (&'a str, &'a str)>) -> String {
+    let mut params = params.peekable();
+    let mut shape = String::with_capacity(path.len());
+    for (i, segment) in path.split('/').enumerate() {
+        if i > 0 {
+            shape.push('/');
+        }
+        match params.peek() {
+            Some((name, value)) if *value == segment => {
+                shape.push('{');
+                shape.push_str(name);
+                shape.push('}');
+                params.next();
+            }
+            _ => shape.push_str(segment),
+        }
+    }
+    shape
+}
+
 impl RoutePatterns {
-    /// The route pattern of `path`, from `find` the first time.
+    /// The route pattern of the paths of shape `path`, from `find` the first time.
     pub fn of(&self, path: &str, find: impl FnOnce() -> Option<String>) -> String {
         if let Some(p) = self.0.read().unwrap_or_else(|p| p.into_inner()).get(path) {
             return p.clone();
@@ -89,5 +115,36 @@ impl RoutePatterns {
         }
         memo.insert(path.to_string(), pattern.clone());
         pattern
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::path_shape;
+
+    #[test]
+    fn a_path_shape_names_its_parameters_in_order() {
+        let shape = |path, params: &[(&'static str, &'static str)]| {
+            path_shape(path, params.iter().copied())
+        };
+        assert_eq!(
+            shape("/v1/articles/a-slug/related", &[("id", "a-slug")]),
+            "/v1/articles/{id}/related"
+        );
+        assert_eq!(
+            shape("/v1/articles/related/related", &[("id", "related")]),
+            "/v1/articles/{id}/related",
+            "by position: a later segment of the same text stays"
+        );
+        assert_eq!(
+            shape("/v1/articles/x/revisions/3", &[("id", "x"), ("n", "3")]),
+            "/v1/articles/{id}/revisions/{n}"
+        );
+        assert_eq!(shape("/v1/articles", &[]), "/v1/articles");
+        assert_eq!(
+            shape("/media/a/b", &[("name", "a/b")]),
+            "/media/a/b",
+            "a parameter spanning segments leaves the path"
+        );
     }
 }

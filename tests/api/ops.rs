@@ -40,6 +40,49 @@ async fn metrics_count_requests_by_route() {
         .unwrap_or_else(|| panic!("no request counter for /v1/articles:\n{text}"));
     assert!(line.contains("status=\"200\""), "{line}");
     assert!(line.ends_with(" 1"), "{line}");
+
+    // Every article's path counts under its route's pattern, Ukrainian slugs (sent
+    // percent-encoded) and slugs that spell a literal segment included.
+    let ua = app.published("Вітаємо з Днем Незалежності").await;
+    let related = app.published("Related").await;
+    let related_slug = related["slug"].as_str().unwrap();
+    assert_eq!(related_slug, "related");
+    let ua_slug = ua["slug"].as_str().unwrap();
+    let encoded: String = url_escape(ua_slug);
+    for path in [
+        format!("/v1/articles/{encoded}"),
+        format!("/v1/articles/{related_slug}"),
+        format!("/v1/articles/{related_slug}/related"),
+        format!("/v1/articles/{encoded}/related"),
+        "/v1/articles/no-such-article".to_string(),
+    ] {
+        app.get(&path, None).await;
+    }
+    let text = app.get("/metrics", None).await.text();
+    let count = |endpoint: &str, status: &str| -> u64 {
+        let labels = format!("endpoint=\"{endpoint}\",method=\"GET\",status=\"{status}\"");
+        (text.lines())
+            .filter(|l| l.starts_with("newsdesk_http_requests_total{") && l.contains(&labels))
+            .map(|l| l.rsplit(' ').next().unwrap().parse::<u64>().unwrap())
+            .sum()
+    };
+    assert_eq!(count("/v1/articles/{id}", "200"), 2, "{text}");
+    assert_eq!(count("/v1/articles/{id}", "404"), 1, "{text}");
+    assert_eq!(count("/v1/articles/{id}/related", "200"), 2, "{text}");
+    assert!(
+        !text.contains("endpoint=\"/v1/articles/related"),
+        "no path stands as a route: {text}"
+    );
+}
+
+/// `s` percent-encoded byte by byte outside ASCII letters, digits and `-`.
+fn url_escape(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }
 
 #[actix_web::test]

@@ -390,6 +390,11 @@ impl ResponseCache {
         self.forget([cache_tags::EVERYTHING]);
     }
 
+    /// True when no commit since generation `born` touched `tag` (nor everything).
+    pub fn unchanged_since(&self, tag: &str, born: u64) -> bool {
+        born >= self.everything.load(Ordering::Acquire) && self.stamp(self.slot(tag)) <= born
+    }
+
     /// True when no commit since `entry` was computed touched what it shows.
     fn current(&self, entry: &CachedResponse) -> bool {
         entry.born >= self.everything.load(Ordering::Acquire)

@@ -8,15 +8,35 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::db::{self, DbPool, StoreError};
+use crate::domain::cache_tags;
+use crate::runtime::cache::ResponseCache;
 
 /// Views counted since the last flush, by article id; and when each client last had a
 /// view of each article counted.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct ViewBuffer {
     pending: Mutex<HashMap<String, i64>>,
     seen: Mutex<Seen>,
     batches: AtomicU64,
+    /// The public article each recent key (slug or id) named, with the response cache's
+    /// generation it was looked up at: a beacon for it reads nothing from the store
+    /// while no commit since touched the article.
+    public_ids: quick_cache::sync::Cache<String, (u64, String)>,
 }
+
+impl Default for ViewBuffer {
+    fn default() -> Self {
+        Self {
+            pending: Mutex::default(),
+            seen: Mutex::default(),
+            batches: AtomicU64::default(),
+            public_ids: quick_cache::sync::Cache::new(PUBLIC_IDS),
+        }
+    }
+}
+
+/// Keys of public articles remembered for beacons (~150 bytes each).
+const PUBLIC_IDS: usize = 16_384;
 
 /// When each (client, article) pair last had a view counted, and the last sweep.
 type Seen = (HashMap<(String, String), Instant>, Option<Instant>);
@@ -59,6 +79,21 @@ impl ViewBuffer {
         }
         self.record(id);
         true
+    }
+
+    /// The id of the public article `key` names, when a lookup at a generation of
+    /// `responses` after which no commit touched the article found it.
+    pub fn public_id(&self, key: &str, responses: &ResponseCache) -> Option<String> {
+        let (born, id) = self.public_ids.get(key)?;
+        responses
+            .unchanged_since(&cache_tags::article(&id), born)
+            .then_some(id)
+    }
+
+    /// Remembers that `key` named the public article `id` in a lookup begun at
+    /// generation `born` of the response cache.
+    pub fn remember_public(&self, key: String, born: u64, id: String) {
+        self.public_ids.insert(key, (born, id));
     }
 
     /// Views waiting to be written.

@@ -80,3 +80,67 @@ async fn views_of_an_unpublished_or_unknown_article_are_404_for_the_public() {
     assert_eq!(count_view(&app, "no-such-article").await, 404);
     assert_eq!(app.state.views.pending(), 0);
 }
+
+#[actix_web::test]
+async fn a_beacon_for_a_public_article_reads_the_store_once_until_the_article_changes() {
+    let app = TestApp::spawn().await;
+    let a = app.published("Read often").await;
+    let slug = a["slug"].as_str().unwrap().to_string();
+    let id = a["id"].as_str().unwrap().to_string();
+    app.sql.take();
+    assert_eq!(count_view(&app, &slug).await, 204);
+    assert!(
+        !app.sql.take().is_empty(),
+        "the first beacon looks the article up"
+    );
+    // Another client's beacon: counted, and nothing read.
+    let other = app
+        .request(
+            actix_web::http::Method::POST,
+            &format!("/v1/articles/{slug}/views"),
+        )
+        .peer("192.0.2.7:4000")
+        .send()
+        .await;
+    assert_eq!(other.status.as_u16(), 204);
+    assert!(app.sql.take().is_empty(), "then it is known to be public");
+    assert_eq!(app.state.views.pending(), 2);
+    // An edit the public sees: looked up again, and still counted.
+    app.merge_patch(
+        &format!("/v1/articles/{id}"),
+        &serde_json::json!({"title": "Read often, edited"}),
+    )
+    .await
+    .assert_status(200);
+    app.sql.take();
+    let third = app
+        .request(
+            actix_web::http::Method::POST,
+            &format!("/v1/articles/{slug}/views"),
+        )
+        .peer("192.0.2.8:4000")
+        .send()
+        .await;
+    assert_eq!(third.status.as_u16(), 204);
+    assert!(!app.sql.take().is_empty(), "looked up again after the edit");
+    assert_eq!(app.state.views.pending(), 3);
+    // Gone for the public: 404 at once, by slug and by id, and nothing counted.
+    app.merge_patch(
+        &format!("/v1/articles/{id}"),
+        &serde_json::json!({"status": "draft"}),
+    )
+    .await
+    .assert_status(200);
+    for key in [&slug, &id] {
+        let res = app
+            .request(
+                actix_web::http::Method::POST,
+                &format!("/v1/articles/{key}/views"),
+            )
+            .peer("192.0.2.9:4000")
+            .send()
+            .await;
+        assert_eq!(res.status.as_u16(), 404, "{key}");
+    }
+    assert_eq!(app.state.views.pending(), 3);
+}

@@ -37,14 +37,25 @@ pub async fn count_article_view(
             crate::http::client::address(&cx.req, &cx.state.config.trusted_proxies)
         ),
     };
+    let (views, window) = (&cx.state.views, cx.state.config.view_window_secs);
+    let window = std::time::Duration::from_secs(window);
+    let public = matches!(caller, Caller::Public);
+    if public && let Some(id) = views.public_id(&key, &cx.state.responses) {
+        views.record_once(&client, &id, window);
+        return Ok(HttpResponse::NoContent().finish());
+    }
+    let born = cx.state.responses.generation();
+    let named = key.clone();
     let found = db::run(&cx.state.pool, move |conn| {
         db::articles::find_head(conn, &caller, &key, db::now_utc())
     })
     .await?;
     match found {
         Found::Article(head) => {
-            let window = std::time::Duration::from_secs(cx.state.config.view_window_secs);
-            cx.state.views.record_once(&client, &head.id, window);
+            views.record_once(&client, &head.id, window);
+            if public {
+                views.remember_public(named, born, head.id);
+            }
         }
         Found::Moved(_) => {
             return Err(ApiError::NotFound(

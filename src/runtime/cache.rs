@@ -443,15 +443,21 @@ impl ResponseCache {
     }
 
     /// A version of every public list of articles, for what is derived from them and
-    /// kept elsewhere (each tag's newest articles, for related): it moves whenever a
-    /// commit touches `articles` or `all`, or a scheduled publication's time comes.
+    /// kept elsewhere (each tag's newest articles for related, list totals): it moves
+    /// whenever a commit touches `articles`, `tags`, `authors` or `all` (an article
+    /// appearing, going or moving in lists; a tag or author renamed), or a scheduled
+    /// publication's time comes.
     /// `None` while the next scheduled publication is not known: then nothing derived
     /// from lists may be kept or used.
     pub fn lists_version(&self) -> Option<u64> {
         self.check_bound(self.clock.now().timestamp_millis());
         let articles = self.stamp(self.articles_slot);
-        (self.bound_for.load(Ordering::Acquire) == articles)
-            .then(|| articles.max(self.everything.load(Ordering::Acquire)))
+        let terms = [cache_tags::TAGS, cache_tags::AUTHORS].map(|t| self.stamp(self.slot(t)));
+        (self.bound_for.load(Ordering::Acquire) == articles).then(|| {
+            (terms.into_iter())
+                .fold(articles, u64::max)
+                .max(self.everything.load(Ordering::Acquire))
+        })
     }
 
     /// [`Self::lists_version`], first learning when the next scheduled publication

@@ -811,3 +811,62 @@ async fn a_list_shows_the_bodies_it_is_asked_for_and_a_related_list_none() {
     assert_eq!(related.json()["data"][0]["title"], "Bodies in a list");
     assert!(related.json()["data"][0].get("body_html").is_none());
 }
+
+/// The COUNT statements a request ran (a list's total computed, not kept).
+fn counts_run(app: &TestApp) -> usize {
+    (app.sql.take().iter())
+        .filter(|s| s.to_uppercase().contains("COUNT("))
+        .count()
+}
+
+#[actix_web::test]
+async fn a_public_total_is_kept_across_edits_that_move_no_list_and_recounted_when_one_moves() {
+    let app = TestApp::spawn().await;
+    let mut ids = Vec::new();
+    for title in ["One", "Two", "Three"] {
+        let mut a = published(title);
+        a["tags"] = json!(["Kyiv"]);
+        ids.push(
+            app.create_article(&a).await["id"]
+                .as_str()
+                .unwrap()
+                .to_string(),
+        );
+    }
+    let total = |path: &'static str| {
+        let app = &app;
+        async move {
+            let res = app.get(path, None).await;
+            res.assert_status(200);
+            res.json()["meta"]["total"].as_i64().unwrap()
+        }
+    };
+    let path = "/v1/articles?tag=kyiv&limit=1";
+    assert_eq!(total(path).await, 3);
+    // A title edit forgets the page showing the article, not its total.
+    app.merge_patch(
+        &format!("/v1/articles/{}", ids[2]),
+        &json!({"title": "Three, edited"}),
+    )
+    .await
+    .assert_status(200);
+    app.sql.take();
+    assert_eq!(total(path).await, 3);
+    assert_eq!(counts_run(&app), 0, "the total was kept");
+    // An article leaving the tag, a new one, the tag renamed: each recounts.
+    app.merge_patch(&format!("/v1/articles/{}", ids[0]), &json!({"tags": []}))
+        .await
+        .assert_status(200);
+    app.sql.take();
+    assert_eq!(total(path).await, 2);
+    assert_eq!(counts_run(&app), 1);
+    let mut four = published("Four");
+    four["tags"] = json!(["Kyiv"]);
+    app.create_article(&four).await;
+    assert_eq!(total(path).await, 3);
+    app.merge_patch("/v1/tags/kyiv", &json!({"slug": "kyiv-city"}))
+        .await
+        .assert_status(200);
+    assert_eq!(total(path).await, 0, "no tag of that slug now");
+    assert_eq!(total("/v1/articles?tag=kyiv-city&limit=1").await, 3);
+}

@@ -348,8 +348,8 @@ fn bad_cursor() -> StoreError {
 /// Most totals kept; past it the cache starts afresh.
 const MAX_COUNTS: usize = 10_000;
 
-/// List totals by query shape, each valid while the store change time it was counted
-/// at is current: a count over 100,000 rows is the slow part of a list. Kept by the
+/// List totals by query shape, each valid while what it was counted at is current (see
+/// [`list_counted`]): a count over 100,000 rows is the slow part of a list. Kept by the
 /// pool ([`crate::db::DbPool::counts`]).
 #[derive(Debug, Default)]
 pub struct CountCache {
@@ -376,22 +376,33 @@ impl CountCache {
     }
 }
 
-/// Runs a list query for `caller` at `now`, its total from `counts` when the store has
-/// not changed since it was counted; returns the page and the store's change time.
+/// Runs a list query for `caller` at `now`, its total from `counts` when nothing it
+/// counts changed since: for the public, without a search, while `lists` (a version of
+/// the public lists that moves whenever an article appears, goes or moves in them, or a
+/// tag or author is renamed; `None` when not known) is the one it was counted at, so an
+/// edit of an article's text keeps every total; otherwise while the store's change time
+/// is. Returns the page and the store's change time.
 pub fn list_counted(
     conn: &mut AnyConnection,
     counts: &CountCache,
     caller: &Caller,
     q: &ListQuery,
     at: chrono::DateTime<chrono::Utc>,
+    lists: Option<u64>,
 ) -> Result<(ListPage, Option<String>), StoreError> {
     let now = &crate::domain::time::format(at);
     let changed = crate::db::last_change_text(conn, now)?;
+    let counted_at = match lists {
+        Some(version) if !caller.sees_unpublished() && q.filter.search.is_none() => {
+            Some(format!("lists {version}"))
+        }
+        _ => changed.clone(),
+    };
     let key = format!("{}|{:?}|{:?}", caller.sees_unpublished(), q.shelf, q.filter);
     let mut q = q.clone();
-    q.known_total = counts.get(&key, changed.as_deref());
+    q.known_total = counts.get(&key, counted_at.as_deref());
     let page = list_text(conn, caller, &q, now)?;
-    counts.put(key, changed.clone(), page.total);
+    counts.put(key, counted_at, page.total);
     Ok((page, changed))
 }
 

@@ -17,6 +17,7 @@ use crate::domain::search::{self, MAX_QUERY_CHARS, Term};
 use crate::domain::time;
 use crate::error::{ApiError, Problem};
 use crate::http::auth::{Keyed, Read};
+use crate::http::cache::next_publication_millis;
 use crate::http::conditional;
 use crate::http::context::Cx;
 use crate::http::paging;
@@ -290,8 +291,13 @@ async fn respond(
     plan: Plan,
 ) -> Result<HttpResponse, ApiError> {
     let (query, c, pool) = (plan.query.clone(), caller.clone(), state.pool.clone());
+    let responses = state.responses.clone();
     let (page, changed) = db::run(&state.pool, move |conn| {
-        db::articles::list_counted(conn, pool.counts(), &c, &query, db::now_utc())
+        let lists = match c {
+            Caller::Public => responses.lists_version_or(|| next_publication_millis(conn))?,
+            Caller::Key { .. } => None,
+        };
+        db::articles::list_counted(conn, pool.counts(), &c, &query, db::now_utc(), lists)
     })
     .await?;
     let q = &plan.query;

@@ -309,3 +309,10 @@ pub fn build_pool(database_url: &str, options: Options) -> anyhow::Result<DbPool
         engine: target.engine(),
     })
 }
+
+/// Bytes SQLite holds on this process's heap: its page caches and prepared statements,
+/// over every connection (0 on PostgreSQL, whose memory is the server's).
+pub fn sqlite_heap_bytes() -> i64 {
+    // SAFETY: reads SQLite's own memory counter; callable at any time from any thread.
+    unsafe { libsqlite3_sys::sqlite3_memory_used() }
+}

@@ -29,7 +29,7 @@ pub use writer::{CommitReport, report_tags};
 
 use std::sync::Arc;
 
-pub use connect::{Manager, Options, SqlLog, Target, build_pool};
+pub use connect::{Manager, Options, SqlLog, Target, build_pool, sqlite_heap_bytes};
 use diesel::r2d2::{Pool, PooledConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 pub use engine::{AnyConnection, Engine, sql_query};

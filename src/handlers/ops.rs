@@ -72,6 +72,10 @@ pub async fn metrics(state: web::Data<AppState>) -> Result<HttpResponse, ApiErro
         .metrics
         .cache_bytes
         .set(i64::try_from(bytes).unwrap_or(i64::MAX));
+    state
+        .metrics
+        .sqlite_heap
+        .set(crate::db::sqlite_heap_bytes());
     let mut buf = Vec::new();
     prometheus::TextEncoder::new()
         .encode(&state.metrics.registry.gather(), &mut buf)

@@ -21,6 +21,8 @@ pub struct Metrics {
     /// Entries in both tiers of the response cache (set when `/metrics` is read): a
     /// response kept in the hot tier is also in the warm one, so it counts twice.
     pub cache_entries: IntGauge,
+    /// Bytes SQLite holds on the heap (set when `/metrics` is read).
+    pub sqlite_heap: IntGauge,
 }
 
 impl Metrics {
@@ -46,17 +48,23 @@ impl Metrics {
             "newsdesk_cache_entries",
             "Entries in both tiers of the response cache (a hot response counts twice)",
         )?;
+        let sqlite_heap = IntGauge::new(
+            "newsdesk_sqlite_heap_bytes",
+            "Bytes SQLite holds on the heap: page caches and prepared statements (0 on PostgreSQL)",
+        )?;
         let registry = Registry::new();
         registry.register(Box::new(requests.clone()))?;
         registry.register(Box::new(duration.clone()))?;
         registry.register(Box::new(cache_bytes.clone()))?;
         registry.register(Box::new(cache_entries.clone()))?;
+        registry.register(Box::new(sqlite_heap.clone()))?;
         Ok(Self {
             registry,
             requests,
             duration,
             cache_bytes,
             cache_entries,
+            sqlite_heap,
         })
     }
 

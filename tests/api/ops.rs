@@ -69,6 +69,12 @@ async fn metrics_count_requests_by_route() {
     assert_eq!(count("/v1/articles/{id}", "200"), 2, "{text}");
     assert_eq!(count("/v1/articles/{id}", "404"), 1, "{text}");
     assert_eq!(count("/v1/articles/{id}/related", "200"), 2, "{text}");
+    let sqlite_heap: i64 = (text.lines())
+        .find_map(|l| l.strip_prefix("newsdesk_sqlite_heap_bytes "))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("no newsdesk_sqlite_heap_bytes: {text}"));
+    // Process-wide: on PostgreSQL other tests may hold SQLite stores meanwhile.
+    assert!(on_postgres() || sqlite_heap > 0, "{sqlite_heap}");
     assert!(
         !text.contains("endpoint=\"/v1/articles/related"),
         "no path stands as a route: {text}"

@@ -2,6 +2,24 @@
 
 use crate::helpers::{TestApp, published};
 
+/// A view beacon for `key` from the client at `peer`; its status.
+async fn beacon_from(app: &TestApp, key: &str, peer: &str) -> u16 {
+    app.request(
+        actix_web::http::Method::POST,
+        &format!("/v1/articles/{key}/views"),
+    )
+    .peer(peer)
+    .send()
+    .await
+    .status
+    .as_u16()
+}
+
+/// A merge patch of article `id` the API accepts.
+async fn edit(app: &TestApp, id: &str, patch: serde_json::Value) {
+    (app.merge_patch(&format!("/v1/articles/{id}"), &patch).await).assert_status(200);
+}
+
 async fn count_view(app: &TestApp, id: &str) -> u16 {
     app.post(&format!("/v1/articles/{id}/views"), None)
         .await
@@ -94,53 +112,27 @@ async fn a_beacon_for_a_public_article_reads_the_store_once_until_the_article_ch
         "the first beacon looks the article up"
     );
     // Another client's beacon: counted, and nothing read.
-    let other = app
-        .request(
-            actix_web::http::Method::POST,
-            &format!("/v1/articles/{slug}/views"),
-        )
-        .peer("192.0.2.7:4000")
-        .send()
-        .await;
-    assert_eq!(other.status.as_u16(), 204);
+    let other = beacon_from(&app, &slug, "192.0.2.7:4000").await;
+    assert_eq!(other, 204);
     assert!(app.sql.take().is_empty(), "then it is known to be public");
     assert_eq!(app.state.views.pending(), 2);
     // An edit the public sees: looked up again, and still counted.
-    app.merge_patch(
-        &format!("/v1/articles/{id}"),
-        &serde_json::json!({"title": "Read often, edited"}),
+    edit(
+        &app,
+        &id,
+        serde_json::json!({"title": "Read often, edited"}),
     )
-    .await
-    .assert_status(200);
+    .await;
     app.sql.take();
-    let third = app
-        .request(
-            actix_web::http::Method::POST,
-            &format!("/v1/articles/{slug}/views"),
-        )
-        .peer("192.0.2.8:4000")
-        .send()
-        .await;
-    assert_eq!(third.status.as_u16(), 204);
+    let third = beacon_from(&app, &slug, "192.0.2.8:4000").await;
+    assert_eq!(third, 204);
     assert!(!app.sql.take().is_empty(), "looked up again after the edit");
     assert_eq!(app.state.views.pending(), 3);
     // Gone for the public: 404 at once, by slug and by id, and nothing counted.
-    app.merge_patch(
-        &format!("/v1/articles/{id}"),
-        &serde_json::json!({"status": "draft"}),
-    )
-    .await
-    .assert_status(200);
+    edit(&app, &id, serde_json::json!({"status": "draft"})).await;
     for key in [&slug, &id] {
-        let res = app
-            .request(
-                actix_web::http::Method::POST,
-                &format!("/v1/articles/{key}/views"),
-            )
-            .peer("192.0.2.9:4000")
-            .send()
-            .await;
-        assert_eq!(res.status.as_u16(), 404, "{key}");
+        let res = beacon_from(&app, key, "192.0.2.9:4000").await;
+        assert_eq!(res, 404, "{key}");
     }
     assert_eq!(app.state.views.pending(), 3);
 }

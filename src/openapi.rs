@@ -189,6 +189,7 @@ pub fn finish(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
         ];
         for op in ops.into_iter().flatten() {
             derive_client_errors(op);
+            problem_bodies(op);
             if let Some(text) = missing {
                 op.responses
                     .responses
@@ -338,6 +339,28 @@ fn not_found(path: &str) -> Option<&'static str> {
         "media" => "No media item has this id.",
         _ => return None,
     })
+}
+
+/// Every error an operation declares is answered with a problem document: a handler
+/// names the status and what it means (`(status = 409, description = "…")`), and the
+/// body's type is added here unless the handler gives one (to attach an example).
+fn problem_bodies(op: &mut utoipa::openapi::path::Operation) {
+    use utoipa::openapi::{ContentBuilder, Ref, RefOr};
+    for (status, response) in op.responses.responses.iter_mut() {
+        if let RefOr::T(r) = response
+            && (status.starts_with('4') || status.starts_with('5'))
+            && r.content.is_empty()
+        {
+            r.content.insert(
+                crate::error::PROBLEM_JSON.into(),
+                RefOr::T(
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("Problem")))
+                        .build(),
+                ),
+            );
+        }
+    }
 }
 
 /// Adds an optional string header parameter unless the operation declares it.

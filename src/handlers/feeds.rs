@@ -207,7 +207,7 @@ fn feed_query(params: &FeedParams, config: &Config) -> Result<ListQuery, ApiErro
                 (Object = "application/feed+json", example = json!({"version": "https://jsonfeed.org/version/1.1", "title": "newsdesk", "home_page_url": "https://example.org", "feed_url": "https://api.example.org/v1/feeds/json", "items": []}))
             ),
             headers(("Last-Modified" = String, description = "Time of the latest change in the store."))),
-        (status = 404, description = "No such format.", body = crate::error::Problem, content_type = "application/problem+json")
+        (status = 404, description = "No such format.")
     )
 )]
 #[get("/feeds/{format}")]
@@ -328,7 +328,7 @@ fn page_urls(config: &Config, entries: Vec<db::articles::sitemap::SiteEntry>) ->
         (status = 200, description = "A sitemap `urlset`, or a `sitemapindex`.",
             content((String = "application/xml", example = json!("<?xml version=\"1.0\" encoding=\"UTF-8\"?><urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">…</urlset>"))),
             headers(("Last-Modified" = String, description = "Time of the latest change in the store."))),
-        (status = 404, description = "No such file of the sitemap index.", body = crate::error::Problem, content_type = "application/problem+json")
+        (status = 404, description = "No such file of the sitemap index.")
     )
 )]
 #[get("/sitemap.xml")]
@@ -397,7 +397,7 @@ fn sitemap_file(
         (status = 200, description = "A Google News sitemap.",
             content((String = "application/xml", example = json!("<?xml version=\"1.0\" encoding=\"UTF-8\"?><urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\" xmlns:news=\"http://www.google.com/schemas/sitemap-news/0.9\">…</urlset>"))),
             headers(("Last-Modified" = String, description = "Time of the latest change in the store."))),
-        (status = 400, description = "The request has query parameters; this one takes none.", body = crate::error::Problem, content_type = "application/problem+json")
+        (status = 400, description = "The request has query parameters; this one takes none.")
     )
 )]
 #[get("/sitemap-news.xml")]

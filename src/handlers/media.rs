@@ -263,7 +263,7 @@ fn name_of(bytes: &[u8], format: image::Format) -> String {
             headers(("Location" = String, description = "URL of the new item."), ("ETag" = String, description = "Validator."))),
         (status = 200, description = "The same bytes were uploaded before: that item.", body = Media,
             headers(("ETag" = String, description = "Validator."))),
-        (status = 413, description = "Larger than `NEWSDESK_MEDIA_MAX_BYTES`.", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Larger than `NEWSDESK_MEDIA_MAX_BYTES`."),
         (status = 415, description = "Not a JPEG, PNG, WebP or GIF image (read from the bytes).", body = Problem, content_type = "application/problem+json",
             example = json!({"type": "/problems/unsupported-media-type", "title": "Unsupported Media Type", "status": 415, "detail": "The body is not a raster image (JPEG, PNG, WebP or GIF), whatever its Content-Type says."})),
         (status = 422, description = "Too many pixels, truncated or corrupt, or a text field is invalid.", body = Problem, content_type = "application/problem+json",
@@ -670,8 +670,8 @@ fn is_file_name(name: &str) -> Option<image::Format> {
         (status = 206, description = "The range asked for.", content((ImageBytes = "image/webp"), (ImageBytes = "image/jpeg"), (ImageBytes = "image/png"), (ImageBytes = "image/gif")),
             headers(("Content-Range" = String, description = "bytes START-END/SIZE"))),
         (status = 304, description = "The cached copy is current."),
-        (status = 404, description = "No copy has this name.", body = Problem, content_type = "application/problem+json"),
-        (status = 416, description = "The range is past the end.", body = Problem, content_type = "application/problem+json")
+        (status = 404, description = "No copy has this name."),
+        (status = 416, description = "The range is past the end.")
     )
 )]
 #[get("/media/{name}")]

@@ -7,7 +7,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::db;
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 use crate::state::AppState;
 
 /// Health of the process or its database.
@@ -37,7 +37,7 @@ pub async fn healthz() -> HttpResponse {
     tag = "operations",
     responses(
         (status = 200, description = "The database is reachable.", body = Health),
-        (status = 503, description = "The database is not reachable.", body = Problem, content_type = "application/problem+json")
+        (status = 503, description = "The database is not reachable.")
     )
 )]
 #[get("/readyz")]

@@ -36,7 +36,7 @@ pub async fn list_tags(cx: Cx, params: Query<ListParams>) -> Result<HttpResponse
     responses(
         (status = 201, description = "Created.", body = Term,
             headers(("Location" = String, description = "URL of the new resource."), ("ETag" = String, description = "Validator."))),
-        (status = 409, description = "The slug is taken.", body = crate::error::Problem, content_type = "application/problem+json")
+        (status = 409, description = "The slug is taken.")
     )
 )]
 #[post("/tags")]
@@ -73,7 +73,7 @@ pub async fn get_tag(cx: Cx, term: web::Path<TermSlug>) -> Result<HttpResponse, 
     security(("bearer" = ["write"])),
     responses(
         (status = 200, description = "Changed.", body = Term),
-        (status = 409, description = "The new slug is taken.", body = crate::error::Problem, content_type = "application/problem+json")
+        (status = 409, description = "The new slug is taken.")
     )
 )]
 #[patch("/tags/{slug}")]

@@ -129,6 +129,40 @@ async fn every_operation_has_an_id_tags_and_responses() {
     }
 }
 
+/// A handler names an error's status and meaning only; the document still says, for
+/// every 4xx and 5xx of every operation, that its body is a problem document.
+#[actix_web::test]
+async fn every_error_answer_is_a_problem_document() {
+    let app = TestApp::spawn().await;
+    let spec = served_spec(&app).await;
+    let mut errors = 0;
+    for (path, item) in spec["paths"].as_object().expect("paths") {
+        for method in METHODS {
+            let Some(op) = item.get(method) else { continue };
+            for (status, answer) in op["responses"].as_object().expect("responses") {
+                if !(status.starts_with('4') || status.starts_with('5')) {
+                    continue;
+                }
+                let answer = match answer["$ref"].as_str() {
+                    Some(r) => {
+                        &spec["components"]["responses"]
+                            [r.trim_start_matches("#/components/responses/")]
+                    }
+                    None => answer,
+                };
+                let schema = &answer["content"]["application/problem+json"]["schema"];
+                assert_eq!(
+                    schema["$ref"],
+                    "#/components/schemas/Problem",
+                    "{} {path} {status}: {answer}",
+                    method.to_uppercase()
+                );
+                errors += 1;
+            }
+        }
+    }
+    assert!(errors > 300, "only {errors} error answers were checked");
+}
 #[actix_web::test]
 async fn docs_redirect_to_a_swagger_ui_that_needs_no_other_host() {
     let app = TestApp::spawn().await;

@@ -15,7 +15,7 @@ use crate::domain::article::{Status, is_language_tag};
 use crate::domain::listing::{self, Sort};
 use crate::domain::search::{self, MAX_QUERY_CHARS, Term};
 use crate::domain::time;
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 use crate::http::auth::{Keyed, Read};
 use crate::http::cache::next_publication_millis;
 use crate::http::conditional;
@@ -352,7 +352,7 @@ async fn respond(
         (status = 200, description = "A page of articles.", body = ArticleList,
             headers(("Last-Modified" = String, description = "Time of the latest change in the store."),
                     ("Link" = String, description = "RFC 8288 links: `rel=\"next\"`, and `rel=\"prev\"` for numbered pages."))),
-        (status = 401, description = "The key is unknown or revoked, or a non-public `status` without a key.", body = Problem, content_type = "application/problem+json")
+        (status = 401, description = "The key is unknown or revoked, or a non-public `status` without a key.")
     )
 )]
 #[get("/articles")]

@@ -107,7 +107,8 @@ pub(crate) fn written(state: &AppState, status: StatusCode, rec: ArticleRecord) 
 
 /// The article a change names (`{id}`: its id or current slug) with the request's
 /// `If-Match`, which the change checks against the stored version inside its write:
-/// what replace, patch, delete and restore take. (`params(ArticleKey)` documents it.)
+/// what replace, patch, delete, restore and a revision's restore take
+/// (`params(ArticleKey)` documents it).
 pub struct Addressed {
     key: String,
     if_match: IfMatch,
@@ -126,9 +127,54 @@ impl actix_web::FromRequest for Addressed {
 }
 
 impl Addressed {
-    /// The stored article's key (404 when there is none), inside the write.
-    pub(crate) fn pk(&self, conn: &mut db::AnyConnection) -> Result<i32, StoreError> {
-        db::articles::pk_of(conn, &self.key)
+    /// Runs `change` in one write: the article's key looked up first (404 when there is
+    /// none), then `change` with what it needs to check `If-Match` against the row it
+    /// reads.
+    pub(crate) async fn write<T, F>(
+        self,
+        state: &AppState,
+        caller: Caller,
+        change: F,
+    ) -> Result<T, ApiError>
+    where
+        F: FnOnce(&mut db::AnyConnection, &Target) -> Result<T, StoreError> + Send + 'static,
+        T: Send + 'static,
+    {
+        Ok(db::write(&state.pool, move |conn| {
+            let pk = db::articles::pk_of(conn, &self.key)?;
+            change(
+                conn,
+                &Target {
+                    pk,
+                    caller: &caller,
+                    if_match: &self.if_match,
+                },
+            )
+        })
+        .await?)
+    }
+}
+
+/// The addressed article inside its write: its stored key, who writes, and the request's
+/// `If-Match` to check against the row the change reads.
+pub(crate) struct Target<'a> {
+    pub pk: i32,
+    pub caller: &'a Caller,
+    if_match: &'a IfMatch,
+}
+
+impl Target<'_> {
+    /// `If-Match` against the stored article as the caller sees it.
+    pub(crate) fn check(
+        &self,
+        conn: &mut db::AnyConnection,
+        row: &db::articles::ArticleRow,
+    ) -> Result<(), StoreError> {
+        if !self.if_match.is_present() {
+            return Ok(());
+        }
+        let current = db::articles::load_by_pk(conn, self.caller, row.pk, db::now_utc())?;
+        self.check_loaded(&current)
     }
 
     /// `If-Match` against the ETag of the stored article, already loaded.
@@ -138,28 +184,4 @@ impl Addressed {
             .etag;
         self.if_match.check_stored(&etag)
     }
-
-    /// `If-Match` against the stored article `pk` as `caller` sees it.
-    pub(crate) fn check(
-        &self,
-        conn: &mut db::AnyConnection,
-        caller: &Caller,
-        pk: i32,
-    ) -> Result<(), StoreError> {
-        precondition(&self.if_match, conn, caller, pk)
-    }
-}
-
-/// Checks `If-Match` against the stored article, inside the write transaction.
-pub(crate) fn precondition(
-    if_match: &IfMatch,
-    conn: &mut db::AnyConnection,
-    caller: &Caller,
-    pk: i32,
-) -> Result<(), StoreError> {
-    if !if_match.is_present() {
-        return Ok(());
-    }
-    let current = db::articles::load_by_pk(conn, caller, pk, db::now_utc())?;
-    if_match.check_stored(&Article::from_record(current, &now()).validators().etag)
 }

@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 use crate::db;
 use crate::domain::access::{Caller, Scope};
 use crate::domain::{preview, quota, time};
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 use crate::http::auth::{Keyed, Write};
 use crate::http::body::{Body, JsonBody};
 use crate::http::context::Cx;
@@ -87,8 +87,8 @@ fn reader() -> Caller {
     responses(
         (status = 201, description = "The link.", body = PreviewLink,
             headers(("Location" = String, description = "The preview URL."))),
-        (status = 409, description = "The article is in the trash.", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`expires_in` is not a duration of at most 30 days.", body = Problem, content_type = "application/problem+json")
+        (status = 409, description = "The article is in the trash."),
+        (status = 422, description = "`expires_in` is not a duration of at most 30 days.")
     )
 )]
 #[post("/articles/{id}/preview-links")]
@@ -160,7 +160,7 @@ fn lifetime_of(expires_in: Option<&str>) -> Result<u64, ApiError> {
     responses(
         (status = 200, description = "The article.", body = Article,
             headers(("X-Robots-Tag" = String, description = "`noindex`."))),
-        (status = 404, description = "No such link: edited, expired, revoked, or the article is gone or trashed.", body = Problem, content_type = "application/problem+json")
+        (status = 404, description = "No such link: edited, expired, revoked, or the article is gone or trashed.")
     )
 )]
 #[get("/previews/{token}")]

@@ -5,10 +5,10 @@ use actix_web::{HttpResponse, get, post, web};
 
 use crate::db;
 use crate::domain::article as rules;
-use crate::error::{ApiError, Problem};
-use crate::handlers::articles::{precondition, written};
+use crate::error::ApiError;
+use crate::handlers::articles::{Addressed, written};
 use crate::http::auth::{Keyed, Read, Write};
-use crate::http::conditional::{self, IfMatch};
+use crate::http::conditional;
 use crate::http::context::Cx;
 use crate::http::paths::{ArticleKey, RevisionKey};
 use crate::wire::article::{Article, ArticleInput};
@@ -53,7 +53,7 @@ pub async fn list_revisions(
     security(("bearer" = ["read"])),
     responses(
         (status = 200, description = "The revision.", body = Revision),
-        (status = 404, description = "No such article or revision.", body = Problem, content_type = "application/problem+json")
+        (status = 404, description = "No such article or revision.")
     )
 )]
 #[get("/articles/{id}/revisions/{n}")]
@@ -90,40 +90,40 @@ pub async fn get_revision(
     security(("bearer" = ["write"])),
     responses(
         (status = 200, description = "Restored; the article as it now is.", body = Article),
-        (status = 404, description = "No such article or revision.", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The article is in the trash, the revision's slug or language is taken now, or what it names is gone (a media item or an author deleted since).", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such article or revision."),
+        (status = 409, description = "The article is in the trash, the revision's slug or language is taken now, or what it names is gone (a media item or an author deleted since)."),
     )
 )]
 #[post("/articles/{id}/revisions/{n}/restore")]
 pub async fn restore_revision(
     cx: Cx<Keyed<Write>>,
+    article: Addressed,
     revision: web::Path<RevisionKey>,
-    if_match: IfMatch,
 ) -> Result<HttpResponse, ApiError> {
-    let RevisionKey { id: key, n } = revision.into_inner();
-    let caller = cx.auth.0.clone();
+    let n = revision.into_inner().n;
     let language = cx.state.config.default_language.clone();
     let base = cx.state.config.media_url.clone();
-    let rec = db::write(&cx.state.pool, move |conn| {
-        let pk = db::articles::pk_of(conn, &key)?;
-        let row = db::articles::revisions::get(conn, pk, n)?;
-        let input: ArticleInput =
-            serde_json::from_str(&row.snapshot).map_err(db::StoreError::failed)?;
-        let label = format!("reverted to {n}");
-        // What the revision names may be gone since (a media item or an author deleted):
-        // the revision stands, it just cannot be restored as it is now — a conflict, not
-        // a fault of a request that carries no body.
-        db::articles::update(conn, pk, &caller.clone(), &label, |conn, current| {
-            precondition(&if_match, conn, &caller, current.pk)?;
-            let media = crate::handlers::media::catalog_in(conn, &base, &input)?;
-            rules::validate(input, &language, db::now_utc(), &media).map_err(|e| unrestorable(&e))
+    let rec = article
+        .write(&cx.state, cx.auth.0.clone(), move |conn, target| {
+            let row = db::articles::revisions::get(conn, target.pk, n)?;
+            let input: ArticleInput =
+                serde_json::from_str(&row.snapshot).map_err(db::StoreError::failed)?;
+            let label = format!("reverted to {n}");
+            // What the revision names may be gone since (a media item or an author
+            // deleted): the revision stands, it just cannot be restored as it is now — a
+            // conflict, not a fault of a request that carries no body.
+            db::articles::update(conn, target.pk, target.caller, &label, |conn, current| {
+                target.check(conn, current)?;
+                let media = crate::handlers::media::catalog_in(conn, &base, &input)?;
+                rules::validate(input, &language, db::now_utc(), &media)
+                    .map_err(|e| unrestorable(&e))
+            })
+            .map_err(|e| match e {
+                db::StoreError::Invalid(errors) => unrestorable(&errors),
+                other => other,
+            })
         })
-        .map_err(|e| match e {
-            db::StoreError::Invalid(errors) => unrestorable(&errors),
-            other => other,
-        })
-    })
-    .await?;
+        .await?;
     Ok(written(&cx.state, StatusCode::OK, rec))
 }
 

@@ -11,7 +11,7 @@ use super::{Addressed, location, parse_input, written};
 use crate::db::{self, StoreError};
 use crate::domain::access::Scope;
 use crate::domain::article as rules;
-use crate::error::{ApiError, FieldError, Problem};
+use crate::error::{ApiError, FieldError};
 use crate::http::auth::{Keyed, Write};
 use crate::http::body::{self, JsonBody};
 use crate::http::context::Cx;
@@ -41,8 +41,8 @@ pub struct DeleteParams {
         (status = 201, description = "Created.", body = Article,
             headers(("Location" = String, description = "URL of the new article."),
                     ("ETag" = String, description = "Validator of the new version."))),
-        (status = 409, description = "The slug, or the story's version in this language, exists.", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields, one entry each; server-owned fields named.", body = Problem, content_type = "application/problem+json")
+        (status = 409, description = "The slug, or the story's version in this language, exists."),
+        (status = 422, description = "Invalid fields, one entry each; server-owned fields named.")
     )
 )]
 #[post("/articles")]
@@ -76,7 +76,7 @@ pub async fn create_article(
     security(("bearer" = ["write"])),
     responses(
         (status = 200, description = "Replaced.", body = Article),
-        (status = 409, description = "Slug or language taken, or the article is in the trash.", body = Problem, content_type = "application/problem+json")
+        (status = 409, description = "Slug or language taken, or the article is in the trash.")
     )
 )]
 #[put("/articles/{id}")]
@@ -86,15 +86,14 @@ pub async fn replace_article(
     body: JsonBody<ArticleInput>,
 ) -> Result<HttpResponse, ApiError> {
     let parsed = parse_input(&body, &cx.state).await?;
-    let caller = cx.auth.0.clone();
-    let rec = db::write(&cx.state.pool, move |conn| {
-        let pk = article.pk(conn)?;
-        db::articles::update(conn, pk, &caller.clone(), "updated", |conn, row| {
-            article.check(conn, &caller, row.pk)?;
-            parsed.in_write(conn)
+    let rec = article
+        .write(&cx.state, cx.auth.0.clone(), move |conn, target| {
+            db::articles::update(conn, target.pk, target.caller, "updated", |conn, row| {
+                target.check(conn, row)?;
+                parsed.in_write(conn)
+            })
         })
-    })
-    .await?;
+        .await?;
     Ok(written(&cx.state, StatusCode::OK, rec))
 }
 
@@ -113,8 +112,8 @@ pub async fn replace_article(
     security(("bearer" = ["write"])),
     responses(
         (status = 200, description = "Changed.", body = Article),
-        (status = 409, description = "Slug or language taken, or the article is in the trash.", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "The patched article is invalid, one entry per field.", body = Problem, content_type = "application/problem+json")
+        (status = 409, description = "Slug or language taken, or the article is in the trash."),
+        (status = 422, description = "The patched article is invalid, one entry per field.")
     )
 )]
 #[patch("/articles/{id}")]
@@ -134,24 +133,24 @@ pub async fn update_article(
     if !cleared.is_empty() {
         return Err(ApiError::invalid(cleared));
     }
-    let caller = cx.auth.0.clone();
     let language = cx.state.config.default_language.clone();
     let base = cx.state.config.media_url.clone();
-    let rec = db::write(&cx.state.pool, move |conn| {
-        let pk = article.pk(conn)?;
-        db::articles::update(conn, pk, &caller.clone(), "updated", |conn, row| {
-            // Loaded once: the precondition and the merge's base.
-            let current = db::articles::load_by_pk(conn, &caller, row.pk, db::now_utc())?;
-            article.check_loaded(&current)?;
-            let mut doc = serde_json::to_value(current.input()).map_err(StoreError::failed)?;
-            json_patch::merge(&mut doc, &Value::Object(patch));
-            let input: ArticleInput =
-                body::shaped(doc).map_err(|e| StoreError::Invalid(vec![e]))?;
-            let media = crate::handlers::media::catalog_in(conn, &base, &input)?;
-            rules::validate(input, &language, db::now_utc(), &media).map_err(StoreError::Invalid)
+    let rec = article
+        .write(&cx.state, cx.auth.0.clone(), move |conn, target| {
+            db::articles::update(conn, target.pk, target.caller, "updated", |conn, row| {
+                // Loaded once: the precondition and the merge's base.
+                let current = db::articles::load_by_pk(conn, target.caller, row.pk, db::now_utc())?;
+                target.check_loaded(&current)?;
+                let mut doc = serde_json::to_value(current.input()).map_err(StoreError::failed)?;
+                json_patch::merge(&mut doc, &Value::Object(patch));
+                let input: ArticleInput =
+                    body::shaped(doc).map_err(|e| StoreError::Invalid(vec![e]))?;
+                let media = crate::handlers::media::catalog_in(conn, &base, &input)?;
+                rules::validate(input, &language, db::now_utc(), &media)
+                    .map_err(StoreError::Invalid)
+            })
         })
-    })
-    .await?;
+        .await?;
     Ok(written(&cx.state, StatusCode::OK, rec))
 }
 
@@ -168,8 +167,8 @@ pub async fn update_article(
     security(("bearer" = ["write"])),
     responses(
         (status = 204, description = "Moved to the trash, or deleted for good."),
-        (status = 403, description = "The key's scope is too small (`permanent` needs admin).", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Already in the trash (delete with `permanent=true` to purge).", body = Problem, content_type = "application/problem+json")
+        (status = 403, description = "The key's scope is too small (`permanent` needs admin)."),
+        (status = 409, description = "Already in the trash (delete with `permanent=true` to purge).")
     )
 )]
 #[delete("/articles/{id}")]
@@ -184,19 +183,18 @@ pub async fn delete_article(
     } else {
         Scope::Write
     })?;
-    let caller = cx.auth.0.clone();
-    db::write(&cx.state.pool, move |conn| {
-        let pk = article.pk(conn)?;
-        let check = |conn: &mut db::AnyConnection, row: &db::articles::ArticleRow| {
-            article.check(conn, &caller, row.pk)
-        };
-        if permanent {
-            db::articles::purge(conn, pk, &check)
-        } else {
-            db::articles::trash(conn, pk, &caller, &check)
-        }
-    })
-    .await?;
+    article
+        .write(&cx.state, cx.auth.0.clone(), move |conn, target| {
+            let check = |conn: &mut db::AnyConnection, row: &db::articles::ArticleRow| {
+                target.check(conn, row)
+            };
+            if permanent {
+                db::articles::purge(conn, target.pk, &check)
+            } else {
+                db::articles::trash(conn, target.pk, target.caller, &check)
+            }
+        })
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -210,7 +208,7 @@ pub async fn delete_article(
     security(("bearer" = ["write"])),
     responses(
         (status = 200, description = "Restored, with its former status.", body = Article),
-        (status = 409, description = "The article is not in the trash.", body = Problem, content_type = "application/problem+json")
+        (status = 409, description = "The article is not in the trash.")
     )
 )]
 #[post("/articles/{id}/restore")]
@@ -218,13 +216,12 @@ pub async fn restore_article(
     cx: Cx<Keyed<Write>>,
     article: Addressed,
 ) -> Result<HttpResponse, ApiError> {
-    let caller = cx.auth.0.clone();
-    let rec = db::write(&cx.state.pool, move |conn| {
-        let pk = article.pk(conn)?;
-        db::articles::restore(conn, pk, &caller.clone(), &|conn, row| {
-            article.check(conn, &caller, row.pk)
+    let rec = article
+        .write(&cx.state, cx.auth.0.clone(), |conn, target| {
+            db::articles::restore(conn, target.pk, target.caller, &|conn, row| {
+                target.check(conn, row)
+            })
         })
-    })
-    .await?;
+        .await?;
     Ok(written(&cx.state, StatusCode::OK, rec))
 }

@@ -1,5 +1,5 @@
 //! What each command of the command line does (`cli` declares them): serve, migrate,
-//! keys, openapi, backup, export, import, copy, seed-demo. Every write goes through the
+//! keys, openapi, backup, export, import, copy, seed-demo, refresh-media. Every write goes through the
 //! store's writer.
 
 use crate::cli::{Command, KeysAction};
@@ -190,12 +190,8 @@ fn keys(config: &Config, action: KeysAction) -> anyhow::Result<()> {
                 .map(quota::parse_duration)
                 .transpose()
                 .map_err(anyhow::Error::msg)?
-                .map(|d| chrono::Utc::now() + d)
-                .map(crate::domain::time::format);
-            let options = db::keys::KeyOptions {
-                rate,
-                expires_at: expires_at.clone(),
-            };
+                .map(|d| pool.clock().now() + d);
+            let options = db::keys::KeyOptions { rate, expires_at };
             let key = {
                 let name = name.clone();
                 pool.write_blocking(move |conn| {
@@ -205,7 +201,7 @@ fn keys(config: &Config, action: KeysAction) -> anyhow::Result<()> {
             eprintln!(
                 "created key '{name}' with scope {scope}, rate {}, expires {}; it is shown only once:",
                 rate.map_or_else(|| "default".to_string(), |r| r.to_string()),
-                expires_at.as_deref().unwrap_or("never"),
+                expires_at.map_or_else(|| "never".into(), crate::domain::time::format),
             );
             println!("{key}");
         }

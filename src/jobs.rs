@@ -41,10 +41,9 @@ pub fn deliver_due(pool: &DbPool, config: &Config) -> Result<usize, StoreError> 
             return Ok(attempts);
         }
         let now = pool.clock().now();
-        let lease_until = time::format(now + lease(config));
-        let due = time::format(now);
+        let lease_until = now + lease(config);
         let claimed =
-            pool.write_blocking(move |conn| webhooks::claim_due(conn, &due, &lease_until, BATCH))?;
+            pool.write_blocking(move |conn| webhooks::claim_due(conn, now, lease_until, BATCH))?;
         if claimed.is_empty() {
             return Ok(attempts);
         }

@@ -39,8 +39,8 @@ pub struct KeyInfo {
 pub struct KeyOptions {
     /// Its own request rate; `None`: `NEWSDESK_KEY_RATE`.
     pub rate: Option<Rate>,
-    /// When it expires (store format); `None`: never.
-    pub expires_at: Option<String>,
+    /// When it expires; `None`: never.
+    pub expires_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// An authenticated key.
@@ -91,7 +91,7 @@ pub fn create_with(
             api_keys::prefix.eq(&key[..9]),
             api_keys::scope.eq(scope.as_str()),
             api_keys::created_at.eq(super::now()),
-            api_keys::expires_at.eq(&options.expires_at),
+            api_keys::expires_at.eq(options.expires_at.map(crate::domain::time::format)),
             api_keys::rate_limit.eq(options.rate.map(|r| r.limit as i32)),
             api_keys::rate_window_secs.eq(options.rate.map(|r| r.window_secs as i32)),
         ))

@@ -1,9 +1,10 @@
-//! The store: Diesel on SQLite. Everything that speaks SQL lives under this module.
+//! The store: Diesel on SQLite or PostgreSQL, one [`AnyConnection`] over both
+//! (`engine`). Everything that speaks SQL lives under this module.
 //!
 //! What handlers call: [`run`] (reads on a pooled connection, off the async workers),
 //! [`write`] / [`DbPool::write_blocking`] (writes, through the one writer), and the
 //! functions of the resource modules inside them (`articles`, `terms`, `keys`,
-//! `webhooks`, `search`, `portability`, `secrets`). They return rows, domain types and
+//! `webhooks`, `media`, `purges`, `search`, `portability`, `copy`, `secrets`). They return rows, domain types and
 //! [`StoreError`]; never JSON or HTTP errors. [`DbPool::on_commit`] tells what each
 //! commit changed.
 

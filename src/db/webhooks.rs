@@ -7,6 +7,8 @@ use diesel::prelude::*;
 use crate::db::error::StoreError;
 use crate::db::schema::{webhook_deliveries, webhooks};
 use crate::domain::events::EventType;
+use crate::domain::time;
+use chrono::{DateTime, Utc};
 
 thread_local! {
     /// The active webhooks as the writer's current batch read them, under its
@@ -270,10 +272,11 @@ pub struct Claimed {
 /// (at least once) and two processes never send the same attempt.
 pub fn claim_due(
     conn: &mut AnyConnection,
-    now: &str,
-    lease_until: &str,
+    now: DateTime<Utc>,
+    lease_until: DateTime<Utc>,
     limit: i64,
 ) -> Result<Vec<Claimed>, StoreError> {
+    let (now, lease_until) = (&time::format(now), &time::format(lease_until));
     crate::db::write_transaction(conn, |conn| {
         let due: Vec<(DeliveryRow, (String, String))> = webhook_deliveries::table
             .inner_join(webhooks::table)

@@ -413,8 +413,8 @@ pub async fn get_news_sitemap(
     respond_document(&req, &state, &kind, XML, |_| async {
         let body = db::run(&state.pool, move |conn| {
             let now = db::now_utc();
-            let since = time::format(now - Duration::days(2));
-            let entries = db::articles::sitemap::published_since(conn, now, &since, MAX_NEWS_URLS)?;
+            let since = now - Duration::days(2);
+            let entries = db::articles::sitemap::published_since(conn, now, since, MAX_NEWS_URLS)?;
             let urls: Vec<NewsUrl> = entries
                 .into_iter()
                 .map(|e| NewsUrl {

@@ -5,11 +5,12 @@ use actix_web::{HttpResponse, delete, get, patch, post, web};
 
 use crate::db::terms::TermKind;
 use crate::error::ApiError;
-use crate::handlers::terms::{self, ListParams};
+use crate::handlers::terms;
 use crate::http::auth::{Keyed, Write};
 use crate::http::body::JsonBody;
 use crate::http::conditional::IfMatch;
 use crate::http::context::Cx;
+use crate::http::paging::PageParams;
 use crate::http::paths::TermSlug;
 use crate::http::query::Query;
 use crate::wire::term::{Term, TermInput, TermPage, TermPatch};
@@ -17,14 +18,14 @@ use crate::wire::term::{Term, TermInput, TermPage, TermPatch};
 /// List tags by slug, with their counts of public articles.
 #[utoipa::path(
     tag = "tags",
-    params(ListParams),
+    params(PageParams),
     security((), ("bearer" = [])),
     responses(
         (status = 200, description = "A page.", body = TermPage)
     )
 )]
 #[get("/tags")]
-pub async fn list_tags(cx: Cx, params: Query<ListParams>) -> Result<HttpResponse, ApiError> {
+pub async fn list_tags(cx: Cx, params: Query<PageParams>) -> Result<HttpResponse, ApiError> {
     terms::list(TermKind::Tag, cx, params.into_inner()).await
 }
 

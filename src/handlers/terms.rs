@@ -15,12 +15,12 @@ use crate::db::{
 use crate::domain::article::{TextRule, check_text, term_from_name};
 use crate::domain::slug::is_valid_slug;
 use crate::error::{ApiError, FieldError};
-pub(crate) use crate::handlers::articles::list::PageParams as ListParams;
 use crate::http::auth::{Keyed, Write};
 use crate::http::body::JsonBody;
 use crate::http::conditional::{self, IfMatch, Validators};
 use crate::http::context::Cx;
 use crate::http::paging;
+use crate::http::paging::PageParams;
 use crate::http::paths::TermSlug;
 use crate::http::query::Query;
 use crate::wire::article::PageMeta;
@@ -53,7 +53,7 @@ fn check_description(errors: &mut Vec<FieldError>, d: Option<&str>) {
 pub(crate) async fn list(
     kind: TermKind,
     cx: Cx,
-    params: ListParams,
+    params: PageParams,
 ) -> Result<HttpResponse, ApiError> {
     let limit = paging::limit(params.limit, 20, 100)?;
     let after = params
@@ -243,7 +243,7 @@ pub(crate) fn author_routes(cfg: &mut ServiceConfig) {
     const KIND: TermKind = TermKind::Author;
     cfg.route(
         "/authors",
-        web::get().to(|cx: Cx, params: Query<ListParams>| list(KIND, cx, params.into_inner())),
+        web::get().to(|cx: Cx, params: Query<PageParams>| list(KIND, cx, params.into_inner())),
     )
     .route(
         "/authors",

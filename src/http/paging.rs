@@ -1,14 +1,30 @@
-//! Paging, one way for every list: the page size ([`limit`]), opaque cursors ([`encode`],
-//! [`decode`], [`numbered`]) and the next page's address ([`link`]).
+//! Paging, one way for every list: the page parameters ([`PageParams`]), the page size
+//! ([`limit`]), opaque cursors ([`encode`], [`decode`], [`numbered`]) and the next page's
+//! address ([`link`]).
 //!
 //! A cursor is URL-safe base64 of the position's parts and a checksum, so a token the
 //! server did not issue (or one that was edited) is a 400, never a wrong page.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde::Deserialize;
 use sha2::{Digest, Sha256};
+use utoipa::IntoParams;
 
 use crate::error::ApiError;
+
+/// Paging of a list ordered by slug (tags, authors) or of the trash.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct PageParams {
+    /// Page size, 1–100 (default 20).
+    #[param(minimum = 1, maximum = 100, example = 20)]
+    pub limit: Option<i64>,
+    /// Opaque token from `meta.next_cursor` of the previous page (no example: only
+    /// tokens this server issued are valid).
+    pub cursor: Option<String>,
+}
 
 /// The page size asked for (`default` when absent); a 400 naming `limit` outside
 /// `1..=max`.

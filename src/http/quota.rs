@@ -80,7 +80,7 @@ pub async fn enforce(
     let Some(rate) = rate else {
         return Ok(next.call(req).await?.map_into_left_body());
     };
-    let decision = state.limits.check(&client, rate);
+    let decision = state.limits.check(&client, rate, state.clock_now());
     if !decision.allowed {
         let err = ApiError::TooManyRequests {
             detail: format!(

@@ -7,7 +7,6 @@
 
 use std::collections::HashMap;
 use std::sync::Mutex;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::domain::quota::Rate;
 
@@ -70,12 +69,10 @@ const SWEEP_AT: usize = 100_000;
 const HARD_CAP: usize = 1_000_000;
 
 impl Limiter {
-    /// Counts a request of `client` against `rate`.
-    pub fn check(&self, client: &str, rate: Rate) -> Decision {
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_secs())
-            .unwrap_or_default();
+    /// Counts a request of `client` against `rate` at `now` (the server's clock, so a
+    /// test moves windows on instead of waiting for them).
+    pub fn check(&self, client: &str, rate: Rate, now: chrono::DateTime<chrono::Utc>) -> Decision {
+        let now = u64::try_from(now.timestamp()).unwrap_or_default();
         let w = u64::from(rate.window_secs.max(1));
         let window_end = (now / w + 1) * w;
         let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
@@ -121,7 +118,7 @@ mod tests {
         };
         let seen: Vec<(bool, u32)> = (0..5)
             .map(|_| {
-                let d = l.check("a", rate);
+                let d = l.check("a", rate, chrono::Utc::now());
                 (d.allowed, d.remaining)
             })
             .collect();
@@ -129,8 +126,11 @@ mod tests {
             seen,
             [(true, 2), (true, 1), (true, 0), (false, 0), (false, 0)]
         );
-        assert!(l.check("b", rate).allowed, "clients are counted apart");
-        let d = l.check("a", rate);
+        assert!(
+            l.check("b", rate, chrono::Utc::now()).allowed,
+            "clients are counted apart"
+        );
+        let d = l.check("a", rate, chrono::Utc::now());
         assert!(d.reset_secs >= 1 && d.reset_secs <= 3600);
         assert_eq!(d.header(), format!("\"default\";r=0;t={}", d.reset_secs));
         assert_eq!(d.policy_header(), "\"default\";q=3;w=3600");

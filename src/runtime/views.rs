@@ -5,7 +5,9 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::db::{self, DbPool, StoreError};
 use crate::domain::cache_tags;
@@ -39,7 +41,10 @@ impl Default for ViewBuffer {
 const PUBLIC_IDS: usize = 16_384;
 
 /// When each (client, article) pair last had a view counted, and the last sweep.
-type Seen = (HashMap<(String, String), Instant>, Option<Instant>);
+type Seen = (
+    HashMap<(String, String), DateTime<Utc>>,
+    Option<DateTime<Utc>>,
+);
 
 /// Client–article pairs remembered before old ones are swept.
 const SWEEP_AT: usize = 200_000;
@@ -54,24 +59,30 @@ impl ViewBuffer {
         *pending.entry(id.to_string()).or_insert(0) += 1;
     }
 
-    /// Counts a view of article `id` by `client` unless that client's last counted view
-    /// of it is younger than `window`; returns whether it counted. Old pairs are swept
-    /// at most once a second; past a hard cap, views of new pairs are not counted (a
-    /// flood of addresses cannot inflate "most read" or memory).
-    pub fn record_once(&self, client: &str, id: &str, window: Duration) -> bool {
-        let now = Instant::now();
+    /// Counts a view of article `id` by `client` at `now` (the server's clock) unless that
+    /// client's last counted view of it is younger than `window`; returns whether it
+    /// counted. Old pairs are swept at most once a second; past a hard cap, views of new
+    /// pairs are not counted (a flood of addresses cannot inflate "most read" or memory).
+    pub fn record_once(
+        &self,
+        client: &str,
+        id: &str,
+        window: Duration,
+        now: DateTime<Utc>,
+    ) -> bool {
+        let window = TimeDelta::from_std(window).unwrap_or(TimeDelta::MAX);
         {
             let mut seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
             let (pairs, last_sweep) = &mut *seen;
             if pairs.len() >= SWEEP_AT
-                && last_sweep.is_none_or(|t| now.duration_since(t) >= Duration::from_secs(1))
+                && last_sweep.is_none_or(|t| now - t >= TimeDelta::seconds(1))
             {
                 *last_sweep = Some(now);
-                pairs.retain(|_, at| now.duration_since(*at) < window);
+                pairs.retain(|_, at| now - *at < window);
             }
             let key = (client.to_string(), id.to_string());
             match pairs.get(&key) {
-                Some(at) if now.duration_since(*at) < window => return false,
+                Some(at) if now - *at < window => return false,
                 None if pairs.len() >= HARD_CAP => return false,
                 _ => {}
             }

@@ -92,8 +92,7 @@ async fn a_revoked_key_is_refused_on_its_next_request() {
 #[actix_web::test]
 async fn an_expired_key_is_refused() {
     let app = TestApp::spawn().await;
-    let soon =
-        newsdesk::domain::time::format(chrono::Utc::now() + chrono::Duration::milliseconds(700));
+    let soon = app.state.clock_now() + chrono::Duration::milliseconds(700);
     let key = {
         let mut conn = app.state.pool.get().unwrap();
         db::keys::create_with(

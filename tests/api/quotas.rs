@@ -16,6 +16,43 @@ fn rate(limit: u32) -> Option<Rate> {
     })
 }
 
+/// A quota's window is the server clock's: `Retry-After` counts down as the clock moves,
+/// and at the window's end the client has its whole quota again.
+#[actix_web::test]
+async fn a_spent_quota_comes_back_when_the_clock_reaches_the_end_of_its_window() {
+    let app = TestApp::with_config(|c| c.anon_rate = rate(2)).await;
+    let get = || {
+        app.request(Method::GET, "/v1/articles")
+            .peer("203.0.113.9:4000")
+            .send()
+    };
+    let retry_after =
+        |res: &crate::helpers::Res| -> i64 { res.header("retry-after").unwrap().parse().unwrap() };
+    get().await.assert_status(200);
+    get().await.assert_status(200);
+    let refused = get().await;
+    refused.assert_status(429);
+    let wait = retry_after(&refused);
+    assert!((1..=3600).contains(&wait), "{wait}");
+    let clock = app.state.pool.clock();
+    if wait > 2 {
+        clock.advance(chrono::Duration::seconds(wait - 2));
+        let refused = get().await;
+        refused.assert_status(429);
+        assert!(
+            (1..=2).contains(&retry_after(&refused)),
+            "counted down with the clock"
+        );
+    }
+    clock.advance(chrono::Duration::seconds(2));
+    let res = get().await;
+    res.assert_status(200);
+    let left = res.header("ratelimit").unwrap();
+    assert!(left.starts_with("\"default\";r=1;t="), "{left}");
+    let reset: i64 = left.rsplit("t=").next().unwrap().parse().unwrap();
+    assert!(reset > 3590, "a whole new window: {left}");
+}
+
 #[actix_web::test]
 async fn anonymous_clients_get_429_with_the_headers_after_their_quota() {
     let app = TestApp::with_config(|c| c.anon_rate = rate(3)).await;
@@ -183,6 +220,26 @@ async fn a_client_counts_one_view_per_article_per_window() {
         .json()["view_count"]
         .clone();
     assert_eq!(count, 3, "two addresses and one key");
+    // The window is the server clock's: once it has passed, the same clients count again.
+    app.state
+        .pool
+        .clock()
+        .advance(chrono::Duration::seconds(3601));
+    app.request(Method::POST, &path)
+        .peer("203.0.113.1:4")
+        .send()
+        .await
+        .assert_status(204);
+    app.post(&path, Some(app.read_key()))
+        .await
+        .assert_status(204);
+    app.state.views.flush(&app.state.pool).await.unwrap();
+    let count = app
+        .get(&format!("/v1/articles/{}", a["id"].as_str().unwrap()), None)
+        .await
+        .json()["view_count"]
+        .clone();
+    assert_eq!(count, 5, "a new window for an address and a key");
 }
 
 #[actix_web::test]

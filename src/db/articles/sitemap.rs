@@ -76,13 +76,13 @@ pub fn public_page(
 pub fn published_since(
     conn: &mut AnyConnection,
     at: chrono::DateTime<chrono::Utc>,
-    since: &str,
+    since: chrono::DateTime<chrono::Utc>,
     limit: i64,
 ) -> Result<Vec<SiteEntry>, StoreError> {
     let now = &crate::domain::time::format(at);
     let rows: Vec<Columns> = articles::table
         .filter(visible_to(&Caller::Public, now))
-        .filter(articles::sort_at.ge(since))
+        .filter(articles::sort_at.ge(crate::domain::time::format(since)))
         .order((articles::sort_at.desc(), articles::pk.desc()))
         .limit(limit)
         .select(Columns::as_select())

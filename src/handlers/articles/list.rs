@@ -20,23 +20,10 @@ use crate::http::auth::{Keyed, Read};
 use crate::http::cache::next_publication_millis;
 use crate::http::conditional;
 use crate::http::context::Cx;
-use crate::http::paging;
+use crate::http::paging::{self, PageParams};
 use crate::http::query::Query;
 use crate::state::AppState;
 use crate::wire::article::{Article, ArticleList, ArticleListItem, PageMeta};
-
-/// Paging of a list ordered by slug (tags, authors) or of the trash.
-#[derive(Debug, Default, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct PageParams {
-    /// Page size, 1–100 (default 20).
-    #[param(minimum = 1, maximum = 100, example = 20)]
-    pub limit: Option<i64>,
-    /// Opaque token from `meta.next_cursor` of the previous page (no example: only
-    /// tokens this server issued are valid).
-    pub cursor: Option<String>,
-}
 
 /// Orders of `GET /v1/articles`.
 #[derive(Debug, Clone, Copy, Deserialize, ToSchema)]

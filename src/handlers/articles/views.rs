@@ -28,20 +28,10 @@ pub async fn count_article_view(
     article: web::Path<ArticleKey>,
 ) -> Result<HttpResponse, ApiError> {
     let (caller, key) = (cx.auth.0.clone(), article.into_inner().id);
-    // One view per client per article per window: a key by its name, anyone else by
-    // address.
-    let client = match &cx.auth.0 {
-        Caller::Key { name, .. } => format!("key:{name}"),
-        Caller::Public => format!(
-            "ip:{}",
-            crate::http::client::address(&cx.req, &cx.state.config.trusted_proxies)
-        ),
-    };
-    let (views, window) = (&cx.state.views, cx.state.config.view_window_secs);
-    let window = std::time::Duration::from_secs(window);
+    let views = &cx.state.views;
     let public = matches!(caller, Caller::Public);
     if public && let Some(id) = views.public_id(&key, &cx.state.responses) {
-        views.record_once(&client, &id, window);
+        count_once(&cx, &id);
         return Ok(HttpResponse::NoContent().finish());
     }
     let born = cx.state.responses.generation();
@@ -52,7 +42,7 @@ pub async fn count_article_view(
     .await?;
     match found {
         Found::Article(head) => {
-            views.record_once(&client, &head.id, window);
+            count_once(&cx, &head.id);
             if public {
                 views.remember_public(named, born, head.id);
             }
@@ -64,4 +54,21 @@ pub async fn count_article_view(
         }
     }
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// Counts the caller's view of article `id` unless its last counted view of it is within
+/// `NEWSDESK_VIEW_WINDOW_SECS` by the server's clock: a key is one client by its name,
+/// anyone else one by address.
+fn count_once(cx: &Cx, id: &str) {
+    let client = match &cx.auth.0 {
+        Caller::Key { name, .. } => format!("key:{name}"),
+        Caller::Public => format!(
+            "ip:{}",
+            crate::http::client::address(&cx.req, &cx.state.config.trusted_proxies)
+        ),
+    };
+    let window = std::time::Duration::from_secs(cx.state.config.view_window_secs);
+    cx.state
+        .views
+        .record_once(&client, id, window, cx.state.clock_now());
 }

@@ -315,13 +315,7 @@ async fn upload(
     payload: web::Payload,
     max: usize,
 ) -> Result<(Vec<u8>, UploadParams), ApiError> {
-    if let Some(len) = req
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok())
-        && len > max.saturating_add(64 * 1024)
-    {
+    if declared_length(req).is_some_and(|len| len > max.saturating_add(64 * 1024)) {
         return Err(too_large(max));
     }
     let mime = req.mime_type().ok().flatten();
@@ -361,6 +355,16 @@ async fn upload(
     Ok((bytes, text))
 }
 
+/// The request's `Content-Length`, when it states one.
+fn declared_length(req: &HttpRequest) -> Option<usize> {
+    req.headers()
+        .get(header::CONTENT_LENGTH)?
+        .to_str()
+        .ok()?
+        .parse()
+        .ok()
+}
+
 /// Decodes the image (one at a time per `media_work` permit: decoding is CPU- and
 /// memory-heavy), puts its copies in the media store, and returns the item to record.
 async fn stored(
@@ -369,18 +373,7 @@ async fn stored(
     sha256: String,
     text: UploadParams,
 ) -> Result<db::media::NewMedia, ApiError> {
-    let max_pixels = state.config.media_max_pixels;
-    let processed = {
-        let _turn = state
-            .media_work
-            .acquire()
-            .await
-            .map_err(|_| ApiError::Unavailable("The server is stopping.".into()))?;
-        web::block(move || image::process(&bytes, max_pixels))
-            .await
-            .map_err(ApiError::internal)?
-            .map_err(refused)?
-    };
+    let processed = decoded(state, bytes).await?;
     let mut files = Vec::with_capacity(processed.copies.len());
     for copy in processed.copies {
         let name = name_of(&copy.bytes, copy.format);
@@ -411,6 +404,21 @@ async fn stored(
             files,
         },
     })
+}
+
+/// The image decoded and its clean copies made, off the async workers, while holding one
+/// of the `media_work` permits.
+async fn decoded(state: &AppState, bytes: Vec<u8>) -> Result<image::Processed, ApiError> {
+    let max_pixels = state.config.media_max_pixels;
+    let _turn = state
+        .media_work
+        .acquire()
+        .await
+        .map_err(|_| ApiError::Unavailable("The server is stopping.".into()))?;
+    web::block(move || image::process(&bytes, max_pixels))
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(refused)
 }
 
 fn answer(state: &AppState, status: StatusCode, row: &db::media::MediaRow) -> HttpResponse {

@@ -8,7 +8,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::db::{
     self,
-    articles::{Bodies, Filter, ListQuery, Position, Shelf},
+    articles::{ArticleRecord, Bodies, Filter, ListQuery, Position, Shelf},
 };
 use crate::domain::access::Caller;
 use crate::domain::article::{Status, is_language_tag};
@@ -168,19 +168,7 @@ pub(crate) fn next_cursor(page: &db::articles::ListPage, sort: Sort) -> Option<S
 
 /// The filter the parameters ask for, and the search terms of `q`.
 fn filter_of(p: &ArticleListParams, caller: &Caller) -> Result<(Filter, Vec<Term>), ApiError> {
-    let mut filter = Filter::default();
-    let mut terms = Vec::new();
-    if let Some(q) = &p.q {
-        if q.chars().count() > MAX_QUERY_CHARS {
-            return Err(ApiError::bad_param(
-                "q",
-                format!("must be at most {MAX_QUERY_CHARS} characters"),
-            ));
-        }
-        terms = search::parse_query(q);
-        // Text with no searchable word matches nothing rather than everything.
-        filter.search = Some(search::Match::All(terms.clone()));
-    }
+    let terms = p.q.as_deref().map(search_terms).transpose()?;
     let slugs = |v: &Option<String>, name: &'static str| {
         v.as_deref()
             .map(listing::parse_slugs)
@@ -188,36 +176,58 @@ fn filter_of(p: &ArticleListParams, caller: &Caller) -> Result<(Filter, Vec<Term
             .map_err(bad(name))
             .map(Option::unwrap_or_default)
     };
-    filter.tags = slugs(&p.tag, "tag")?;
-    filter.authors = slugs(&p.author, "author")?;
-    if let Some(l) = &p.language
-        && !is_language_tag(l)
-    {
-        return Err(ApiError::bad_param(
-            "language",
-            "must be a BCP 47 language tag such as 'en' or 'uk'",
-        ));
-    }
-    filter.language = p.language.clone();
-    if let Some(s) = p.status
-        && s != Status::Published
-        && !caller.sees_unpublished()
-    {
-        return Err(ApiError::Unauthorized(format!(
-            "Listing '{s:?}' articles needs a key with scope 'read'."
-        )));
-    }
-    filter.status = p.status;
-    filter.featured = p.featured;
     let bound = |v: &Option<String>, upper: bool, name: &'static str| {
         v.as_deref()
             .map(|s| listing::parse_bound(s, upper).map(time::format))
             .transpose()
             .map_err(bad(name))
     };
-    filter.published_after = bound(&p.published_after, false, "published_after")?;
-    filter.published_before = bound(&p.published_before, true, "published_before")?;
-    Ok((filter, terms))
+    let filter = Filter {
+        // Text with no searchable word matches nothing rather than everything.
+        search: terms.clone().map(search::Match::All),
+        tags: slugs(&p.tag, "tag")?,
+        authors: slugs(&p.author, "author")?,
+        language: language_of(p.language.as_deref())?,
+        status: status_for(p.status, caller)?,
+        featured: p.featured,
+        published_after: bound(&p.published_after, false, "published_after")?,
+        published_before: bound(&p.published_before, true, "published_before")?,
+    };
+    Ok((filter, terms.unwrap_or_default()))
+}
+
+/// The words `q` searches for; a 400 when it is too long.
+fn search_terms(q: &str) -> Result<Vec<Term>, ApiError> {
+    if q.chars().count() > MAX_QUERY_CHARS {
+        return Err(ApiError::bad_param(
+            "q",
+            format!("must be at most {MAX_QUERY_CHARS} characters"),
+        ));
+    }
+    Ok(search::parse_query(q))
+}
+
+/// The `language` filter; a 400 unless it is a language tag.
+fn language_of(language: Option<&str>) -> Result<Option<String>, ApiError> {
+    match language {
+        Some(l) if !is_language_tag(l) => Err(ApiError::bad_param(
+            "language",
+            "must be a BCP 47 language tag such as 'en' or 'uk'",
+        )),
+        l => Ok(l.map(str::to_owned)),
+    }
+}
+
+/// The `status` filter; a 401 for a status other than published without a key.
+fn status_for(status: Option<Status>, caller: &Caller) -> Result<Option<Status>, ApiError> {
+    match status {
+        Some(s) if s != Status::Published && !caller.sees_unpublished() => {
+            Err(ApiError::Unauthorized(format!(
+                "Listing '{s:?}' articles needs a key with scope 'read'."
+            )))
+        }
+        s => Ok(s),
+    }
 }
 
 /// Where the page starts: after a cursor issued for `sort`, at a numbered page, or at
@@ -277,16 +287,7 @@ async fn respond(
     caller: Caller,
     plan: Plan,
 ) -> Result<HttpResponse, ApiError> {
-    let (query, c, pool) = (plan.query.clone(), caller.clone(), state.pool.clone());
-    let responses = state.responses.clone();
-    let (page, changed) = db::run(&state.pool, move |conn| {
-        let lists = match c {
-            Caller::Public => responses.lists_version_or(|| next_publication_millis(conn))?,
-            Caller::Key { .. } => None,
-        };
-        db::articles::list_counted(conn, pool.counts(), &c, &query, db::now_utc(), lists)
-    })
-    .await?;
+    let (page, changed) = fetch(&state, &caller, plan.query.clone()).await?;
     let q = &plan.query;
     let next_cursor = next_cursor(&page, q.sort);
     let page_number = match q.position {
@@ -304,11 +305,8 @@ async fn respond(
         page.items.iter().map(|(rec, _)| rec.row.id.as_str()),
         q.sort,
     );
-    let now = state.now();
     let body = ArticleList {
-        data: (page.items.into_iter())
-            .map(|(rec, _)| list_item(Article::from_record(rec, &now), &plan.fields, &plan.terms))
-            .collect(),
+        data: items(page.items, &plan, &state.now()),
         meta: PageMeta {
             limit: q.limit,
             next_cursor,
@@ -322,6 +320,32 @@ async fn respond(
         res.headers_mut().insert(header::LINK, v);
     }
     Ok(res)
+}
+
+/// The list items of a page: each article's requested fields, with a snippet when
+/// searching.
+fn items(records: Vec<(ArticleRecord, f64)>, plan: &Plan, now: &str) -> Vec<ArticleListItem> {
+    (records.into_iter())
+        .map(|(rec, _)| list_item(Article::from_record(rec, now), &plan.fields, &plan.terms))
+        .collect()
+}
+
+/// The page `query` names as `caller` sees it, counted, and the time of the store's
+/// last change. A public total is kept while the public lists stay as they are.
+async fn fetch(
+    state: &AppState,
+    caller: &Caller,
+    query: ListQuery,
+) -> Result<(db::articles::ListPage, Option<String>), ApiError> {
+    let (c, pool, responses) = (caller.clone(), state.pool.clone(), state.responses.clone());
+    Ok(db::run(&state.pool, move |conn| {
+        let lists = match c {
+            Caller::Public => responses.lists_version_or(|| next_publication_millis(conn))?,
+            Caller::Key { .. } => None,
+        };
+        db::articles::list_counted(conn, pool.counts(), &c, &query, db::now_utc(), lists)
+    })
+    .await?)
 }
 
 /// List, filter and search articles.

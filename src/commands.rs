@@ -1,6 +1,6 @@
 //! What each command of the command line does (`cli` declares them): serve, migrate,
-//! keys, openapi, backup, export, import, copy, seed-demo, refresh-media. Every write goes through the
-//! store's writer.
+//! keys, openapi, backup, export, import, copy, seed-demo, refresh-media; one function
+//! each. Every write goes through the store's writer.
 
 use crate::cli::{Command, KeysAction};
 use crate::config::Config;
@@ -23,155 +23,176 @@ pub fn run(command: Command, config: Config) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Keys { action } => keys(&config, action),
-        Command::Backup { path } => {
-            let pool = db::open(&config, 1)?;
-            db::migrate(&pool)?;
-            let started = std::time::Instant::now();
-            let mut conn = pool.get()?;
-            db::portability::backup(&mut conn, &path)?;
-            // The media bytes beside it: `{path}.media/`, a folder NEWSDESK_MEDIA_STORE
-            // can name where the copy is restored.
-            let items = db::media::all(&mut conn)?;
-            if !items.is_empty() {
-                let media = MediaCopies::open(&config)?;
-                let folder = format!("{path}.media");
-                let target = crate::runtime::media_store::MediaStore::open(&folder, "", 0)?;
-                let mut copied = 0;
-                for f in items.iter().flat_map(db::media::MediaRow::file_list) {
-                    if let Some(bytes) = media.fetch(&f.name)? {
-                        media.runtime.block_on(target.put(&f.name, bytes))?;
-                        copied += 1;
-                    }
-                }
-                eprintln!("{copied} media copies written to {folder}/");
-            }
-            eprintln!(
-                "backed up to {path} in {:.1} s",
-                started.elapsed().as_secs_f64()
-            );
-            Ok(())
-        }
-        Command::RefreshMedia => {
-            let pool = db::open(&config, 1)?;
-            db::migrate(&pool)?;
-            pool.start_writer()?;
-            let (base, language) = (config.media_url.clone(), config.default_language.clone());
-            let caller = crate::domain::access::Caller::Key {
-                name: "newsdesk refresh-media".into(),
-                scope: Scope::Admin,
-            };
-            let pks = pool.write_blocking(db::media::live_articles_using_media)?;
-            let (mut done, mut refused) = (0, 0);
-            for pk in pks {
-                let (caller, base, language) = (caller.clone(), base.clone(), language.clone());
-                let written: Result<_, db::StoreError> = pool.write_blocking(move |conn| {
-                    crate::handlers::media::resolve_again(
-                        conn,
-                        pk,
-                        &caller,
-                        &base,
-                        &language,
-                        "media refreshed",
-                    )
-                });
-                match written {
-                    Ok(rec) => {
-                        done += 1;
-                        eprintln!("{}", rec.row.id);
-                    }
-                    Err(e) => {
-                        refused += 1;
-                        eprintln!("article {pk}: {e}");
-                    }
-                }
-            }
-            eprintln!("{done} articles written again under {base}; {refused} refused");
-            anyhow::ensure!(
-                refused == 0,
-                "{refused} article(s) could not be written again"
-            );
-            Ok(())
-        }
+        Command::Backup { path } => backup(&config, &path),
+        Command::RefreshMedia => refresh_media(&config),
         Command::Export {
             without_media_bytes,
-        } => {
-            let pool = db::open(&config, 1)?;
-            db::migrate(&pool)?;
-            let stdout = std::io::stdout();
-            let mut out = std::io::BufWriter::new(stdout.lock());
-            let mut conn = pool.get()?;
-            let media = MediaCopies::open(&config)?;
-            let fetch = |name: &str| media.fetch(name);
-            let lines = db::portability::export(
-                &mut conn,
-                &mut out,
-                (!without_media_bytes).then_some(&fetch as db::portability::FetchCopy<'_>),
-            )?;
-            std::io::Write::flush(&mut out)?;
-            eprintln!("exported {lines} lines");
-            Ok(())
-        }
-        Command::Import { file } => {
-            let pool = db::open(&config, 1)?;
-            db::migrate(&pool)?;
-            let started = std::time::Instant::now();
-            let input: Box<dyn std::io::BufRead> = if file == "-" {
-                Box::new(std::io::BufReader::new(std::io::stdin()))
-            } else {
-                Box::new(std::io::BufReader::new(std::fs::File::open(&file)?))
-            };
-            let media = MediaCopies::open(&config)?;
-            let put = |name: &str, bytes: Vec<u8>| media.put(name, bytes);
-            let report = db::portability::import(&pool, input, Some(&put))?;
-            for (line, why) in &report.errors {
-                eprintln!("line {line}: {why}");
-            }
-            let secs = started.elapsed().as_secs_f64();
-            eprintln!(
-                "imported {} lines in {secs:.1} s ({:.0}/s); {} refused",
-                report.imported,
-                report.imported as f64 / secs,
-                report.errors.len()
-            );
-            anyhow::ensure!(
-                report.errors.is_empty(),
-                "{} line(s) were not imported",
-                report.errors.len()
-            );
-            Ok(())
-        }
-        Command::Copy { to } => {
-            let from = db::open(&config, 1)?;
-            let target = Config {
-                database_url: to,
-                ..config.clone()
-            };
-            let to = db::open(&target, 1)?;
-            let started = std::time::Instant::now();
-            let report = db::copy::copy(&from, &to)?;
-            for (table, rows) in &report.tables {
-                eprintln!("{table}: {rows} rows");
-            }
-            eprintln!("copied in {:.1} s", started.elapsed().as_secs_f64());
-            Ok(())
-        }
-        Command::SeedDemo { articles, seed } => {
-            let pool = db::open(&config, 1)?;
-            db::migrate(&pool)?;
-            let started = std::time::Instant::now();
-            let n = crate::seed::seed(&pool, articles, seed)?;
-            let secs = started.elapsed().as_secs_f64();
-            eprintln!(
-                "created {n} articles in {secs:.1} s ({:.0}/s)",
-                n as f64 / secs
-            );
-            Ok(())
-        }
+        } => export(&config, !without_media_bytes),
+        Command::Import { file } => import(&config, &file),
+        Command::Copy { to } => copy(&config, to),
+        Command::SeedDemo { articles, seed } => seed_demo(&config, articles, seed),
     }
 }
-fn keys(config: &Config, action: KeysAction) -> anyhow::Result<()> {
+
+/// The store `DATABASE_URL` names, brought up to date.
+fn migrated(config: &Config) -> anyhow::Result<db::DbPool> {
     let pool = db::open(config, 1)?;
     db::migrate(&pool)?;
+    Ok(pool)
+}
+
+/// `backup PATH`: a consistent copy of the SQLite store, and the media bytes beside it.
+fn backup(config: &Config, path: &str) -> anyhow::Result<()> {
+    let pool = migrated(config)?;
+    let started = std::time::Instant::now();
+    let mut conn = pool.get()?;
+    db::portability::backup(&mut conn, path)?;
+    // The media bytes beside it: `{path}.media/`, a folder NEWSDESK_MEDIA_STORE can name
+    // where the copy is restored.
+    let items = db::media::all(&mut conn)?;
+    if !items.is_empty() {
+        let media = MediaCopies::open(config)?;
+        let folder = format!("{path}.media");
+        let target = crate::runtime::media_store::MediaStore::open(&folder, "", 0)?;
+        let mut copied = 0;
+        for f in items.iter().flat_map(db::media::MediaRow::file_list) {
+            if let Some(bytes) = media.fetch(&f.name)? {
+                media.runtime.block_on(target.put(&f.name, bytes))?;
+                copied += 1;
+            }
+        }
+        eprintln!("{copied} media copies written to {folder}/");
+    }
+    eprintln!(
+        "backed up to {path} in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+/// `refresh-media`: every live article that uses a media item written again, so its
+/// images' URLs follow `NEWSDESK_MEDIA_URL`.
+fn refresh_media(config: &Config) -> anyhow::Result<()> {
+    let pool = migrated(config)?;
+    let (base, language) = (config.media_url.clone(), config.default_language.clone());
+    let caller = crate::domain::access::Caller::Key {
+        name: "newsdesk refresh-media".into(),
+        scope: Scope::Admin,
+    };
+    let pks = pool.write_blocking(db::media::live_articles_using_media)?;
+    let (mut done, mut refused) = (0, 0);
+    for pk in pks {
+        let (caller, base, language) = (caller.clone(), base.clone(), language.clone());
+        let written: Result<_, db::StoreError> = pool.write_blocking(move |conn| {
+            crate::handlers::media::resolve_again(
+                conn,
+                pk,
+                &caller,
+                &base,
+                &language,
+                "media refreshed",
+            )
+        });
+        match written {
+            Ok(rec) => {
+                done += 1;
+                eprintln!("{}", rec.row.id);
+            }
+            Err(e) => {
+                refused += 1;
+                eprintln!("article {pk}: {e}");
+            }
+        }
+    }
+    eprintln!("{done} articles written again under {base}; {refused} refused");
+    anyhow::ensure!(
+        refused == 0,
+        "{refused} article(s) could not be written again"
+    );
+    Ok(())
+}
+
+/// `export`: the store as JSON lines on stdout, media bytes inline unless left out.
+fn export(config: &Config, with_media_bytes: bool) -> anyhow::Result<()> {
+    let pool = migrated(config)?;
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let mut conn = pool.get()?;
+    let media = MediaCopies::open(config)?;
+    let fetch = |name: &str| media.fetch(name);
+    let lines = db::portability::export(
+        &mut conn,
+        &mut out,
+        with_media_bytes.then_some(&fetch as db::portability::FetchCopy<'_>),
+    )?;
+    std::io::Write::flush(&mut out)?;
+    eprintln!("exported {lines} lines");
+    Ok(())
+}
+
+/// `import FILE` (`-`: stdin): an export's lines, each checked as the API would.
+fn import(config: &Config, file: &str) -> anyhow::Result<()> {
+    let pool = migrated(config)?;
+    let started = std::time::Instant::now();
+    let input: Box<dyn std::io::BufRead> = if file == "-" {
+        Box::new(std::io::BufReader::new(std::io::stdin()))
+    } else {
+        Box::new(std::io::BufReader::new(std::fs::File::open(file)?))
+    };
+    let media = MediaCopies::open(config)?;
+    let put = |name: &str, bytes: Vec<u8>| media.put(name, bytes);
+    let report = db::portability::import(&pool, input, Some(&put))?;
+    for (line, why) in &report.errors {
+        eprintln!("line {line}: {why}");
+    }
+    let secs = started.elapsed().as_secs_f64();
+    eprintln!(
+        "imported {} lines in {secs:.1} s ({:.0}/s); {} refused",
+        report.imported,
+        report.imported as f64 / secs,
+        report.errors.len()
+    );
+    anyhow::ensure!(
+        report.errors.is_empty(),
+        "{} line(s) were not imported",
+        report.errors.len()
+    );
+    Ok(())
+}
+
+/// `copy URL`: this store into another, empty one, row for row.
+fn copy(config: &Config, to: String) -> anyhow::Result<()> {
+    let from = db::open(config, 1)?;
+    let target = Config {
+        database_url: to,
+        ..config.clone()
+    };
+    let to = db::open(&target, 1)?;
+    let started = std::time::Instant::now();
+    let report = db::copy::copy(&from, &to)?;
+    for (table, rows) in &report.tables {
+        eprintln!("{table}: {rows} rows");
+    }
+    eprintln!("copied in {:.1} s", started.elapsed().as_secs_f64());
+    Ok(())
+}
+
+/// `seed-demo`: demo articles in both languages.
+fn seed_demo(config: &Config, articles: usize, seed: u64) -> anyhow::Result<()> {
+    let pool = migrated(config)?;
+    let started = std::time::Instant::now();
+    let n = crate::seed::seed(&pool, articles, seed)?;
+    let secs = started.elapsed().as_secs_f64();
+    eprintln!(
+        "created {n} articles in {secs:.1} s ({:.0}/s)",
+        n as f64 / secs
+    );
+    Ok(())
+}
+
+/// `keys …`: create, list and revoke API keys.
+fn keys(config: &Config, action: KeysAction) -> anyhow::Result<()> {
+    let pool = migrated(config)?;
     match action {
         KeysAction::Create {
             name,

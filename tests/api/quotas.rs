@@ -194,52 +194,43 @@ async fn forwarded_for_counts_only_from_a_trusted_proxy() {
 async fn a_client_counts_one_view_per_article_per_window() {
     let app = TestApp::with_config(|c| c.view_window_secs = 3600).await;
     let a = app.published("Read me").await;
-    let path = format!("/v1/articles/{}/views", a["id"].as_str().unwrap());
-    for peer in [
+    let id = a["id"].as_str().unwrap();
+    let peers = [
         "203.0.113.1:1",
         "203.0.113.1:2",
         "203.0.113.1:3",
         "203.0.113.2:1",
-    ] {
+    ];
+    let counted = views_counted(&app, id, &peers, 2).await;
+    assert_eq!(counted, 3, "two addresses and one key");
+    // The window is the server clock's: once it has passed, the same clients count again.
+    app.state
+        .pool
+        .clock()
+        .advance(chrono::Duration::seconds(3601));
+    let counted = views_counted(&app, id, &["203.0.113.1:4"], 1).await;
+    assert_eq!(counted, 5, "a new window for an address and a key");
+}
+
+/// Sends a view beacon for article `id` from each address in `peers` and `keyed` more
+/// with the read key, flushes the views, and reads the article's `view_count`.
+async fn views_counted(app: &TestApp, id: &str, peers: &[&str], keyed: usize) -> i64 {
+    let path = format!("/v1/articles/{id}/views");
+    for peer in peers {
         app.request(Method::POST, &path)
             .peer(peer)
             .send()
             .await
             .assert_status(204);
     }
-    app.post(&path, Some(app.read_key()))
-        .await
-        .assert_status(204);
-    app.post(&path, Some(app.read_key()))
-        .await
-        .assert_status(204);
+    for _ in 0..keyed {
+        app.post(&path, Some(app.read_key()))
+            .await
+            .assert_status(204);
+    }
     app.state.views.flush(&app.state.pool).await.unwrap();
-    let count = app
-        .get(&format!("/v1/articles/{}", a["id"].as_str().unwrap()), None)
-        .await
-        .json()["view_count"]
-        .clone();
-    assert_eq!(count, 3, "two addresses and one key");
-    // The window is the server clock's: once it has passed, the same clients count again.
-    app.state
-        .pool
-        .clock()
-        .advance(chrono::Duration::seconds(3601));
-    app.request(Method::POST, &path)
-        .peer("203.0.113.1:4")
-        .send()
-        .await
-        .assert_status(204);
-    app.post(&path, Some(app.read_key()))
-        .await
-        .assert_status(204);
-    app.state.views.flush(&app.state.pool).await.unwrap();
-    let count = app
-        .get(&format!("/v1/articles/{}", a["id"].as_str().unwrap()), None)
-        .await
-        .json()["view_count"]
-        .clone();
-    assert_eq!(count, 5, "a new window for an address and a key");
+    let article = app.get(&format!("/v1/articles/{id}"), None).await.json();
+    article["view_count"].as_i64().unwrap()
 }
 
 #[actix_web::test]

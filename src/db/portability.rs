@@ -535,9 +535,6 @@ fn check_article(line: &mut ArticleLine) -> Result<(), LineError> {
     if !crate::domain::article::is_language_tag(&a.language) {
         return Err(rule(format!("'{}' is not a language tag", a.language)));
     }
-    if crate::domain::article::StoredStatus::parse(&a.status).is_none() {
-        return Err(rule(format!("unknown status '{}'", a.status)));
-    }
     if a.title.trim().is_empty() || a.version < 1 || a.view_count < 0 {
         return Err(rule("an empty title, a version below 1 or negative views"));
     }
@@ -594,7 +591,7 @@ fn import_article(
     stems: Stems,
 ) -> Result<(i32, Stems), LineError> {
     let pk: i32 = diesel::insert_into(articles::table)
-        .values(&a.article)
+        .values(a.article.clone())
         .returning(articles::pk)
         .get_result(conn)?;
     crate::db::media::link(conn, pk, &a.media.iter().cloned().collect())

@@ -55,7 +55,8 @@ pub enum Status {
 
 /// Publication state as stored: what an editor set. [`Status`] is what is shown, which
 /// depends on the time too (a stored `published` with a future date shows `scheduled`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum StoredStatus {
     /// Being written.
     Draft,
@@ -84,6 +85,21 @@ impl StoredStatus {
     }
 }
 
+/// The stored text read back (the store's `CHECK` allows nothing else).
+impl TryFrom<String> for StoredStatus {
+    type Error = String;
+
+    fn try_from(s: String) -> Result<Self, String> {
+        Self::parse(&s).ok_or_else(|| format!("unknown stored status '{s}'"))
+    }
+}
+
+impl From<StoredStatus> for String {
+    fn from(s: StoredStatus) -> Self {
+        s.as_str().to_string()
+    }
+}
+
 impl Status {
     /// The stored form: `scheduled` is stored as `published`.
     pub fn stored(self) -> StoredStatus {
@@ -95,14 +111,12 @@ impl Status {
     }
 
     /// The status shown for a stored status and publication time at `now`.
-    pub fn shown(stored: &str, published_at: Option<&str>, now: &str) -> Self {
-        match StoredStatus::parse(stored) {
-            Some(StoredStatus::Published) if published_at.is_some_and(|p| p > now) => {
-                Self::Scheduled
-            }
-            Some(StoredStatus::Published) => Self::Published,
-            Some(StoredStatus::Archived) => Self::Archived,
-            Some(StoredStatus::Draft) | None => Self::Draft,
+    pub fn shown(stored: StoredStatus, published_at: Option<&str>, now: &str) -> Self {
+        match stored {
+            StoredStatus::Published if published_at.is_some_and(|p| p > now) => Self::Scheduled,
+            StoredStatus::Published => Self::Published,
+            StoredStatus::Archived => Self::Archived,
+            StoredStatus::Draft => Self::Draft,
         }
     }
 }
@@ -530,7 +544,7 @@ mod tests {
     fn shown_status_turns_future_published_into_scheduled() {
         assert_eq!(
             Status::shown(
-                "published",
+                StoredStatus::Published,
                 Some("2099-01-01T00:00:00.000000Z"),
                 "2026-01-01"
             ),
@@ -538,11 +552,22 @@ mod tests {
         );
         assert_eq!(
             Status::shown(
-                "published",
+                StoredStatus::Published,
                 Some("2020-01-01T00:00:00.000000Z"),
                 "2026-01-01"
             ),
             Status::Published
         );
+        assert_eq!(
+            Status::shown(StoredStatus::Archived, None, "2026-01-01"),
+            Status::Archived
+        );
+        assert_eq!(
+            StoredStatus::try_from("pending".to_string()),
+            Err("unknown stored status 'pending'".to_string())
+        );
+        for s in StoredStatus::ALL {
+            assert_eq!(StoredStatus::try_from(String::from(s)), Ok(s));
+        }
     }
 }

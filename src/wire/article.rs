@@ -328,7 +328,7 @@ impl Article {
         let r = rec.row.stored;
         let ts = |s: &str| time::parse(s).unwrap_or_default();
         Self {
-            status: Status::shown(&r.status, r.published_at.as_deref(), now),
+            status: Status::shown(r.status, r.published_at.as_deref(), now),
             published_at: r.published_at.as_deref().map(ts),
             // A media item is shown as resolved when the article was written.
             feature_image: match r

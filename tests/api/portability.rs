@@ -144,6 +144,14 @@ async fn import_reports_bad_lines_and_keeps_nothing_of_them() {
             .replace("crafted", "badtime")
             .replace("000000000002", "000000000003"),
     );
+    // A status the store does not know.
+    lines.push(
+        lines[6]
+            .replace("\"status\":\"published\"", "\"status\":\"pending\"")
+            .replace("crafted", "unknown-status")
+            .replace("000000000002", "000000000004"),
+    );
+    assert!(lines[8].contains("\"status\":\"pending\""), "{}", lines[8]);
     let dir = tempfile::tempdir().unwrap();
     let db = another_store(dir.path(), "target.db");
     let file = dir.path().join("in.ndjson");
@@ -160,6 +168,7 @@ async fn import_reports_bad_lines_and_keeps_nothing_of_them() {
         (5, "already in the database"),
         (6, "not a valid export line"),
         (8, "not a stored timestamp"),
+        (9, "unknown variant `pending`"),
     ] {
         assert!(
             report
@@ -172,7 +181,11 @@ async fn import_reports_bad_lines_and_keeps_nothing_of_them() {
     // Only the good lines are in; nothing of the orphan, and no script from a line.
     let export = String::from_utf8(newsdesk(&db, &["export"]).stdout).unwrap();
     assert_eq!(export.lines().count(), 3, "{export}");
-    assert!(!export.contains("orphan") && !export.contains("badtime"));
+    assert!(
+        !export.contains("orphan")
+            && !export.contains("badtime")
+            && !export.contains("unknown-status")
+    );
     assert!(
         export.contains("crafted") && !export.contains("<script>"),
         "{export}"

@@ -33,7 +33,7 @@ type Link = (i32, i32, String, String, String, String, String);
 pub(super) struct Member {
     /// How the article links to it.
     pub translation: Translation,
-    status: String,
+    status: Option<StoredStatus>,
     sort_at: String,
 }
 
@@ -41,13 +41,14 @@ impl Member {
     /// Whether the public sees it at `now` (store format): the rule of
     /// [`super::public_now`], judged on the member's own row.
     pub fn public_at(&self, now: &str) -> bool {
-        shown_at(&self.status, &self.sort_at, now)
+        self.status
+            .is_some_and(|status| shown_at(status, &self.sort_at, now))
     }
 }
 
 /// Whether a row with this status and `sort_at` is public at `now`.
-pub(super) fn shown_at(status: &str, sort_at: &str, now: &str) -> bool {
-    StoredStatus::parse(status) == Some(StoredStatus::Published) && sort_at <= now
+pub(super) fn shown_at(status: StoredStatus, sort_at: &str, now: &str) -> bool {
+    status == StoredStatus::Published && sort_at <= now
 }
 
 /// An article's tags and authors by position, and its group's other members by language.
@@ -120,7 +121,7 @@ pub(super) fn of_one(conn: &mut AnyConnection, row: &ArticleRow) -> QueryResult<
                     id: b,
                     slug: c,
                 },
-                status,
+                status: StoredStatus::parse(&status),
                 sort_at,
             }),
         }

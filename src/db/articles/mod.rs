@@ -21,6 +21,7 @@ use diesel::sql_types::Bool;
 
 use super::schema::articles;
 use crate::domain::access::Caller;
+use crate::domain::article::StoredStatus;
 
 /// Every stored column of an article but its internal key: what an export holds.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, serde::Serialize, serde::Deserialize)]
@@ -33,7 +34,8 @@ pub struct StoredArticle {
     pub subtitle: Option<String>,
     pub excerpt: String,
     pub excerpt_is_derived: bool,
-    pub status: String,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub status: StoredStatus,
     pub published_at: Option<String>,
     pub sort_at: String,
     pub language: String,

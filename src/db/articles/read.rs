@@ -33,7 +33,7 @@ impl ArticleRecord {
     /// Its status as shown at `now` (a scheduled article whose time has come is
     /// published).
     pub fn shown_status(&self, now: &str) -> Status {
-        Status::shown(&self.row.status, self.row.published_at.as_deref(), now)
+        Status::shown(self.row.status, self.row.published_at.as_deref(), now)
     }
 
     /// Its ETag as shown at `now` (what the API sends and `If-Match` compares).
@@ -60,7 +60,7 @@ impl ArticleRecord {
             slug: Some(r.slug.clone()),
             excerpt: (!r.excerpt_is_derived).then(|| r.excerpt.clone()),
             body_markdown: r.body_markdown.clone(),
-            status: Some(Status::shown(&r.status, None, "")),
+            status: Some(Status::shown(r.status, None, "")),
             published_at: r.published_at.as_deref().and_then(time::parse),
             language: Some(r.language.clone()),
             translation_of: (r.translation_group != r.id).then(|| r.translation_group.clone()),
@@ -384,7 +384,7 @@ pub fn load_views(
         Some(links) => links,
         None => super::links::of_one(conn, &row)?,
     };
-    let is_public = super::links::shown_at(&row.status, &row.sort_at, now);
+    let is_public = super::links::shown_at(row.status, &row.sort_at, now);
     let public: Vec<Translation> = links
         .members
         .iter()

@@ -35,6 +35,12 @@ impl AsRef<str> for Slug {
     }
 }
 
+impl From<Slug> for String {
+    fn from(s: Slug) -> Self {
+        s.0
+    }
+}
+
 impl std::fmt::Display for Slug {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.0)

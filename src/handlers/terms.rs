@@ -13,7 +13,7 @@ use crate::db::{
     terms::{TermChange, TermKind, TermRecord},
 };
 use crate::domain::article::{TextRule, check_text, term_from_name};
-use crate::domain::slug::is_valid_slug;
+use crate::domain::slug::Slug;
 use crate::error::{ApiError, FieldError};
 use crate::http::auth::{Keyed, Write};
 use crate::http::body::JsonBody;
@@ -130,20 +130,21 @@ pub(crate) async fn create(
         errors.push(FieldError::new("name", m));
         Default::default()
     });
-    let slug = input.slug.unwrap_or(derived);
-    if !errors.iter().any(|e| e.field == "name") && !is_valid_slug(&slug) {
-        errors.push(FieldError::new(
-            "slug",
-            "must be lowercase a-z, 0-9 and single hyphens, at most 120 characters",
-        ));
+    let given = input.slug.is_some();
+    let slug = Slug::parse(&input.slug.unwrap_or(derived));
+    // A slug derived from a bad name is not a second error; a bad slug given is.
+    if let Err(m) = &slug
+        && (given || errors.is_empty())
+    {
+        errors.push(FieldError::new("slug", m.clone()));
     }
     check_description(&mut errors, input.description.as_deref());
-    if !errors.is_empty() {
+    let (true, Ok(slug)) = (errors.is_empty(), slug) else {
         return Err(ApiError::invalid(errors));
-    }
+    };
     let description = input.description;
     let rec = db::write(&cx.state.pool, move |conn| {
-        (kind.ops().create)(conn, &slug, &name, description.as_deref())
+        (kind.ops().create)(conn, slug.as_str(), &name, description.as_deref())
     })
     .await?;
     let loc = format!(
@@ -172,17 +173,13 @@ fn change_from(patch: TermPatch) -> Result<TermChange, ApiError> {
             .map_err(|m| errors.push(FieldError::new("name", m)))
             .ok(),
     };
-    let slug = match patch.slug {
-        None => None,
-        Some(Some(s)) if is_valid_slug(&s) => Some(s),
-        Some(_) => {
-            errors.push(FieldError::new(
-                "slug",
-                "must be lowercase a-z, 0-9 and single hyphens, at most 120 characters",
-            ));
-            None
-        }
-    };
+    // `null` is no slug at all: refused as an empty one is.
+    let slug = patch.slug.and_then(|s| {
+        Slug::parse(s.as_deref().unwrap_or_default())
+            .map(String::from)
+            .map_err(|m| errors.push(FieldError::new("slug", m)))
+            .ok()
+    });
     check_description(
         &mut errors,
         patch.description.as_ref().and_then(|d| d.as_deref()),

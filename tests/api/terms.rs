@@ -258,3 +258,47 @@ async fn tags_named_on_an_article_are_created_and_keep_their_names() {
     assert_eq!(b["tags"][0]["name"], "#StandWithUkraine");
     assert_eq!(app.get("/v1/tags", None).await.json()["meta"]["total"], 2);
 }
+
+/// Each bad field of a term is named once: a bad slug given or patched (`null` too), and
+/// a bad name without a second error for the slug it would have given (a bad slug given
+/// beside it is named too).
+#[actix_web::test]
+async fn a_bad_slug_or_name_of_a_term_is_a_422_naming_it_once() {
+    let app = TestApp::spawn().await;
+    let fields = |res: &crate::helpers::Res| -> Vec<String> {
+        res.json()["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["field"].as_str().unwrap().to_string())
+            .collect()
+    };
+    for (body, named) in [
+        (json!({"name": "Kyiv", "slug": "Kyiv City"}), vec!["slug"]),
+        (json!({"name": "Kyiv", "slug": ""}), vec!["slug"]),
+        (json!({"name": "  "}), vec!["name"]),
+        (json!({"name": "  ", "slug": "--"}), vec!["name", "slug"]),
+    ] {
+        let res = app
+            .post_json("/v1/tags", Some(app.write_key()), &body)
+            .await;
+        res.assert_status(422);
+        assert_eq!(fields(&res), named, "{body}");
+    }
+    app.post_json("/v1/tags", Some(app.write_key()), &json!({"name": "Kyiv"}))
+        .await
+        .assert_status(201);
+    for patch in [json!({"slug": "Not A Slug"}), json!({"slug": null})] {
+        let res = app.merge_patch("/v1/tags/kyiv", &patch).await;
+        res.assert_status(422);
+        assert_eq!(fields(&res), ["slug"], "{patch}");
+        assert!(
+            res.json()["errors"][0]["message"]
+                .as_str()
+                .unwrap()
+                .contains("lowercase a-z"),
+            "{patch}"
+        );
+    }
+    app.get("/v1/tags/kyiv", None).await.assert_status(200);
+}

@@ -228,14 +228,14 @@ pub fn migrate(pool: &DbPool) -> anyhow::Result<usize> {
     Ok(applied)
 }
 
-/// Runs blocking Diesel work on actix's blocking thread pool, off the async workers.
+/// Runs blocking Diesel work on the runtime's blocking thread pool, off the async workers.
 pub async fn run<T, F>(pool: &DbPool, work: F) -> Result<T, StoreError>
 where
     F: FnOnce(&mut Conn) -> Result<T, StoreError> + Send + 'static,
     T: Send + 'static,
 {
     let pool = pool.clone();
-    actix_web::web::block(move || {
+    tokio::task::spawn_blocking(move || {
         let _clock = with_clock(&pool.clock);
         // An exhausted pool is an overload, not a fault: retry shortly.
         let mut conn = pool

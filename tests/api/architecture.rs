@@ -6,6 +6,9 @@
 //! domain ← config ← db ← wire ← error ← runtime ← state ← http ← handlers ← app, routes, openapi ← serve, jobs, seed, cli, commands, main
 //! ```
 //! (`←` reads "is imported by"; a layer may also import anything further left.)
+//!
+//! And the frameworks each layer must not know ([`FORBIDDEN`]): no HTTP or SQL crate in
+//! `domain`, no HTTP or schema crate in `db`, no SQL or HTTP crate in `wire`.
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -144,6 +147,77 @@ fn no_module_imports_from_a_layer_above_it() {
         .map(|(f, t, _)| format!("{f} → {t}"))
         .collect();
     assert!(gone.is_empty(), "fixed, remove from KNOWN: {gone:?}");
+}
+
+/// Crates a layer must not name: the domain knows neither HTTP nor SQL, the store no
+/// HTTP and no JSON schema, the wire shapes no SQL and no HTTP.
+const FORBIDDEN: &[(&str, &[&str])] = &[
+    (
+        "domain",
+        &[
+            "actix_web",
+            "actix_multipart",
+            "actix_cors",
+            "diesel",
+            "r2d2",
+        ],
+    ),
+    (
+        "db",
+        &["actix_web", "actix_multipart", "actix_cors", "utoipa"],
+    ),
+    (
+        "wire",
+        &[
+            "actix_web",
+            "actix_multipart",
+            "actix_cors",
+            "diesel",
+            "r2d2",
+        ],
+    ),
+];
+
+/// Each crate of `crates` that `source` names in a path (`name::…`, `use name::…`).
+fn crates_named<'a>(source: &str, crates: &[&'a str]) -> Vec<&'a str> {
+    crates
+        .iter()
+        .copied()
+        .filter(|c| {
+            source.match_indices(&format!("{c}::")).any(|(at, _)| {
+                !source[..at]
+                    .chars()
+                    .next_back()
+                    .is_some_and(|p| p.is_alphanumeric() || p == '_' || p == ':')
+            })
+        })
+        .collect()
+}
+
+#[test]
+fn no_layer_names_a_framework_it_must_not_know() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut found = Vec::new();
+    for (layer, crates) in FORBIDDEN {
+        let mut files = Vec::new();
+        sources(&src.join(layer), &mut files);
+        assert!(!files.is_empty(), "src/{layer}/ has sources");
+        for file in files {
+            let text = std::fs::read_to_string(&file).expect("readable source");
+            for c in crates_named(&text, crates) {
+                found.push(format!("{} names {c}", file.display()));
+            }
+        }
+    }
+    assert!(found.is_empty(), "{}", found.join("\n"));
+}
+
+#[test]
+fn the_framework_check_sees_paths_and_not_suffixes() {
+    let text = "use diesel::prelude::*;\nlet x = my_diesel::y; let z = a::diesel::b;";
+    assert_eq!(crates_named(text, &["diesel", "actix_web"]), ["diesel"]);
+    assert!(crates_named("fn f() { actix_web::web::block(g) }", &["actix_web"]).len() == 1);
+    assert!(crates_named("let a = my_diesel::y;", &["diesel"]).is_empty());
 }
 
 #[test]

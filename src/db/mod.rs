@@ -228,6 +228,15 @@ pub fn migrate(pool: &DbPool) -> anyhow::Result<usize> {
     Ok(applied)
 }
 
+/// Whether the store answers a statement (readiness); unavailable when it does not.
+pub fn ping(conn: &mut Conn) -> Result<(), StoreError> {
+    use diesel::RunQueryDsl;
+    diesel::sql_query("SELECT 1")
+        .execute(conn)
+        .map(drop)
+        .map_err(|e| StoreError::Unavailable(e.to_string()))
+}
+
 /// Runs blocking Diesel work on the runtime's blocking thread pool, off the async workers.
 pub async fn run<T, F>(pool: &DbPool, work: F) -> Result<T, StoreError>
 where

@@ -1,7 +1,6 @@
 //! Operations endpoints: liveness, readiness, metrics.
 
 use actix_web::{HttpResponse, get, web};
-use diesel::RunQueryDsl;
 use prometheus::Encoder;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -42,13 +41,9 @@ pub async fn healthz() -> HttpResponse {
 )]
 #[get("/readyz")]
 pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    db::run(&state.pool, |conn| {
-        diesel::sql_query("SELECT 1")
-            .execute(conn)
-            .map_err(|e| db::StoreError::Unavailable(e.to_string()))
-    })
-    .await
-    .map_err(|_| ApiError::Unavailable("The database is not reachable.".into()))?;
+    db::run(&state.pool, db::ping)
+        .await
+        .map_err(|_| ApiError::Unavailable("The database is not reachable.".into()))?;
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
         .json(Health {

@@ -1,5 +1,6 @@
 //! The command line's shape (clap): `serve` (default), `migrate`, `keys`, `openapi`,
-//! `backup`, `export`, `import`, `copy`, `seed-demo`, `refresh-media`. What each does is in `commands`.
+//! `backup`, `export`, `import`, `copy`, `seed-demo`, `refresh-media`. What each does is
+//! in `commands`.
 
 use clap::{Parser, Subcommand};
 

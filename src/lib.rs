@@ -5,8 +5,8 @@
 //! writer, `StoreError`) ← `wire` (JSON shapes and schemas) ← `error` (problem+json, the
 //! mapping of store errors) ← `runtime` (in-memory state: kept responses, view buffer,
 //! quotas, metrics) ← `state` (`AppState`) ← `http` (extractors, conditional requests,
-//! the response cache) ← `handlers` (by resource; articles a folder of their own) ← `app`, `routes`, `openapi`
-//! ← `serve`, `jobs`, `seed`, `cli`, `commands`.
+//! the response cache) ← `handlers` (by resource; articles a folder of their own) ←
+//! `app`, `routes`, `openapi` ← `serve`, `jobs`, `seed`, `cli`, `commands`.
 
 pub mod app;
 pub mod cli;

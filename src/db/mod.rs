@@ -4,9 +4,9 @@
 //! What handlers call: [`run`] (reads on a pooled connection, off the async workers),
 //! [`write`] / [`DbPool::write_blocking`] (writes, through the one writer), and the
 //! functions of the resource modules inside them (`articles`, `terms`, `keys`,
-//! `webhooks`, `media`, `purges`, `search`, `portability`, `copy`, `secrets`). They return rows, domain types and
-//! [`StoreError`]; never JSON or HTTP errors. [`DbPool::on_commit`] tells what each
-//! commit changed.
+//! `webhooks`, `media`, `purges`, `search`, `portability`, `copy`, `secrets`). They
+//! return rows, domain types and [`StoreError`]; never JSON or HTTP errors.
+//! [`DbPool::on_commit`] tells what each commit changed.
 
 pub mod articles;
 mod connect;

@@ -1,14 +1,14 @@
 //! Webhooks and their outbox: endpoints, the deliveries each change queues (in the
 //! change's own transaction), and the claim-send-finish cycle of the delivery job.
 
-use crate::db::AnyConnection;
+use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
+use crate::db::AnyConnection;
 use crate::db::error::StoreError;
 use crate::db::schema::{webhook_deliveries, webhooks};
 use crate::domain::events::EventType;
 use crate::domain::time;
-use chrono::{DateTime, Utc};
 
 thread_local! {
     /// The active webhooks as the writer's current batch read them, under its

@@ -174,14 +174,16 @@ impl Target<'_> {
             return Ok(());
         }
         let current = db::articles::load_by_pk(conn, self.caller, row.pk, db::now_utc())?;
-        self.check_loaded(&current)
+        self.check_etag(current)
     }
 
     /// `If-Match` against the ETag of the stored article, already loaded.
     pub(crate) fn check_loaded(&self, current: &ArticleRecord) -> Result<(), StoreError> {
-        let etag = Article::from_record(current.clone(), &now())
-            .validators()
-            .etag;
+        self.check_etag(current.clone())
+    }
+
+    fn check_etag(&self, current: ArticleRecord) -> Result<(), StoreError> {
+        let etag = Article::from_record(current, &now()).validators().etag;
         self.if_match.check_stored(&etag)
     }
 }
